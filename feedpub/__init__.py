@@ -1,0 +1,43 @@
+"""feedpub: publish RSS 2.0 and Atom 1.0 feeds from structured article records."""
+
+from __future__ import annotations
+
+from feedpub.article import Article, Attachment, Author, Category
+from feedpub.build import BuildReport, FeedOutcome, build
+from feedpub.config import SiteConfig, load_config
+from feedpub.errors import (
+    ConfigError,
+    DateError,
+    ExitCode,
+    FeedpubError,
+    FeedValidationError,
+    LockedError,
+    Problem,
+    PublishError,
+    RecordError,
+    RecordWarning,
+)
+from feedpub.version import __version__
+
+__all__ = [
+    "Article",
+    "Attachment",
+    "Author",
+    "BuildReport",
+    "Category",
+    "ConfigError",
+    "DateError",
+    "ExitCode",
+    "FeedOutcome",
+    "FeedValidationError",
+    "FeedpubError",
+    "LockedError",
+    "Problem",
+    "PublishError",
+    "RecordError",
+    "RecordWarning",
+    "SiteConfig",
+    "__version__",
+    "build",
+    "load_config",
+]

@@ -1,0 +1,460 @@
+"""A whole build: sync the index, plan the feeds, render, validate, publish, report.
+
+A run costs what changed: only new or changed record files are parsed, only
+feeds whose entries changed are rendered, and only bodies of entries a
+rendered feed shows are read.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from feedpub.article import Article, Category
+from feedpub.config import SiteConfig
+from feedpub.errors import ExitCode, Problem, RecordError, RecordWarning
+from feedpub.index import Index, IndexedEntry, digest_text
+from feedpub.lock import build_lock
+from feedpub.plan import FeedPlan
+from feedpub.publish import remove_file, write_if_changed
+from feedpub.render import FEED_FILES, Format, render_feed
+from feedpub.version import __version__
+
+__all__ = ["BuildReport", "FeedOutcome", "build", "check"]
+
+#: Called as progress(done, total) while record files are read.
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class FeedOutcome:
+    """What happened (or, in a dry run, would happen) to one output file, and why."""
+
+    path: str
+    action: str  # "written", "unchanged", "removed", "invalid", "withheld"
+    reason: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport:
+    """Everything a build did, for the CLI to print and for monitoring to read."""
+
+    records_read: int = 0
+    records_changed: int = 0
+    records_bad: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+    warnings: list[RecordWarning] = field(default_factory=list)
+    feeds: list[FeedOutcome] = field(default_factory=list)
+    elapsed: float = 0.0
+    dry_run: bool = False
+    strict_withheld: bool = False
+    index_note: str | None = None
+
+    def count(self, action: str) -> int:
+        """How many output files ended (or would end) with ``action``."""
+        return sum(1 for outcome in self.feeds if outcome.action == action)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0 when every record and feed was good, else 1."""
+        if self.errors or self.count("invalid") or self.strict_withheld:
+            return ExitCode.PROBLEMS
+        return ExitCode.OK
+
+    def summary(self) -> dict[str, object]:
+        """The report as plain data (the ``--json`` output)."""
+        return {
+            "exit_code": int(self.exit_code),
+            "dry_run": self.dry_run,
+            "records_read": self.records_read,
+            "records_changed": self.records_changed,
+            "records_bad": self.records_bad,
+            "feeds_written": self.count("written"),
+            "feeds_unchanged": self.count("unchanged"),
+            "feeds_removed": self.count("removed"),
+            "feeds_invalid": self.count("invalid"),
+            "feeds_withheld": self.count("withheld"),
+            "errors": [str(e) for e in self.errors],
+            "warnings": [str(w) for w in self.warnings],
+            "index": self.index_note,
+            "elapsed_seconds": round(self.elapsed, 3),
+        }
+
+
+@dataclass
+class _Feed:
+    """One output file being planned: its plan, format and what it should now hold."""
+
+    path: str
+    term: str | None
+    fmt: Format
+    entries: list[IndexedEntry]
+    digest: str
+    reason: str = ""
+    data: bytes = b""
+    problems: list[Problem] = field(default_factory=list)
+
+
+@contextmanager
+def _locked(state_dir: Path | None, wait: float) -> Iterator[None]:
+    with build_lock(state_dir, wait) if state_dir is not None else nullcontext():
+        yield
+
+
+def build(
+    articles_dir: Path,
+    out_dir: Path,
+    config: SiteConfig,
+    *,
+    state_dir: Path | None = None,
+    full: bool = False,
+    now: datetime | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    wait: float = 0.0,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build and publish every feed; return what happened.
+
+    A bad record is reported and left out; an invalid feed is reported and not
+    written (the previous file stays). With ``strict``, nothing is written when
+    anything is bad. An entry published after ``now`` is withheld until it is
+    due (``now=None``: nothing is withheld). ``state_dir`` keeps the index
+    between runs (``None``: a fresh in-memory index, a full build) and holds
+    the lock, waiting up to ``wait`` seconds for another build
+    (:class:`~feedpub.errors.LockedError` after that). ``dry_run`` writes nothing.
+    """
+    started = time.perf_counter()
+
+    def run(index: Index) -> BuildReport:
+        return _build(index, articles_dir, out_dir, config, now, strict, dry_run, progress)
+
+    with _locked(state_dir, wait):
+        try:
+            with Index(state_dir, config, __version__) as index:
+                if full:
+                    index.reset()
+                report = run(index)
+        except sqlite3.DatabaseError as exc:
+            # The index is only a cache: whatever broke it, start it again from the files.
+            Index.discard_at(state_dir)
+            with Index(state_dir, config, __version__) as index:
+                report = run(index)
+                report.index_note = f"unreadable ({exc}): rebuilt"
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
+    """Check every record (nothing is rendered or written); the report lists every problem."""
+    started = time.perf_counter()
+    with Index(None, config, __version__) as index:
+        index.show_paths_under(articles_dir)
+        synced = index.sync(articles_dir, bodies=True)
+        report = BuildReport(dry_run=True)
+        report.errors = synced.errors + index.duplicate_errors()
+        report.warnings = synced.warnings + _label_warnings(index, refresh=True)
+        report.records_bad = len({(e.path, e.line, e.record) for e in report.errors})
+        report.records_read = synced.records + len(
+            {(e.path, e.line, e.record) for e in synced.errors}
+        )
+        report.records_changed = synced.records_changed
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def _build(
+    index: Index,
+    articles_dir: Path,
+    out_dir: Path,
+    config: SiteConfig,
+    now: datetime | None,
+    strict: bool,
+    dry_run: bool,
+    progress: Progress | None,
+) -> BuildReport:
+    report = BuildReport(dry_run=dry_run, index_note=index.rebuilt_reason)
+    index.show_paths_under(articles_dir)
+    synced = index.sync(articles_dir, progress)
+    report.errors.extend(synced.errors)
+    report.errors.extend(index.duplicate_errors())
+    report.warnings.extend(synced.warnings)
+    report.warnings.extend(_label_warnings(index, refresh=synced.changed))
+    report.records_bad = len({(e.path, e.line, e.record) for e in report.errors})
+    # Records that failed to parse are not in the index: count them as read too.
+    report.records_read = synced.records + len({(e.path, e.line, e.record) for e in synced.errors})
+    report.records_changed = synced.records_changed
+
+    now_ts = None if now is None else now.timestamp()
+    previous = index.feed_state()
+    if not synced.changed and _still_current(index, previous, out_dir, now_ts):
+        # Nothing read changed, nothing fell due, every published file is as written: done.
+        report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(previous)]
+        return report
+
+    categories = {term: index.first_category(term) for term in index.terms()}
+    labels = digest_text(*(f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values()))
+    feeds = _plan(index, config, categories, labels, now_ts)
+    stale = _stale(out_dir, previous, {f.path for f in feeds})
+    to_render = [f for f in feeds if _needs_render(f, previous.get(f.path), out_dir)]
+    report.warnings.extend(_id_changes(index, to_render))
+    id_changed = any(w.field == "url" and "twice" in w.reason for w in report.warnings)
+
+    renderer = _Renderer(index, articles_dir, config, categories, to_render)
+    if strict and not report.errors and not id_changed:
+        # --strict publishes all or nothing: prove every feed valid before writing any.
+        for feed in to_render:
+            renderer.render(feed)
+            feed.data = b""
+    report.warnings.extend(renderer.warnings)
+    invalid = any(p.level == "error" for f in to_render for p in f.problems)
+    report.strict_withheld = strict and bool(report.errors or invalid or id_changed)
+
+    for feed in feeds:
+        outcome = _outcome(feed, previous.get(feed.path))
+        report.feeds.append(outcome)
+        if feed.reason == "":
+            continue  # unchanged: not rendered
+        if report.strict_withheld:
+            outcome.action, outcome.reason = "withheld", "--strict and something was bad"
+            continue
+        if not feed.data:
+            renderer.render(feed)
+        report.warnings.extend(
+            RecordWarning(p.message, path=feed.path, line=p.line, field=p.rule)
+            for p in feed.problems
+            if p.level == "warning"
+        )
+        if any(p.level == "error" for p in feed.problems):
+            outcome.action, outcome.reason = "invalid", "failed validation; previous file kept"
+            outcome.problems = feed.problems
+        elif dry_run:
+            outcome.action = "written" if _differs(out_dir / feed.path, feed.data) else "unchanged"
+        else:
+            written = write_if_changed(out_dir / feed.path, feed.data)
+            outcome.action = "written" if written else "unchanged"
+            stat = (out_dir / feed.path).stat()
+            keys = [f"{e.id}\x1e{e.digest}" for e in feed.entries]
+            index.record_feed(feed.path, feed.digest, stat.st_size, stat.st_mtime_ns, keys)
+        feed.data = b""  # one feed's bytes in memory at a time
+    report.warnings.extend(w for w in renderer.warnings if w not in report.warnings)
+
+    if not report.strict_withheld:
+        for relative in stale:
+            if not dry_run:
+                remove_file(out_dir / relative, out_dir)
+                index.forget_feed(relative)
+            removed = _entry_ids(previous[relative][3]) if relative in previous else []
+            report.feeds.append(
+                FeedOutcome(relative, "removed", "its category has no entry now", removed=removed)
+            )
+        if not dry_run:
+            index.remember_urls(
+                {e.url: e.id for f in to_render for e in f.entries if e.url is not None}.items()
+            )
+            due = index.next_due(now_ts)
+            index.set_meta("schedule", "off" if now_ts is None else "on")
+            index.set_meta("next_due", "" if due is None else repr(due))
+    return report
+
+
+def _still_current(
+    index: Index,
+    previous: dict[str, tuple[str, int, int, str]],
+    out_dir: Path,
+    now_ts: float | None,
+) -> bool:
+    """True when the last build's feeds still stand: same schedule, nothing due, files untouched."""
+    if not previous or index.get_meta("schedule") != ("off" if now_ts is None else "on"):
+        return False
+    due = index.get_meta("next_due")
+    if due and now_ts is not None and now_ts >= float(due):
+        return False
+    for path, (_digest, size, mtime_ns, _keys) in previous.items():
+        try:
+            stat = (out_dir / path).stat()
+        except FileNotFoundError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            return False
+    return True
+
+
+class _Renderer:
+    """Renders and validates planned feeds, reading each needed article body once."""
+
+    def __init__(
+        self,
+        index: Index,
+        articles_dir: Path,
+        config: SiteConfig,
+        categories: dict[str, Category],
+        feeds: list[_Feed],
+    ) -> None:
+        self.index = index
+        self.articles_dir = articles_dir
+        self.config = config
+        self.categories = categories
+        self.feeds = feeds
+        self.articles: dict[int, Article] | None = None
+        self.warnings: list[RecordWarning] = []
+
+    def _load(self) -> dict[int, Article]:
+        if self.articles is None:
+            wanted = {e.rid: e for f in self.feeds for e in f.entries}
+            loaded, self.warnings = self.index.load(self.articles_dir, wanted.values())
+            self.articles = {
+                rid: _with_canonical_categories(article, self.categories)
+                for rid, article in loaded.items()
+            }
+        return self.articles
+
+    def render(self, feed: _Feed) -> None:
+        """Fill in ``feed.data`` and ``feed.problems``."""
+        from feedpub.validate import validate_feed  # loads the schemas: only when rendering
+
+        articles = self._load()
+        shown = self.categories[feed.term] if feed.term is not None else None
+        plan = FeedPlan(shown, tuple(articles[e.rid] for e in feed.entries))
+        feed.data = render_feed(plan, self.config, feed.fmt)
+        feed.problems = validate_feed(feed.data, source=feed.path)
+
+
+def _plan(
+    index: Index,
+    config: SiteConfig,
+    categories: dict[str, Category],
+    labels: str,
+    now_ts: float | None,
+) -> list[_Feed]:
+    feeds: list[_Feed] = []
+    formats: tuple[Format, ...] = ("rss", "atom")
+    for term in [None, *categories]:
+        entries = index.newest(term, config.limit, now_ts)
+        if term is not None and not entries:
+            continue  # a category with no live entry has no feed (an old one is removed)
+        shown = categories[term] if term is not None else None
+        for fmt in formats:
+            folder = "" if term is None else f"category/{term}/"
+            digest = digest_text(
+                __version__,
+                config.fingerprint,
+                fmt,
+                term or "",
+                labels,
+                f"{shown.label}\x1e{shown.scheme}" if shown else "",
+                *(f"{e.id}\x1e{e.digest}" for e in entries),
+            )
+            feeds.append(_Feed(folder + FEED_FILES[fmt], term, fmt, entries, digest))
+    return feeds
+
+
+def _needs_render(feed: _Feed, before: tuple[str, int, int, str] | None, out_dir: Path) -> bool:
+    if before is None:
+        feed.reason = "new feed"
+        return True
+    if before[0] != feed.digest:
+        feed.reason = "entries, labels or config changed"
+        return True
+    try:
+        stat = (out_dir / feed.path).stat()
+    except FileNotFoundError:
+        feed.reason = "the published file was missing"
+        return True
+    if (stat.st_size, stat.st_mtime_ns) != (before[1], before[2]):
+        feed.reason = "the published file was changed by something else"
+        return True
+    return False
+
+
+def _with_canonical_categories(article: Article, categories: dict[str, Category]) -> Article:
+    shown = tuple(categories.get(c.term, c) for c in article.categories)
+    return article if shown == article.categories else replace(article, categories=shown)
+
+
+def _stale(
+    out_dir: Path, previous: dict[str, tuple[str, int, int, str]], planned: set[str]
+) -> list[str]:
+    """Feed files no planned feed writes: known to the index, or left on disk under category/."""
+    stale = {path for path in previous if path not in planned}
+    folder = out_dir / "category"
+    if folder.is_dir():
+        for term_dir in folder.iterdir():
+            for name in FEED_FILES.values():
+                relative = f"category/{term_dir.name}/{name}"
+                if relative not in planned and (term_dir / name).is_file():
+                    stale.add(relative)
+    return sorted(stale)
+
+
+def _entry_ids(keys_json: str) -> list[str]:
+    return [key.split("\x1e", 1)[0] for key in json.loads(keys_json)]
+
+
+def _outcome(feed: _Feed, before: tuple[str, int, int, str] | None) -> FeedOutcome:
+    old: dict[str, str] = {}
+    if before is not None:
+        old = dict(key.split("\x1e", 1) for key in json.loads(before[3]))
+    new = {e.id: e.digest for e in feed.entries}
+    return FeedOutcome(
+        feed.path,
+        "unchanged",
+        feed.reason,
+        added=[i for i in new if i not in old],
+        updated=[i for i in new if i in old and old[i] != new[i]],
+        removed=[i for i in old if i not in new],
+    )
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
+
+
+def _id_changes(index: Index, feeds: list[_Feed]) -> list[RecordWarning]:
+    """Warn when a URL that was published before comes back under another id."""
+    entries = {e.url: e for f in feeds for e in f.entries if e.url is not None}
+    before = index.previous_ids(entries)
+    return [
+        RecordWarning(
+            f"was published before as id {before[url]!r}, now as {entry.id!r}: readers will "
+            "show this article twice (keep the old id, or accept the duplicate once)",
+            path=index.shown_path(entry.path),
+            record=entry.id,
+            field="url",
+        )
+        for url, entry in sorted(entries.items())
+        if url in before and before[url] != entry.id
+    ]
+
+
+def _label_warnings(index: Index, *, refresh: bool) -> list[RecordWarning]:
+    """Warnings for labels merged under one term (recomputed only when records changed)."""
+    stored = index.get_meta("label_warnings")
+    if stored is not None and not refresh:
+        return [RecordWarning(**fields) for fields in json.loads(stored)]
+    warnings = [
+        RecordWarning(
+            f"label {later.label!r} has the same term {first.term!r} as {first.label!r}; "
+            f"both are published as {first.label!r}",
+            path=path,
+            line=line,
+            record=record_id,
+            field="categories",
+        )
+        for first, later, path, line, record_id in index.label_conflicts()
+    ]
+    index.set_meta("label_warnings", json.dumps([vars(w) for w in warnings]))
+    return warnings

@@ -1,0 +1,183 @@
+"""The site config: ``feedpub.toml``, read into a frozen :class:`SiteConfig`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedpub.article import Author
+from feedpub.dates import zone_from_spec
+from feedpub.errors import ConfigError
+
+__all__ = ["SiteConfig", "load_config"]
+
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything feedpub needs to know about the site it publishes for."""
+
+    title: str
+    link: str
+    description: str
+    timezone: tzinfo
+    timezone_name: str
+    language: str | None = None
+    author: Author | None = None
+    limit: int = DEFAULT_LIMIT
+    dayfirst: bool = True
+    feeds_url: str = ""
+    abbreviations: Mapping[str, tzinfo] = field(default_factory=dict)
+    #: A digest of the config's meaning, so cached feeds are re-rendered when it changes.
+    fingerprint: str = ""
+
+    @property
+    def domain(self) -> str:
+        """The site's host name, used in tag URIs."""
+        return urlsplit(self.link).hostname or ""
+
+
+def _require(
+    raw: Mapping[str, Any], key: str, kind: type, path: str, *, optional: bool = False
+) -> Any:
+    if key not in raw:
+        if optional:
+            return None
+        raise ConfigError(
+            f"required key is missing (expected a {kind.__name__})", path=path, key=key
+        )
+    value = raw[key]
+    # bool is an int subclass: do not let `limit = true` pass as a number.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(
+            f"must be a {kind.__name__}, not {type(value).__name__} ({value!r})", path=path, key=key
+        )
+    if isinstance(value, str) and not value.strip():
+        raise ConfigError("must not be empty", path=path, key=key)
+    return value
+
+
+def _absolute_url(value: str, path: str, key: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"must be an absolute http(s) URL, not {value!r}", path=path, key=key)
+    return value if value.endswith("/") else value + "/"
+
+
+def _author(raw: Mapping[str, Any], path: str) -> Author | None:
+    value = raw.get("author")
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return Author(name=value.strip())
+    if isinstance(value, dict):
+        unknown = set(value) - {"name", "email", "url"}
+        if unknown:
+            raise ConfigError(
+                f"unknown author key(s): {', '.join(sorted(unknown))}", path=path, key="author"
+            )
+        parts = {k: v for k, v in value.items() if isinstance(v, str) and v.strip()}
+        if "name" not in parts:
+            raise ConfigError("author needs a non-empty name", path=path, key="author.name")
+        return Author(name=parts["name"], email=parts.get("email"), url=parts.get("url"))
+    raise ConfigError(
+        "must be a name string or a table with name/email/url", path=path, key="author"
+    )
+
+
+KNOWN_KEYS = {
+    "title",
+    "link",
+    "description",
+    "language",
+    "timezone",
+    "author",
+    "limit",
+    "dayfirst",
+    "feeds_url",
+    "timezone_abbreviations",
+}
+
+
+def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
+    """Turn a parsed TOML table into a :class:`SiteConfig`, raising :class:`ConfigError`."""
+    unknown = set(raw) - KNOWN_KEYS
+    if unknown:
+        raise ConfigError(
+            f"unknown key (known keys: {', '.join(sorted(KNOWN_KEYS))})",
+            path=path,
+            key=sorted(unknown)[0],
+        )
+    title = _require(raw, "title", str, path).strip()
+    link = _absolute_url(_require(raw, "link", str, path).strip(), path, "link")
+    description = _require(raw, "description", str, path).strip()
+    language = _require(raw, "language", str, path, optional=True)
+    zone_name = _require(raw, "timezone", str, path, optional=True) or "UTC"
+    try:
+        zone = zone_from_spec(zone_name)
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=path, key="timezone") from None
+    limit = _require(raw, "limit", int, path, optional=True)
+    if limit is None:
+        limit = DEFAULT_LIMIT
+    if limit < 1:
+        raise ConfigError(f"must be at least 1, not {limit}", path=path, key="limit")
+    dayfirst = _require(raw, "dayfirst", bool, path, optional=True)
+    feeds_url = _require(raw, "feeds_url", str, path, optional=True)
+    feeds_url = _absolute_url(feeds_url.strip(), path, "feeds_url") if feeds_url else link
+    table = _require(raw, "timezone_abbreviations", dict, path, optional=True) or {}
+    abbreviations: dict[str, tzinfo] = {}
+    for name, spec in table.items():
+        key = f"timezone_abbreviations.{name}"
+        if not isinstance(spec, str) or not name.isalpha():
+            raise ConfigError(
+                "must map a letters-only abbreviation to an IANA zone or offset string",
+                path=path,
+                key=key,
+            )
+        try:
+            abbreviations[name.upper()] = zone_from_spec(spec)
+        except ValueError as exc:
+            raise ConfigError(str(exc), path=path, key=key) from None
+    fingerprint = hashlib.sha256(
+        json.dumps(dict(raw), sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
+    return SiteConfig(
+        title=title,
+        link=link,
+        description=description,
+        timezone=zone,
+        timezone_name=zone_name,
+        language=language.strip() if language else None,
+        author=_author(raw, path),
+        limit=limit,
+        dayfirst=True if dayfirst is None else dayfirst,
+        feeds_url=feeds_url,
+        abbreviations=abbreviations,
+        fingerprint=fingerprint,
+    )
+
+
+def load_config(path: Path) -> SiteConfig:
+    """Read and check ``feedpub.toml``; every problem is a :class:`ConfigError` naming the key."""
+    shown = str(path)
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(
+            "config file not found (create feedpub.toml or pass --config FILE)", path=shown
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config: {exc.strerror}", path=shown) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=shown) from None
+    return parse_config(raw, shown)

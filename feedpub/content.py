@@ -1,0 +1,114 @@
+"""Article bodies: plain text to HTML, absolute links, summaries, and XML-safe text."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+__all__ = [
+    "absolutize_html",
+    "html_to_text",
+    "strip_xml_illegal",
+    "summarize",
+    "text_to_html",
+]
+
+# Characters XML 1.0 forbids: C0 controls but tab/newline/return, lone surrogates, U+FFFE/U+FFFF.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
+_SPACE = re.compile(r"\s+")
+# Attributes that hold a URL a reader will follow or fetch.
+_LINK_ATTRIBUTES = ("href", "src", "poster", "cite", "action")
+# Any attribute value that does not start with a scheme: a cheap, conservative test for "this
+# fragment may hold a relative link" (it starts at a literal "=", so it is fast on long bodies).
+_MAYBE_RELATIVE = re.compile(r"""=\s*["']?(?![a-z][a-z0-9+.-]*:)""", re.I)
+
+SUMMARY_LENGTH = 200
+
+
+def strip_xml_illegal(text: str) -> tuple[str, int]:
+    """Remove characters XML 1.0 cannot carry; return the clean text and how many were removed."""
+    clean, removed = _XML_ILLEGAL.subn("", text)
+    return clean, removed
+
+
+def text_to_html(text: str) -> str:
+    """Escape plain text and wrap each blank-line-separated paragraph in ``<p>``."""
+    paragraphs = (p.strip() for p in _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n")))
+    return "\n".join(
+        "<p>" + html.escape(p, quote=False).replace("\n", "<br>\n") + "</p>"
+        for p in paragraphs
+        if p
+    )
+
+
+def _absolutize_srcset(value: str, base: str) -> str:
+    candidates = []
+    for candidate in value.split(","):
+        parts = candidate.strip().split(None, 1)
+        if parts:
+            parts[0] = urljoin(base, parts[0])
+            candidates.append(" ".join(parts))
+    return ", ".join(candidates)
+
+
+def absolutize_html(fragment: str, base: str) -> str:
+    """Make every relative ``href``/``src`` (and ``srcset``) in an HTML fragment absolute.
+
+    Many readers and RSS-to-email services ignore ``xml:base``, so a relative
+    link in a feed is a broken link. A fragment with no relative link is
+    returned unchanged, byte for byte.
+    """
+    if not _MAYBE_RELATIVE.search(fragment):
+        return fragment
+    container = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for element in container.iter(etree.Element):
+        for attribute in _LINK_ATTRIBUTES:
+            value = element.get(attribute)
+            if value is not None:
+                element.set(attribute, urljoin(base, value.strip()))
+        srcset = element.get("srcset")
+        if srcset is not None:
+            element.set("srcset", _absolutize_srcset(srcset, base))
+    inner = [html.escape(container.text, quote=False)] if container.text else []
+    inner.extend(lxml.html.tostring(child, encoding="unicode") for child in container)
+    return "".join(inner)
+
+
+def html_to_text(fragment: str, limit: int | None = None) -> str:
+    """The visible text of an HTML fragment, whitespace collapsed.
+
+    With ``limit``, only about the first ``limit`` characters of text are needed
+    (for a summary), so only the start of a long fragment is parsed.
+    """
+    if limit is not None and len(fragment) > limit * 8:
+        fragment = fragment[: limit * 8]
+    if "<" not in fragment and "&" not in fragment:
+        return _SPACE.sub(" ", fragment).strip()
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except etree.ParserError:
+        return ""
+    # Paragraph ends become spaces, so words on either side do not run together.
+    for element in root.iter(etree.Element):
+        if element.tail is None and element.tag in ("p", "br", "div", "li"):
+            element.tail = " "
+    return _SPACE.sub(" ", root.text_content()).strip()
+
+
+def summarize(text: str, limit: int = SUMMARY_LENGTH) -> str:
+    """Cut plain text to at most ``limit`` characters at a word boundary, marking the cut."""
+    window = limit * 4  # only the start can be shown: collapse no more than that
+    whole = len(text) <= window
+    text = _SPACE.sub(" ", text[:window]).strip()
+    if whole and len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"  # noqa: RUF001 - dashes are meant

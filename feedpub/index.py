@@ -1,0 +1,558 @@
+"""The incremental index: an SQLite cache of every record file, so a rebuild costs what changed.
+
+The index is a cache, never the truth. It records, for each record file, its
+size, mtime and content hash with the parsed metadata of its records (never
+their bodies), and for each published feed the digest of what it showed and
+the bytes it wrote. A missing, corrupt or foreign-version index is thrown away
+and rebuilt from the files, with byte-identical feeds as the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feedpub.article import Article, Category
+from feedpub.config import SiteConfig
+from feedpub.errors import RecordError, RecordWarning
+from feedpub.loader import find_record_files, parse_file
+
+__all__ = ["Index", "IndexedEntry", "SyncResult"]
+
+#: Bump when the tables change shape: an index of another shape is rebuilt.
+SCHEMA_VERSION = "1"
+DATABASE = "index.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL, problems TEXT NOT NULL
+);
+CREATE TABLE records (
+    rid INTEGER PRIMARY KEY, path TEXT NOT NULL, ord INTEGER NOT NULL, id TEXT NOT NULL,
+    line INTEGER, url TEXT, title TEXT NOT NULL, published REAL NOT NULL, updated REAL NOT NULL,
+    draft INTEGER NOT NULL, digest TEXT NOT NULL, shadowed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX records_path ON records (path);
+CREATE INDEX records_newest ON records (published DESC, id);
+CREATE INDEX records_id ON records (id);
+CREATE TABLE record_categories (
+    rid INTEGER NOT NULL, term TEXT NOT NULL, label TEXT NOT NULL, scheme TEXT,
+    published REAL NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, ord INTEGER NOT NULL
+);
+CREATE INDEX categories_newest ON record_categories (term, published DESC, id);
+CREATE INDEX categories_first ON record_categories (term, path, ord);
+CREATE INDEX categories_rid ON record_categories (rid);
+CREATE TABLE feeds (
+    path TEXT PRIMARY KEY, digest TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, entries TEXT NOT NULL
+);
+CREATE TABLE published_urls (url TEXT PRIMARY KEY, id TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class IndexedEntry:
+    """A record as the index knows it: enough to select, order and fetch it."""
+
+    rid: int
+    id: str
+    path: str
+    digest: str
+    url: str | None
+    published: float
+
+
+@dataclass
+class SyncResult:
+    """What a sync of the index with the articles folder found."""
+
+    files: int = 0
+    records: int = 0
+    changed_files: list[str] = field(default_factory=list)
+    removed_files: list[str] = field(default_factory=list)
+    records_changed: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+    warnings: list[RecordWarning] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """True when any record file was added, changed or removed."""
+        return bool(self.changed_files or self.removed_files)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _problems_json(errors: list[RecordError], warnings: list[RecordWarning]) -> str:
+    rows = [
+        ["error", e.reason, e.path, e.line, e.record, e.field, type(e).__name__] for e in errors
+    ]
+    rows += [["warning", w.reason, w.path, w.line, w.record, w.field, ""] for w in warnings]
+    return json.dumps(rows, ensure_ascii=False)
+
+
+def _problems_from_json(text: str) -> tuple[list[RecordError], list[RecordWarning]]:
+    errors: list[RecordError] = []
+    warnings: list[RecordWarning] = []
+    for level, reason, path, line, record, name, _kind in json.loads(text):
+        if level == "error":
+            errors.append(RecordError(reason, path=path, line=line, record=record, field=name))
+        else:
+            warnings.append(RecordWarning(reason, path=path, line=line, record=record, field=name))
+    return errors, warnings
+
+
+class Index:
+    """The index of one articles folder, in ``state_dir`` (or in memory when it is ``None``)."""
+
+    def __init__(self, state_dir: Path | None, config: SiteConfig, version: str) -> None:
+        self.state_dir = state_dir
+        self.config = config
+        self.identity = {
+            "schema": SCHEMA_VERSION,
+            "feedpub": version,
+            "config": config.fingerprint,
+        }
+        self.rebuilt_reason: str | None = None
+        self.db = self._open()
+
+    # -- opening -----------------------------------------------------------------
+
+    def _connect(self, target: str) -> sqlite3.Connection:
+        db = sqlite3.connect(target, isolation_level=None)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        return db
+
+    def _open(self) -> sqlite3.Connection:
+        if self.state_dir is None:
+            return self._fresh(self._connect(":memory:"))
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        path = self.state_dir / DATABASE
+        if path.exists():
+            try:
+                db = self._connect(str(path))
+                try:
+                    found = dict(db.execute("SELECT key, value FROM meta").fetchall())
+                except sqlite3.DatabaseError:
+                    db.close()
+                    raise
+                if all(found.get(k) == v for k, v in self.identity.items()):
+                    return db
+                db.close()
+                self.rebuilt_reason = "made by another feedpub version or config: rebuilt"
+            except sqlite3.DatabaseError as exc:
+                self.rebuilt_reason = f"unreadable ({exc}): rebuilt"
+            self.discard()
+        return self._fresh(self._connect(str(path)))
+
+    def _fresh(self, db: sqlite3.Connection) -> sqlite3.Connection:
+        db.executescript(_SCHEMA)
+        db.executemany("INSERT INTO meta VALUES (?, ?)", self.identity.items())
+        return db
+
+    def discard(self) -> None:
+        """Delete the index files (it is only a cache)."""
+        self.discard_at(self.state_dir)
+
+    @staticmethod
+    def discard_at(state_dir: Path | None) -> None:
+        """Delete the index files in ``state_dir``, if any."""
+        if state_dir is None:
+            return
+        for suffix in ("", "-wal", "-shm"):
+            (state_dir / (DATABASE + suffix)).unlink(missing_ok=True)
+
+    def reset(self) -> None:
+        """Forget everything (``--full``): the next sync re-reads every file."""
+        self.db.close()
+        self.discard()
+        self.db = (
+            self._fresh(self._connect(":memory:"))
+            if self.state_dir is None
+            else self._fresh(self._connect(str(self.state_dir / DATABASE)))
+        )
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- syncing with the articles folder ----------------------------------------
+
+    def sync(
+        self,
+        root: Path,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        bodies: bool = False,
+    ) -> SyncResult:
+        """Bring the index up to date with ``root``: re-parse new and changed files only.
+
+        ``progress(done, total)`` is called now and then while files are read.
+        ``bodies`` checks the bodies fully too (as ``feedpub check`` does); a
+        build leaves that to the bodies it renders.
+        """
+        result = SyncResult()
+        known = {
+            path: (size, mtime_ns, file_hash, problems)
+            for path, size, mtime_ns, file_hash, problems in self.db.execute(
+                "SELECT path, size, mtime_ns, hash, problems FROM files"
+            )
+        }
+        seen: set[str] = set()
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            found = list(find_record_files(root))
+            for done, (relative, stat) in enumerate(found, 1):
+                if progress is not None and done % 500 == 0:
+                    progress(done, len(found))
+                seen.add(relative)
+                result.files += 1
+                old = known.get(relative)
+                if old is not None and old[0] == stat.st_size and old[1] == stat.st_mtime_ns:
+                    errors, warnings = _problems_from_json(old[3]) if old[3] != "[]" else ([], [])
+                    result.errors.extend(errors)
+                    result.warnings.extend(warnings)
+                    continue
+                self._reparse(root, relative, stat, old, result, bodies)
+            for relative in sorted(set(known) - seen):
+                self._drop(relative)
+                result.removed_files.append(relative)
+            if result.changed:
+                self._mark_duplicates()
+            (result.records,) = db.execute("SELECT COUNT(*) FROM records").fetchone()
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return result
+
+    def _reparse(
+        self,
+        root: Path,
+        relative: str,
+        stat: os.stat_result,
+        old: tuple[int, int, str, str] | None,
+        result: SyncResult,
+        bodies: bool,
+    ) -> None:
+        shown = str(root / relative)
+        try:
+            data = (root / relative).read_bytes()
+        except OSError as exc:
+            error = RecordError(f"cannot read: {exc.strerror}", path=shown)
+            result.errors.append(error)
+            self._drop(relative)
+            self.db.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+                (relative, -1, -1, "", _problems_json([error], [])),
+            )
+            result.changed_files.append(relative)
+            return
+        file_hash = _digest(data)
+        if old is not None and old[2] == file_hash:
+            # Touched but not changed (a checkout, a copy): only the stat is new.
+            self.db.execute(
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+                (stat.st_size, stat.st_mtime_ns, relative),
+            )
+            errors, warnings = _problems_from_json(old[3])
+            result.errors.extend(errors)
+            result.warnings.extend(warnings)
+            return
+        parsed = parse_file(data, relative, shown, self.config, bodies=bodies)
+        result.errors.extend(parsed.errors)
+        result.warnings.extend(parsed.warnings)
+        result.changed_files.append(relative)
+        result.records_changed += len(parsed.articles) + len(parsed.errors)
+        self._drop(relative)
+        self.db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+            (
+                relative,
+                stat.st_size,
+                stat.st_mtime_ns,
+                file_hash,
+                _problems_json(parsed.errors, parsed.warnings),
+            ),
+        )
+        record_rows: list[tuple[Any, ...]] = []
+        category_rows: list[tuple[Any, ...]] = []
+        for order, (article, digest) in enumerate(
+            zip(parsed.articles, parsed.digests, strict=True)
+        ):
+            published = article.published.timestamp()
+            rid = self._next_rid()
+            record_rows.append(
+                (
+                    rid,
+                    relative,
+                    order,
+                    article.id,
+                    article.line,
+                    article.url,
+                    article.title,
+                    published,
+                    article.updated.timestamp(),
+                    int(article.draft),
+                    digest,
+                )
+            )
+            category_rows.extend(
+                (rid, c.term, c.label, c.scheme, published, article.id, relative, order)
+                for c in article.categories
+            )
+        self.db.executemany(
+            "INSERT INTO records (rid, path, ord, id, line, url, title, published, updated,"
+            " draft, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            record_rows,
+        )
+        self.db.executemany(
+            "INSERT INTO record_categories VALUES (?, ?, ?, ?, ?, ?, ?, ?)", category_rows
+        )
+
+    _rid = 0
+
+    def _next_rid(self) -> int:
+        if not self._rid:
+            (top,) = self.db.execute("SELECT COALESCE(MAX(rid), 0) FROM records").fetchone()
+            self._rid = int(top)
+        self._rid += 1
+        return self._rid
+
+    def _drop(self, relative: str) -> None:
+        db = self.db
+        db.execute(
+            "DELETE FROM record_categories WHERE rid IN (SELECT rid FROM records WHERE path = ?)",
+            (relative,),
+        )
+        db.execute("DELETE FROM records WHERE path = ?", (relative,))
+        db.execute("DELETE FROM files WHERE path = ?", (relative,))
+
+    def _mark_duplicates(self) -> None:
+        """Shadow every record whose id an earlier one (in path order) already has."""
+        db = self.db
+        db.execute("UPDATE records SET shadowed = 0 WHERE shadowed = 1")
+        db.execute(
+            """
+            UPDATE records SET shadowed = 1 WHERE rid IN (
+                SELECT rid FROM (
+                    SELECT rid, ROW_NUMBER() OVER (PARTITION BY id ORDER BY path, ord) AS n
+                    FROM records
+                    WHERE id IN (SELECT id FROM records GROUP BY id HAVING COUNT(*) > 1)
+                ) WHERE n > 1
+            )
+            """
+        )
+
+    def duplicate_errors(self) -> list[RecordError]:
+        """An error for every record left out because its id was taken."""
+        rows = self.db.execute(
+            """
+            SELECT r.path, r.line, r.id, f.path, f.line FROM records r
+            JOIN records f ON f.id = r.id AND f.shadowed = 0
+            WHERE r.shadowed = 1 ORDER BY r.path, r.ord
+            """
+        ).fetchall()
+        root = self._shown_root
+        errors = []
+        for path, line, record_id, first_path, first_line in rows:
+            where = str(root / first_path) + (f":{first_line}" if first_line else "")
+            errors.append(
+                RecordError(
+                    f"duplicate id, already used by a record in {where}; this record is left out",
+                    path=str(root / path),
+                    line=line,
+                    record=record_id,
+                    field="id",
+                )
+            )
+        return errors
+
+    _shown_root = Path(".")
+
+    def show_paths_under(self, root: Path) -> None:
+        """Report paths as ``root/relative`` (the articles folder as the user named it)."""
+        self._shown_root = root
+
+    def shown_path(self, relative: str) -> str:
+        """A record file's path as reported to the user."""
+        return str(self._shown_root / relative)
+
+    # -- selecting entries ----------------------------------------------------------
+
+    def terms(self) -> list[str]:
+        """Every category term in the index, sorted (a term may have no live entry)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT term FROM record_categories ORDER BY term"
+        ).fetchall()
+        return [term for (term,) in rows]
+
+    def first_category(self, term: str) -> Category:
+        """The category as first read (in path order): its label wins for the term."""
+        label, scheme = self.db.execute(
+            "SELECT label, scheme FROM record_categories WHERE term = ? ORDER BY path, ord LIMIT 1",
+            (term,),
+        ).fetchone()
+        return Category(term, label, scheme)
+
+    def label_conflicts(self) -> list[tuple[Category, Category, str, int | None, str]]:
+        """Labels sharing a term with an earlier label: (first, later, path, line, id)."""
+        rows = self.db.execute(
+            """
+            SELECT rc.term, rc.label, rc.scheme, r.path, r.line, r.id FROM record_categories rc
+            JOIN records r ON r.rid = rc.rid
+            WHERE rc.term IN (
+                SELECT term FROM record_categories GROUP BY term HAVING COUNT(DISTINCT label) > 1
+            )
+            ORDER BY rc.term, rc.path, rc.ord
+            """
+        ).fetchall()
+        conflicts = []
+        first: dict[str, Category] = {}
+        reported: set[tuple[str, str]] = set()
+        for term, label, scheme, path, line, record_id in rows:
+            category = Category(term, label, scheme)
+            known = first.setdefault(term, category)
+            if known.label != label and (term, label) not in reported:
+                reported.add((term, label))
+                conflicts.append((known, category, self.shown_path(path), line, record_id))
+        return conflicts
+
+    def newest(self, term: str | None, limit: int, now: float | None) -> list[IndexedEntry]:
+        """The ``limit`` newest live entries, overall or of one category, newest first."""
+        due = float("inf") if now is None else now
+        if term is None:
+            rows = self.db.execute(
+                """
+                SELECT rid, id, path, digest, url, published FROM records
+                WHERE draft = 0 AND shadowed = 0 AND published <= ?
+                ORDER BY published DESC, id LIMIT ?
+                """,
+                (due, limit),
+            )
+        else:
+            rows = self.db.execute(
+                """
+                SELECT r.rid, r.id, r.path, r.digest, r.url, r.published
+                FROM record_categories rc JOIN records r ON r.rid = rc.rid
+                WHERE rc.term = ? AND r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
+                ORDER BY rc.published DESC, rc.id LIMIT ?
+                """,
+                (term, due, limit),
+            )
+        return [IndexedEntry(*row) for row in rows]
+
+    def next_due(self, now: float | None) -> float | None:
+        """When the earliest withheld (future) entry falls due, if any."""
+        if now is None:
+            return None
+        (due,) = self.db.execute(
+            "SELECT MIN(published) FROM records WHERE draft = 0 AND shadowed = 0 AND published > ?",
+            (now,),
+        ).fetchone()
+        return float(due) if due is not None else None
+
+    def load(
+        self, root: Path, entries: Iterable[IndexedEntry]
+    ) -> tuple[dict[int, Article], list[RecordWarning]]:
+        """Read the full articles (bodies included) of the given entries, one read per file.
+
+        Returns them by rid, with the warnings only a body can raise (such as
+        characters XML cannot carry).
+        """
+        by_path: dict[str, dict[str, int]] = {}
+        for entry in entries:
+            by_path.setdefault(entry.path, {})[entry.id] = entry.rid
+        loaded: dict[int, Article] = {}
+        warnings: list[RecordWarning] = []
+        for relative in sorted(by_path):
+            wanted = by_path[relative]
+            data = (root / relative).read_bytes()
+            parsed = parse_file(data, relative, self.shown_path(relative), self.config)
+            for article in parsed.articles:
+                rid = wanted.pop(article.id, None)
+                if rid is not None:
+                    loaded[rid] = article
+            # The metadata pass already reported the other warnings of this file.
+            reported = set(self._file_warnings(relative))
+            warnings.extend(w for w in parsed.warnings if w not in reported)
+        return loaded, warnings
+
+    def _file_warnings(self, relative: str) -> list[RecordWarning]:
+        row = self.db.execute("SELECT problems FROM files WHERE path = ?", (relative,)).fetchone()
+        return [] if row is None else _problems_from_json(row[0])[1]
+
+    # -- feeds ------------------------------------------------------------------------
+
+    def feed_state(self) -> dict[str, tuple[str, int, int, str]]:
+        """What each published feed file was: path -> (digest, size, mtime_ns, entries json)."""
+        return {
+            row[0]: (row[1], row[2], row[3], row[4])
+            for row in self.db.execute("SELECT path, digest, size, mtime_ns, entries FROM feeds")
+        }
+
+    def record_feed(self, path: str, digest: str, size: int, mtime_ns: int, ids: list[str]) -> None:
+        """Remember what a feed file now holds."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?)",
+            (path, digest, size, mtime_ns, json.dumps(ids)),
+        )
+
+    def forget_feed(self, path: str) -> None:
+        """Forget a feed file that was removed."""
+        self.db.execute("DELETE FROM feeds WHERE path = ?", (path,))
+
+    def previous_ids(self, urls: Iterable[str]) -> dict[str, str]:
+        """The id each URL was last published under."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(urls), 500):
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.db.execute(
+                    f"SELECT url, id FROM published_urls WHERE url IN ({marks})", chunk
+                ).fetchall()
+            )
+        return found
+
+    def remember_urls(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Record the id each published URL now has."""
+        self.db.executemany("INSERT OR REPLACE INTO published_urls VALUES (?, ?)", pairs)
+
+    def get_meta(self, key: str) -> str | None:
+        """A stored value of the last build (such as the next scheduled entry)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Store or clear a value for the next build."""
+        if value is None:
+            self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def digest_text(*parts: str) -> str:
+    """A short stable digest of some strings, for feed digests."""
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()

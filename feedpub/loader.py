@@ -1,0 +1,433 @@
+"""Loading article records from ``articles/``: files to typed :class:`Article` values.
+
+A record that breaks the contract becomes a :class:`RecordError` naming its
+file, line or record, and field; it is left out and every other record is
+still loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from feedpub.article import Article, Attachment, Author, Category
+from feedpub.categories import slugify
+from feedpub.config import SiteConfig
+from feedpub.content import (
+    SUMMARY_LENGTH,
+    absolutize_html,
+    html_to_text,
+    strip_xml_illegal,
+    summarize,
+    text_to_html,
+)
+from feedpub.dates import parse_date, zone_from_spec
+from feedpub.errors import DateError, RecordError, RecordWarning
+from feedpub.language import is_language_tag
+
+__all__ = ["FileRecords", "find_record_files", "parse_file", "parse_record"]
+
+RECORD_SUFFIXES = (".json", ".jsonl")
+# An absolute http(s) URL with a plain host name and no white space: needs no urljoin.
+_PLAIN_HTTP_URL = re.compile(
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#]\S*)?\Z"
+)
+KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "title",
+        "url",
+        "date_published",
+        "date_modified",
+        "timezone",
+        "authors",
+        "categories",
+        "summary",
+        "content_html",
+        "content_text",
+        "image",
+        "attachments",
+        "language",
+        "draft",
+    }
+)
+
+
+@dataclass
+class FileRecords:
+    """What one record file yielded: its good articles, its errors and warnings."""
+
+    path: str
+    articles: list[Article] = field(default_factory=list)
+    #: A content digest for each article (same order): it changes when the record's source does.
+    digests: list[str] = field(default_factory=list)
+    errors: list[RecordError] = field(default_factory=list)
+    warnings: list[RecordWarning] = field(default_factory=list)
+
+
+def find_record_files(root: Path) -> Iterator[tuple[str, os.stat_result]]:
+    """Yield ``(relative posix path, stat)`` for every record file under ``root``, sorted.
+
+    Hidden files and folders (``.git``, editor swap files) are skipped.
+    """
+    found: list[tuple[str, os.stat_result]] = []
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    stack.append((Path(entry.path), prefix + entry.name + "/"))
+                elif entry.name.endswith(RECORD_SUFFIXES) and entry.is_file():
+                    found.append((prefix + entry.name, entry.stat()))
+    found.sort(key=lambda item: item[0])
+    return iter(found)
+
+
+class _Record:
+    """The checks of one raw record, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, raw: Mapping[str, Any], config: SiteConfig, where: dict[str, Any]) -> None:
+        self.raw = raw
+        self.config = config
+        self.where = where
+        self.errors: list[RecordError] = []
+        self.warnings: list[RecordWarning] = []
+
+    def error(self, name: str, reason: str) -> None:
+        self.errors.append(RecordError(reason, field=name, **self.where))
+
+    def warn(self, name: str, reason: str) -> None:
+        self.warnings.append(RecordWarning(reason, field=name, **self.where))
+
+    def text(self, name: str, *, required: bool = False, scan: bool = True) -> str | None:
+        value = self.raw.get(name)
+        if value is None:
+            if required:
+                self.error(name, "is required")
+            return None
+        if not isinstance(value, str):
+            self.error(name, f"must be a string, not {_kind(value)}")
+            return None
+        if not scan:  # a body read for metadata only: it is cleaned when it is rendered
+            return value
+        clean, removed = strip_xml_illegal(value)
+        if removed:
+            self.warn(name, f"removed {removed} character(s) that XML cannot carry")
+        if required and not clean.strip():
+            self.error(name, "must not be empty")
+            return None
+        return clean
+
+    def url(self, name: str, value: Any, base: str) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            self.error(name, f"must be a non-empty URL string, not {_kind(value)}")
+            return None
+        if _PLAIN_HTTP_URL.match(value):  # the common case, without urllib's cost
+            return value
+        absolute = urljoin(base, value.strip())
+        parts = urlsplit(absolute)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            self.error(
+                name, f"must be an http(s) URL, absolute or relative to the site, not {value!r}"
+            )
+            return None
+        return absolute
+
+    def date(self, name: str, zone: tzinfo, *, required: bool = False) -> datetime | None:
+        value = self.raw.get(name)
+        if value is None:
+            if required:
+                self.error(name, "is required (the date the article was published)")
+            return None
+        try:
+            return parse_date(
+                value,
+                default_tz=zone,
+                dayfirst=self.config.dayfirst,
+                abbreviations=self.config.abbreviations,
+            )
+        except DateError as exc:
+            self.errors.append(exc.located(field=name, **self.where))
+            return None
+
+    def authors(self) -> tuple[Author, ...]:
+        value = self.raw.get("authors")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error("authors", f"must be a list, not {_kind(value)}")
+            return ()
+        authors = []
+        for number, item in enumerate(value, 1):
+            name = f"authors[{number}]"
+            if isinstance(item, str) and item.strip():
+                authors.append(Author(name=item.strip()))
+            elif isinstance(item, dict) and any(
+                isinstance(item.get(k), str) for k in ("name", "email", "url")
+            ):
+                bad = [
+                    k
+                    for k, v in item.items()
+                    if k in ("name", "email", "url") and not isinstance(v, str)
+                ]
+                if bad:
+                    self.error(f"{name}.{bad[0]}", "must be a string")
+                    continue
+                url = item.get("url")
+                if url is not None:
+                    url = self.url(f"{name}.url", url, self.config.link)
+                    if url is None:
+                        continue
+                authors.append(Author(name=item.get("name"), email=item.get("email"), url=url))
+            else:
+                self.error(name, 'must be a name string or an object with "name", "email" or "url"')
+        return tuple(authors)
+
+    def categories(self) -> tuple[Category, ...]:
+        value = self.raw.get("categories")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error("categories", f"must be a list, not {_kind(value)}")
+            return ()
+        by_term: dict[str, Category] = {}
+        for number, item in enumerate(value, 1):
+            name = f"categories[{number}]"
+            if isinstance(item, str) and item.strip():
+                text = " ".join(item.split())
+                category = Category(term=slugify(text), label=text)
+            elif isinstance(item, dict):
+                term, label, scheme = item.get("term"), item.get("label"), item.get("scheme")
+                if not isinstance(term, str) or not term.strip():
+                    self.error(f"{name}.term", "is required and must be a non-empty string")
+                    continue
+                if label is not None and (not isinstance(label, str) or not label.strip()):
+                    self.error(f"{name}.label", "must be a non-empty string")
+                    continue
+                if scheme is not None:
+                    scheme = self.url(f"{name}.scheme", scheme, self.config.link)
+                    if scheme is None:
+                        continue
+                shown = " ".join(str(label or term).split())
+                category = Category(term=slugify(term), label=shown, scheme=scheme)
+            else:
+                self.error(name, 'must be a non-empty string or an object with "term"')
+                continue
+            by_term.setdefault(category.term, category)
+        return tuple(by_term.values())
+
+    def attachments(self, base: str) -> tuple[Attachment, ...]:
+        value = self.raw.get("attachments")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error("attachments", f"must be a list, not {_kind(value)}")
+            return ()
+        found = []
+        for number, item in enumerate(value, 1):
+            name = f"attachments[{number}]"
+            if not isinstance(item, dict):
+                self.error(name, "must be an object with url and mime_type")
+                continue
+            url = self.url(f"{name}.url", item.get("url"), base)
+            mime = item.get("mime_type")
+            if not isinstance(mime, str) or "/" not in mime or any(c.isspace() for c in mime):
+                self.error(f"{name}.mime_type", "is required, as a media type like audio/mpeg")
+                continue
+            size = item.get("size_in_bytes")
+            if size is not None and (
+                isinstance(size, bool) or not isinstance(size, int) or size < 0
+            ):
+                self.error(f"{name}.size_in_bytes", "must be a whole number of bytes, 0 or more")
+                continue
+            title = item.get("title")
+            if title is not None and not isinstance(title, str):
+                self.error(f"{name}.title", "must be a string")
+                continue
+            if url is not None:
+                found.append(Attachment(url=url, mime_type=mime, size_in_bytes=size, title=title))
+        return tuple(found)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", bool: "a boolean", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def parse_record(
+    raw: Any,
+    config: SiteConfig,
+    *,
+    path: str,
+    line: int | None = None,
+    default_id: str | None = None,
+    label: str | None = None,
+    bodies: bool = True,
+) -> tuple[Article | None, list[RecordError], list[RecordWarning]]:
+    """Check one raw record and build its :class:`Article`.
+
+    Returns the article (``None`` when the record is bad) with every error and
+    warning found. With ``bodies=False`` the body is checked but not converted:
+    the article's ``content_html`` and ``summary`` stay ``None`` (the index
+    needs only the metadata; bodies are rendered for the entries a feed shows).
+    """
+    where: dict[str, Any] = {"path": path, "line": line, "record": label}
+    if not isinstance(raw, dict):
+        return None, [RecordError(f"a record must be a JSON object, not {_kind(raw)}", **where)], []
+
+    record_id: str | None
+    value = raw.get("id")
+    if value is None:
+        record_id = default_id
+        if record_id is None:
+            error = RecordError("is required in a .jsonl record", field="id", **where)
+            return None, [error], []
+    elif isinstance(value, str) and value.strip():
+        record_id = value.strip()
+    elif isinstance(value, int) and not isinstance(value, bool):
+        record_id = str(value)  # JSON Feed 1.1: readers coerce a numeric id to a string.
+    else:
+        return None, [RecordError("must be a non-empty string", field="id", **where)], []
+    where["record"] = record_id if value is not None else label
+
+    r = _Record(raw, config, where)
+    for name in raw:
+        if name not in KNOWN_FIELDS and not name.startswith("_"):  # "_x": JSON Feed extensions
+            r.warn(name, "unknown field, ignored")
+
+    title = r.text("title", required=True)
+    zone = config.timezone
+    zone_name = raw.get("timezone")
+    if zone_name is not None:
+        try:
+            if not isinstance(zone_name, str):
+                raise ValueError(f"must be an IANA zone name string, not {_kind(zone_name)}")
+            zone = zone_from_spec(zone_name)
+        except ValueError as exc:
+            r.error("timezone", str(exc))
+    published = r.date("date_published", zone, required=True)
+    modified = r.date("date_modified", zone)
+    if published and modified and modified < published:
+        r.error("date_modified", "is earlier than date_published")
+
+    url = r.url("url", raw["url"], config.link) if raw.get("url") is not None else None
+    image = r.url("image", raw["image"], config.link) if raw.get("image") is not None else None
+    summary = r.text("summary")
+    content_html = r.text("content_html", scan=bodies)
+    content_text = r.text("content_text", scan=bodies)
+    if content_html is not None and content_text is not None:
+        r.error("content_text", "give content_html or content_text, not both")
+    if url is None and not (content_html or content_text or summary):
+        r.error("url", "a record without a url needs content_html, content_text or summary")
+    language = r.text("language")
+    if language is not None and not is_language_tag(language):
+        r.error("language", f"must be a BCP 47 language tag like 'id' or 'en-US', not {language!r}")
+    draft = raw.get("draft", False)
+    if not isinstance(draft, bool):
+        r.error("draft", f"must be true or false, not {_kind(draft)}")
+    authors = r.authors()
+    categories = r.categories()
+    attachments = r.attachments(url or config.link)
+
+    if r.errors or title is None or published is None or record_id is None:
+        return None, r.errors, r.warnings
+
+    body: str | None = None
+    if bodies:
+        base = url or config.link
+        if content_html:
+            body = absolutize_html(content_html, base)
+        elif content_text:
+            body = text_to_html(content_text)
+        if not summary and body is not None:
+            source_text = content_text if content_text else html_to_text(body, SUMMARY_LENGTH)
+            summary = summarize(source_text) or None
+    article = Article(
+        id=record_id,
+        title=" ".join(title.split()),
+        published=published,
+        source=path,
+        line=line,
+        url=url,
+        modified=modified,
+        authors=authors,
+        categories=categories,
+        summary=summary.strip() if summary else None,
+        content_html=body,
+        image=image,
+        attachments=attachments,
+        language=language,
+        draft=bool(draft),
+    )
+    return article, r.errors, r.warnings
+
+
+def parse_file(
+    data: bytes, relative: str, shown: str, config: SiteConfig, *, bodies: bool = True
+) -> FileRecords:
+    """Parse the bytes of one record file (``relative`` is its path under the articles folder)."""
+    result = FileRecords(shown)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        result.errors.append(RecordError(f"not UTF-8 text (byte {exc.start})", path=shown))
+        return result
+
+    def add(
+        raw: Any, line: int | None, default_id: str | None, label: str | None, source: bytes
+    ) -> None:
+        article, errors, warnings = parse_record(
+            raw, config, path=shown, line=line, default_id=default_id, label=label, bodies=bodies
+        )
+        result.errors.extend(errors)
+        result.warnings.extend(warnings)
+        if article is not None:
+            result.articles.append(article)
+            result.digests.append(hashlib.blake2b(source, digest_size=16).hexdigest())
+
+    if relative.endswith(".jsonl"):
+        for number, line_text in enumerate(text.splitlines(), 1):
+            if not line_text.strip():
+                continue
+            try:
+                raw = json.loads(line_text)
+            except json.JSONDecodeError as exc:
+                result.errors.append(
+                    RecordError(
+                        f"not valid JSON: {exc.msg} (column {exc.colno})", path=shown, line=number
+                    )
+                )
+                continue
+            add(raw, number, None, None, line_text.encode("utf-8"))
+        return result
+
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        result.errors.append(
+            RecordError(
+                f"not valid JSON: {exc.msg} (column {exc.colno})", path=shown, line=exc.lineno
+            )
+        )
+        return result
+    default_id = relative.rsplit(".", 1)[0]
+    if isinstance(document, list):
+        for number, raw in enumerate(document, 1):
+            # A list's records have no single default id: each needs its own.
+            source = json.dumps(raw, sort_keys=True, ensure_ascii=False).encode("utf-8")
+            add(raw, None, None, f"#{number}", source)
+    else:
+        add(document, None, default_id, None, data)
+    return result

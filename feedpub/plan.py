@@ -1,0 +1,42 @@
+"""A planned feed: the main feed or one category's, with the entries it shows, in order.
+
+The index (``feedpub.index``) chooses the entries: the newest ``limit`` live
+ones, newest ``date_published`` first, ties broken by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from feedpub.article import Article, Category
+
+__all__ = ["EPOCH", "FeedPlan"]
+
+#: ``updated`` of a feed with no entry yet: fixed, so an empty site still rebuilds byte-identical.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FeedPlan:
+    """One pair of output feeds (RSS and Atom): the main one, or one category's."""
+
+    category: Category | None
+    entries: tuple[Article, ...]
+
+    @property
+    def term(self) -> str | None:
+        """The category term, or ``None`` for the main feed."""
+        return self.category.term if self.category else None
+
+    @property
+    def folder(self) -> str:
+        """Where the pair is written under the output directory ('' for the main feed)."""
+        return "" if self.category is None else f"category/{self.category.term}/"
+
+    @property
+    def updated(self) -> datetime:
+        """The newest instant any entry changed (never the wall clock)."""
+        if not self.entries:
+            return EPOCH
+        return max((entry.updated for entry in self.entries), key=lambda d: d.timestamp())

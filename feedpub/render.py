@@ -1,0 +1,230 @@
+"""Rendering a planned feed to RSS 2.0 or Atom 1.0 bytes. The only module that knows feedgen.
+
+feedgen 1.0 builds most of each document; a small feedgen extension then
+fixes what feedgen gets wrong (each workaround is pinned by a test):
+
+- it stamps ``lastBuildDate`` and feed/entry ``updated`` with the wall clock
+  when they are not set, and writes microseconds: every date is set here,
+  from the entries, truncated to the second;
+- it prepends entries unless ``order="append"``;
+- its Atom ``content type="CDATA"`` is not an Atom type: content is ``html``;
+- its RSS channel ``<link>`` is the *last* ``link()`` whatever its rel: the
+  self link is given first, the alternate last;
+- it drops every attribute but ``href`` from Atom entry links, so enclosures
+  and link types are written by the extension;
+- it writes ``<category/>`` for a category without a label: labels are always given;
+- it drops name-only authors from RSS: they go out as ``dc:creator``;
+- it keeps the *last* RSS enclosure: the extension writes the first attachment;
+- ``description()`` after ``content()`` overwrites Atom content: ``summary()`` is used;
+- its RSS dates go through ``locale.setlocale``: item dates are formatted here,
+  locale-independently, with the entry's own offset.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any, Literal
+
+from feedgen.feed import FeedEntry, FeedGenerator
+from lxml import etree
+
+from feedpub.article import Article
+from feedpub.config import SiteConfig
+from feedpub.dates import format_rfc822
+from feedpub.identity import entry_id, feed_url
+from feedpub.plan import FeedPlan
+
+__all__ = ["FEED_FILES", "Format", "render_feed"]
+
+Format = Literal["rss", "atom"]
+FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml"}
+DC_NS = "http://purl.org/dc/elements/1.1/"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+GENERATOR_URI = "https://pypi.org/project/feedpub/"
+
+
+def _seconds(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
+
+
+class _FeedpubFeed:
+    """Feed-level half of the extension: declares the namespaces the entry half writes."""
+
+    def __init__(self) -> None:
+        self.uses_dc = False
+
+    def extend_ns(self) -> dict[str, str]:
+        namespaces = {"media": MEDIA_NS}
+        if self.uses_dc:
+            namespaces["dc"] = DC_NS
+        return namespaces
+
+    def extend_atom(self, feed: Any) -> Any:
+        return feed
+
+    def extend_rss(self, feed: Any) -> Any:
+        return feed
+
+
+class _FeedpubEntry:
+    """Entry-level half: writes what feedgen cannot write correctly (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.article: Article | None = None
+
+    def extend_atom(self, entry: Any) -> Any:
+        article = self.article
+        assert article is not None
+        if article.language:
+            entry.set("{http://www.w3.org/XML/1998/namespace}lang", article.language)
+        # feedgen builds its Atom tree without a namespace (the root carries a literal
+        # xmlns attribute), so the entry's own children are looked up unqualified.
+        for link in entry.findall("link"):
+            link.set("rel", "alternate")
+            link.set("type", "text/html")
+        for attachment in article.attachments:
+            link = etree.SubElement(entry, "link", rel="enclosure", href=attachment.url)
+            link.set("type", attachment.mime_type)
+            if attachment.size_in_bytes is not None:
+                link.set("length", str(attachment.size_in_bytes))
+            if attachment.title:
+                link.set("title", attachment.title)
+        self._image(entry)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        article = self.article
+        assert article is not None
+        author, creators = _rss_people(article)
+        if author:
+            etree.SubElement(item, "author").text = author
+        for creator in creators:
+            etree.SubElement(item, f"{{{DC_NS}}}creator").text = creator
+        if article.attachments:
+            first = article.attachments[0]
+            etree.SubElement(
+                item,
+                "enclosure",
+                url=first.url,
+                length=str(first.size_in_bytes or 0),
+                type=first.mime_type,
+            )
+        etree.SubElement(item, "pubDate").text = format_rfc822(article.published)
+        self._image(item)
+        return item
+
+    def _image(self, parent: Any) -> None:
+        if self.article and self.article.image:
+            etree.SubElement(parent, f"{{{MEDIA_NS}}}thumbnail", url=self.article.image)
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+
+def _rss_people(article: Article) -> tuple[str | None, list[str]]:
+    """RSS allows one ``<author>``, an email address: the first author with one gets it;
+    everyone else (name-only authors, which feedgen would drop) goes out as ``dc:creator``."""
+    author = next((a for a in article.authors if a.email), None)
+    shown = None
+    if author is not None:
+        shown = f"{author.email} ({author.name})" if author.name else author.email
+    creators = [a.name or a.email or "" for a in article.authors if a is not author]
+    return shown, [c for c in creators if c]
+
+
+def _generator(plan: FeedPlan, config: SiteConfig, fmt: Format) -> FeedGenerator:
+    generator = FeedGenerator()
+    needs_dc = fmt == "rss" and any(_rss_people(entry)[1] for entry in plan.entries)
+    generator.register_extension("feedpub", _FeedpubFeed, _FeedpubEntry, atom=True, rss=True)
+    generator.feedpub.uses_dc = needs_dc
+    self_url = feed_url(config.feeds_url, plan.term, FEED_FILES[fmt])
+    title = config.title if plan.category is None else f"{config.title}: {plan.category.label}"
+    description = (
+        config.description
+        if plan.category is None
+        else f"{config.description} Category: {plan.category.label}."
+    )
+    generator.id(feed_url(config.feeds_url, plan.term, FEED_FILES["atom"]))
+    generator.title(title)
+    # Order matters: feedgen's RSS <link> is the last link() given.
+    generator.link(href=self_url, rel="self", type=f"application/{fmt}+xml")
+    generator.link(href=config.link, rel="alternate", type="text/html")
+    generator.description(description)
+    if config.language:
+        generator.language(config.language)
+    author = config.author
+    if author is not None:
+        generator.author(
+            {
+                k: v
+                for k, v in (("name", author.name), ("email", author.email), ("uri", author.url))
+                if v
+            }
+        )
+        if author.email:
+            generator.managingEditor(f"{author.email} ({author.name})")
+    else:
+        generator.author({"name": config.title, "uri": config.link})
+    generator.generator("feedpub", uri=GENERATOR_URI)
+    updated = _seconds(plan.updated)
+    generator.updated(updated)
+    generator.lastBuildDate(updated)
+    if plan.category is not None:
+        generator.category(
+            term=plan.category.term, label=plan.category.label, scheme=plan.category.scheme
+        )
+    return generator
+
+
+def _add_entry(generator: FeedGenerator, article: Article, config: SiteConfig, fmt: Format) -> None:
+    entry: FeedEntry = generator.add_entry(order="append")
+    entry.feedpub.article = article
+    guid = entry_id(article.id, article.published, config.domain)
+    entry.id(guid)
+    entry.guid(guid, permalink=guid == article.url)
+    entry.title(article.title)
+    if article.url:
+        entry.link(href=article.url, rel="alternate")
+    entry.updated(_seconds(article.updated))
+    for category in article.categories:
+        entry.category(term=category.term, label=category.label, scheme=category.scheme)
+    if fmt == "atom":
+        entry.published(_seconds(article.published))
+        for author in article.authors:
+            if author.name:  # Atom needs a name; an email-only author is named by the address.
+                entry.author(
+                    {
+                        k: v
+                        for k, v in (
+                            ("name", author.name),
+                            ("email", author.email),
+                            ("uri", author.url),
+                        )
+                        if v
+                    }
+                )
+            elif author.email:
+                entry.author({"name": author.email, "email": author.email})
+        if article.summary:
+            entry.summary(article.summary, type="text")
+        if article.content_html is not None:
+            entry.content(article.content_html, type="html")
+        elif article.url is None and article.summary:
+            entry.content(article.summary, type="text")
+    else:
+        if article.summary:
+            # RSS <description> is HTML: plain text must be escaped once more.
+            entry.description(html.escape(article.summary, quote=False))
+        if article.content_html is not None:
+            entry.content(article.content_html)
+
+
+def render_feed(plan: FeedPlan, config: SiteConfig, fmt: Format) -> bytes:
+    """Render one planned feed as UTF-8 XML bytes with a declaration."""
+    generator = _generator(plan, config, fmt)
+    for article in plan.entries:
+        _add_entry(generator, article, config, fmt)
+    data: bytes
+    data = generator.rss_str(pretty=True) if fmt == "rss" else generator.atom_str(pretty=True)
+    return data

@@ -1,0 +1,195 @@
+"""Bad records: each breach of the record contract gets its own clear message and exit code 1,
+and every other record is still published."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from feedpub.cli import main
+
+CONFIG = """
+title = "Test Site"
+link = "https://example.com/"
+description = "Test feeds."
+language = "id"
+timezone = "Asia/Jakarta"
+author = { name = "Desk", email = "desk@example.com" }
+"""
+NOW = "2026-01-01T00:00:00+07:00"
+GOOD = {"title": "Good story", "date_published": "2022-12-02T10:00:00+07:00", "url": "/good/"}
+
+
+def make_site(tmp_path: Path, files: dict[str, Any]) -> Path:
+    (tmp_path / "feedpub.toml").write_text(CONFIG)
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "good.json").write_text(json.dumps(GOOD))
+    for name, content in files.items():
+        text = content if isinstance(content, str) else json.dumps(content)
+        (articles / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def run_build(site: Path, *extra: str) -> Any:
+    return CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--config",
+            str(site / "feedpub.toml"),
+            "--out",
+            str(site / "public"),
+            "--now",
+            NOW,
+            *extra,
+        ],
+    )
+
+
+def record(**fields: Any) -> dict[str, Any]:
+    base = {"title": "Bad story", "date_published": "2022-12-01", "url": "/bad/"}
+    base.update(fields)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+BAD_RECORDS = [
+    ("missing title", record(title=None), "title: is required"),
+    ("empty title", record(title="  "), "title: must not be empty"),
+    ("title not text", record(title=["x"]), "title: must be a string, not a list"),
+    ("missing date", record(date_published=None), "date_published: is required"),
+    ("unreadable date", record(date_published="sometime soon"), "date_published:"),
+    ("unknown zone abbreviation", record(date_published="02/12/2022 10:00 EST"), "'EST'"),
+    ("weekday contradicts date", record(date_published="Jumat(03/12/2022)"), "date_published:"),
+    (
+        "DST gap",
+        record(date_published="2022-03-27 02:30", timezone="Europe/Berlin"),
+        "date_published:",
+    ),
+    ("modified before published", record(date_modified="2022-11-30"), "date_modified: is earlier"),
+    ("unknown timezone", record(timezone="Mars/Olympus"), "timezone:"),
+    ("url with another scheme", record(url="javascript:alert(1)"), "url: must be an http(s) URL"),
+    ("both bodies", record(content_html="<p>a</p>", content_text="a"), "content_text: give"),
+    ("categories not a list", record(categories="Politik"), "categories: must be a list"),
+    (
+        "category without term",
+        record(categories=[{"label": "X"}]),
+        "categories[1].term: is required",
+    ),
+    (
+        "attachment without type",
+        record(attachments=[{"url": "/a.mp3"}]),
+        "attachments[1].mime_type",
+    ),
+    (
+        "negative attachment size",
+        record(attachments=[{"url": "/a.mp3", "mime_type": "audio/mpeg", "size_in_bytes": -1}]),
+        "attachments[1].size_in_bytes",
+    ),
+    ("bad language", record(language="Bahasa Indonesia"), "language: must be a BCP 47"),
+    ("draft not boolean", record(draft="yes"), "draft: must be true or false"),
+    ("author of wrong type", record(authors=[42]), "authors[1]: must be a name string"),
+    ("nothing to show", record(url=None), "url: a record without a url needs"),
+    ("not an object", [["a list in a list"]], "a record must be a JSON object"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "content", "expected"), BAD_RECORDS, ids=[c[0] for c in BAD_RECORDS]
+)
+def test_bad_record_is_reported_and_the_rest_published(
+    tmp_path: Path, case: str, content: Any, expected: str
+) -> None:
+    site = make_site(tmp_path, {"bad.json": content})
+    result = run_build(site, "-q")
+    assert result.exit_code == 1, result.output
+    assert expected in result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(str(site / "articles" / "bad.json")), first
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    rss = (site / "public" / "rss.xml").read_text()
+    assert "Good story" in rss
+    assert "Bad story" not in rss
+
+
+def test_jsonl_names_the_line_and_keeps_the_other_lines(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "a", **record(title="First line story")}),
+        "{not json",
+        json.dumps(record(title="No id story")),
+        json.dumps({"id": "d", **record(title="Fourth line story", date_published="2022-12-03")}),
+    ]
+    site = make_site(tmp_path, {"many.jsonl": "\n".join(lines) + "\n"})
+    result = run_build(site, "-q")
+    assert result.exit_code == 1
+    jsonl = site / "articles" / "many.jsonl"
+    assert f"{jsonl}:2: not valid JSON" in result.stderr
+    assert f"{jsonl}:3: id: is required in a .jsonl record" in result.stderr
+    rss = (site / "public" / "rss.xml").read_text()
+    assert "First line story" in rss and "Fourth line story" in rss
+
+
+def test_duplicate_id_keeps_the_first_record(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path,
+        {
+            "a.json": {"id": "same", **record(title="Earlier file")},
+            "b.json": {"id": "same", **record(title="Later file")},
+        },
+    )
+    result = run_build(site, "-q")
+    assert result.exit_code == 1
+    assert "id: duplicate id, already used by a record in" in result.stderr
+    rss = (site / "public" / "rss.xml").read_text()
+    assert "Earlier file" in rss and "Later file" not in rss
+
+
+def test_invalid_json_file_names_the_line(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"broken.json": '{\n  "title": "x",\n  oops\n}'})
+    result = run_build(site, "-q")
+    assert result.exit_code == 1
+    assert f"{site / 'articles' / 'broken.json'}:3: not valid JSON" in result.stderr
+
+
+def test_strict_publishes_nothing_when_a_record_is_bad(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"bad.json": record(title=None)})
+    result = run_build(site, "--strict")
+    assert result.exit_code == 1
+    assert "--strict" in result.stderr
+    assert not (site / "public" / "rss.xml").exists()
+
+
+def test_unknown_field_and_control_characters_are_warnings(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path,
+        {
+            "odd.json": record(
+                title="Odd\x07 story", subtitle="not in the contract", _x_cms={"a": 1}
+            )
+        },
+    )
+    result = run_build(site)
+    assert result.exit_code == 0, result.stderr
+    assert "subtitle: warning: unknown field, ignored" in result.stderr
+    assert "title: warning: removed 1 character(s)" in result.stderr
+    assert "_x_cms" not in result.stderr  # JSON Feed extension fields are allowed.
+    assert "Odd story" in (site / "public" / "rss.xml").read_text()
+    quiet = run_build(site, "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_check_reports_every_problem_and_writes_nothing(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path,
+        {"bad.json": record(title=None, date_published="nope", language="?")},
+    )
+    result = CliRunner().invoke(main, ["check", "--config", str(site / "feedpub.toml")])
+    assert result.exit_code == 1
+    for field in ("title:", "date_published:", "language:"):
+        assert field in result.stderr
+    assert not (site / "public").exists()
