@@ -141,14 +141,15 @@ def build(
 
     with _locked(state_dir, wait):
         try:
-            with Index(state_dir, config, __version__) as index:
+            with Index(state_dir, config, __version__, scratch=dry_run) as index:
                 if full:
                     index.reset()
                 report = run(index)
         except sqlite3.DatabaseError as exc:
             # The index is only a cache: whatever broke it, start it again from the files.
-            Index.discard_at(state_dir)
-            with Index(state_dir, config, __version__) as index:
+            if not dry_run:
+                Index.discard_at(state_dir)
+            with Index(state_dir, config, __version__, scratch=dry_run) as index:
                 report = run(index)
                 report.index_note = f"unreadable ({exc}): rebuilt"
     report.elapsed = time.perf_counter() - started
@@ -197,6 +198,8 @@ def _build(
 
     now_ts = None if now is None else now.timestamp()
     previous = index.feed_state()
+    if synced.changed and not dry_run:
+        index.set_meta("complete", "0")  # until every planned feed is published
     if not synced.changed and _still_current(index, previous, out_dir, now_ts):
         # Nothing read changed, nothing fell due, every published file is as written: done.
         report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(previous)]
@@ -263,6 +266,7 @@ def _build(
                 {e.url: e.id for f in to_render for e in f.entries if e.url is not None}.items()
             )
             due = index.next_due(now_ts)
+            index.set_meta("complete", "0" if report.count("invalid") else "1")
             index.set_meta("schedule", "off" if now_ts is None else "on")
             index.set_meta("next_due", "" if due is None else repr(due))
     return report
@@ -275,7 +279,9 @@ def _still_current(
     now_ts: float | None,
 ) -> bool:
     """True when the last build's feeds still stand: same schedule, nothing due, files untouched."""
-    if not previous or index.get_meta("schedule") != ("off" if now_ts is None else "on"):
+    if not previous or index.get_meta("complete") != "1":
+        return False  # the last build withheld or refused something: plan again
+    if index.get_meta("schedule") != ("off" if now_ts is None else "on"):
         return False
     due = index.get_meta("next_due")
     if due and now_ts is not None and now_ts >= float(due):

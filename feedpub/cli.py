@@ -252,7 +252,7 @@ def validate_command(sources: tuple[str, ...]) -> None:
 
     errors = warnings = 0
     for source in sources:
-        stdin = click.get_binary_stream("stdin") if source == "-" else None
+        stdin = sys.stdin.buffer if source == "-" else None
         for problem in validate_source(source, stdin=stdin):
             click.echo(str(problem))
             if problem.level == "error":

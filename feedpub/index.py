@@ -114,8 +114,13 @@ def _problems_from_json(text: str) -> tuple[list[RecordError], list[RecordWarnin
 class Index:
     """The index of one articles folder, in ``state_dir`` (or in memory when it is ``None``)."""
 
-    def __init__(self, state_dir: Path | None, config: SiteConfig, version: str) -> None:
+    def __init__(
+        self, state_dir: Path | None, config: SiteConfig, version: str, *, scratch: bool = False
+    ) -> None:
+        """Open (or create) the index; with ``scratch``, work on an in-memory copy of it and
+        leave the stored index untouched (for dry runs)."""
         self.state_dir = state_dir
+        self.scratch = scratch
         self.config = config
         self.identity = {
             "schema": SCHEMA_VERSION,
@@ -147,13 +152,22 @@ class Index:
                     db.close()
                     raise
                 if all(found.get(k) == v for k, v in self.identity.items()):
-                    return db
+                    return self._scratch_copy(db) if self.scratch else db
                 db.close()
                 self.rebuilt_reason = "made by another feedpub version or config: rebuilt"
             except sqlite3.DatabaseError as exc:
                 self.rebuilt_reason = f"unreadable ({exc}): rebuilt"
-            self.discard()
+            if not self.scratch:
+                self.discard()
+        if self.scratch:
+            return self._fresh(self._connect(":memory:"))
         return self._fresh(self._connect(str(path)))
+
+    def _scratch_copy(self, db: sqlite3.Connection) -> sqlite3.Connection:
+        copy = self._connect(":memory:")
+        db.backup(copy)
+        db.close()
+        return copy
 
     def _fresh(self, db: sqlite3.Connection) -> sqlite3.Connection:
         db.executescript(_SCHEMA)
@@ -162,7 +176,8 @@ class Index:
 
     def discard(self) -> None:
         """Delete the index files (it is only a cache)."""
-        self.discard_at(self.state_dir)
+        if not self.scratch:
+            self.discard_at(self.state_dir)
 
     @staticmethod
     def discard_at(state_dir: Path | None) -> None:
@@ -176,11 +191,9 @@ class Index:
         """Forget everything (``--full``): the next sync re-reads every file."""
         self.db.close()
         self.discard()
-        self.db = (
-            self._fresh(self._connect(":memory:"))
-            if self.state_dir is None
-            else self._fresh(self._connect(str(self.state_dir / DATABASE)))
-        )
+        on_disk = self.state_dir is not None and not self.scratch
+        target = str(self.state_dir / DATABASE) if on_disk and self.state_dir else ":memory:"
+        self.db = self._fresh(self._connect(target))
 
     def close(self) -> None:
         """Close the database."""
@@ -280,7 +293,9 @@ class Index:
         result.errors.extend(parsed.errors)
         result.warnings.extend(parsed.warnings)
         result.changed_files.append(relative)
-        result.records_changed += len(parsed.articles) + len(parsed.errors)
+        result.records_changed += len(parsed.articles) + len(
+            {(e.line, e.record) for e in parsed.errors}
+        )
         self._drop(relative)
         self.db.execute(
             "INSERT INTO files VALUES (?, ?, ?, ?, ?)",

@@ -1,0 +1,166 @@
+"""What a cron operator relies on: the lock, scheduled entries, dry runs, reports and exit codes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from feedpub.cli import main
+from feedpub.lock import build_lock
+
+NOW = "2026-01-01T00:00:00+07:00"
+
+
+def feedpub(site: Path, *args: str, now: str = NOW) -> Any:
+    return CliRunner().invoke(
+        main, ["build", "--config", str(site / "feedpub.toml"), "--now", now, *args]
+    )
+
+
+def add_record(site: Path, name: str, **fields: Any) -> Path:
+    path = site / "articles" / f"{name}.json"
+    record = {"title": name.title(), "url": f"/{name}/", "categories": ["Jadwal"], **fields}
+    path.write_text(json.dumps(record))
+    return path
+
+
+def test_second_build_exits_75_with_one_line(site: Path) -> None:
+    with build_lock(site / ".feedpub"):
+        result = feedpub(site, "-q")
+    assert result.exit_code == 75
+    assert result.stderr.count("\n") == 1
+    assert "another feedpub build is running" in result.stderr
+    assert not (site / "public").exists()
+
+
+def test_wait_outlasts_a_short_lock(site: Path) -> None:
+    held = threading.Event()
+
+    def hold() -> None:
+        with build_lock(site / ".feedpub"):
+            held.set()
+            time.sleep(0.3)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait()
+    result = feedpub(site, "-q", "--wait", "10")
+    thread.join()
+    assert result.exit_code == 0, result.stderr
+
+
+def test_killed_holder_leaves_no_stale_lock(site: Path) -> None:
+    code = (
+        "import sys, time; from pathlib import Path; from feedpub.lock import build_lock\n"
+        "with build_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(site / ".feedpub")],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert feedpub(site, "-q").exit_code == 75
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        if holder.stdout is not None:
+            holder.stdout.close()
+    assert feedpub(site, "-q").exit_code == 0
+
+
+def test_future_entry_appears_exactly_when_due(site: Path) -> None:
+    add_record(site, "terjadwal", date_published="2026-01-01T09:00:00+07:00")
+    before = feedpub(site, "-q", now="2026-01-01T08:59:59+07:00")
+    assert before.exit_code == 0
+    rss = (site / "public/rss.xml").read_text()
+    assert "Terjadwal" not in rss
+    assert "<lastBuildDate>Fri, 17 May 2024 08:00:00 +0000</lastBuildDate>" in rss  # no leak
+    assert not (site / "public/category/jadwal").exists()
+    due = feedpub(site, "-q", now="2026-01-01T02:00:00Z")  # the same instant as 09:00 +07:00
+    assert due.exit_code == 0
+    rss = (site / "public/rss.xml").read_text()
+    assert "Terjadwal" in rss
+    assert "<lastBuildDate>Thu, 01 Jan 2026 09:00:00 +0700</lastBuildDate>" in rss
+    assert (site / "public/category/jadwal/atom.xml").exists()
+
+
+def test_dry_run_writes_nothing_and_lists_changes(site: Path) -> None:
+    feedpub(site, "-q")
+    before = {p: p.read_bytes() for p in (site / "public").rglob("*.xml")}
+    add_record(site, "kabar", date_published="2025-12-31T10:00:00+07:00")
+    result = feedpub(site, "--dry-run")
+    assert result.exit_code == 0
+    assert {p: p.read_bytes() for p in (site / "public").rglob("*.xml")} == before
+    assert "rss.xml: would be written\n  + kabar\n" in result.stdout
+    assert "category/jadwal/atom.xml: would be written\n  + kabar\n" in result.stdout
+    assert "would be written 4" in result.stderr  # main and jadwal, RSS and Atom
+    after = feedpub(site, "-q")  # a real run after a dry run still publishes it
+    assert after.exit_code == 0 and "Kabar" in (site / "public/rss.xml").read_text()
+
+
+def test_url_published_under_another_id_warns_and_strict_fails(site: Path) -> None:
+    first = add_record(site, "lama", date_published="2025-12-30T10:00:00+07:00", id="lama-1")
+    assert feedpub(site, "-q").exit_code == 0
+    record = json.loads(first.read_text())
+    record["id"] = "lama-2"
+    first.write_text(json.dumps(record))
+    strict = feedpub(site, "--strict")
+    assert strict.exit_code == 1
+    assert "readers will show this article twice" in strict.stderr
+    assert "lama-1" in (site / "public/rss.xml").read_text()  # nothing published
+    loose = feedpub(site)
+    assert loose.exit_code == 0
+    assert "url: warning: was published before as id 'lama-1', now as 'lama-2'" in loose.stderr
+    assert "lama-2" in (site / "public/rss.xml").read_text()
+
+
+def test_json_summary_for_monitoring(site: Path) -> None:
+    (site / "articles/rusak.json").write_text('{"title": "Rusak"}')
+    result = feedpub(site, "--json")
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout)
+    assert summary["exit_code"] == 1
+    assert summary["records_read"] == 17
+    assert summary["records_changed"] == 17
+    assert summary["records_bad"] == 1
+    assert summary["feeds_written"] == 22
+    assert summary["feeds_unchanged"] == summary["feeds_removed"] == summary["feeds_invalid"] == 0
+    rusak = site / "articles" / "rusak.json"
+    assert summary["errors"] == [
+        f"{rusak}: date_published: is required (the date the article was published)",
+        f"{rusak}: url: a record without a url needs content_html, content_text or summary",
+    ]
+    assert isinstance(summary["elapsed_seconds"], float)
+    again = json.loads(feedpub(site, "--json").stdout)
+    assert again["records_changed"] == 0 and again["feeds_unchanged"] == 22
+
+
+def test_default_summary_quiet_and_verbose(site: Path) -> None:
+    first = feedpub(site)
+    assert first.exit_code == 0 and first.stdout == ""
+    assert first.stderr.startswith("feedpub: 16 records read, 16 changed, 0 bad; feeds written 22,")
+    assert feedpub(site, "-q").stderr == ""
+    add_record(site, "baru", date_published="2025-12-31T10:00:00+07:00")
+    verbose = feedpub(site, "-v")
+    assert "rss.xml: written (entries, labels or config changed)" in verbose.stderr
+    assert "category/jadwal/rss.xml: written (new feed)" in verbose.stderr
+
+
+def test_bad_now_is_a_usage_error(site: Path) -> None:
+    result = feedpub(site, now="tomorrow")
+    assert result.exit_code == 2 and "--now" in result.stderr
+    result = feedpub(site, now="2026-01-01T00:00:00")
+    assert result.exit_code == 2 and "offset" in result.stderr

@@ -1,0 +1,164 @@
+"""Cron-grade runs: the index makes a run cost what changed, and is only ever a cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feedpub import BuildReport, build, load_config
+from feedpub.index import DATABASE
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.xml"))}
+
+
+def run(site: Path, **options: Any) -> BuildReport:
+    options.setdefault("now", NOW)
+    return build(
+        site / "articles",
+        site / "public",
+        load_config(site / "feedpub.toml"),
+        state_dir=site / ".feedpub",
+        **options,
+    )
+
+
+def full_tree(site: Path, tmp_path: Path) -> dict[str, bytes]:
+    """What a build from scratch (no index) makes of the site now."""
+    out = tmp_path / "reference"
+    shutil.rmtree(out, ignore_errors=True)
+    build(site / "articles", out, load_config(site / "feedpub.toml"), now=NOW)
+    return _tree(out)
+
+
+def test_no_change_rebuild_reads_and_writes_nothing(site: Path) -> None:
+    first = run(site)
+    assert first.count("written") == 22 and first.records_changed == 16
+    before = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*.xml")}
+    again = run(site)
+    assert again.records_changed == 0
+    assert again.count("written") == 0 and again.count("unchanged") == 22
+    assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*.xml")} == before
+    assert again.exit_code == 0
+
+
+def test_changed_file_rerenders_only_its_feeds(site: Path, tmp_path: Path) -> None:
+    run(site)
+    seed = site / "articles/2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi.json"
+    record = json.loads(seed.read_text())
+    record["title"] = "Rakor Reformasi Birokrasi (diperbarui)"
+    seed.write_text(json.dumps(record, ensure_ascii=False))
+    report = run(site)
+    assert report.records_changed == 1
+    written = sorted(o.path for o in report.feeds if o.action == "written")
+    # The seed is in the main feed and in its two categories: six files, nothing else.
+    assert written == sorted(
+        f"{folder}{name}"
+        for folder in ("", "category/lampung/", "category/pemerintahan/")
+        for name in ("atom.xml", "rss.xml")
+    )
+    assert _tree(site / "public") == full_tree(site, tmp_path)
+
+
+def test_added_removed_and_renamed_files(site: Path, tmp_path: Path) -> None:
+    run(site)
+    new = site / "articles/2024/06/baru.json"
+    new.parent.mkdir(parents=True)
+    new.write_text(
+        json.dumps(
+            {
+                "title": "Berita baru",
+                "date_published": "2024-06-01 08:00",
+                "url": "/baru/",
+                "categories": ["Cuaca"],
+            }
+        )
+    )
+    report = run(site)
+    assert report.records_changed == 1
+    assert (site / "public/category/cuaca/rss.xml").exists()
+    assert _tree(site / "public") == full_tree(site, tmp_path)
+
+    new.rename(site / "articles/2024/06/baru-lagi.json")  # a rename changes the default id
+    report = run(site)
+    assert _tree(site / "public") == full_tree(site, tmp_path)
+    assert "2024/06/baru-lagi" in (site / "public/category/cuaca/atom.xml").read_text()
+
+    (site / "articles/2024/06/baru-lagi.json").unlink()
+    report = run(site)
+    assert not (site / "public/category/cuaca").exists()
+    removed = [o for o in report.feeds if o.action == "removed"]
+    assert sorted(o.path for o in removed) == ["category/cuaca/atom.xml", "category/cuaca/rss.xml"]
+    assert _tree(site / "public") == full_tree(site, tmp_path)
+
+
+def test_touched_but_unchanged_file_is_not_reparsed(site: Path) -> None:
+    run(site)
+    seed = next((site / "articles").rglob("*.json"))
+    os.utime(seed, ns=(10**18, 10**18))
+    report = run(site)
+    assert report.records_changed == 0 and report.count("written") == 0
+
+
+@pytest.mark.parametrize("damage", ["delete", "garbage", "truncate"])
+def test_lost_or_corrupt_index_rebuilds_identical_feeds(site: Path, damage: str) -> None:
+    run(site)
+    before = _tree(site / "public")
+    database = site / ".feedpub" / DATABASE
+    if damage == "delete":
+        database.unlink()
+    elif damage == "garbage":
+        database.write_bytes(b"this is not a database" * 100)
+    else:
+        database.write_bytes(database.read_bytes()[:1000])
+    for suffix in ("-wal", "-shm"):
+        (site / ".feedpub" / (DATABASE + suffix)).unlink(missing_ok=True)
+    report = run(site)
+    assert report.exit_code == 0
+    assert report.count("written") == 0  # same bytes: nothing touched
+    assert _tree(site / "public") == before
+    assert run(site).records_changed == 0  # and the rebuilt index works
+
+
+def test_version_change_rebuilds_the_index(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(site)
+    before = _tree(site / "public")
+    # feedpub.build is also the name of the function, so reach the module through sys.modules.
+    monkeypatch.setattr(sys.modules["feedpub.build"], "__version__", "99.0")
+    report = run(site)
+    assert report.index_note is not None and "another feedpub version" in report.index_note
+    assert report.records_changed == 16
+    assert _tree(site / "public") == before
+
+
+def test_full_ignores_the_index(site: Path) -> None:
+    run(site)
+    report = run(site, full=True)
+    assert report.records_changed == 16 and report.count("written") == 0
+
+
+def test_deleted_or_edited_output_is_restored(site: Path) -> None:
+    run(site)
+    (site / "public/rss.xml").unlink()
+    (site / "public/atom.xml").write_text("oops")
+    report = run(site)
+    assert sorted(o.path for o in report.feeds if o.action == "written") == ["atom.xml", "rss.xml"]
+
+
+def test_bad_records_are_reported_on_every_run(site: Path) -> None:
+    (site / "articles/bad.json").write_text('{"title": "x"}')
+    first = run(site)
+    second = run(site)
+    assert first.exit_code == second.exit_code == 1
+    assert [str(e) for e in first.errors] == [str(e) for e in second.errors]
+    assert "date_published: is required" in str(second.errors[0])
