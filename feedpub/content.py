@@ -21,6 +21,7 @@ __all__ = [
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\S+")
 # Attributes that hold a URL a reader will follow or fetch.
 _LINK_ATTRIBUTES = ("href", "src", "poster", "cite", "action")
 # Any attribute value that does not start with a scheme: a cheap, conservative test for "this
@@ -102,13 +103,20 @@ def html_to_text(fragment: str, limit: int | None = None) -> str:
 
 def summarize(text: str, limit: int = SUMMARY_LENGTH) -> str:
     """Cut plain text to at most ``limit`` characters at a word boundary, marking the cut."""
-    window = limit * 4  # only the start can be shown: collapse no more than that
-    whole = len(text) <= window
-    text = _SPACE.sub(" ", text[:window]).strip()
-    if whole and len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-–—") + "…"  # noqa: RUF001 - dashes are meant
+    words: list[str] = []
+    length = -1
+    for match in _WORD.finditer(text):  # stops after the words a summary can show
+        word = match.group()
+        length += len(word) + 1
+        if length > limit:
+            break
+        words.append(word)
+    else:
+        return " ".join(words)
+    if not words:  # one word longer than the limit
+        return text.strip()[: limit - 1] + "…"
+    cut = " ".join(words)
+    while len(cut) > limit - 1:  # leave room for the mark
+        words.pop()
+        cut = " ".join(words)
+    return cut.rstrip(",;:.-–—") + "…"  # noqa: RUF001 - dashes are meant
