@@ -15,15 +15,16 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from feedpub.article import Article, Category
 from feedpub.config import SiteConfig
 from feedpub.errors import ExitCode, Problem, RecordError, RecordWarning
 from feedpub.index import Index, IndexedEntry, digest_text
 from feedpub.lock import build_lock
-from feedpub.plan import FeedPlan
+from feedpub.parallel import ordered_map
+from feedpub.plan import FEED_FILES, FeedPlan, Format
 from feedpub.publish import remove_file, write_if_changed
-from feedpub.render import FEED_FILES, Format, render_feed
 from feedpub.version import __version__
 
 __all__ = ["BuildReport", "FeedOutcome", "build", "check"]
@@ -213,26 +214,24 @@ def _build(
     report.warnings.extend(_id_changes(index, to_render))
     id_changed = any(w.field == "url" and "twice" in w.reason for w in report.warnings)
 
-    renderer = _Renderer(index, articles_dir, config, categories, to_render)
+    articles, body_warnings = _load_bodies(index, articles_dir, categories, to_render)
+    report.warnings.extend(body_warnings)
     if strict and not report.errors and not id_changed:
         # --strict publishes all or nothing: prove every feed valid before writing any.
-        for feed in to_render:
-            renderer.render(feed)
+        for feed in _render(config, categories, articles, to_render):
             feed.data = b""
-    report.warnings.extend(renderer.warnings)
     invalid = any(p.level == "error" for f in to_render for p in f.problems)
     report.strict_withheld = strict and bool(report.errors or invalid or id_changed)
 
+    outcomes = {}
     for feed in feeds:
-        outcome = _outcome(feed, previous.get(feed.path))
+        outcome = outcomes[feed.path] = _outcome(feed, previous.get(feed.path))
         report.feeds.append(outcome)
-        if feed.reason == "":
-            continue  # unchanged: not rendered
-        if report.strict_withheld:
+        if report.strict_withheld and feed.reason:
             outcome.action, outcome.reason = "withheld", "--strict and something was bad"
-            continue
-        if not feed.data:
-            renderer.render(feed)
+    rendered = [] if report.strict_withheld else to_render
+    for feed in _render(config, categories, articles, rendered):
+        outcome = outcomes[feed.path]
         report.warnings.extend(
             RecordWarning(p.message, path=feed.path, line=p.line, field=p.rule)
             for p in feed.problems
@@ -250,7 +249,6 @@ def _build(
             keys = [f"{e.id}\x1e{e.digest}" for e in feed.entries]
             index.record_feed(feed.path, feed.digest, stat.st_size, stat.st_mtime_ns, keys)
         feed.data = b""  # one feed's bytes in memory at a time
-    report.warnings.extend(w for w in renderer.warnings if w not in report.warnings)
 
     if not report.strict_withheld:
         for relative in stale:
@@ -296,44 +294,61 @@ def _still_current(
     return True
 
 
-class _Renderer:
-    """Renders and validates planned feeds, reading each needed article body once."""
+#: Below this many feeds to render, worker processes cost more than they save.
+PARALLEL_MIN_FEEDS = 48
+_GROUP = 8  # feeds per job
 
-    def __init__(
-        self,
-        index: Index,
-        articles_dir: Path,
-        config: SiteConfig,
-        categories: dict[str, Category],
-        feeds: list[_Feed],
-    ) -> None:
-        self.index = index
-        self.articles_dir = articles_dir
-        self.config = config
-        self.categories = categories
-        self.feeds = feeds
-        self.articles: dict[int, Article] | None = None
-        self.warnings: list[RecordWarning] = []
+#: A feed to render, as sent to a worker: (term, format, path, rids of its entries).
+_Spec = tuple[str | None, Format, str, list[int]]
 
-    def _load(self) -> dict[int, Article]:
-        if self.articles is None:
-            wanted = {e.rid: e for f in self.feeds for e in f.entries}
-            loaded, self.warnings = self.index.load(self.articles_dir, wanted.values())
-            self.articles = {
-                rid: _with_canonical_categories(article, self.categories)
-                for rid, article in loaded.items()
-            }
-        return self.articles
 
-    def render(self, feed: _Feed) -> None:
-        """Fill in ``feed.data`` and ``feed.problems``."""
-        from feedpub.validate import validate_feed  # loads the schemas: only when rendering
+def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[bytes, list[Problem]]]:
+    """Render and validate a few feeds (one job) from the articles loaded before the fork."""
+    # feedgen, lxml and the schemas load only when a feed is rendered, not on a no-change run.
+    from feedpub.render import render_feed
+    from feedpub.validate import validate_feed
 
-        articles = self._load()
-        shown = self.categories[feed.term] if feed.term is not None else None
-        plan = FeedPlan(shown, tuple(articles[e.rid] for e in feed.entries))
-        feed.data = render_feed(plan, self.config, feed.fmt)
-        feed.problems = validate_feed(feed.data, source=feed.path)
+    config: SiteConfig = shared["config"]
+    categories: dict[str, Category] = shared["categories"]
+    articles: dict[int, Article] = shared["articles"]
+    results = []
+    for term, fmt, path, rids in specs:
+        plan = FeedPlan(categories.get(term or ""), tuple(articles[rid] for rid in rids))
+        data = render_feed(plan, config, fmt)
+        results.append((data, validate_feed(data, source=path)))
+    return results
+
+
+def _load_bodies(
+    index: Index, articles_dir: Path, categories: dict[str, Category], feeds: list[_Feed]
+) -> tuple[dict[int, Article], list[RecordWarning]]:
+    """The full articles every feed to render shows, each read once, categories as shown."""
+    wanted = {e.rid: e for f in feeds for e in f.entries}
+    loaded, warnings = index.load(articles_dir, wanted.values())
+    articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
+    return articles, warnings
+
+
+def _render(
+    config: SiteConfig,
+    categories: dict[str, Category],
+    articles: dict[int, Article],
+    feeds: list[_Feed],
+) -> Iterator[_Feed]:
+    """Render and validate feeds in order, filling ``data`` and ``problems``; in worker
+    processes (which inherit the loaded articles) when there are many."""
+    specs: list[_Spec] = [(f.term, f.fmt, f.path, [e.rid for e in f.entries]) for f in feeds]
+    groups = [specs[i : i + _GROUP] for i in range(0, len(specs), _GROUP)]
+    shared = {"config": config, "categories": categories, "articles": articles}
+    done = 0
+    for results in ordered_map(
+        _render_group, groups, shared, min_jobs=-(-PARALLEL_MIN_FEEDS // _GROUP)
+    ):
+        for data, problems in results:
+            feed = feeds[done]
+            feed.data, feed.problems = data, problems
+            done += 1
+            yield feed
 
 
 def _plan(

@@ -6,9 +6,6 @@ import html
 import re
 from urllib.parse import urljoin
 
-import lxml.html
-from lxml import etree
-
 __all__ = [
     "absolutize_html",
     "html_to_text",
@@ -66,6 +63,9 @@ def absolutize_html(fragment: str, base: str) -> str:
     """
     if not _MAYBE_RELATIVE.search(fragment):
         return fragment
+    import lxml.html  # only bodies with links need it; a no-change build never gets here
+    from lxml import etree
+
     container = lxml.html.fragment_fromstring(fragment, create_parent="div")
     for element in container.iter(etree.Element):
         for attribute in _LINK_ATTRIBUTES:
@@ -90,6 +90,9 @@ def html_to_text(fragment: str, limit: int | None = None) -> str:
         fragment = fragment[: limit * 8]
     if "<" not in fragment and "&" not in fragment:
         return _SPACE.sub(" ", fragment).strip()
+    import lxml.html
+    from lxml import etree
+
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except etree.ParserError:

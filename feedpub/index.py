@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing as mp
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -22,9 +21,10 @@ from typing import Any
 from feedpub.article import Article, Category
 from feedpub.config import SiteConfig
 from feedpub.errors import RecordError, RecordWarning
-from feedpub.loader import find_record_files, parse_file
+from feedpub.loader import BODY_FIELDS, find_record_files, parse_file
+from feedpub.parallel import ordered_map
 
-__all__ = ["Index", "IndexedEntry", "SyncResult"]
+__all__ = ["Index", "IndexedEntry", "SyncResult", "load_articles"]
 
 #: Bump when the tables change shape: an index of another shape is rebuilt.
 SCHEMA_VERSION = "1"
@@ -178,15 +178,13 @@ def _parse_one(
 
 #: Below this many changed files, worker processes cost more than they save.
 PARALLEL_MIN_FILES = 2000
-_worker: dict[str, Any] = {}
+_CHUNK = 256
 
 
-def _worker_init(root: Path, config: SiteConfig, bodies: bool) -> None:
-    _worker.update(root=root, config=config, bodies=bodies)
-
-
-def _worker_parse(chunk: list[tuple[str, str, int, int]]) -> list[_ParsedFile]:
-    root, config, bodies = _worker["root"], _worker["config"], _worker["bodies"]
+def _parse_chunk(
+    shared: dict[str, Any], chunk: list[tuple[str, str, int, int]]
+) -> list[_ParsedFile]:
+    root, config, bodies = shared["root"], shared["config"], shared["bodies"]
     return [
         _parse_one(root, shown, rel, size, mtime, config, bodies)
         for rel, shown, size, mtime in chunk
@@ -202,18 +200,44 @@ def _parse_files(
 ) -> Iterator[_ParsedFile]:
     """Parse record files in path order, in worker processes when there are many."""
     jobs = [(rel, shown_path(rel), size, mtime) for rel, size, mtime in files]
-    cores = (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    )
-    if len(jobs) < PARALLEL_MIN_FILES or cores < 2 or "fork" not in mp.get_all_start_methods():
-        for rel, shown, size, mtime in jobs:
-            yield _parse_one(root, shown, rel, size, mtime, config, bodies)
-        return
-    chunks = [jobs[i : i + 256] for i in range(0, len(jobs), 256)]
-    # fork: the workers inherit the loaded modules, so they start at once.
-    with mp.get_context("fork").Pool(cores, _worker_init, (root, config, bodies)) as pool:
-        for parsed_chunk in pool.imap(_worker_parse, chunks):
-            yield from parsed_chunk
+    chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
+    shared = {"root": root, "config": config, "bodies": bodies}
+    min_chunks = -(-PARALLEL_MIN_FILES // _CHUNK)
+    for parsed_chunk in ordered_map(_parse_chunk, chunks, shared, min_jobs=min_chunks):
+        yield from parsed_chunk
+
+
+def _load_chunk(
+    shared: dict[str, Any], entries: list[tuple[int, str, str]]
+) -> tuple[dict[int, Article], list[RecordWarning]]:
+    return load_articles(shared["root"], shared["shown_path"], shared["config"], entries)
+
+
+def load_articles(
+    root: Path,
+    shown_path: Callable[[str], str],
+    config: SiteConfig,
+    entries: Iterable[tuple[int, str, str]],
+) -> tuple[dict[int, Article], list[RecordWarning]]:
+    """Read full articles (bodies included) for ``(rid, id, path)`` entries, one read per file.
+
+    Returns them by rid, with the warnings only a body can raise (the
+    metadata pass reported the rest).
+    """
+    by_path: dict[str, dict[str, int]] = {}
+    for rid, record_id, relative in entries:
+        by_path.setdefault(relative, {})[record_id] = rid
+    loaded: dict[int, Article] = {}
+    warnings: list[RecordWarning] = []
+    for relative in sorted(by_path):
+        wanted = by_path[relative]
+        data = (root / relative).read_bytes()
+        parsed = parse_file(data, relative, shown_path(relative), config)
+        for article in parsed.articles:
+            if article.id in wanted:
+                loaded[wanted.pop(article.id)] = article
+        warnings.extend(w for w in parsed.warnings if w.field in BODY_FIELDS)
+    return loaded, warnings
 
 
 class _Batch:
@@ -395,28 +419,43 @@ class Index:
         build) are parsed by one worker process per core.
         """
         result = SyncResult()
+        found = find_record_files(root)
+        result.files = len(found)
+        walk = _digest("\n".join(f"{p}\t{size}\t{mtime}" for p, size, mtime in found).encode())
+        if walk == self.get_meta("walk"):
+            # Every file has the size and mtime it had last time: nothing to re-read.
+            for (problems,) in self.db.execute("SELECT problems FROM files WHERE problems != '[]'"):
+                errors, warnings = _problems_from_json(problems)
+                result.errors.extend(errors)
+                result.warnings.extend(warnings)
+            (result.records,) = self.db.execute("SELECT COUNT(*) FROM records").fetchone()
+            return result
+        # path -> (size, mtime_ns, has problems); hashes and problems are read only when needed.
         known = {
-            path: (size, mtime_ns, file_hash, problems)
-            for path, size, mtime_ns, file_hash, problems in self.db.execute(
-                "SELECT path, size, mtime_ns, hash, problems FROM files"
+            path: (size, mtime_ns, flagged)
+            for path, size, mtime_ns, flagged in self.db.execute(
+                "SELECT path, size, mtime_ns, problems != '[]' FROM files"
             )
         }
         changed: list[tuple[str, int, int]] = []
+        flagged: list[str] = []
         seen: set[str] = set()
-        for relative, stat in find_record_files(root):
+        for relative, size, mtime_ns in found:
             seen.add(relative)
-            result.files += 1
             old = known.get(relative)
-            if old is not None and old[0] == stat.st_size and old[1] == stat.st_mtime_ns:
-                if old[3] != "[]":
-                    errors, warnings = _problems_from_json(old[3])
-                    result.errors.extend(errors)
-                    result.warnings.extend(warnings)
+            if old is not None and old[0] == size and old[1] == mtime_ns:
+                if old[2]:
+                    flagged.append(relative)
             else:
-                changed.append((relative, stat.st_size, stat.st_mtime_ns))
+                changed.append((relative, size, mtime_ns))
+        for relative in flagged:
+            errors, warnings = _problems_from_json(self._file_row(relative)[1])
+            result.errors.extend(errors)
+            result.warnings.extend(warnings)
         removed = sorted(set(known) - seen)
         if not changed and not removed:
             (result.records,) = self.db.execute("SELECT COUNT(*) FROM records").fetchone()
+            self.set_meta("walk", walk)
             return result
 
         db = self.db
@@ -435,16 +474,16 @@ class Index:
             ):
                 if progress is not None and done % 500 == 0:
                     progress(done, len(changed))
-                old = known.get(parsed.relative)
-                if old is not None and old[2] == parsed.file_hash:
+                stored = self._file_row(parsed.relative) if parsed.relative in known else None
+                if stored is not None and stored[0] == parsed.file_hash:
                     # Touched but not changed (a checkout, a copy): only the stat is new.
                     db.execute(
                         "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
                         (parsed.size, parsed.mtime_ns, parsed.relative),
                     )
-                    parsed.errors, parsed.warnings = _problems_from_json(old[3])
+                    parsed.errors, parsed.warnings = _problems_from_json(stored[1])
                 else:
-                    if old is not None:
+                    if stored is not None:
                         self._drop(parsed.relative)
                     batch.add(parsed)
                     result.changed_files.append(parsed.relative)
@@ -457,6 +496,7 @@ class Index:
                     db.execute(statement)
             self._mark_duplicates()
             (result.records,) = db.execute("SELECT COUNT(*) FROM records").fetchone()
+            self.set_meta("walk", walk)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -602,32 +642,31 @@ class Index:
     def load(
         self, root: Path, entries: Iterable[IndexedEntry]
     ) -> tuple[dict[int, Article], list[RecordWarning]]:
-        """Read the full articles (bodies included) of the given entries, one read per file.
-
-        Returns them by rid, with the warnings only a body can raise (such as
-        characters XML cannot carry).
-        """
-        by_path: dict[str, dict[str, int]] = {}
-        for entry in entries:
-            by_path.setdefault(entry.path, {})[entry.id] = entry.rid
+        """Read the full articles (bodies included) of the given entries, one read per file,
+        in worker processes when there are many files."""
+        by_path: dict[str, list[tuple[int, str, str]]] = {}
+        for e in entries:
+            by_path.setdefault(e.path, []).append((e.rid, e.id, e.path))
+        files = sorted(by_path)
+        chunks = [
+            [entry for relative in files[i : i + _CHUNK] for entry in by_path[relative]]
+            for i in range(0, len(files), _CHUNK)
+        ]
+        shared = {"root": root, "shown_path": self.shown_path, "config": self.config}
         loaded: dict[int, Article] = {}
         warnings: list[RecordWarning] = []
-        for relative in sorted(by_path):
-            wanted = by_path[relative]
-            data = (root / relative).read_bytes()
-            parsed = parse_file(data, relative, self.shown_path(relative), self.config)
-            for article in parsed.articles:
-                rid = wanted.pop(article.id, None)
-                if rid is not None:
-                    loaded[rid] = article
-            # The metadata pass already reported the other warnings of this file.
-            reported = set(self._file_warnings(relative))
-            warnings.extend(w for w in parsed.warnings if w not in reported)
+        min_chunks = -(-PARALLEL_MIN_FILES // _CHUNK)
+        for part, part_warnings in ordered_map(_load_chunk, chunks, shared, min_jobs=min_chunks):
+            loaded.update(part)
+            warnings.extend(part_warnings)
         return loaded, warnings
 
-    def _file_warnings(self, relative: str) -> list[RecordWarning]:
-        row = self.db.execute("SELECT problems FROM files WHERE path = ?", (relative,)).fetchone()
-        return [] if row is None else _problems_from_json(row[0])[1]
+    def _file_row(self, relative: str) -> tuple[str, str]:
+        """The stored (hash, problems json) of a record file."""
+        row = self.db.execute(
+            "SELECT hash, problems FROM files WHERE path = ?", (relative,)
+        ).fetchone()
+        return (str(row[0]), str(row[1])) if row is not None else ("", "[]")
 
     # -- feeds ------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -33,9 +33,11 @@ from feedpub.dates import parse_date, zone_from_spec
 from feedpub.errors import DateError, RecordError, RecordWarning
 from feedpub.language import is_language_tag
 
-__all__ = ["FileRecords", "find_record_files", "parse_file", "parse_record"]
+__all__ = ["BODY_FIELDS", "FileRecords", "find_record_files", "parse_file", "parse_record"]
 
 RECORD_SUFFIXES = (".json", ".jsonl")
+#: Fields checked in full only when the body is rendered (or by ``feedpub check``).
+BODY_FIELDS = frozenset({"content_html", "content_text"})
 # An absolute http(s) URL with a plain host name and no white space: needs no urljoin.
 _PLAIN_HTTP_URL = re.compile(
     r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#]\S*)?\Z"
@@ -73,25 +75,28 @@ class FileRecords:
     warnings: list[RecordWarning] = field(default_factory=list)
 
 
-def find_record_files(root: Path) -> Iterator[tuple[str, os.stat_result]]:
-    """Yield ``(relative posix path, stat)`` for every record file under ``root``, sorted.
+def find_record_files(root: Path) -> list[tuple[str, int, int]]:
+    """Every record file under ``root`` as ``(relative posix path, size, mtime_ns)``, sorted.
 
-    Hidden files and folders (``.git``, editor swap files) are skipped.
+    One walk, one stat per file. Hidden files and folders (``.git``, editor
+    swap files) are skipped.
     """
-    found: list[tuple[str, os.stat_result]] = []
-    stack = [(root, "")]
+    found: list[tuple[str, int, int]] = []
+    stack = [(str(root), "")]
     while stack:
         folder, prefix = stack.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.startswith("."):
+                name = entry.name
+                if name[0] == ".":
                     continue
                 if entry.is_dir():
-                    stack.append((Path(entry.path), prefix + entry.name + "/"))
-                elif entry.name.endswith(RECORD_SUFFIXES) and entry.is_file():
-                    found.append((prefix + entry.name, entry.stat()))
-    found.sort(key=lambda item: item[0])
-    return iter(found)
+                    stack.append((entry.path, prefix + name + "/"))
+                elif name.endswith(RECORD_SUFFIXES) and entry.is_file():
+                    stat = entry.stat()
+                    found.append((prefix + name, stat.st_size, stat.st_mtime_ns))
+    found.sort()
+    return found
 
 
 class _Record:
@@ -325,8 +330,7 @@ def parse_record(
     url = r.url("url", raw["url"], config.link) if raw.get("url") is not None else None
     image = r.url("image", raw["image"], config.link) if raw.get("image") is not None else None
     summary = r.text("summary")
-    content_html = r.text("content_html", scan=bodies)
-    content_text = r.text("content_text", scan=bodies)
+    content_html, content_text = (r.text(name, scan=bodies) for name in sorted(BODY_FIELDS))
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
     if url is None and not (content_html or content_text or summary):

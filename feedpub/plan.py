@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from feedpub.article import Article, Category
 
-__all__ = ["EPOCH", "FeedPlan"]
+__all__ = ["EPOCH", "FEED_FILES", "FeedPlan", "Format"]
+
+Format = Literal["rss", "atom"]
+#: The file each format is published as, in the feed's folder: the paths aggregators know.
+FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml"}
 
 #: ``updated`` of a feed with no entry yet: fixed, so an empty site still rebuilds byte-identical.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
@@ -33,12 +33,10 @@ from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.dates import format_rfc822
 from feedpub.identity import entry_id, feed_url
-from feedpub.plan import FeedPlan
+from feedpub.plan import FEED_FILES, FeedPlan, Format
 
-__all__ = ["FEED_FILES", "Format", "render_feed"]
+__all__ = ["render_feed"]
 
-Format = Literal["rss", "atom"]
-FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml"}
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 GENERATOR_URI = "https://pypi.org/project/feedpub/"

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import feedpub.render  # noqa: F401 - loaded so it can be patched
 from feedpub.cli import main
 
-BUILD = sys.modules["feedpub.build"]  # the module, not the function feedpub.build
+RENDER = sys.modules["feedpub.render"]
 
 
 def run(site: Path, *args: str) -> Any:
@@ -23,7 +24,7 @@ def run(site: Path, *args: str) -> Any:
 
 def break_main_rss(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the renderer drop the main RSS feed's channel title (a bug we must not publish)."""
-    real = BUILD.render_feed
+    real = RENDER.render_feed
 
     def render(plan: Any, config: Any, fmt: str) -> bytes:
         data: bytes = real(plan, config, fmt)
@@ -31,7 +32,7 @@ def break_main_rss(monkeypatch: pytest.MonkeyPatch) -> None:
             data = data.replace(b"<title>ALTUMNEWS.Com</title>", b"", 1)
         return data
 
-    monkeypatch.setattr(BUILD, "render_feed", render)
+    monkeypatch.setattr(RENDER, "render_feed", render)
 
 
 @pytest.fixture

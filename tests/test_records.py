@@ -193,3 +193,16 @@ def test_check_reports_every_problem_and_writes_nothing(tmp_path: Path) -> None:
     for field in ("title:", "date_published:", "language:"):
         assert field in result.stderr
     assert not (site / "public").exists()
+
+
+def test_control_character_in_a_body_is_removed_with_one_warning(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path, {"odd.json": record(content_text="Isi\x0b berita.", categories=["A"])}
+    )
+    result = run_build(site)
+    assert result.exit_code == 0, result.stderr
+    warning = "content_text: warning: removed 1 character(s) that XML cannot carry"
+    assert result.stderr.count(warning) == 1  # in three feeds, reported once
+    assert "<p>Isi berita.</p>" in (site / "public" / "atom.xml").read_text().replace(
+        "&lt;", "<"
+    ).replace("&gt;", ">")
