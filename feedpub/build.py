@@ -20,7 +20,7 @@ from typing import Any
 from feedpub.article import Article, Category
 from feedpub.config import SiteConfig
 from feedpub.errors import ExitCode, Problem, RecordError, RecordWarning
-from feedpub.index import Index, IndexedEntry, digest_text
+from feedpub.index import Index, IndexedEntry, PublishedFeed, digest_bytes, digest_text
 from feedpub.lock import build_lock
 from feedpub.parallel import ordered_map
 from feedpub.plan import FEED_FILES, FeedPlan, Format
@@ -210,9 +210,10 @@ def _build(
     labels = digest_text(*(f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values()))
     feeds = _plan(index, config, categories, labels, now_ts)
     stale = _stale(out_dir, previous, {f.path for f in feeds})
-    to_render = [f for f in feeds if _needs_render(f, previous.get(f.path), out_dir)]
-    report.warnings.extend(_id_changes(index, to_render))
-    id_changed = any(w.field == "url" and "twice" in w.reason for w in report.warnings)
+    to_render = [f for f in feeds if _needs_render(index, f, previous.get(f.path), out_dir)]
+    id_changes = _id_changes(index, to_render)
+    report.warnings.extend(id_changes)
+    id_changed = bool(id_changes)
 
     articles, body_warnings = _load_bodies(index, articles_dir, categories, to_render)
     report.warnings.extend(body_warnings)
@@ -246,8 +247,11 @@ def _build(
             written = write_if_changed(out_dir / feed.path, feed.data)
             outcome.action = "written" if written else "unchanged"
             stat = (out_dir / feed.path).stat()
-            keys = [f"{e.id}\x1e{e.digest}" for e in feed.entries]
-            index.record_feed(feed.path, feed.digest, stat.st_size, stat.st_mtime_ns, keys)
+            keys = json.dumps([f"{e.id}\x1e{e.digest}" for e in feed.entries])
+            published = PublishedFeed(
+                feed.digest, stat.st_size, stat.st_mtime_ns, digest_bytes(feed.data), keys
+            )
+            index.record_feed(feed.path, published)
         feed.data = b""  # one feed's bytes in memory at a time
 
     if not report.strict_withheld:
@@ -255,7 +259,7 @@ def _build(
             if not dry_run:
                 remove_file(out_dir / relative, out_dir)
                 index.forget_feed(relative)
-            removed = _entry_ids(previous[relative][3]) if relative in previous else []
+            removed = _entry_ids(previous[relative].entries) if relative in previous else []
             report.feeds.append(
                 FeedOutcome(relative, "removed", "its category has no entry now", removed=removed)
             )
@@ -272,7 +276,7 @@ def _build(
 
 def _still_current(
     index: Index,
-    previous: dict[str, tuple[str, int, int, str]],
+    previous: dict[str, PublishedFeed],
     out_dir: Path,
     now_ts: float | None,
 ) -> bool:
@@ -284,13 +288,23 @@ def _still_current(
     due = index.get_meta("next_due")
     if due and now_ts is not None and now_ts >= float(due):
         return False
-    for path, (_digest, size, mtime_ns, _keys) in previous.items():
-        try:
-            stat = (out_dir / path).stat()
-        except FileNotFoundError:
-            return False
-        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
-            return False
+    return all(_file_as_written(index, out_dir, path, feed) for path, feed in previous.items())
+
+
+def _file_as_written(index: Index, out_dir: Path, path: str, feed: PublishedFeed) -> bool:
+    """True when the published file still holds the bytes this build wrote there.
+
+    Size and mtime decide at once; a file only touched since (a copy, a sync
+    tool) is hashed, and on a match its new mtime is remembered."""
+    try:
+        stat = (out_dir / path).stat()
+    except FileNotFoundError:
+        return False
+    if (stat.st_size, stat.st_mtime_ns) == (feed.size, feed.mtime_ns):
+        return True
+    if stat.st_size != feed.size or digest_bytes((out_dir / path).read_bytes()) != feed.sha:
+        return False
+    index.record_feed(path, feed._replace(mtime_ns=stat.st_mtime_ns))
     return True
 
 
@@ -380,19 +394,17 @@ def _plan(
     return feeds
 
 
-def _needs_render(feed: _Feed, before: tuple[str, int, int, str] | None, out_dir: Path) -> bool:
+def _needs_render(index: Index, feed: _Feed, before: PublishedFeed | None, out_dir: Path) -> bool:
     if before is None:
         feed.reason = "new feed"
         return True
-    if before[0] != feed.digest:
+    if before.digest != feed.digest:
         feed.reason = "entries, labels or config changed"
         return True
-    try:
-        stat = (out_dir / feed.path).stat()
-    except FileNotFoundError:
+    if not (out_dir / feed.path).exists():
         feed.reason = "the published file was missing"
         return True
-    if (stat.st_size, stat.st_mtime_ns) != (before[1], before[2]):
+    if not _file_as_written(index, out_dir, feed.path, before):
         feed.reason = "the published file was changed by something else"
         return True
     return False
@@ -403,9 +415,7 @@ def _with_canonical_categories(article: Article, categories: dict[str, Category]
     return article if shown == article.categories else replace(article, categories=shown)
 
 
-def _stale(
-    out_dir: Path, previous: dict[str, tuple[str, int, int, str]], planned: set[str]
-) -> list[str]:
+def _stale(out_dir: Path, previous: dict[str, PublishedFeed], planned: set[str]) -> list[str]:
     """Feed files no planned feed writes: known to the index, or left on disk under category/."""
     stale = {path for path in previous if path not in planned}
     folder = out_dir / "category"
@@ -422,10 +432,10 @@ def _entry_ids(keys_json: str) -> list[str]:
     return [key.split("\x1e", 1)[0] for key in json.loads(keys_json)]
 
 
-def _outcome(feed: _Feed, before: tuple[str, int, int, str] | None) -> FeedOutcome:
+def _outcome(feed: _Feed, before: PublishedFeed | None) -> FeedOutcome:
     old: dict[str, str] = {}
     if before is not None:
-        old = dict(key.split("\x1e", 1) for key in json.loads(before[3]))
+        old = dict(key.split("\x1e", 1) for key in json.loads(before.entries))
     new = {e.id: e.digest for e in feed.entries}
     return FeedOutcome(
         feed.path,

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from feedpub.article import Article, Category
 from feedpub.config import SiteConfig
@@ -24,10 +24,10 @@ from feedpub.errors import RecordError, RecordWarning
 from feedpub.loader import BODY_FIELDS, find_record_files, parse_file
 from feedpub.parallel import ordered_map
 
-__all__ = ["Index", "IndexedEntry", "SyncResult", "load_articles"]
+__all__ = ["Index", "IndexedEntry", "PublishedFeed", "SyncResult", "digest_bytes", "digest_text"]
 
 #: Bump when the tables change shape: an index of another shape is rebuilt.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "3"
 DATABASE = "index.sqlite3"
 
 _SCHEMA = """
@@ -47,7 +47,7 @@ CREATE TABLE record_categories (
 );
 CREATE TABLE feeds (
     path TEXT PRIMARY KEY, digest TEXT NOT NULL, size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL, entries TEXT NOT NULL
+    mtime_ns INTEGER NOT NULL, sha TEXT NOT NULL, entries TEXT NOT NULL
 );
 CREATE TABLE published_urls (url TEXT PRIMARY KEY, id TEXT NOT NULL);
 """
@@ -60,7 +60,18 @@ _INDEXES = (
     "CREATE INDEX categories_newest ON record_categories (term, published DESC, id)",
     "CREATE INDEX categories_first ON record_categories (term, path, ord)",
     "CREATE INDEX categories_rid ON record_categories (rid)",
+    "CREATE INDEX categories_labels ON record_categories (term, label)",
 )
+
+
+class PublishedFeed(NamedTuple):
+    """A feed file as the last build wrote it."""
+
+    digest: str  # of what it shows: entries, labels, config, feedpub version
+    size: int
+    mtime_ns: int
+    sha: str  # of the bytes written
+    entries: str  # JSON list of "id\x1edigest" keys, for dry-run diffs
 
 
 @dataclass(frozen=True)
@@ -589,7 +600,7 @@ class Index:
             SELECT rc.term, rc.label, rc.scheme, r.path, r.line, r.id FROM record_categories rc
             JOIN records r ON r.rid = rc.rid
             WHERE rc.term IN (
-                SELECT term FROM record_categories GROUP BY term HAVING COUNT(DISTINCT label) > 1
+                SELECT term FROM record_categories GROUP BY term HAVING MIN(label) != MAX(label)
             )
             ORDER BY rc.term, rc.path, rc.ord
             """
@@ -670,19 +681,18 @@ class Index:
 
     # -- feeds ------------------------------------------------------------------------
 
-    def feed_state(self) -> dict[str, tuple[str, int, int, str]]:
-        """What each published feed file was: path -> (digest, size, mtime_ns, entries json)."""
+    def feed_state(self) -> dict[str, PublishedFeed]:
+        """What each published feed file was, by path."""
         return {
-            row[0]: (row[1], row[2], row[3], row[4])
-            for row in self.db.execute("SELECT path, digest, size, mtime_ns, entries FROM feeds")
+            row[0]: PublishedFeed(*row[1:])
+            for row in self.db.execute(
+                "SELECT path, digest, size, mtime_ns, sha, entries FROM feeds"
+            )
         }
 
-    def record_feed(self, path: str, digest: str, size: int, mtime_ns: int, ids: list[str]) -> None:
+    def record_feed(self, path: str, feed: PublishedFeed) -> None:
         """Remember what a feed file now holds."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?)",
-            (path, digest, size, mtime_ns, json.dumps(ids)),
-        )
+        self.db.execute("INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?, ?)", (path, *feed))
 
     def forget_feed(self, path: str) -> None:
         """Forget a feed file that was removed."""
@@ -720,6 +730,11 @@ class Index:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def digest_bytes(data: bytes) -> str:
+    """A short stable digest of some bytes (a file's content)."""
+    return _digest(data)
 
 
 def digest_text(*parts: str) -> str:
