@@ -161,18 +161,32 @@ def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
     """Check every record (nothing is rendered or written); the report lists every problem."""
     started = time.perf_counter()
     with Index(None, config, __version__) as index:
-        index.show_paths_under(articles_dir)
-        synced = index.sync(articles_dir, bodies=True)
         report = BuildReport(dry_run=True)
-        report.errors = synced.errors + index.duplicate_errors()
-        report.warnings = synced.warnings + _label_warnings(index, refresh=True)
-        report.records_bad = len({(e.path, e.line, e.record) for e in report.errors})
-        report.records_read = synced.records + len(
-            {(e.path, e.line, e.record) for e in synced.errors}
-        )
-        report.records_changed = synced.records_changed
+        _read_records(index, articles_dir, report, bodies=True)
     report.elapsed = time.perf_counter() - started
     return report
+
+
+def _read_records(
+    index: Index,
+    articles_dir: Path,
+    report: BuildReport,
+    *,
+    bodies: bool = False,
+    progress: Progress | None = None,
+) -> bool:
+    """Sync the index with the records, noting their problems and counts; True if any changed."""
+    index.show_paths_under(articles_dir)
+    synced = index.sync(articles_dir, progress, bodies=bodies)
+    report.errors.extend(synced.errors)
+    report.errors.extend(index.duplicate_errors())
+    report.warnings.extend(synced.warnings)
+    report.warnings.extend(_label_warnings(index, refresh=synced.changed))
+    report.records_bad = len({(e.path, e.line, e.record) for e in report.errors})
+    # Records that failed to parse are not in the index: count them as read too.
+    report.records_read = synced.records + len({(e.path, e.line, e.record) for e in synced.errors})
+    report.records_changed = synced.records_changed
+    return synced.changed
 
 
 def _build(
@@ -186,43 +200,29 @@ def _build(
     progress: Progress | None,
 ) -> BuildReport:
     report = BuildReport(dry_run=dry_run, index_note=index.rebuilt_reason)
-    index.show_paths_under(articles_dir)
-    synced = index.sync(articles_dir, progress)
-    report.errors.extend(synced.errors)
-    report.errors.extend(index.duplicate_errors())
-    report.warnings.extend(synced.warnings)
-    report.warnings.extend(_label_warnings(index, refresh=synced.changed))
-    report.records_bad = len({(e.path, e.line, e.record) for e in report.errors})
-    # Records that failed to parse are not in the index: count them as read too.
-    report.records_read = synced.records + len({(e.path, e.line, e.record) for e in synced.errors})
-    report.records_changed = synced.records_changed
-
+    changed = _read_records(index, articles_dir, report, progress=progress)
     now_ts = None if now is None else now.timestamp()
     previous = index.feed_state()
-    if synced.changed and not dry_run:
+    if changed and not dry_run:
         index.set_meta("complete", "0")  # until every planned feed is published
-    if not synced.changed and _still_current(index, previous, out_dir, now_ts):
+    if not changed and _still_current(index, previous, out_dir, now_ts):
         # Nothing read changed, nothing fell due, every published file is as written: done.
         report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(previous)]
         return report
 
     categories = {term: index.first_category(term) for term in index.terms()}
-    labels = digest_text(*(f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values()))
-    feeds = _plan(index, config, categories, labels, now_ts)
-    stale = _stale(out_dir, previous, {f.path for f in feeds})
+    feeds = _plan(index, config, categories, now_ts)
     to_render = [f for f in feeds if _needs_render(index, f, previous.get(f.path), out_dir)]
     id_changes = _id_changes(index, to_render)
     report.warnings.extend(id_changes)
-    id_changed = bool(id_changes)
-
     articles, body_warnings = _load_bodies(index, articles_dir, categories, to_render)
     report.warnings.extend(body_warnings)
-    if strict and not report.errors and not id_changed:
+    if strict and not report.errors and not id_changes:
         # --strict publishes all or nothing: prove every feed valid before writing any.
         for feed in _render(config, categories, articles, to_render):
             feed.data = b""
     invalid = any(p.level == "error" for f in to_render for p in f.problems)
-    report.strict_withheld = strict and bool(report.errors or invalid or id_changed)
+    report.strict_withheld = strict and bool(report.errors or invalid or id_changes)
 
     outcomes = {}
     for feed in feeds:
@@ -230,48 +230,61 @@ def _build(
         report.feeds.append(outcome)
         if report.strict_withheld and feed.reason:
             outcome.action, outcome.reason = "withheld", "--strict and something was bad"
-    rendered = [] if report.strict_withheld else to_render
-    for feed in _render(config, categories, articles, rendered):
-        outcome = outcomes[feed.path]
-        report.warnings.extend(
-            RecordWarning(p.message, path=feed.path, line=p.line, field=p.rule)
-            for p in feed.problems
-            if p.level == "warning"
-        )
-        if any(p.level == "error" for p in feed.problems):
-            outcome.action, outcome.reason = "invalid", "failed validation; previous file kept"
-            outcome.problems = feed.problems
-        elif dry_run:
-            outcome.action = "written" if _differs(out_dir / feed.path, feed.data) else "unchanged"
-        else:
-            written = write_if_changed(out_dir / feed.path, feed.data)
-            outcome.action = "written" if written else "unchanged"
-            stat = (out_dir / feed.path).stat()
-            keys = json.dumps([f"{e.id}\x1e{e.digest}" for e in feed.entries])
-            published = PublishedFeed(
-                feed.digest, stat.st_size, stat.st_mtime_ns, digest_bytes(feed.data), keys
-            )
-            index.record_feed(feed.path, published)
-        feed.data = b""  # one feed's bytes in memory at a time
-
-    if not report.strict_withheld:
-        for relative in stale:
-            if not dry_run:
-                remove_file(out_dir / relative, out_dir)
-                index.forget_feed(relative)
-            removed = _entry_ids(previous[relative].entries) if relative in previous else []
-            report.feeds.append(
-                FeedOutcome(relative, "removed", "its category has no entry now", removed=removed)
-            )
+    if report.strict_withheld:
+        return report
+    for feed in _render(config, categories, articles, to_render):
+        _publish(index, out_dir, feed, outcomes[feed.path], report, dry_run)
+    stale = _stale(out_dir, previous, {f.path for f in feeds})
+    for relative in stale:
         if not dry_run:
-            index.remember_urls(
-                {e.url: e.id for f in to_render for e in f.entries if e.url is not None}.items()
-            )
-            due = index.next_due(now_ts)
-            index.set_meta("complete", "0" if report.count("invalid") else "1")
-            index.set_meta("schedule", "off" if now_ts is None else "on")
-            index.set_meta("next_due", "" if due is None else repr(due))
+            remove_file(out_dir / relative, out_dir)
+            index.forget_feed(relative)
+        removed = _entry_ids(previous[relative].entries) if relative in previous else []
+        report.feeds.append(
+            FeedOutcome(relative, "removed", "its category has no entry now", removed=removed)
+        )
+    if not dry_run:
+        index.remember_urls(
+            {e.url: e.id for f in to_render for e in f.entries if e.url is not None}.items()
+        )
+        due = index.next_due(now_ts)
+        index.set_meta("complete", "0" if report.count("invalid") else "1")
+        index.set_meta("schedule", "off" if now_ts is None else "on")
+        index.set_meta("next_due", "" if due is None else repr(due))
     return report
+
+
+def _publish(
+    index: Index,
+    out_dir: Path,
+    feed: _Feed,
+    outcome: FeedOutcome,
+    report: BuildReport,
+    dry_run: bool,
+) -> None:
+    """Write one rendered feed if it is valid (and changed), and remember what was written."""
+    report.warnings.extend(
+        RecordWarning(p.message, path=feed.path, line=p.line, field=p.rule)
+        for p in feed.problems
+        if p.level == "warning"
+    )
+    if any(p.level == "error" for p in feed.problems):
+        outcome.action, outcome.reason = "invalid", "failed validation; previous file kept"
+        outcome.problems = feed.problems
+    elif dry_run:
+        outcome.action = "written" if _differs(out_dir / feed.path, feed.data) else "unchanged"
+    else:
+        written = write_if_changed(out_dir / feed.path, feed.data)
+        outcome.action = "written" if written else "unchanged"
+        stat = (out_dir / feed.path).stat()
+        keys = json.dumps([f"{e.id}\x1e{e.digest}" for e in feed.entries])
+        index.record_feed(
+            feed.path,
+            PublishedFeed(
+                feed.digest, stat.st_size, stat.st_mtime_ns, digest_bytes(feed.data), keys
+            ),
+        )
+    feed.data = b""  # one feed's bytes in memory at a time
 
 
 def _still_current(
@@ -366,12 +379,11 @@ def _render(
 
 
 def _plan(
-    index: Index,
-    config: SiteConfig,
-    categories: dict[str, Category],
-    labels: str,
-    now_ts: float | None,
+    index: Index, config: SiteConfig, categories: dict[str, Category], now_ts: float | None
 ) -> list[_Feed]:
+    """Every feed that should exist now, with its entries and the digest of what it shows."""
+    # Entries show their categories' first labels: a label change re-renders every feed.
+    labels = digest_text(*(f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values()))
     feeds: list[_Feed] = []
     formats: tuple[Format, ...] = ("rss", "atom")
     for term in [None, *categories]:
