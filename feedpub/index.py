@@ -136,9 +136,11 @@ class _ParsedFile:
     mtime_ns: int
     file_hash: str
     problems: str
-    #: (order, id, line, url, title, published, updated, draft, digest, categories)
-    rows: list[tuple[Any, ...]]
-    records: int
+    #: A ``records`` row (but its rid) for each good record, in file order.
+    records: list[tuple[Any, ...]]
+    #: Each record's categories as (term, label, scheme), same order.
+    categories: list[list[tuple[str, str, str | None]]]
+    count: int  # records read, good and bad
     errors: list[RecordError]
     warnings: list[RecordWarning]
 
@@ -156,10 +158,12 @@ def _parse_one(
         data = (root / relative).read_bytes()
     except OSError as exc:
         error = RecordError(f"cannot read: {exc.strerror}", path=shown)
-        return _ParsedFile(relative, -1, -1, "", _problems_json([error], []), [], 1, [error], [])
+        problems = _problems_json([error], [])
+        return _ParsedFile(relative, -1, -1, "", problems, [], [], 1, [error], [])
     parsed = parse_file(data, relative, shown, config, bodies=bodies)
-    rows = [
+    records = [
         (
+            relative,
             order,
             article.id,
             article.line,
@@ -169,10 +173,10 @@ def _parse_one(
             article.updated.timestamp(),
             int(article.draft),
             digest,
-            [(c.term, c.label, c.scheme) for c in article.categories],
         )
         for order, (article, digest) in enumerate(zip(parsed.articles, parsed.digests, strict=True))
     ]
+    categories = [[(c.term, c.label, c.scheme) for c in a.categories] for a in parsed.articles]
     bad = len({(e.line, e.record) for e in parsed.errors})
     return _ParsedFile(
         relative,
@@ -180,8 +184,9 @@ def _parse_one(
         mtime_ns,
         _digest(data),
         _problems_json(parsed.errors, parsed.warnings),
-        rows,
-        len(rows) + bad,
+        records,
+        categories,
+        len(records) + bad,
         parsed.errors,
         parsed.warnings,
     )
@@ -267,38 +272,14 @@ class _Batch:
         self.files.append(
             (parsed.relative, parsed.size, parsed.mtime_ns, parsed.file_hash, parsed.problems)
         )
-        for (
-            order,
-            record_id,
-            line,
-            url,
-            title,
-            published,
-            updated,
-            draft,
-            digest,
-            cats,
-        ) in parsed.rows:
+        for record, categories in zip(parsed.records, parsed.categories, strict=True):
             rid = self.rid
             self.rid += 1
-            self.records.append(
-                (
-                    rid,
-                    parsed.relative,
-                    order,
-                    record_id,
-                    line,
-                    url,
-                    title,
-                    published,
-                    updated,
-                    draft,
-                    digest,
-                )
-            )
+            self.records.append((rid, *record))
+            relative, order, record_id, published = record[0], record[1], record[2], record[6]
             self.categories.extend(
-                (rid, term, label, scheme, published, record_id, parsed.relative, order)
-                for term, label, scheme in cats
+                (rid, term, label, scheme, published, record_id, relative, order)
+                for term, label, scheme in categories
             )
         if len(self.records) >= self.SIZE:
             self.flush()
@@ -498,7 +479,7 @@ class Index:
                         self._drop(parsed.relative)
                     batch.add(parsed)
                     result.changed_files.append(parsed.relative)
-                    result.records_changed += parsed.records
+                    result.records_changed += parsed.count
                 result.errors.extend(parsed.errors)
                 result.warnings.extend(parsed.warnings)
             batch.flush()

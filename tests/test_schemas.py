@@ -7,28 +7,17 @@ must reject it and at which element.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from feedpub.errors import Problem
 from feedpub.validate import validate_feed
+from tests.feeds import FEEDS, variant
 
-FEEDS = Path(__file__).resolve().parent / "fixtures" / "feeds"
 BROKEN = FEEDS / "broken"
 
 
 def errors(problems: list[Problem]) -> list[Problem]:
     return [problem for problem in problems if problem.level == "error"]
-
-
-def variant(fixture: str, *replacements: tuple[str, str]) -> bytes:
-    """The fixture with each (old, new) applied once; old must be there."""
-    text = (FEEDS / fixture).read_text(encoding="utf-8")
-    for old, new in replacements:
-        assert old in text, f"{old!r} not in {fixture}"
-        text = text.replace(old, new, 1)
-    return text.encode("utf-8")
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from feedpub.cli import main
+from tests.feeds import FEEDS
 
-FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 GOLDEN = Path(__file__).parent / "golden"
 
 

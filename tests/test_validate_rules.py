@@ -8,30 +8,19 @@ from __future__ import annotations
 
 import email.utils
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from feedpub.validate import validate_feed
-
-FEEDS = Path(__file__).resolve().parent / "fixtures" / "feeds"
+from tests.feeds import variant
 
 RSS_ITEM_END = "      <guid>https://news.example.org/rakor</guid>\n"
 RSS_CHANNEL_END = "    <item>\n"
 ATOM_ENTRY_END = '    <link href="https://news.example.org/rakor"/>\n'
 ITEM = "/rss/channel/item"
 ENTRY = "/feed/entry"
-
-
-def variant(fixture: str, *replacements: tuple[str, str]) -> bytes:
-    """The fixture with each (old, new) applied once; old must be there."""
-    text = (FEEDS / fixture).read_text(encoding="utf-8")
-    for old, new in replacements:
-        assert old in text, f"{old!r} not in {fixture}"
-        text = text.replace(old, new, 1)
-    return text.encode("utf-8")
 
 
 def rss_item(extra: str) -> tuple[str, str]:
