@@ -482,6 +482,8 @@ class Index:
                     result.records_changed += parsed.count
                 result.errors.extend(parsed.errors)
                 result.warnings.extend(parsed.warnings)
+            if progress is not None:
+                progress(len(changed), len(changed))
             batch.flush()
             if bulk:
                 for statement in _INDEXES:

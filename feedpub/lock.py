@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from feedpub.errors import LockedError
+from feedpub.errors import ConfigError, LockedError
 
 __all__ = ["LOCK_FILE", "build_lock"]
 
@@ -26,11 +26,17 @@ def build_lock(state_dir: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the state directory's lock for the ``with`` block.
 
     Waits up to ``wait`` seconds for another build to finish, then raises
-    :class:`LockedError` (exit 75, EX_TEMPFAIL).
+    :class:`LockedError` (exit 75, EX_TEMPFAIL). A state folder that cannot be
+    created or written is a :class:`ConfigError`.
     """
-    state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot use the state folder: {exc.strerror} (pass --state DIR)", path=str(state_dir)
+        ) from None
     try:
         deadline = time.monotonic() + max(wait, 0.0)
         while True:

@@ -164,3 +164,21 @@ def test_bad_now_is_a_usage_error(site: Path) -> None:
     assert result.exit_code == 2 and "--now" in result.stderr
     result = feedpub(site, now="2026-01-01T00:00:00")
     assert result.exit_code == 2 and "offset" in result.stderr
+
+
+def test_unusable_state_folder_is_a_usage_error(site: Path) -> None:
+    (site / "not-a-folder").write_text("")
+    state = site / "not-a-folder" / "state"
+    result = feedpub(site, "--state", str(state))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"feedpub: {state}: cannot use the state folder: Not a dir")
+
+
+def test_unwritable_output_is_reported_without_a_traceback(site: Path) -> None:
+    (site / "public").mkdir()
+    (site / "public" / "category").write_text("a file where a folder must go")
+    result = feedpub(site, "-q")
+    assert result.exit_code == 1
+    assert "cannot publish" in result.stderr and "Traceback" not in result.stderr
+    (site / "public" / "category").unlink()
+    assert feedpub(site, "-q").exit_code == 0  # and the next run recovers
