@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from feedpub.article import Author
 from feedpub.dates import zone_from_spec
 from feedpub.errors import ConfigError
+from feedpub.language import is_language_tag
 
 __all__ = ["SiteConfig", "load_config"]
 
@@ -120,6 +121,12 @@ def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
     link = _absolute_url(_require(raw, "link", str, path).strip(), path, "link")
     description = _require(raw, "description", str, path).strip()
     language = _require(raw, "language", str, path, optional=True)
+    if language is not None and not is_language_tag(language.strip()):
+        raise ConfigError(
+            f"must be a BCP 47 language tag like 'id' or 'en-US', not {language!r}",
+            path=path,
+            key="language",
+        )
     zone_name = _require(raw, "timezone", str, path, optional=True) or "UTC"
     try:
         zone = zone_from_spec(zone_name)

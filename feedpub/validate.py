@@ -36,6 +36,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from feedpub.errors import FeedValidationError, Problem
+from feedpub.language import is_language_tag
 
 __all__ = ["parse_untrusted", "validate_feed", "validate_source"]
 
@@ -461,28 +462,6 @@ def _newest(dated: Iterable[tuple[Element, datetime | None]]) -> tuple[Element, 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _WHITESPACE = re.compile(r"\s")
 
-# RFC 5646 section 2.1 (well-formed tags), except that the primary language
-# subtag is 2-3 letters: the 4-8 letter forms are reserved and none is
-# registered, and allowing them would let plain words such as 'english' pass.
-_ALPHANUM = "[A-Za-z0-9]"
-_LANGTAG = (
-    r"[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}"  # language, extlang
-    r"(?:-[A-Za-z]{4})?"  # script
-    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"  # region
-    rf"(?:-(?:{_ALPHANUM}{{5,8}}|[0-9]{_ALPHANUM}{{3}}))*"  # variants
-    rf"(?:-[0-9A-WYZa-wyz](?:-{_ALPHANUM}{{2,8}})+)*"  # extensions
-    rf"(?:-[xX](?:-{_ALPHANUM}{{1,8}})+)?"  # private use
-)
-_LANGUAGE_TAG = re.compile(
-    "|".join(
-        (
-            _LANGTAG,
-            rf"[xX](?:-{_ALPHANUM}{{1,8}})+",  # private use only
-            r"[iI]-[A-Za-z]{3,8}|en-GB-oed|sgn-[A-Z]{2}-[A-Z]{2}",  # grandfathered irregular
-        )
-    )
-)
-
 # RSS wants "address (Name)" in author, managingEditor and webMaster.
 _RSS_EMAIL = re.compile(r"[^@\s()<>]+@[^@\s()<>]+\.[^@\s()<>]+(?:\s*\([^()]*\))?")
 
@@ -518,7 +497,7 @@ def _check_language_attributes(report: _Report) -> None:
     for element in report.tree.iter(etree.Element):
         value = element.get(_XML_LANG)
         # xml:lang="" is allowed by XML itself: it means "no language stated".
-        if value and not _LANGUAGE_TAG.fullmatch(value):
+        if value and not is_language_tag(value):
             report.error(element, "language-tag", _language_message("xml:lang", value))
 
 
@@ -706,7 +685,7 @@ def _check_rss_build_date(report: _Report) -> None:
 
 def _check_rss_language(report: _Report) -> None:
     for element in report.tree.getroot().iterfind("channel/language"):
-        if not _LANGUAGE_TAG.fullmatch(_text(element)):
+        if not is_language_tag(_text(element)):
             report.error(element, "language-tag", _language_message("language", _text(element)))
 
 

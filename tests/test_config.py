@@ -50,6 +50,7 @@ def test_defaults(tmp_path: Path) -> None:
         ),
         (GOOD + "colour = 'blue'\n", "colour", "unknown key"),
         (GOOD + "author = 5\n", "author", "must be a name string"),
+        (GOOD + "language = 'Indonesian'\n", "language", "BCP 47"),
     ],
 )
 def test_bad_config_names_the_key_and_exits_2(
