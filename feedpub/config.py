@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from feedpub.article import Author
 from feedpub.dates import zone_from_spec
 from feedpub.errors import ConfigError
+from feedpub.identity import is_http_url
 from feedpub.language import is_language_tag
 
 __all__ = ["SiteConfig", "load_config"]
@@ -67,8 +68,7 @@ def _require(
 
 
 def _absolute_url(value: str, path: str, key: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(value):
         raise ConfigError(f"must be an absolute http(s) URL, not {value!r}", path=path, key=key)
     return value if value.endswith("/") else value + "/"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from feedpub.article import Article, Attachment, Author, Category
 from feedpub.categories import slugify
@@ -31,6 +31,7 @@ from feedpub.content import (
 )
 from feedpub.dates import parse_date, zone_from_spec
 from feedpub.errors import DateError, RecordError, RecordWarning
+from feedpub.identity import is_http_url
 from feedpub.language import is_language_tag
 
 __all__ = ["BODY_FIELDS", "FileRecords", "find_record_files", "parse_file", "parse_record"]
@@ -141,8 +142,7 @@ class _Record:
         if _PLAIN_HTTP_URL.match(value):  # the common case, without urllib's cost
             return value
         absolute = urljoin(base, value.strip())
-        parts = urlsplit(absolute)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not is_http_url(absolute):
             self.error(
                 name, f"must be an http(s) URL, absolute or relative to the site, not {value!r}"
             )
