@@ -330,7 +330,8 @@ def parse_record(
     url = r.url("url", raw["url"], config.link) if raw.get("url") is not None else None
     image = r.url("image", raw["image"], config.link) if raw.get("image") is not None else None
     summary = r.text("summary")
-    content_html, content_text = (r.text(name, scan=bodies) for name in sorted(BODY_FIELDS))
+    content_html = r.text("content_html", scan=bodies)
+    content_text = r.text("content_text", scan=bodies)
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
     if url is None and not (content_html or content_text or summary):
