@@ -7,9 +7,11 @@ forms (``Jumat, 2 Desember 2022 pukul 14.30 WIB``), the seed site's own
 date that names an unknown zone, falls in a DST gap, or contradicts its written
 weekday is a :class:`~feedpub.errors.DateError`, never a silent guess.
 
-The forms are read with precompiled regular expressions rather than dateutil:
-dateutil drops zone names it does not know and reorders ISO dates under
-``dayfirst``, and it is several times slower on a cold build of a large archive.
+The common forms are read with precompiled regular expressions rather than
+dateutil's general parser: that one drops zone names it does not know and
+reorders ISO dates under ``dayfirst``, and it is several times slower on a cold
+build of a large archive. The rarer ISO 8601 forms (week and ordinal dates) go
+to dateutil's strict ``isoparse``, which has neither problem.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.parser import isoparse
 
 from feedpub.errors import DateError
 
@@ -121,6 +125,9 @@ _ISO = re.compile(
     rf"(?: ?{_ZONE})?)?",
     _FLAGS,
 )
+# ISO 8601 week and ordinal dates (2022-W48-5, 2022-336), beyond the calendar dates the fast
+# patterns read. A year and month alone (2022-12) names no day, so it stays an error.
+_ISO_OTHER = re.compile(r"[0-9]{4}-?(?:W[0-9]{2}|[0-9]{3}(?![0-9]))")
 _ISO_BASIC = re.compile(
     r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"
     r"(?:t(?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})(?:[.,](?P<frac>\d{1,9}))?)?"
@@ -240,6 +247,8 @@ def _parse_text(
     elif (match := _DAY_MONTH_YEAR.fullmatch(text)) or (match := _MONTH_DAY_YEAR.fullmatch(text)):
         day, month, year = int(match["d"]), _month_number(match["mon"]), int(match["y"])
         year = _widen_year(year, match["y"])
+    elif _ISO_OTHER.match(text):
+        return _parse_iso_other(text, default_tz, dayfirst)
     else:
         hint = " (Unix seconds must be a JSON number, not a string)" if text.isdigit() else ""
         raise DateError(f"cannot read {_shown(text)} as a date{hint}; " + _expected(dayfirst))
@@ -268,6 +277,18 @@ def _parse_text(
     if match["zabbr"] is not None:
         return _localize(naive, _abbreviation(match["zabbr"], abbreviations))
     return _localize(naive, default_tz)
+
+
+def _parse_iso_other(text: str, default_tz: tzinfo, dayfirst: bool) -> datetime:
+    """ISO 8601 week and ordinal dates, through dateutil's strict ISO parser (which, unlike
+    its general one, never reorders day and month)."""
+    try:
+        parsed = isoparse(text)
+    except (ValueError, OverflowError):
+        raise DateError(f"cannot read {_shown(text)} as a date; " + _expected(dayfirst)) from None
+    if parsed.tzinfo is None:
+        return _check_year(_localize(parsed, default_tz))
+    return _check_year(parsed)
 
 
 def _month_number(name: str) -> int:

@@ -549,3 +549,30 @@ def test_rfc822_uses_english_names_under_another_locale(foreign_time_locale: str
     # The locale really changed strftime's names, so the check below means something.
     assert datetime(2022, 12, 2).strftime("%a %b") != "Fri Dec"
     assert format_rfc822(datetime(2022, 12, 2, tzinfo=JAKARTA)) == "Fri, 02 Dec 2022 00:00:00 +0700"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022-W48-5", "2022-12-02T00:00:00+07:00"),  # ISO week date: Friday of week 48
+        ("2022W485T1430", "2022-12-02T14:30:00+07:00"),
+        ("2022-336", "2022-12-02T00:00:00+07:00"),  # ISO ordinal date: day 336
+        ("2022-336T10:00+08:00", "2022-12-02T10:00:00+08:00"),
+    ],
+)
+def test_iso_week_and_ordinal_dates(text: str, expected: str) -> None:
+    assert parse_date(text, default_tz=ZoneInfo("Asia/Jakarta")).isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2022-12",  # a month names no day
+        "2022-W60-1",  # there is no week 60
+        "2022-400",  # nor a day 400
+        "2022-W12-7T02:30",  # Sunday 27 March 2022: Berlin's clocks skip 02:00-03:00
+    ],
+)
+def test_iso_forms_that_name_no_single_instant(text: str) -> None:
+    with pytest.raises(DateError):
+        parse_date(text, default_tz=ZoneInfo("Europe/Berlin"))
