@@ -297,7 +297,12 @@ def parse_record(
     if value is None:
         record_id = default_id
         if record_id is None:
-            error = RecordError("is required in a .jsonl record", field="id", **where)
+            error = RecordError(
+                "is required for each record of a list or a .jsonl file (only a file holding"
+                " one record takes its path as id)",
+                field="id",
+                **where,
+            )
             return None, [error], []
     elif isinstance(value, str) and value.strip():
         record_id = value.strip()

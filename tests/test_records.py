@@ -129,7 +129,7 @@ def test_jsonl_names_the_line_and_keeps_the_other_lines(tmp_path: Path) -> None:
     assert result.exit_code == 1
     jsonl = site / "articles" / "many.jsonl"
     assert f"{jsonl}:2: not valid JSON" in result.stderr
-    assert f"{jsonl}:3: id: is required in a .jsonl record" in result.stderr
+    assert f"{jsonl}:3: id: is required for each record of a list or a .jsonl file" in result.stderr
     rss = (site / "public" / "rss.xml").read_text()
     assert "First line story" in rss and "Fourth line story" in rss
 
@@ -206,3 +206,13 @@ def test_control_character_in_a_body_is_removed_with_one_warning(tmp_path: Path)
     assert "<p>Isi berita.</p>" in (site / "public" / "atom.xml").read_text().replace(
         "&lt;", "<"
     ).replace("&gt;", ">")
+
+
+def test_records_in_a_list_need_ids_and_are_named_by_position(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"list.json": [{"id": "a", **record()}, record(title="Kedua")]})
+    result = run_build(site, "-q")
+    assert result.exit_code == 1
+    expected = f"{site / 'articles' / 'list.json'}: id: is required for each record of a list"
+    assert result.stderr.startswith(expected)
+    assert "(record '#2')" in result.stderr
+    assert "Bad story" in (site / "public" / "rss.xml").read_text()
