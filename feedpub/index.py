@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -194,6 +195,8 @@ def _parse_one(
 
 #: Below this many changed files, worker processes cost more than they save.
 PARALLEL_MIN_FILES = 2000
+#: From this many record files on, the walk itself is shared out between processes.
+PARALLEL_WALK = 20000
 _CHUNK = 256
 
 
@@ -411,9 +414,12 @@ class Index:
         build) are parsed by one worker process per core.
         """
         result = SyncResult()
-        found = find_record_files(root)
+        # Big archives (as the last walk found them) are walked by one process per core.
+        found = find_record_files(root, parallel=int(self.get_meta("files") or 0) >= PARALLEL_WALK)
         result.files = len(found)
-        walk = _digest("\n".join(f"{p}\t{size}\t{mtime}" for p, size, mtime in found).encode())
+        # marshal: the fastest stable encoding of the listing within one Python version; after an
+        # upgrade the digest differs once and the files are compared one by one, as usual.
+        walk = _digest(marshal.dumps(found))
         if walk == self.get_meta("walk"):
             # Every file has the size and mtime it had last time: nothing to re-read.
             for (problems,) in self.db.execute("SELECT problems FROM files WHERE problems != '[]'"):
@@ -448,6 +454,7 @@ class Index:
         if not changed and not removed:
             (result.records,) = self.db.execute("SELECT COUNT(*) FROM records").fetchone()
             self.set_meta("walk", walk)
+            self.set_meta("files", str(result.files))
             return result
 
         db = self.db
@@ -491,6 +498,7 @@ class Index:
             self._mark_duplicates()
             (result.records,) = db.execute("SELECT COUNT(*) FROM records").fetchone()
             self.set_meta("walk", walk)
+            self.set_meta("files", str(result.files))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -177,6 +177,13 @@ def test_parallel_parse_and_render_give_the_same_feeds(
     assert _tree(site / "public") == before
     assert [str(e) for e in parallel.errors] == [str(e) for e in sequential.errors]
     assert parallel.records_read == sequential.records_read == 17
+    monkeypatch.setattr("feedpub.index.PARALLEL_WALK", 1)  # the walk, shared out, too
+    (site / "articles/2022/baru.json").write_text(
+        '{"title": "Baru", "date_published": "2022-01-01", "url": "/baru/"}'
+    )
+    walked = run(site)
+    assert walked.records_changed == 1 and walked.records_read == 18
+    assert _tree(site / "public") == full_tree(site, tmp_path)
 
 
 def test_published_file_touched_but_unchanged_is_not_rewritten(site: Path) -> None:
