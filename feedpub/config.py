@@ -13,10 +13,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedpub.article import Author
-from feedpub.dates import zone_from_spec
 from feedpub.errors import ConfigError
 from feedpub.identity import is_http_url
 from feedpub.language import is_language_tag
+from feedpub.zones import zone_from_spec
 
 __all__ = ["SiteConfig", "load_config"]
 

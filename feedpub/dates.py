@@ -17,17 +17,22 @@ to dateutil's strict ``isoparse``, which has neither problem.
 from __future__ import annotations
 
 import email.utils
-import functools
 import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from types import MappingProxyType
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.parser import isoparse
 
 from feedpub.errors import DateError
+from feedpub.zones import (
+    DEFAULT_ABBREVIATIONS,
+    OFFSET_PATTERN,
+    OffsetOutOfRange,
+    fixed_offset,
+    zone_from_spec,
+)
 
 __all__ = [
     "DEFAULT_ABBREVIATIONS",
@@ -37,19 +42,6 @@ __all__ = [
     "zone_from_spec",
 ]
 
-DEFAULT_ABBREVIATIONS: Mapping[str, tzinfo] = MappingProxyType(
-    {
-        # Indonesia's three zones map to IANA zones, so historic offsets stay right.
-        "WIB": ZoneInfo("Asia/Jakarta"),
-        "WITA": ZoneInfo("Asia/Makassar"),
-        "WIT": ZoneInfo("Asia/Jayapura"),
-        "UTC": UTC,
-        "GMT": UTC,
-        # RFC 822 spells universal time "UT".
-        "UT": UTC,
-        "Z": UTC,
-    }
-)
 
 MIN_YEAR = 1900
 MAX_YEAR = 9999
@@ -105,7 +97,7 @@ _APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`")
 
 # Building blocks of the patterns below. Input is whitespace-normalised first (runs of
 # any Unicode space become one " "), so " ?" and " " are enough between tokens.
-_OFFSET = r"(?P<zsign>[+-])(?P<zh>\d{1,2})(?::?(?P<zm>\d{2}))?"
+_OFFSET = OFFSET_PATTERN
 # "GMT+7" in running text means seven hours ahead (unlike POSIX TZ strings).
 _ZONE = rf"(?:(?P<zname>[a-z]+)? ?{_OFFSET}|(?P<zabbr>[a-z]+))"
 _WEEKDAY = r"(?:(?P<wd>[a-z]+(?:['\u2019\u2018`][a-z]+)?)\b\.? ?,? ?)"
@@ -152,37 +144,6 @@ _MONTH_DAY_YEAR = re.compile(
     rf"{_TIME}",
     _FLAGS,
 )
-_OFFSET_SPEC = re.compile(rf"(?:(?:utc|gmt) ?)?{_OFFSET}", _FLAGS)
-
-
-def zone_from_spec(spec: str) -> tzinfo:
-    """Turn an IANA zone name ('Asia/Jakarta') or an offset ('+07:00', '+0700', 'UTC') into a zone.
-
-    Raises ValueError saying what was expected for an unknown zone or a bad offset.
-    """
-    return _zone_from_spec_cached(spec.strip())
-
-
-@functools.lru_cache(maxsize=256)
-def _zone_from_spec_cached(spec: str) -> tzinfo:
-    # Cached because the loader asks once per record, and most records share a zone.
-    if spec.upper() in ("UTC", "Z"):
-        return UTC
-    match = _OFFSET_SPEC.fullmatch(spec)
-    if match:
-        try:
-            return _fixed_offset(match["zsign"], match["zh"], match["zm"])
-        except _OffsetOutOfRange as exc:
-            raise ValueError(str(exc)) from None
-    try:
-        return ZoneInfo(spec)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        # ZoneInfo raises KeyError for a missing zone, ValueError for a malformed key or a
-        # non-zone file, and OSError for a directory such as "Asia": all mean "not a zone".
-        raise ValueError(
-            f"unknown time zone {spec!r}; expected an IANA name like 'Asia/Jakarta' "
-            "or an offset like '+07:00'"
-        ) from None
 
 
 def parse_date(
@@ -270,8 +231,8 @@ def _parse_text(
                 "write an offset like '+07:00' or 'GMT+7', or an abbreviation like 'WIB'"
             )
         try:
-            zone = _fixed_offset(match["zsign"], match["zh"], match["zm"])
-        except _OffsetOutOfRange as exc:
+            zone = fixed_offset(match["zsign"], match["zh"], match["zm"])
+        except OffsetOutOfRange as exc:
             raise DateError(str(exc)) from None
         return naive.replace(tzinfo=zone)
     if match["zabbr"] is not None:
@@ -381,23 +342,6 @@ def _check_weekday(written: str, naive: datetime, date_text: str, numeric: bool)
         if numeric:
             reason += " (day and month may be swapped; check dayfirst)"
         raise DateError(reason)
-
-
-class _OffsetOutOfRange(Exception):
-    """An offset that datetime.timezone cannot hold; callers re-raise it as their own type."""
-
-
-@functools.lru_cache(maxsize=128)
-def _fixed_offset(sign: str, hours: str, minutes: str | None) -> tzinfo:
-    hh, mm = int(hours), int(minutes or 0)
-    if hh > 23 or mm > 59:
-        raise _OffsetOutOfRange(
-            f"offset {sign}{hours}:{minutes or '00'} is out of range (hours 0-23, minutes 0-59)"
-        )
-    delta = timedelta(hours=hh, minutes=mm)
-    if not delta:
-        return UTC
-    return timezone(-delta if sign == "-" else delta)
 
 
 def _abbreviation(token: str, extra: Mapping[str, tzinfo] | None) -> tzinfo:

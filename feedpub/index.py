@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 from feedpub.article import Article, Category
 from feedpub.config import SiteConfig
 from feedpub.errors import RecordError, RecordWarning
-from feedpub.loader import BODY_FIELDS, find_record_files, parse_file
 from feedpub.parallel import ordered_map
+from feedpub.walk import find_record_files
 
 __all__ = ["Index", "IndexedEntry", "PublishedFeed", "SyncResult", "digest_bytes", "digest_text"]
 
@@ -161,6 +161,8 @@ def _parse_one(
         error = RecordError(f"cannot read: {exc.strerror}", path=shown)
         problems = _problems_json([error], [])
         return _ParsedFile(relative, -1, -1, "", problems, [], [], 1, [error], [])
+    from feedpub.loader import parse_file  # not needed (nor loaded) when nothing changed
+
     parsed = parse_file(data, relative, shown, config, bodies=bodies)
     records = [
         (
@@ -243,6 +245,8 @@ def load_articles(
     Returns them by rid, with the warnings only a body can raise (the
     metadata pass reported the rest).
     """
+    from feedpub.loader import BODY_FIELDS, parse_file
+
     by_path: dict[str, dict[str, int]] = {}
     for rid, record_id, relative in entries:
         by_path.setdefault(relative, {})[record_id] = rid

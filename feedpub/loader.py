@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -33,11 +31,9 @@ from feedpub.dates import parse_date, zone_from_spec
 from feedpub.errors import DateError, RecordError, RecordWarning
 from feedpub.identity import is_http_url
 from feedpub.language import is_language_tag
-from feedpub.parallel import ordered_map
 
-__all__ = ["BODY_FIELDS", "FileRecords", "find_record_files", "parse_file", "parse_record"]
+__all__ = ["BODY_FIELDS", "FileRecords", "parse_file", "parse_record"]
 
-RECORD_SUFFIXES = (".json", ".jsonl")
 #: Fields checked in full only when the body is rendered (or by ``feedpub check``).
 BODY_FIELDS = frozenset({"content_html", "content_text"})
 # An absolute http(s) URL with a plain host name and no white space: needs no urljoin.
@@ -75,55 +71,6 @@ class FileRecords:
     digests: list[str] = field(default_factory=list)
     errors: list[RecordError] = field(default_factory=list)
     warnings: list[RecordWarning] = field(default_factory=list)
-
-
-def find_record_files(root: Path, *, parallel: bool = False) -> list[tuple[str, int, int]]:
-    """Every record file under ``root`` as ``(relative posix path, size, mtime_ns)``, sorted.
-
-    One walk, one stat per file. Hidden files and folders (``.git``, editor
-    swap files) are skipped. With ``parallel`` (for large archives) the
-    top-level folders are walked by worker processes, one core each.
-    """
-    found, folders = _scan(str(root), "")
-    if parallel:
-        for part in ordered_map(_walk_job, folders, {}, min_jobs=2):
-            found.extend(part)
-    else:
-        for folder in folders:
-            found.extend(_walk(*folder))
-    found.sort()
-    return found
-
-
-def _scan(folder: str, prefix: str) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
-    """The record files directly in one folder, and its subfolders to walk."""
-    files: list[tuple[str, int, int]] = []
-    folders: list[tuple[str, str]] = []
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                continue
-            if entry.is_dir():
-                folders.append((entry.path, prefix + name + "/"))
-            elif name.endswith(RECORD_SUFFIXES) and entry.is_file():
-                stat = entry.stat()
-                files.append((prefix + name, stat.st_size, stat.st_mtime_ns))
-    return files, folders
-
-
-def _walk(folder: str, prefix: str) -> list[tuple[str, int, int]]:
-    found: list[tuple[str, int, int]] = []
-    stack = [(folder, prefix)]
-    while stack:
-        files, folders = _scan(*stack.pop())
-        found.extend(files)
-        stack.extend(folders)
-    return found
-
-
-def _walk_job(shared: dict[str, Any], folder: tuple[str, str]) -> list[tuple[str, int, int]]:
-    return _walk(*folder)
 
 
 class _Record:
