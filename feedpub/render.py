@@ -16,8 +16,9 @@ fixes what feedgen gets wrong (each workaround is pinned by a test):
 - it drops name-only authors from RSS: they go out as ``dc:creator``;
 - it keeps the *last* RSS enclosure: the extension writes the first attachment;
 - ``description()`` after ``content()`` overwrites Atom content: ``summary()`` is used;
-- its RSS dates go through ``locale.setlocale``: item dates are formatted here,
-  locale-independently, with the entry's own offset.
+- its RSS dates go through ``locale.setlocale``, and both formats write an offset
+  with seconds as it is (historic zones had them), which no RFC allows: every
+  date is written here, locale-independently, with the entry's own offset.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from lxml import etree
 
 from feedpub.article import Article
 from feedpub.config import SiteConfig
-from feedpub.dates import format_rfc822
+from feedpub.dates import format_rfc822, format_rfc3339
 from feedpub.identity import entry_id, feed_url
 from feedpub.plan import FEED_FILES, FeedPlan, Format
 
@@ -47,10 +48,12 @@ def _seconds(moment: datetime) -> datetime:
 
 
 class _FeedpubFeed:
-    """Feed-level half of the extension: declares the namespaces the entry half writes."""
+    """Feed-level half of the extension: declares the namespaces the entry half writes, and
+    writes the feed's own date itself (see :func:`_set_date`)."""
 
     def __init__(self) -> None:
         self.uses_dc = False
+        self.updated: datetime | None = None
 
     def extend_ns(self) -> dict[str, str]:
         namespaces = {"media": MEDIA_NS}
@@ -59,10 +62,22 @@ class _FeedpubFeed:
         return namespaces
 
     def extend_atom(self, feed: Any) -> Any:
+        assert self.updated is not None
+        _set_date(feed, "updated", format_rfc3339(self.updated))
         return feed
 
     def extend_rss(self, feed: Any) -> Any:
+        assert self.updated is not None
+        _set_date(feed.find("channel"), "lastBuildDate", format_rfc822(self.updated))
         return feed
+
+
+def _set_date(parent: Any, tag: str, text: str) -> None:
+    """Rewrite a date feedgen wrote: it formats with isoformat/strftime, which write an
+    offset with seconds (Jakarta before 1924 was +07:07:12) that neither RFC allows."""
+    element = parent.find(tag)
+    if element is not None:
+        element.text = text
 
 
 class _FeedpubEntry:
@@ -76,6 +91,8 @@ class _FeedpubEntry:
         assert article is not None
         if article.language:
             entry.set("{http://www.w3.org/XML/1998/namespace}lang", article.language)
+        _set_date(entry, "updated", format_rfc3339(article.updated))
+        _set_date(entry, "published", format_rfc3339(article.published))
         # feedgen builds its Atom tree without a namespace (the root carries a literal
         # xmlns attribute), so the entry's own children are looked up unqualified.
         for link in entry.findall("link"):
@@ -136,6 +153,7 @@ def _generator(plan: FeedPlan, config: SiteConfig, fmt: Format) -> FeedGenerator
     needs_dc = fmt == "rss" and any(_rss_people(entry)[1] for entry in plan.entries)
     generator.register_extension("feedpub", _FeedpubFeed, _FeedpubEntry, atom=True, rss=True)
     generator.feedpub.uses_dc = needs_dc
+    generator.feedpub.updated = plan.updated
     self_url = feed_url(config.feeds_url, plan.term, FEED_FILES[fmt])
     title = config.title if plan.category is None else f"{config.title}: {plan.category.label}"
     description = (

@@ -12,6 +12,7 @@ from feedpub import Article, Attachment, Author, Category
 from feedpub.config import parse_config
 from feedpub.plan import FeedPlan
 from feedpub.render import render_feed
+from feedpub.validate import validate_feed
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -189,4 +190,19 @@ def test_entry_without_url_carries_its_summary_as_content() -> None:
     content = atom.find(f"{ATOM}entry/{ATOM}content")
     assert (
         content is not None and content.get("type") == "text" and content.text == "Only a summary"
+    )
+
+
+def test_historic_offsets_with_seconds_become_valid_dates() -> None:
+    # Jakarta kept local mean time, +07:07:12, until 1924: no RFC can write that offset, so
+    # the same instant is shown at the whole-minute offset +07:07 (12 seconds earlier on the clock).
+    old = article(published=datetime(1910, 6, 1, 12, 0, tzinfo=JAKARTA))
+    rss = render_feed(FeedPlan(None, (old,)), CONFIG, "rss")
+    atom = render_feed(FeedPlan(None, (old,)), CONFIG, "atom")
+    assert validate_feed(rss) == [] and validate_feed(atom) == []
+    root = etree.fromstring(atom)
+    assert root.findtext(f"{ATOM}updated") == "1910-06-01T11:59:48+07:07"
+    assert root.findtext(f"{ATOM}entry/{ATOM}published") == "1910-06-01T11:59:48+07:07"
+    assert etree.fromstring(rss).findtext("channel/lastBuildDate") == (
+        "Wed, 01 Jun 1910 11:59:48 +0707"
     )
