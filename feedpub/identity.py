@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-__all__ = ["entry_id", "feed_url", "is_absolute_iri", "is_http_url"]
+__all__ = ["entry_id", "feed_url", "is_absolute_iri", "is_http_url", "to_uri"]
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # RFC 4151 "specific": pchar / "/" / "?"; everything else is percent-encoded.
@@ -27,6 +27,32 @@ def is_http_url(value: str) -> bool:
     """True for an absolute http(s) URL with a host."""
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+# Characters a URI may carry as they are (RFC 3986 reserved and unreserved) and "%", so that an
+# existing percent-escape is kept rather than escaped twice.
+_URI_SAFE = "/:@!$&'()*+,;=%~-._?#[]"
+
+
+def to_uri(url: str) -> str:
+    """An http(s) URL as readers need it: non-ASCII and spaces percent-encoded (RFC 3987
+    section 3.1), a non-ASCII host in IDNA form. An ASCII URL comes back unchanged."""
+    if url.isascii() and " " not in url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = parts.netloc
+    if not host.isascii():
+        netloc = netloc.replace(host, host.encode("idna").decode("ascii"))
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            quote(parts.path, safe=_URI_SAFE),
+            quote(parts.query, safe=_URI_SAFE),
+            quote(parts.fragment, safe=_URI_SAFE),
+        )
+    )
 
 
 def entry_id(record_id: str, published: datetime, domain: str) -> str:

@@ -29,7 +29,7 @@ from feedpub.content import (
 )
 from feedpub.dates import parse_date, zone_from_spec
 from feedpub.errors import DateError, RecordError, RecordWarning
-from feedpub.identity import is_http_url
+from feedpub.identity import is_http_url, to_uri
 from feedpub.language import is_language_tag
 
 __all__ = ["BODY_FIELDS", "FileRecords", "parse_file", "parse_record"]
@@ -38,7 +38,7 @@ __all__ = ["BODY_FIELDS", "FileRecords", "parse_file", "parse_record"]
 BODY_FIELDS = frozenset({"content_html", "content_text"})
 # An absolute http(s) URL with a plain host name and no white space: needs no urljoin.
 _PLAIN_HTTP_URL = re.compile(
-    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#]\S*)?\Z"
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][!-~]*)?\Z"
 )
 KNOWN_FIELDS = frozenset(
     {
@@ -120,7 +120,7 @@ class _Record:
                 name, f"must be an http(s) URL, absolute or relative to the site, not {value!r}"
             )
             return None
-        return absolute
+        return to_uri(absolute)
 
     def date(self, name: str, zone: tzinfo, *, required: bool = False) -> datetime | None:
         value = self.raw.get(name)

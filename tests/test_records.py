@@ -216,3 +216,21 @@ def test_records_in_a_list_need_ids_and_are_named_by_position(tmp_path: Path) ->
     assert result.stderr.startswith(expected)
     assert "(record '#2')" in result.stderr
     assert "Bad story" in (site / "public" / "rss.xml").read_text()
+
+
+def test_urls_with_spaces_and_non_ascii_are_percent_encoded(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path,
+        {
+            "kafe.json": record(
+                title="Kafe",
+                url="/berita/ke-café/",
+                image="https://cdn.example.com/foto kopi.jpg",
+            )
+        },
+    )
+    result = run_build(site, "-q")
+    assert result.exit_code == 0, result.stderr
+    rss = (site / "public" / "rss.xml").read_text()
+    assert "<link>https://example.com/berita/ke-caf%C3%A9/</link>" in rss
+    assert 'url="https://cdn.example.com/foto%20kopi.jpg"' in rss
