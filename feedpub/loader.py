@@ -89,7 +89,7 @@ class _Record:
     def warn(self, name: str, reason: str) -> None:
         self.warnings.append(RecordWarning(reason, field=name, **self.where))
 
-    def text(self, name: str, *, required: bool = False, scan: bool = True) -> str | None:
+    def text(self, name: str, *, required: bool = False) -> str | None:
         value = self.raw.get(name)
         if value is None:
             if required:
@@ -98,15 +98,10 @@ class _Record:
         if not isinstance(value, str):
             self.error(name, f"must be a string, not {_kind(value)}")
             return None
-        if not scan:  # a body read for metadata only: it is cleaned when it is rendered
-            return value
-        clean, removed = strip_xml_illegal(value)
-        if removed:
-            self.warn(name, f"removed {removed} character(s) that XML cannot carry")
-        if required and not clean.strip():
+        if required and not value.strip():
             self.error(name, "must not be empty")
             return None
-        return clean
+        return value
 
     def url(self, name: str, value: Any, base: str) -> str | None:
         if not isinstance(value, str) or not value.strip():
@@ -238,6 +233,35 @@ class _Record:
         return tuple(found)
 
 
+# JSON cannot hold a raw control character in a string: one can only come in escaped, or as
+# a raw U+FFFE/U+FFFF. A lone surrogate escape also matches; a valid pair costs a needless clean.
+_ILLEGAL_ESCAPE = re.compile(rb"\\u(?:00[01][0-9a-f]|d[89a-f][0-9a-f]{2}|fff[ef])", re.I)
+
+
+def may_hold_xml_illegal(json_bytes: bytes) -> bool:
+    """False when decoding ``json_bytes`` (UTF-8) cannot give a character XML cannot carry."""
+    if b"\xef\xbf" in json_bytes and (  # the UTF-8 lead of U+FFxx: rare, so test it first
+        b"\xef\xbf\xbe" in json_bytes or b"\xef\xbf\xbf" in json_bytes  # U+FFFE, U+FFFF
+    ):
+        return True
+    return b"\\u" in json_bytes and _ILLEGAL_ESCAPE.search(json_bytes) is not None
+
+
+def _clean(value: Any, name: str, cleaned: list[tuple[str, int]]) -> Any:
+    """``value`` with XML-illegal characters removed from every string in it; each string
+    that lost some is noted in ``cleaned`` as (field path, characters removed)."""
+    if isinstance(value, str):
+        clean, removed = strip_xml_illegal(value)
+        if removed:
+            cleaned.append((name, removed))
+        return clean
+    if isinstance(value, list):
+        return [_clean(item, f"{name}[{number}]", cleaned) for number, item in enumerate(value, 1)]
+    if isinstance(value, dict):
+        return {key: _clean(item, f"{name}.{key}", cleaned) for key, item in value.items()}
+    return value
+
+
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", bool: "a boolean", type(None): "null"}.get(
         type(value), type(value).__name__
@@ -253,6 +277,7 @@ def parse_record(
     default_id: str | None = None,
     label: str | None = None,
     bodies: bool = True,
+    clean: bool = True,
 ) -> tuple[Article | None, list[RecordError], list[RecordWarning]]:
     """Check one raw record and build its :class:`Article`.
 
@@ -260,10 +285,20 @@ def parse_record(
     warning found. With ``bodies=False`` the body is checked but not converted:
     the article's ``content_html`` and ``summary`` stay ``None`` (the index
     needs only the metadata; bodies are rendered for the entries a feed shows).
+    ``clean=False`` skips removing XML-illegal characters, for a source known to
+    have none (see :func:`may_hold_xml_illegal`).
     """
     where: dict[str, Any] = {"path": path, "line": line, "record": label}
     if not isinstance(raw, dict):
         return None, [RecordError(f"a record must be a JSON object, not {_kind(raw)}", **where)], []
+    # Every string, wherever it sits, loses what XML cannot carry (lxml refuses to write it);
+    # a body read for metadata only is cleaned when it is rendered.
+    cleaned: list[tuple[str, int]] = []
+    if clean:
+        raw = {
+            name: value if name in BODY_FIELDS and not bodies else _clean(value, name, cleaned)
+            for name, value in raw.items()
+        }
 
     record_id: str | None
     value = raw.get("id")
@@ -286,6 +321,8 @@ def parse_record(
     where["record"] = record_id if value is not None else label
 
     r = _Record(raw, config, where)
+    for name, removed in cleaned:
+        r.warn(name, f"removed {removed} character(s) that XML cannot carry")
     for name in raw:
         if name not in KNOWN_FIELDS and not name.startswith("_"):  # "_x": JSON Feed extensions
             r.warn(name, "unknown field, ignored")
@@ -308,8 +345,8 @@ def parse_record(
     url = r.url("url", raw["url"], config.link) if raw.get("url") is not None else None
     image = r.url("image", raw["image"], config.link) if raw.get("image") is not None else None
     summary = r.text("summary")
-    content_html = r.text("content_html", scan=bodies)
-    content_text = r.text("content_text", scan=bodies)
+    content_html = r.text("content_html")
+    content_text = r.text("content_text")
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
     if url is None and not (content_html or content_text or summary):
@@ -362,6 +399,7 @@ def parse_file(
 ) -> FileRecords:
     """Parse the bytes of one record file (``relative`` is its path under the articles folder)."""
     result = FileRecords(shown)
+    dirty = may_hold_xml_illegal(data)  # once per file: most files need no cleaning at all
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -372,7 +410,14 @@ def parse_file(
         raw: Any, line: int | None, default_id: str | None, label: str | None, source: bytes
     ) -> None:
         article, errors, warnings = parse_record(
-            raw, config, path=shown, line=line, default_id=default_id, label=label, bodies=bodies
+            raw,
+            config,
+            path=shown,
+            line=line,
+            default_id=default_id,
+            label=label,
+            bodies=bodies,
+            clean=dirty,
         )
         result.errors.extend(errors)
         result.warnings.extend(warnings)

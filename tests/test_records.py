@@ -234,3 +234,23 @@ def test_urls_with_spaces_and_non_ascii_are_percent_encoded(tmp_path: Path) -> N
     rss = (site / "public" / "rss.xml").read_text()
     assert "<link>https://example.com/berita/ke-caf%C3%A9/</link>" in rss
     assert 'url="https://cdn.example.com/foto%20kopi.jpg"' in rss
+
+
+def test_control_characters_anywhere_in_a_record_are_removed(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path,
+        {
+            "odd.json": record(
+                id="odd\x01id",
+                categories=["Seni\x07 Budaya", {"term": "x\x02", "label": "Ekonomi\x0b"}],
+                authors=["Ana\x0c", {"name": "Budi\x1b", "email": "budi@example.com"}],
+                attachments=[{"url": "/a.mp3", "mime_type": "audio/mpeg", "title": "Rekaman\x00"}],
+            )
+        },
+    )
+    result = run_build(site)
+    assert result.exit_code == 0, result.stderr
+    for name in ("id", "categories[1]", "categories[2].label", "authors[1]", "authors[2].name"):
+        assert f"{name}: warning: removed 1 character(s) that XML cannot carry" in result.stderr
+    atom = (site / "public" / "atom.xml").read_text()
+    assert 'label="Seni Budaya"' in atom and "<name>Budi</name>" in atom
