@@ -23,34 +23,54 @@ def is_absolute_iri(value: str) -> bool:
     return bool(rest)
 
 
-def is_http_url(value: str) -> bool:
-    """True for an absolute http(s) URL with a host."""
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-# Characters a URI may carry as they are (RFC 3986 reserved and unreserved) and "%", so that an
-# existing percent-escape is kept rather than escaped twice.
+# A host name (LDH labels), an IPv4 address, or a bracketed IPv6 address.
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
+# What a URI may hold as written (RFC 3986): unreserved, reserved, and whole %XX escapes.
+_URI = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Left as they are when a URL is percent-encoded: reserved and unreserved characters, and "%"
+# (a stray one is escaped first), so an existing escape is not escaped twice.
 _URI_SAFE = "/:@!$&'()*+,;=%~-._?#[]"
 
 
+def is_http_url(value: str) -> bool:
+    """True for an absolute http(s) URI with a well-formed host and port, and nothing a URI
+    cannot hold (white space, raw non-ASCII, quotes, a stray %)."""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
+    host = parts.netloc.rpartition("@")[2]
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return (
+        parts.scheme in ("http", "https")
+        and bool(_HOST.fullmatch(host))
+        and bool(_URI.fullmatch(value))
+    )
+
+
 def to_uri(url: str) -> str:
-    """An http(s) URL as readers need it: non-ASCII and spaces percent-encoded (RFC 3987
-    section 3.1), a non-ASCII host in IDNA form. An ASCII URL comes back unchanged."""
-    if url.isascii() and " " not in url:
+    """An http(s) URL as readers need it: non-ASCII, spaces, quotes and stray % percent-encoded
+    (RFC 3987 section 3.1), a non-ASCII host in IDNA form. A URI comes back unchanged."""
+    if _URI.fullmatch(url):
         return url
     parts = urlsplit(url)
-    host = parts.hostname or ""
     netloc = parts.netloc
+    host = parts.hostname or ""
     if not host.isascii():
-        netloc = netloc.replace(host, host.encode("idna").decode("ascii"))
+        try:
+            netloc = netloc.replace(host, host.encode("idna").decode("ascii"))
+        except UnicodeError:
+            return url  # not a host IDNA can spell: is_http_url will refuse the URL
     return urlunsplit(
         (
             parts.scheme,
             netloc,
-            quote(parts.path, safe=_URI_SAFE),
-            quote(parts.query, safe=_URI_SAFE),
-            quote(parts.fragment, safe=_URI_SAFE),
+            *(
+                quote(_STRAY_PERCENT.sub("%25", part), safe=_URI_SAFE)
+                for part in (parts.path, parts.query, parts.fragment)
+            ),
         )
     )
 

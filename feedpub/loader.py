@@ -36,9 +36,10 @@ __all__ = ["BODY_FIELDS", "FileRecords", "parse_file", "parse_record"]
 
 #: Fields checked in full only when the body is rendered (or by ``feedpub check``).
 BODY_FIELDS = frozenset({"content_html", "content_text"})
-# An absolute http(s) URL with a plain host name and no white space: needs no urljoin.
+# An absolute http(s) URI with a plain host name and nothing to escape: needs no urljoin.
 _PLAIN_HTTP_URL = re.compile(
-    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][!-~]*)?\Z"
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?"
+    r"(?:[/?#](?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?\Z"
 )
 KNOWN_FIELDS = frozenset(
     {
@@ -109,13 +110,16 @@ class _Record:
             return None
         if _PLAIN_HTTP_URL.match(value):  # the common case, without urllib's cost
             return value
-        absolute = urljoin(base, value.strip())
+        try:
+            absolute = to_uri(urljoin(base, value.strip()))
+        except ValueError:  # urllib's word for a malformed URL, such as an unclosed "["
+            absolute = ""
         if not is_http_url(absolute):
             self.error(
                 name, f"must be an http(s) URL, absolute or relative to the site, not {value!r}"
             )
             return None
-        return to_uri(absolute)
+        return absolute
 
     def date(self, name: str, zone: tzinfo, *, required: bool = False) -> datetime | None:
         value = self.raw.get(name)
@@ -349,7 +353,7 @@ def parse_record(
     content_text = r.text("content_text")
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
-    if url is None and not (content_html or content_text or summary):
+    if raw.get("url") is None and not (content_html or content_text or summary):
         r.error("url", "a record without a url needs content_html, content_text or summary")
     language = r.text("language")
     if language is not None and not is_language_tag(language):

@@ -254,3 +254,26 @@ def test_control_characters_anywhere_in_a_record_are_removed(tmp_path: Path) -> 
         assert f"{name}: warning: removed 1 character(s) that XML cannot carry" in result.stderr
     atom = (site / "public" / "atom.xml").read_text()
     assert 'label="Seni Budaya"' in atom and "<name>Budi</name>" in atom
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://exa mple.com/x", "https://example.com:99999/", "https://[::1", "http://[zz]/"],
+)
+def test_a_url_no_reader_could_follow_is_one_error(tmp_path: Path, url: str) -> None:
+    site = make_site(tmp_path, {"bad.json": record(url=url)})
+    result = run_build(site, "-q")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 2  # the error and the summary: nothing else
+    assert "url: must be an http(s) URL" in result.stderr
+    assert "invalid" not in result.stderr.split(";")[0]  # no feed refused because of it
+
+
+def test_quotes_and_stray_percent_signs_are_escaped(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"odd.json": record(url='/a"b<c>/%zz/')})
+    result = run_build(site, "-q")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "<link>https://example.com/a%22b%3Cc%3E/%25zz/</link>"
+        in (site / "public" / "rss.xml").read_text()
+    )
