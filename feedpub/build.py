@@ -349,10 +349,28 @@ def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[byte
 def _load_bodies(
     index: Index, articles_dir: Path, categories: dict[str, Category], feeds: list[_Feed]
 ) -> tuple[dict[int, Article], list[RecordWarning]]:
-    """The full articles every feed to render shows, each read once, categories as shown."""
+    """The full articles every feed to render shows, each read once, categories as shown.
+
+    A record file changed between the index's read and this one (an editor saving during
+    the build) loses its entries from this build's feeds, with a warning; those feeds are
+    marked stale so that the next build, which sees the change, renders them again.
+    """
     wanted = {e.rid: e for f in feeds for e in f.entries}
-    loaded, warnings = index.load(articles_dir, wanted.values())
+    loaded = index.load(articles_dir, wanted.values())
     articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
+    missing = {rid: e for rid, e in wanted.items() if rid not in articles}
+    for feed in feeds:
+        if any(e.rid in missing for e in feed.entries):
+            feed.entries = [e for e in feed.entries if e.rid not in missing]
+            feed.digest = "stale"
+    warnings = [
+        RecordWarning(
+            "changed while this build read it; it is published by the next build",
+            path=index.shown_path(entry.path),
+            record=entry.id,
+        )
+        for entry in missing.values()
+    ]
     return articles, warnings
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from feedpub.article import Author
 from feedpub.errors import ConfigError
-from feedpub.identity import is_http_url
+from feedpub.identity import is_email, is_http_url
 from feedpub.language import is_language_tag
 from feedpub.zones import zone_from_spec
 
@@ -88,6 +88,8 @@ def _author(raw: Mapping[str, Any], path: str) -> Author | None:
         parts = {k: v for k, v in value.items() if isinstance(v, str) and v.strip()}
         if "name" not in parts:
             raise ConfigError("author needs a non-empty name", path=path, key="author.name")
+        if "email" in parts and not is_email(parts["email"].strip()):
+            raise ConfigError("must be an email address", path=path, key="author.email")
         return Author(name=parts["name"], email=parts.get("email"), url=parts.get("url"))
     raise ConfigError(
         "must be a name string or a table with name/email/url", path=path, key="author"

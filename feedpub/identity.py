@@ -6,16 +6,17 @@ import re
 from datetime import datetime
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-__all__ = ["entry_id", "feed_url", "is_absolute_iri", "is_http_url", "to_uri"]
+__all__ = ["entry_id", "feed_url", "is_absolute_iri", "is_email", "is_http_url", "to_uri"]
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-# RFC 4151 "specific": pchar / "/" / "?"; everything else is percent-encoded.
-_TAG_SAFE = "/?:@!$&'()*+,;=-._~"
+# RFC 4151 "specific": pchar / "/" / "?"; everything else is percent-encoded, and so is ":",
+# which would let an id like "x:" end the tag URI in a colon, as no valid IRI ends.
+_TAG_SAFE = "/?@!$&'()*+,;=-._~"
 
 
 def is_absolute_iri(value: str) -> bool:
     """True for an IRI with a scheme (``tag:``, ``urn:``, ``https://``...) and no spaces."""
-    if not _SCHEME.match(value) or any(c.isspace() for c in value):
+    if not _SCHEME.match(value) or any(c.isspace() for c in value) or value.endswith(":"):
         return False
     scheme, _, rest = value.partition(":")
     if scheme.lower() in ("http", "https"):
@@ -25,12 +26,23 @@ def is_absolute_iri(value: str) -> bool:
 
 # A host name (LDH labels), an IPv4 address, or a bracketed IPv6 address.
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
-# What a URI may hold as written (RFC 3986): unreserved, reserved, and whole %XX escapes.
-_URI = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+# What a URI's path, query and fragment may hold as written (RFC 3986): unreserved and
+# reserved characters but "[" and "]" (those belong to an IPv6 host only), and %XX escapes.
+_URI = re.compile(r"(?:[A-Za-z0-9\-._~:/?#@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # Left as they are when a URL is percent-encoded: reserved and unreserved characters, and "%"
 # (a stray one is escaped first), so an existing escape is not escaped twice.
-_URI_SAFE = "/:@!$&'()*+,;=%~-._?#[]"
+_URI_SAFE = "/:@!$&'()*+,;=%~-._?#"
+
+
+# An address as both feed formats accept it: local@domain.tld, nothing that RSS's
+# "address (Name)" form or Atom's addr-spec would choke on.
+_EMAIL = re.compile(r"[^@\s()<>\"]+@[^@\s()<>\"]+\.[^@\s()<>\".]+")
+
+
+def is_email(value: str) -> bool:
+    """True for an email address feeds can carry (``desk@example.com``)."""
+    return bool(_EMAIL.fullmatch(value))
 
 
 def is_http_url(value: str) -> bool:
@@ -41,21 +53,24 @@ def is_http_url(value: str) -> bool:
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
         return False
-    host = parts.netloc.rpartition("@")[2]
+    userinfo, _, host = parts.netloc.rpartition("@")
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     return (
         parts.scheme in ("http", "https")
         and bool(_HOST.fullmatch(host))
-        and bool(_URI.fullmatch(value))
+        and all(
+            _URI.fullmatch(part) for part in (userinfo, parts.path, parts.query, parts.fragment)
+        )
     )
 
 
 def to_uri(url: str) -> str:
     """An http(s) URL as readers need it: non-ASCII, spaces, quotes and stray % percent-encoded
     (RFC 3987 section 3.1), a non-ASCII host in IDNA form. A URI comes back unchanged."""
-    if _URI.fullmatch(url):
-        return url
     parts = urlsplit(url)
+    plain = url.isascii() and " " not in parts.netloc
+    if plain and all(_URI.fullmatch(p) for p in (parts.path, parts.query, parts.fragment)):
+        return url
     netloc = parts.netloc
     host = parts.hostname or ""
     if not host.isascii():

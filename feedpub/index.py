@@ -228,9 +228,7 @@ def _parse_files(
         yield from parsed_chunk
 
 
-def _load_chunk(
-    shared: dict[str, Any], entries: list[tuple[int, str, str]]
-) -> tuple[dict[int, Article], list[RecordWarning]]:
+def _load_chunk(shared: dict[str, Any], entries: list[tuple[int, str, str]]) -> dict[int, Article]:
     return load_articles(shared["root"], shared["shown_path"], shared["config"], entries)
 
 
@@ -239,28 +237,28 @@ def load_articles(
     shown_path: Callable[[str], str],
     config: SiteConfig,
     entries: Iterable[tuple[int, str, str]],
-) -> tuple[dict[int, Article], list[RecordWarning]]:
+) -> dict[int, Article]:
     """Read full articles (bodies included) for ``(rid, id, path)`` entries, one read per file.
 
-    Returns them by rid, with the warnings only a body can raise (the
-    metadata pass reported the rest).
+    An entry whose file vanished or no longer holds it (changed since the index
+    read it) is left out: the next build reads the file anew.
     """
-    from feedpub.loader import BODY_FIELDS, parse_file
+    from feedpub.loader import parse_file
 
     by_path: dict[str, dict[str, int]] = {}
     for rid, record_id, relative in entries:
         by_path.setdefault(relative, {})[record_id] = rid
     loaded: dict[int, Article] = {}
-    warnings: list[RecordWarning] = []
     for relative in sorted(by_path):
         wanted = by_path[relative]
-        data = (root / relative).read_bytes()
-        parsed = parse_file(data, relative, shown_path(relative), config)
-        for article in parsed.articles:
+        try:
+            data = (root / relative).read_bytes()
+        except OSError:
+            continue
+        for article in parse_file(data, relative, shown_path(relative), config).articles:
             if article.id in wanted:
                 loaded[wanted.pop(article.id)] = article
-        warnings.extend(w for w in parsed.warnings if w.field in BODY_FIELDS)
-    return loaded, warnings
+    return loaded
 
 
 class _Batch:
@@ -645,11 +643,9 @@ class Index:
         ).fetchone()
         return float(due) if due is not None else None
 
-    def load(
-        self, root: Path, entries: Iterable[IndexedEntry]
-    ) -> tuple[dict[int, Article], list[RecordWarning]]:
-        """Read the full articles (bodies included) of the given entries, one read per file,
-        in worker processes when there are many files."""
+    def load(self, root: Path, entries: Iterable[IndexedEntry]) -> dict[int, Article]:
+        """Read the full articles (bodies included) of the given entries by rid, one read per
+        file, in worker processes when there are many files (see :func:`load_articles`)."""
         by_path: dict[str, list[tuple[int, str, str]]] = {}
         for e in entries:
             by_path.setdefault(e.path, []).append((e.rid, e.id, e.path))
@@ -660,12 +656,10 @@ class Index:
         ]
         shared = {"root": root, "shown_path": self.shown_path, "config": self.config}
         loaded: dict[int, Article] = {}
-        warnings: list[RecordWarning] = []
         min_chunks = -(-PARALLEL_MIN_FILES // _CHUNK)
-        for part, part_warnings in ordered_map(_load_chunk, chunks, shared, min_jobs=min_chunks):
+        for part in ordered_map(_load_chunk, chunks, shared, min_jobs=min_chunks):
             loaded.update(part)
-            warnings.extend(part_warnings)
-        return loaded, warnings
+        return loaded
 
     def _file_row(self, relative: str) -> tuple[str, str]:
         """The stored (hash, problems json) of a record file."""

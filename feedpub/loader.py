@@ -29,17 +29,15 @@ from feedpub.content import (
 )
 from feedpub.dates import parse_date, zone_from_spec
 from feedpub.errors import DateError, RecordError, RecordWarning
-from feedpub.identity import is_http_url, to_uri
+from feedpub.identity import is_email, is_http_url, to_uri
 from feedpub.language import is_language_tag
 
-__all__ = ["BODY_FIELDS", "FileRecords", "parse_file", "parse_record"]
+__all__ = ["FileRecords", "parse_file", "parse_record"]
 
-#: Fields checked in full only when the body is rendered (or by ``feedpub check``).
-BODY_FIELDS = frozenset({"content_html", "content_text"})
 # An absolute http(s) URI with a plain host name and nothing to escape: needs no urljoin.
 _PLAIN_HTTP_URL = re.compile(
     r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?"
-    r"(?:[/?#](?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?\Z"
+    r"(?:[/?#](?:[A-Za-z0-9\-._~:/?#@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?\Z"
 )
 KNOWN_FIELDS = frozenset(
     {
@@ -161,12 +159,22 @@ class _Record:
                 if bad:
                     self.error(f"{name}.{bad[0]}", "must be a string")
                     continue
+                email = item.get("email")
+                if email is not None and not is_email(email.strip()):
+                    self.error(f"{name}.email", f"must be an email address, not {email!r}")
+                    continue
                 url = item.get("url")
                 if url is not None:
                     url = self.url(f"{name}.url", url, self.config.link)
                     if url is None:
                         continue
-                authors.append(Author(name=item.get("name"), email=item.get("email"), url=url))
+                authors.append(
+                    Author(
+                        name=_stripped(item.get("name")),
+                        email=_stripped(email),
+                        url=url,
+                    )
+                )
             else:
                 self.error(name, 'must be a name string or an object with "name", "email" or "url"')
         return tuple(authors)
@@ -237,8 +245,9 @@ class _Record:
         return tuple(found)
 
 
-# JSON cannot hold a raw control character in a string: one can only come in escaped, or as
-# a raw U+FFFE/U+FFFF. A lone surrogate escape also matches; a valid pair costs a needless clean.
+# JSON cannot hold a raw control character in a string: one can only come in escaped (\b, \f
+# or \u00XX), or as a raw U+FFFE/U+FFFF. A lone surrogate escape also matches; a valid
+# pair only costs a needless clean.
 _ILLEGAL_ESCAPE = re.compile(rb"\\u(?:00[01][0-9a-f]|d[89a-f][0-9a-f]{2}|fff[ef])", re.I)
 
 
@@ -248,7 +257,14 @@ def may_hold_xml_illegal(json_bytes: bytes) -> bool:
         b"\xef\xbf\xbe" in json_bytes or b"\xef\xbf\xbf" in json_bytes  # U+FFFE, U+FFFF
     ):
         return True
+    if b"\\b" in json_bytes or b"\\f" in json_bytes:  # JSON's short escapes for U+0008, U+000C
+        return True
     return b"\\u" in json_bytes and _ILLEGAL_ESCAPE.search(json_bytes) is not None
+
+
+def _stripped(value: str | None) -> str | None:
+    """A text value without surrounding white space; ``None`` when nothing is left."""
+    return value.strip() or None if value is not None else None
 
 
 def _clean(value: Any, name: str, cleaned: list[tuple[str, int]]) -> Any:
@@ -295,14 +311,11 @@ def parse_record(
     where: dict[str, Any] = {"path": path, "line": line, "record": label}
     if not isinstance(raw, dict):
         return None, [RecordError(f"a record must be a JSON object, not {_kind(raw)}", **where)], []
-    # Every string, wherever it sits, loses what XML cannot carry (lxml refuses to write it);
-    # a body read for metadata only is cleaned when it is rendered.
+    # Every string, wherever it sits, loses what XML cannot carry (lxml refuses to write it).
+    # Bodies too, even when read for metadata only, so both reads judge the record alike.
     cleaned: list[tuple[str, int]] = []
     if clean:
-        raw = {
-            name: value if name in BODY_FIELDS and not bodies else _clean(value, name, cleaned)
-            for name, value in raw.items()
-        }
+        raw = {name: _clean(value, name, cleaned) for name, value in raw.items()}
 
     record_id: str | None
     value = raw.get("id")
@@ -353,7 +366,8 @@ def parse_record(
     content_text = r.text("content_text")
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
-    if raw.get("url") is None and not (content_html or content_text or summary):
+    shows_something = any(t and t.strip() for t in (content_html, content_text, summary))
+    if raw.get("url") is None and not shows_something:
         r.error("url", "a record without a url needs content_html, content_text or summary")
     language = r.text("language")
     if language is not None and not is_language_tag(language):
