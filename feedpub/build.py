@@ -248,7 +248,9 @@ def _build(
             {e.url: e.id for f in to_render for e in f.entries if e.url is not None}.items()
         )
         due = index.next_due(now_ts)
-        index.set_meta("complete", "0" if report.count("invalid") else "1")
+        # An invalid feed, or entries an edit during the build kept out: plan again next time.
+        incomplete = report.count("invalid") or body_warnings
+        index.set_meta("complete", "0" if incomplete else "1")
         index.set_meta("schedule", "off" if now_ts is None else "on")
         index.set_meta("next_due", "" if due is None else repr(due))
     return report

@@ -196,3 +196,28 @@ def test_published_file_touched_but_unchanged_is_not_rewritten(site: Path) -> No
     seed = next((site / "articles").rglob("*.json"))
     os.utime(seed, ns=(10**18, 10**18))  # force planning: the touched feed is still trusted
     assert run(site).count("written") == 0
+
+
+def test_file_changed_during_the_build_waits_for_the_next_one(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedpub.index import Index
+
+    real_load = Index.load
+    seed = site / "articles/2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi.json"
+    original = seed.read_text()
+
+    def load_after_an_edit(self: Index, root: Path, entries: Any) -> Any:
+        seed.write_text('{"title": "half-saved')  # an editor saves while the build reads
+        return real_load(self, root, entries)
+
+    monkeypatch.setattr(Index, "load", load_after_an_edit)
+    report = run(site)
+    assert report.exit_code == 0
+    assert any("changed while this build read it" in str(w) for w in report.warnings)
+    assert "reformasi-birokrasi" not in (site / "public/rss.xml").read_text()
+    monkeypatch.setattr(Index, "load", real_load)
+    seed.write_text(original)  # the save completes
+    again = run(site)
+    assert again.exit_code == 0
+    assert _tree(site / "public") == full_tree(site, tmp_path)
