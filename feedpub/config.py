@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedpub.article import Author
+from feedpub.content import strip_xml_illegal
 from feedpub.errors import ConfigError
 from feedpub.identity import is_email, is_http_url
 from feedpub.language import is_language_tag
@@ -62,8 +63,13 @@ def _require(
         raise ConfigError(
             f"must be a {kind.__name__}, not {type(value).__name__} ({value!r})", path=path, key=key
         )
-    if isinstance(value, str) and not value.strip():
-        raise ConfigError("must not be empty", path=path, key=key)
+    if isinstance(value, str):
+        if not value.strip():
+            raise ConfigError("must not be empty", path=path, key=key)
+        if strip_xml_illegal(value)[1]:
+            raise ConfigError(
+                "holds a control character, which no feed can carry", path=path, key=key
+            )
     return value
 
 
@@ -77,22 +83,28 @@ def _author(raw: Mapping[str, Any], path: str) -> Author | None:
     value = raw.get("author")
     if value is None:
         return None
-    if isinstance(value, str) and value.strip():
-        return Author(name=value.strip())
-    if isinstance(value, dict):
-        unknown = set(value) - {"name", "email", "url"}
-        if unknown:
-            raise ConfigError(
-                f"unknown author key(s): {', '.join(sorted(unknown))}", path=path, key="author"
-            )
-        parts = {k: v for k, v in value.items() if isinstance(v, str) and v.strip()}
-        if "name" not in parts:
-            raise ConfigError("author needs a non-empty name", path=path, key="author.name")
-        if "email" in parts and not is_email(parts["email"].strip()):
-            raise ConfigError("must be an email address", path=path, key="author.email")
-        return Author(name=parts["name"], email=parts.get("email"), url=parts.get("url"))
-    raise ConfigError(
-        "must be a name string or a table with name/email/url", path=path, key="author"
+    if isinstance(value, str):
+        return Author(name=_require(raw, "author", str, path).strip())
+    if not isinstance(value, dict):
+        raise ConfigError(
+            "must be a name string or a table with name/email/url", path=path, key="author"
+        )
+    unknown = set(value) - {"name", "email", "url"}
+    if unknown:
+        raise ConfigError(
+            f"unknown author key(s): {', '.join(sorted(unknown))}", path=path, key="author"
+        )
+    name = _require(value, "name", str, f"{path}: author").strip()
+    email = _require(value, "email", str, f"{path}: author", optional=True)
+    if email is not None and not is_email(email.strip()):
+        raise ConfigError("must be an email address", path=path, key="author.email")
+    url = _require(value, "url", str, f"{path}: author", optional=True)
+    if url is not None and not is_http_url(url.strip()):
+        raise ConfigError(
+            f"must be an absolute http(s) URL, not {url!r}", path=path, key="author.url"
+        )
+    return Author(
+        name=name, email=email.strip() if email else None, url=url.strip() if url else None
     )
 
 

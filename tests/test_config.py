@@ -51,6 +51,9 @@ def test_defaults(tmp_path: Path) -> None:
         (GOOD + "colour = 'blue'\n", "colour", "unknown key"),
         (GOOD + "author = 5\n", "author", "must be a name string"),
         (GOOD + "language = 'Indonesian'\n", "language", "BCP 47"),
+        (GOOD.replace('"Site"', '"Site\\u0007"'), "title", "control character"),
+        (GOOD + "author = { name = 'Desk', email = 'desk' }\n", "author.email", "email address"),
+        (GOOD + "author = { name = 'Desk', url = '/about' }\n", "author.url", "absolute"),
     ],
 )
 def test_bad_config_names_the_key_and_exits_2(
