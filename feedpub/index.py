@@ -28,7 +28,7 @@ from feedpub.walk import find_record_files
 __all__ = ["Index", "IndexedEntry", "PublishedFeed", "SyncResult", "digest_bytes", "digest_text"]
 
 #: Bump when the tables change shape: an index of another shape is rebuilt.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 DATABASE = "index.sqlite3"
 
 _SCHEMA = """
@@ -110,21 +110,21 @@ def _digest(data: bytes) -> str:
 
 
 def _problems_json(errors: list[RecordError], warnings: list[RecordWarning]) -> str:
-    rows = [
-        ["error", e.reason, e.path, e.line, e.record, e.field, type(e).__name__] for e in errors
-    ]
-    rows += [["warning", w.reason, w.path, w.line, w.record, w.field, ""] for w in warnings]
+    """A file's problems for the index, without its path: the path is shown as the articles
+    folder is named on the run that reports them, which may differ from this one."""
+    rows = [["error", e.reason, e.line, e.record, e.field] for e in errors]
+    rows += [["warning", w.reason, w.line, w.record, w.field] for w in warnings]
     return json.dumps(rows, ensure_ascii=False)
 
 
-def _problems_from_json(text: str) -> tuple[list[RecordError], list[RecordWarning]]:
+def _problems_from_json(text: str, shown: str) -> tuple[list[RecordError], list[RecordWarning]]:
     errors: list[RecordError] = []
     warnings: list[RecordWarning] = []
-    for level, reason, path, line, record, name, _kind in json.loads(text):
+    for level, reason, line, record, name in json.loads(text):
         if level == "error":
-            errors.append(RecordError(reason, path=path, line=line, record=record, field=name))
+            errors.append(RecordError(reason, path=shown, line=line, record=record, field=name))
         else:
-            warnings.append(RecordWarning(reason, path=path, line=line, record=record, field=name))
+            warnings.append(RecordWarning(reason, path=shown, line=line, record=record, field=name))
     return errors, warnings
 
 
@@ -424,8 +424,10 @@ class Index:
         walk = _digest(marshal.dumps(found))
         if walk == self.get_meta("walk"):
             # Every file has the size and mtime it had last time: nothing to re-read.
-            for (problems,) in self.db.execute("SELECT problems FROM files WHERE problems != '[]'"):
-                errors, warnings = _problems_from_json(problems)
+            for relative, problems in self.db.execute(
+                "SELECT path, problems FROM files WHERE problems != '[]' ORDER BY path"
+            ):
+                errors, warnings = _problems_from_json(problems, self.shown_path(relative))
                 result.errors.extend(errors)
                 result.warnings.extend(warnings)
             (result.records,) = self.db.execute("SELECT COUNT(*) FROM records").fetchone()
@@ -449,7 +451,9 @@ class Index:
             else:
                 changed.append((relative, size, mtime_ns))
         for relative in flagged:
-            errors, warnings = _problems_from_json(self._file_row(relative)[1])
+            errors, warnings = _problems_from_json(
+                self._file_row(relative)[1], self.shown_path(relative)
+            )
             result.errors.extend(errors)
             result.warnings.extend(warnings)
         removed = sorted(set(known) - seen)
@@ -482,7 +486,9 @@ class Index:
                         "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
                         (parsed.size, parsed.mtime_ns, parsed.relative),
                     )
-                    parsed.errors, parsed.warnings = _problems_from_json(stored[1])
+                    parsed.errors, parsed.warnings = _problems_from_json(
+                        stored[1], self.shown_path(parsed.relative)
+                    )
                 else:
                     if stored is not None:
                         self._drop(parsed.relative)

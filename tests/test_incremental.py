@@ -221,3 +221,16 @@ def test_file_changed_during_the_build_waits_for_the_next_one(
     again = run(site)
     assert again.exit_code == 0
     assert _tree(site / "public") == full_tree(site, tmp_path)
+
+
+def test_stored_problems_are_shown_under_this_run_s_folder_name(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (site / "articles/bad.json").write_text('{"title": "x"}')
+    config = load_config(site / "feedpub.toml")
+    state = site / ".feedpub"
+    build(site / "articles", site / "public", config, state_dir=state, now=NOW)
+    monkeypatch.chdir(site)
+    again = build(Path("articles"), site / "public", config, state_dir=state, now=NOW)
+    assert again.records_changed == 0
+    assert str(again.errors[0]).startswith(f"{Path('articles') / 'bad.json'}: date_published:")
