@@ -23,7 +23,7 @@ from feedpub.errors import ExitCode, Problem, RecordError, RecordWarning
 from feedpub.index import Index, IndexedEntry, PublishedFeed, digest_bytes, digest_text
 from feedpub.lock import build_lock
 from feedpub.parallel import ordered_map
-from feedpub.plan import FEED_FILES, FeedPlan, Format
+from feedpub.plan import FEED_FILES, FeedPlan, Format, feed_path
 from feedpub.publish import remove_file, write_if_changed
 from feedpub.version import __version__
 
@@ -412,7 +412,6 @@ def _plan(
             continue  # a category with no live entry has no feed (an old one is removed)
         shown = categories[term] if term is not None else None
         for fmt in formats:
-            folder = "" if term is None else f"category/{term}/"
             digest = digest_text(
                 __version__,
                 config.fingerprint,
@@ -422,7 +421,7 @@ def _plan(
                 f"{shown.label}\x1e{shown.scheme}" if shown else "",
                 *(f"{e.id}\x1e{e.digest}" for e in entries),
             )
-            feeds.append(_Feed(folder + FEED_FILES[fmt], term, fmt, entries, digest))
+            feeds.append(_Feed(feed_path(term, fmt), term, fmt, entries, digest))
     return feeds
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
-__all__ = ["entry_id", "feed_url", "is_absolute_iri", "is_email", "is_http_url", "to_uri"]
+__all__ = ["entry_id", "is_absolute_iri", "is_email", "is_http_url", "to_uri"]
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # RFC 4151 "specific": pchar / "/" / "?"; everything else is percent-encoded, and so is ":",
@@ -101,9 +101,3 @@ def entry_id(record_id: str, published: datetime, domain: str) -> str:
         return record_id
     day = published.strftime("%Y-%m-%d")
     return f"tag:{domain.lower()},{day}:{quote(record_id, safe=_TAG_SAFE)}"
-
-
-def feed_url(feeds_url: str, term: str | None, filename: str) -> str:
-    """The public URL of one output file (``rss.xml`` / ``atom.xml``), for self links."""
-    relative = filename if term is None else f"category/{quote(term)}/{filename}"
-    return urljoin(feeds_url, relative)

@@ -12,11 +12,18 @@ from typing import Literal
 
 from feedpub.article import Article, Category
 
-__all__ = ["EPOCH", "FEED_FILES", "FeedPlan", "Format"]
+__all__ = ["EPOCH", "FEED_FILES", "FeedPlan", "Format", "feed_path"]
 
 Format = Literal["rss", "atom"]
 #: The file each format is published as, in the feed's folder: the paths aggregators know.
 FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml"}
+
+
+def feed_path(term: str | None, fmt: Format) -> str:
+    """Where a feed is published under the output folder (and under ``feeds_url``):
+    ``rss.xml`` for the main feed, ``category/<term>/rss.xml`` for a category's."""
+    return FEED_FILES[fmt] if term is None else f"category/{term}/{FEED_FILES[fmt]}"
+
 
 #: ``updated`` of a feed with no entry yet: fixed, so an empty site still rebuilds byte-identical.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -33,11 +40,6 @@ class FeedPlan:
     def term(self) -> str | None:
         """The category term, or ``None`` for the main feed."""
         return self.category.term if self.category else None
-
-    @property
-    def folder(self) -> str:
-        """Where the pair is written under the output directory ('' for the main feed)."""
-        return "" if self.category is None else f"category/{self.category.term}/"
 
     @property
     def updated(self) -> datetime:

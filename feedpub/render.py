@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
@@ -33,8 +34,8 @@ from lxml import etree
 from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.dates import format_rfc822, format_rfc3339
-from feedpub.identity import entry_id, feed_url
-from feedpub.plan import FEED_FILES, FeedPlan, Format
+from feedpub.identity import entry_id
+from feedpub.plan import FeedPlan, Format, feed_path
 
 __all__ = ["render_feed"]
 
@@ -154,14 +155,14 @@ def _generator(plan: FeedPlan, config: SiteConfig, fmt: Format) -> FeedGenerator
     generator.register_extension("feedpub", _FeedpubFeed, _FeedpubEntry, atom=True, rss=True)
     generator.feedpub.uses_dc = needs_dc
     generator.feedpub.updated = plan.updated
-    self_url = feed_url(config.feeds_url, plan.term, FEED_FILES[fmt])
+    self_url = urljoin(config.feeds_url, feed_path(plan.term, fmt))
     title = config.title if plan.category is None else f"{config.title}: {plan.category.label}"
     description = (
         config.description
         if plan.category is None
         else f"{config.description} Category: {plan.category.label}."
     )
-    generator.id(feed_url(config.feeds_url, plan.term, FEED_FILES["atom"]))
+    generator.id(urljoin(config.feeds_url, feed_path(plan.term, "atom")))
     generator.title(title)
     # Order matters: feedgen's RSS <link> is the last link() given.
     generator.link(href=self_url, rel="self", type=f"application/{fmt}+xml")
