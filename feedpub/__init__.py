@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from feedpub.article import Article, Attachment, Author, Category
-from feedpub.build import BuildReport, FeedOutcome, build
 from feedpub.config import SiteConfig, load_config
 from feedpub.errors import (
     ConfigError,
@@ -17,6 +15,8 @@ from feedpub.errors import (
     RecordError,
     RecordWarning,
 )
+from feedpub.model import Article, Attachment, Author, Category
+from feedpub.pipeline import BuildReport, FeedOutcome, build
 from feedpub.version import __version__
 
 __all__ = [

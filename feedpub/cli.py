@@ -16,9 +16,9 @@ from typing import Any, NoReturn
 
 import click
 
-from feedpub.build import BuildReport, build, check
 from feedpub.config import SiteConfig, load_config
 from feedpub.errors import ExitCode, FeedpubError
+from feedpub.pipeline import BuildReport, build, check
 from feedpub.version import __version__
 
 __all__ = ["main"]

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from feedpub.article import Author
-from feedpub.content import strip_xml_illegal
 from feedpub.errors import ConfigError
-from feedpub.identity import is_email, is_http_url
-from feedpub.language import is_language_tag
-from feedpub.zones import zone_from_spec
+from feedpub.model import Author
+from feedpub.records.content import strip_xml_illegal
+from feedpub.records.language import is_language_tag
+from feedpub.records.urls import is_email, is_http_url
+from feedpub.records.zones import zone_from_spec
 
 __all__ = ["SiteConfig", "load_config"]
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedpub import build, load_config
-from feedpub.categories import slugify
+from feedpub.records.categories import slugify
 from tests.test_records import CONFIG
 
 

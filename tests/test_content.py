@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedpub.content import (
+from feedpub.records.content import (
     absolutize_html,
     html_to_text,
     strip_xml_illegal,

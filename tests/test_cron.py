@@ -14,7 +14,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from feedpub.cli import main
-from feedpub.lock import build_lock
+from feedpub.output.lock import build_lock
 
 NOW = "2026-01-01T00:00:00+07:00"
 
@@ -59,7 +59,7 @@ def test_wait_outlasts_a_short_lock(site: Path) -> None:
 
 def test_killed_holder_leaves_no_stale_lock(site: Path) -> None:
     code = (
-        "import sys, time; from pathlib import Path; from feedpub.lock import build_lock\n"
+        "import sys, time; from pathlib import Path; from feedpub.output.lock import build_lock\n"
         "with build_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)\n"
     )
     holder = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""Data-driven tests of feedpub.dates: every accepted form, every refusal, and the formatters."""
+"""Data-driven tests of records.dates: every accepted form, every refusal, and the formatters."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feedpub.dates import (
+from feedpub.errors import DateError
+from feedpub.records.dates import (
     DEFAULT_ABBREVIATIONS,
     format_rfc822,
     format_rfc3339,
     parse_date,
     zone_from_spec,
 )
-from feedpub.errors import DateError
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 BERLIN = ZoneInfo("Europe/Berlin")

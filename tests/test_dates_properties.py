@@ -1,4 +1,4 @@
-"""Property tests of feedpub.dates: formatter and parser agree; bad text is only a DateError."""
+"""Property tests of records.dates: formatter and parser agree; bad text is only a DateError."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedpub.dates import format_rfc822, format_rfc3339, parse_date
 from feedpub.errors import DateError
+from feedpub.records.dates import format_rfc822, format_rfc3339, parse_date
 
 ZONES = [
     UTC,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from feedpub import BuildReport, build, load_config
-from feedpub.index import DATABASE
+from feedpub.state.index import DATABASE
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -133,8 +133,8 @@ def test_lost_or_corrupt_index_rebuilds_identical_feeds(site: Path, damage: str)
 def test_version_change_rebuilds_the_index(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run(site)
     before = _tree(site / "public")
-    # feedpub.build is also the name of the function, so reach the module through sys.modules.
-    monkeypatch.setattr(sys.modules["feedpub.build"], "__version__", "99.0")
+    # The module feedpub.pipeline.build, reached through sys.modules.
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.build"], "__version__", "99.0")
     report = run(site)
     assert report.index_note is not None and "another feedpub version" in report.index_note
     assert report.records_changed == 16
@@ -170,14 +170,14 @@ def test_parallel_parse_and_render_give_the_same_feeds(
     (site / "articles/bad.json").write_text('{"title": "x"}')
     sequential = run(site, full=True)
     before = _tree(site / "public")
-    monkeypatch.setattr("feedpub.index.PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(sys.modules["feedpub.build"], "PARALLEL_MIN_FEEDS", 1)
+    monkeypatch.setattr("feedpub.state.index.PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.build"], "PARALLEL_MIN_FEEDS", 1)
     shutil.rmtree(site / "public")
     parallel = run(site, full=True)
     assert _tree(site / "public") == before
     assert [str(e) for e in parallel.errors] == [str(e) for e in sequential.errors]
     assert parallel.records_read == sequential.records_read == 17
-    monkeypatch.setattr("feedpub.index.PARALLEL_WALK", 1)  # the walk, shared out, too
+    monkeypatch.setattr("feedpub.state.index.PARALLEL_WALK", 1)  # the walk, shared out, too
     (site / "articles/2022/baru.json").write_text(
         '{"title": "Baru", "date_published": "2022-01-01", "url": "/baru/"}'
     )
@@ -201,7 +201,7 @@ def test_published_file_touched_but_unchanged_is_not_rewritten(site: Path) -> No
 def test_file_changed_during_the_build_waits_for_the_next_one(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from feedpub.index import Index
+    from feedpub.state.index import Index
 
     real_load = Index.load
     seed = site / "articles/2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi.json"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from feedpub.config import parse_config
 from feedpub.errors import RecordError
-from feedpub.loader import parse_file
+from feedpub.records.loader import parse_file
 
 CONFIG = parse_config(
     {

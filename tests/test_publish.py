@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from feedpub.errors import PublishError
-from feedpub.publish import TEMP_PREFIX, remove_file, write_if_changed
+from feedpub.output.publish import TEMP_PREFIX, remove_file, write_if_changed
 
 
 def test_write_creates_folders_and_readable_file(tmp_path: Path) -> None:

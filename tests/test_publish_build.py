@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import feedpub.render  # noqa: F401 - loaded so it can be patched
+import feedpub.output.render  # noqa: F401 - loaded so it can be patched
 from feedpub.cli import main
 
-RENDER = sys.modules["feedpub.render"]
+RENDER = sys.modules["feedpub.output.render"]
 
 
 def run(site: Path, *args: str) -> Any:

@@ -10,8 +10,8 @@ from lxml import etree
 
 from feedpub import Article, Attachment, Author, Category
 from feedpub.config import parse_config
-from feedpub.plan import FeedPlan
-from feedpub.render import render_feed
+from feedpub.model import FeedPlan
+from feedpub.output.render import render_feed
 from feedpub.validate import validate_feed
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -1,6 +1,6 @@
 """Time zones: the built-in abbreviations, and zones named by IANA name or numeric offset.
 
-Kept apart from ``feedpub.dates`` so that reading the config (which names
+Kept apart from ``feedpub.records.dates`` so that reading the config (which names
 zones) does not load the date parser, which a no-change build never needs.
 """
 

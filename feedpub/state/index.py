@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from feedpub.article import Article, Category
 from feedpub.config import SiteConfig
 from feedpub.errors import RecordError, RecordWarning
+from feedpub.model import Article, Category
 from feedpub.parallel import ordered_map
-from feedpub.walk import find_record_files
+from feedpub.records.walk import find_record_files
 
 __all__ = ["Index", "IndexedEntry", "PublishedFeed", "SyncResult", "digest_bytes", "digest_text"]
 
@@ -161,7 +161,7 @@ def _parse_one(
         error = RecordError(f"cannot read: {exc.strerror}", path=shown)
         problems = _problems_json([error], [])
         return _ParsedFile(relative, -1, -1, "", problems, [], [], 1, [error], [])
-    from feedpub.loader import parse_file  # not needed (nor loaded) when nothing changed
+    from feedpub.records.loader import parse_file  # not needed (nor loaded) when nothing changed
 
     parsed = parse_file(data, relative, shown, config, bodies=bodies)
     records = [
@@ -243,7 +243,7 @@ def load_articles(
     An entry whose file vanished or no longer holds it (changed since the index
     read it) is left out: the next build reads the file anew.
     """
-    from feedpub.loader import parse_file
+    from feedpub.records.loader import parse_file
 
     by_path: dict[str, dict[str, int]] = {}
     for rid, record_id, relative in entries:

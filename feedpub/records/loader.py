@@ -13,13 +13,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from feedpub.article import Article, Attachment, Author, Category
-from feedpub.categories import slugify
-from feedpub.config import SiteConfig
-from feedpub.content import (
+from feedpub.errors import DateError, RecordError, RecordWarning
+from feedpub.model import Article, Attachment, Author, Category
+from feedpub.records.categories import slugify
+from feedpub.records.content import (
     SUMMARY_LENGTH,
     absolutize_html,
     html_to_text,
@@ -27,10 +27,12 @@ from feedpub.content import (
     summarize,
     text_to_html,
 )
-from feedpub.dates import parse_date, zone_from_spec
-from feedpub.errors import DateError, RecordError, RecordWarning
-from feedpub.identity import is_email, is_http_url, to_uri
-from feedpub.language import is_language_tag
+from feedpub.records.dates import parse_date, zone_from_spec
+from feedpub.records.language import is_language_tag
+from feedpub.records.urls import is_email, is_http_url, to_uri
+
+if TYPE_CHECKING:  # the config imports this package's checks; the loader only reads it
+    from feedpub.config import SiteConfig
 
 __all__ = ["FileRecords", "parse_file", "parse_record"]
 

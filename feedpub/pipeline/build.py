@@ -17,14 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from feedpub.article import Article, Category
 from feedpub.config import SiteConfig
 from feedpub.errors import ExitCode, Problem, RecordError, RecordWarning
-from feedpub.index import Index, IndexedEntry, PublishedFeed, digest_bytes, digest_text
-from feedpub.lock import build_lock
+from feedpub.model import Article, Category, FeedPlan, Format
+from feedpub.output.lock import build_lock
+from feedpub.output.paths import FEED_FILES, feed_path
+from feedpub.output.publish import remove_file, write_if_changed
 from feedpub.parallel import ordered_map
-from feedpub.plan import FEED_FILES, FeedPlan, Format, feed_path
-from feedpub.publish import remove_file, write_if_changed
+from feedpub.state.index import Index, IndexedEntry, PublishedFeed, digest_bytes, digest_text
 from feedpub.version import __version__
 
 __all__ = ["BuildReport", "FeedOutcome", "build", "check"]
@@ -334,7 +334,7 @@ _Spec = tuple[str | None, Format, str, list[int]]
 def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[bytes, list[Problem]]]:
     """Render and validate a few feeds (one job) from the articles loaded before the fork."""
     # feedgen, lxml and the schemas load only when a feed is rendered, not on a no-change run.
-    from feedpub.render import render_feed
+    from feedpub.output.render import render_feed
     from feedpub.validate import validate_feed
 
     config: SiteConfig = shared["config"]

@@ -31,11 +31,11 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
-from feedpub.article import Article
 from feedpub.config import SiteConfig
-from feedpub.dates import format_rfc822, format_rfc3339
-from feedpub.identity import entry_id
-from feedpub.plan import FeedPlan, Format, feed_path
+from feedpub.model import Article, FeedPlan, Format
+from feedpub.output.ids import entry_id
+from feedpub.output.paths import feed_path
+from feedpub.records.dates import format_rfc822, format_rfc3339
 
 __all__ = ["render_feed"]
 

@@ -26,7 +26,7 @@ from types import MappingProxyType
 from dateutil.parser import isoparse
 
 from feedpub.errors import DateError
-from feedpub.zones import (
+from feedpub.records.zones import (
     DEFAULT_ABBREVIATIONS,
     OFFSET_PATTERN,
     OffsetOutOfRange,

@@ -1,4 +1,5 @@
-"""The typed, frozen form of an article record, as the loader hands it on.
+"""The typed, frozen values every stage shares: articles as the loader hands them on, and
+the feeds planned from them.
 
 Nothing naive gets past the loader: every datetime here is timezone-aware and
 every URL is absolute.
@@ -7,9 +8,15 @@ every URL is absolute.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Literal
 
-__all__ = ["Article", "Attachment", "Author", "Category"]
+__all__ = ["EPOCH", "Article", "Attachment", "Author", "Category", "FeedPlan", "Format"]
+
+#: An output format.
+Format = Literal["rss", "atom"]
+#: ``updated`` of a feed with no entry yet: fixed, so an empty site still rebuilds byte-identical.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -69,3 +76,23 @@ class Article:
     def updated(self) -> datetime:
         """The instant the article last changed: ``modified``, else ``published``."""
         return self.modified or self.published
+
+
+@dataclass(frozen=True)
+class FeedPlan:
+    """One pair of output feeds (RSS and Atom): the main one, or one category's."""
+
+    category: Category | None
+    entries: tuple[Article, ...]
+
+    @property
+    def term(self) -> str | None:
+        """The category term, or ``None`` for the main feed."""
+        return self.category.term if self.category else None
+
+    @property
+    def updated(self) -> datetime:
+        """The newest instant any entry changed (never the wall clock)."""
+        if not self.entries:
+            return EPOCH
+        return max((entry.updated for entry in self.entries), key=lambda d: d.timestamp())

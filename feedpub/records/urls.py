@@ -1,17 +1,16 @@
-"""Stable identities: entry ids (RFC 4151 tag URIs) and the URLs of the feeds themselves."""
+"""URLs, IRIs and email addresses in records: the one check of each, shared by every stage."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from urllib.parse import quote, urlsplit, urlunsplit
 
-__all__ = ["entry_id", "is_absolute_iri", "is_email", "is_http_url", "to_uri"]
+__all__ = ["TAG_SAFE", "is_absolute_iri", "is_email", "is_http_url", "to_uri"]
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # RFC 4151 "specific": pchar / "/" / "?"; everything else is percent-encoded, and so is ":",
 # which would let an id like "x:" end the tag URI in a colon, as no valid IRI ends.
-_TAG_SAFE = "/?@!$&'()*+,;=-._~"
+TAG_SAFE = "/?@!$&'()*+,;=-._~"
 
 
 def is_absolute_iri(value: str) -> bool:
@@ -88,16 +87,3 @@ def to_uri(url: str) -> str:
             ),
         )
     )
-
-
-def entry_id(record_id: str, published: datetime, domain: str) -> str:
-    """The Atom id / RSS guid of a record, the same on every rebuild.
-
-    A record id that is already an absolute IRI is used as it is; any other
-    becomes ``tag:<domain>,<YYYY-MM-DD>:<record id>`` (RFC 4151), dated by
-    the day of publication in the article's own offset.
-    """
-    if is_absolute_iri(record_id):
-        return record_id
-    day = published.strftime("%Y-%m-%d")
-    return f"tag:{domain.lower()},{day}:{quote(record_id, safe=_TAG_SAFE)}"

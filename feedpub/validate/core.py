@@ -36,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from feedpub.errors import FeedValidationError, Problem
-from feedpub.language import is_language_tag
+from feedpub.records.language import is_language_tag
 
 __all__ = ["parse_untrusted", "validate_feed", "validate_source"]
 
@@ -152,7 +152,7 @@ class _Format:
 @functools.cache
 def _schema(schema_file: str) -> etree._Validator:
     """Compile a bundled schema, once per process."""
-    text = resources.files("feedpub").joinpath("schemas", schema_file).read_bytes()
+    text = resources.files("feedpub.validate").joinpath("schemas", schema_file).read_bytes()
     document = etree.fromstring(text)
     validator: etree._Validator
     if schema_file.endswith(".rng"):
