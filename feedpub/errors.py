@@ -8,6 +8,7 @@ Exception tree::
     ├── ConfigError               feedpub.toml is missing, unreadable or has a bad key
     ├── FeedValidationError       a rendered or given feed fails its schema or a rule
     ├── PublishError              a feed file cannot be written or removed
+    ├── StateError                the state folder's cache cannot be written (disk full)
     └── LockedError               another build holds the state directory's lock
 
 Every error carries its context as attributes and renders as one line,
@@ -30,6 +31,7 @@ __all__ = [
     "PublishError",
     "RecordError",
     "RecordWarning",
+    "StateError",
 ]
 
 
@@ -193,6 +195,19 @@ class PublishError(FeedpubError):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path}: cannot publish: {reason}")
         self.path = path
+        self.reason = reason
+
+
+class StateError(FeedpubError):
+    """Raised when the build cache in the state folder cannot be written (the disk is full).
+
+    Feeds already published stay valid; the cache is only a cache, so the next
+    build once there is room repairs whatever this one could not record.
+    """
+
+    def __init__(self, state_dir: str, reason: str) -> None:
+        super().__init__(f"{state_dir}: {reason}")
+        self.state_dir = state_dir
         self.reason = reason
 
 

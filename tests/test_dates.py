@@ -10,13 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from feedpub.errors import DateError
-from feedpub.records.dates import (
-    DEFAULT_ABBREVIATIONS,
-    format_rfc822,
-    format_rfc3339,
-    parse_date,
-    zone_from_spec,
-)
+from feedpub.records.dates import format_rfc822, format_rfc3339, parse_date
+from feedpub.records.zones import DEFAULT_ABBREVIATIONS, zone_from_spec
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from feedpub import BuildReport, build, load_config
-from feedpub.state.index import DATABASE
+from feedpub.state.schema import DATABASE
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -133,8 +133,8 @@ def test_lost_or_corrupt_index_rebuilds_identical_feeds(site: Path, damage: str)
 def test_version_change_rebuilds_the_index(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run(site)
     before = _tree(site / "public")
-    # The module feedpub.pipeline.build, reached through sys.modules.
-    monkeypatch.setattr(sys.modules["feedpub.pipeline.build"], "__version__", "99.0")
+    # The module that runs builds.
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.run"], "__version__", "99.0")
     report = run(site)
     assert report.index_note is not None and "another feedpub version" in report.index_note
     assert report.records_changed == 16
@@ -170,14 +170,14 @@ def test_parallel_parse_and_render_give_the_same_feeds(
     (site / "articles/bad.json").write_text('{"title": "x"}')
     sequential = run(site, full=True)
     before = _tree(site / "public")
-    monkeypatch.setattr("feedpub.state.index.PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(sys.modules["feedpub.pipeline.build"], "PARALLEL_MIN_FEEDS", 1)
+    monkeypatch.setattr("feedpub.records.parse.PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr("feedpub.pipeline.rendering.PARALLEL_MIN_FEEDS", 1)
     shutil.rmtree(site / "public")
     parallel = run(site, full=True)
     assert _tree(site / "public") == before
     assert [str(e) for e in parallel.errors] == [str(e) for e in sequential.errors]
     assert parallel.records_read == sequential.records_read == 17
-    monkeypatch.setattr("feedpub.state.index.PARALLEL_WALK", 1)  # the walk, shared out, too
+    monkeypatch.setattr("feedpub.pipeline.read.PARALLEL_WALK", 1)  # the walk, shared out, too
     (site / "articles/2022/baru.json").write_text(
         '{"title": "Baru", "date_published": "2022-01-01", "url": "/baru/"}'
     )
@@ -201,22 +201,21 @@ def test_published_file_touched_but_unchanged_is_not_rewritten(site: Path) -> No
 def test_file_changed_during_the_build_waits_for_the_next_one(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from feedpub.state.index import Index
-
-    real_load = Index.load
+    build_module = sys.modules["feedpub.pipeline.run"]
+    real_load = build_module.load_articles
     seed = site / "articles/2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi.json"
     original = seed.read_text()
 
-    def load_after_an_edit(self: Index, root: Path, entries: Any) -> Any:
+    def load_after_an_edit(*args: Any) -> Any:
         seed.write_text('{"title": "half-saved')  # an editor saves while the build reads
-        return real_load(self, root, entries)
+        return real_load(*args)
 
-    monkeypatch.setattr(Index, "load", load_after_an_edit)
+    monkeypatch.setattr(build_module, "load_articles", load_after_an_edit)
     report = run(site)
     assert report.exit_code == 0
     assert any("changed while this build read it" in str(w) for w in report.warnings)
     assert "reformasi-birokrasi" not in (site / "public/rss.xml").read_text()
-    monkeypatch.setattr(Index, "load", real_load)
+    monkeypatch.setattr(build_module, "load_articles", real_load)
     seed.write_text(original)  # the save completes
     again = run(site)
     assert again.exit_code == 0
@@ -234,3 +233,60 @@ def test_stored_problems_are_shown_under_this_run_s_folder_name(
     again = build(Path("articles"), site / "public", config, state_dir=state, now=NOW)
     assert again.records_changed == 0
     assert str(again.errors[0]).startswith(f"{Path('articles') / 'bad.json'}: date_published:")
+
+
+def test_strict_renders_each_feed_once(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    render_module = sys.modules["feedpub.output.render"]
+    real_render = render_module.render_feed
+    rendered: list[tuple[object, str]] = []
+
+    def counting(plan: Any, config: Any, fmt: Any) -> bytes:
+        rendered.append((plan.term, fmt))
+        data: bytes = real_render(plan, config, fmt)
+        return data
+
+    monkeypatch.setattr(render_module, "render_feed", counting)
+    report = run(site, strict=True)
+    assert report.exit_code == 0 and report.count("written") == 22
+    assert len(rendered) == len(set(rendered)) == 22
+
+
+def test_a_full_disk_in_the_state_folder_is_one_clear_error(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(site)
+    before = _tree(site / "public")
+    (site / "articles/2022/baru.json").write_text(
+        '{"title": "Baru", "date_published": "2022-01-01", "url": "/baru/"}'
+    )
+    import sqlite3
+
+    cache = sys.modules["feedpub.state.cache"]
+    real_connect = cache._connect
+
+    class FullDisk:
+        """A connection whose writes fail as SQLite does when the disk is full."""
+
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self._db = db
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._db, name)
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+                raise sqlite3.OperationalError("database or disk is full")
+            return self._db.execute(sql, *args)
+
+        def executemany(self, sql: str, *args: Any) -> Any:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(cache, "_connect", lambda target: FullDisk(real_connect(target)))
+    from feedpub.errors import StateError
+
+    with pytest.raises(StateError, match="disk full"):
+        run(site)
+    assert _tree(site / "public") == before
+    monkeypatch.setattr(cache, "_connect", real_connect)
+    again = run(site)  # space is back: the next build repairs
+    assert again.exit_code == 0 and again.count("written") > 0

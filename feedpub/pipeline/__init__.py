@@ -1,8 +1,15 @@
-"""Orchestration: a build or a check, from records through the cache, plan, render and
-validation to publishing, and the report of what happened."""
+"""Orchestration: a build or a check, from records through the build state, plan, render and
+validation to publishing, and the report of what happened.
+
+Stages, each a module: :mod:`.read` (records into the state), :mod:`.plan` (which
+feeds, which entries, what must be rendered), :mod:`.rendering` (render and
+validate, in parallel), :mod:`.run` (publish, and the order of it all),
+:mod:`.report` (what happened).
+"""
 
 from __future__ import annotations
 
-from feedpub.pipeline.build import BuildReport, FeedOutcome, build, check
+from feedpub.pipeline.report import BuildReport, FeedOutcome
+from feedpub.pipeline.run import build, check
 
 __all__ = ["BuildReport", "FeedOutcome", "build", "check"]

@@ -31,16 +31,9 @@ from feedpub.records.zones import (
     OFFSET_PATTERN,
     OffsetOutOfRange,
     fixed_offset,
-    zone_from_spec,
 )
 
-__all__ = [
-    "DEFAULT_ABBREVIATIONS",
-    "format_rfc822",
-    "format_rfc3339",
-    "parse_date",
-    "zone_from_spec",
-]
+__all__ = ["format_rfc822", "format_rfc3339", "parse_date"]
 
 
 MIN_YEAR = 1900

@@ -7,7 +7,6 @@ still loaded.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from feedpub.digest import digest_bytes
 from feedpub.errors import DateError, RecordError, RecordWarning
 from feedpub.model import Article, Attachment, Author, Category
 from feedpub.records.categories import slugify
@@ -27,9 +27,10 @@ from feedpub.records.content import (
     summarize,
     text_to_html,
 )
-from feedpub.records.dates import parse_date, zone_from_spec
+from feedpub.records.dates import parse_date
 from feedpub.records.language import is_language_tag
 from feedpub.records.urls import is_email, is_http_url, to_uri
+from feedpub.records.zones import zone_from_spec
 
 if TYPE_CHECKING:  # the config imports this package's checks; the loader only reads it
     from feedpub.config import SiteConfig
@@ -443,7 +444,7 @@ def parse_file(
         result.warnings.extend(warnings)
         if article is not None:
             result.articles.append(article)
-            result.digests.append(hashlib.blake2b(source, digest_size=16).hexdigest())
+            result.digests.append(digest_bytes(source))
 
     if relative.endswith(".jsonl"):
         for number, line_text in enumerate(text.splitlines(), 1):

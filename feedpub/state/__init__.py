@@ -1,12 +1,33 @@
-"""The incremental cache: what the last build read and published, so a rebuild costs what changed.
+"""The build state: what the last build read and published, so a rebuild costs what changed.
 
 It is only a cache: missing, corrupt or from another version, it is thrown
 away and rebuilt from the records, with byte-identical feeds as the result.
-Its storage (SQLite tables, encodings) never leaves this package.
+Its storage (SQLite tables, JSON columns, row tuples) never leaves this
+package: the pipeline talks to :class:`BuildState` through typed methods.
 """
 
 from __future__ import annotations
 
-from feedpub.state.index import Index, IndexedEntry, PublishedFeed, SyncResult
+from feedpub.state.cache import (
+    BuildState,
+    Changes,
+    Duplicate,
+    FileProblem,
+    IndexedEntry,
+    LabelConflict,
+    LastBuild,
+    PublishedFeed,
+    open_state,
+)
 
-__all__ = ["Index", "IndexedEntry", "PublishedFeed", "SyncResult"]
+__all__ = [
+    "BuildState",
+    "Changes",
+    "Duplicate",
+    "FileProblem",
+    "IndexedEntry",
+    "LabelConflict",
+    "LastBuild",
+    "PublishedFeed",
+    "open_state",
+]

@@ -1,0 +1,134 @@
+"""The first stage: bring the build state up to date with the articles folder.
+
+Only new and changed files are parsed; unchanged files' problems come from the
+cache. What a user reads about records (duplicates, merged labels, stored
+problems, with paths as this run names the articles folder) is worded here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feedpub.errors import RecordError, RecordWarning
+from feedpub.records import find_record_files
+from feedpub.records.parse import parse_files
+from feedpub.state import BuildState, FileProblem
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig
+
+__all__ = ["PARALLEL_WALK", "Progress", "RecordsRead", "read_records", "shown_paths"]
+
+#: Called as progress(done, total) while record files are read.
+Progress = Callable[[int, int], None]
+#: From this many record files on (as the last walk found), the walk is shared out.
+PARALLEL_WALK = 20000
+
+
+@dataclass(frozen=True)
+class RecordsRead:
+    """What reading the articles folder found."""
+
+    changed: bool  # some record file was added, changed or removed
+    records: int  # good and bad
+    records_changed: int
+    bad: int
+    errors: list[RecordError] = field(default_factory=list)
+    warnings: list[RecordWarning] = field(default_factory=list)
+
+
+def shown_paths(root: Path) -> Callable[[str], str]:
+    """How a record file's relative path is shown: under the articles folder as named."""
+    prefix = str(root) + os.sep
+    return lambda relative: prefix + relative.replace("/", os.sep)
+
+
+def _from_stored(problems: list[FileProblem], shown: str) -> list[RecordError | RecordWarning]:
+    return [
+        (RecordError if p.level == "error" else RecordWarning)(
+            p.reason, path=shown, line=p.line, record=p.record, field=p.field
+        )
+        for p in problems
+    ]
+
+
+def read_records(
+    state: BuildState,
+    root: Path,
+    config: SiteConfig,
+    *,
+    bodies: bool = False,
+    progress: Progress | None = None,
+) -> RecordsRead:
+    """Sync ``state`` with the records under ``root``; report their problems and counts.
+
+    ``bodies`` checks bodies fully too (``feedpub check``); a build checks the
+    bodies it renders. ``progress(done, total)`` is called now and then.
+    """
+    shown = shown_paths(root)
+    found = find_record_files(root, parallel=state.known_files >= PARALLEL_WALK)
+    changes = state.changes(found)
+    problems: list[RecordError | RecordWarning] = []
+    for relative in changes.flagged:
+        problems.extend(_from_stored(state.problems(relative), shown(relative)))
+    changed_records = 0
+    if changes.any:
+        with state.update(changes) as update:
+            for done, parsed in enumerate(
+                parse_files(root, shown, changes.changed, config, bodies=bodies), 1
+            ):
+                if progress is not None and done % 500 == 0:
+                    progress(done, len(changes.changed))
+                stored_hash = state.file_hash(parsed.path)
+                if stored_hash == parsed.file_hash:
+                    update.touch(parsed.path, parsed.size, parsed.mtime_ns)
+                    problems.extend(_from_stored(state.problems(parsed.path), shown(parsed.path)))
+                    continue
+                update.replace(parsed, known=stored_hash is not None)
+                changed_records += parsed.count
+                problems.extend(parsed.errors)
+                problems.extend(parsed.warnings)
+            if progress is not None:
+                progress(len(changes.changed), len(changes.changed))
+    else:
+        state.remember_walk(changes)
+    errors = [p for p in problems if isinstance(p, RecordError)]
+    parse_errors = {(e.path, e.line, e.record) for e in errors}
+    errors.extend(
+        RecordError(
+            "duplicate id, already used by a record in "
+            + shown(d.first_path)
+            + (f":{d.first_line}" if d.first_line else "")
+            + "; this record is left out",
+            path=shown(d.path),
+            line=d.line,
+            record=d.id,
+            field="id",
+        )
+        for d in state.duplicates()
+    )
+    warnings = [p for p in problems if isinstance(p, RecordWarning)]
+    warnings.extend(
+        RecordWarning(
+            f"label {c.later.label!r} has the same term {c.first.term!r} as {c.first.label!r}; "
+            f"both are published as {c.first.label!r}",
+            path=shown(c.path),
+            line=c.line,
+            record=c.id,
+            field="categories",
+        )
+        for c in state.label_conflicts()
+    )
+    return RecordsRead(
+        changed=changes.any,
+        # Records that failed to parse are not in the cache: count them as read too.
+        records=state.record_count() + len(parse_errors),
+        records_changed=changed_records,
+        bad=len({(e.path, e.line, e.record) for e in errors}),
+        errors=errors,
+        warnings=warnings,
+    )

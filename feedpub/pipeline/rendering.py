@@ -1,0 +1,78 @@
+"""Rendering and validating the planned feeds, in order, in worker processes when there are many.
+
+Workers are forked after the articles are loaded, so they inherit them and
+only small specs travel to them; each feed comes back as bytes and findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from feedpub.errors import Problem
+from feedpub.model import Article, Category, FeedPlan, Format
+from feedpub.parallel import ordered_map
+from feedpub.pipeline.plan import PlannedFeed
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig
+
+__all__ = ["PARALLEL_MIN_FEEDS", "RenderedFeed", "render_feeds"]
+
+#: Below this many feeds to render, worker processes cost more than they save.
+PARALLEL_MIN_FEEDS = 48
+_GROUP = 8  # feeds per job
+
+#: A feed to render, as sent to a worker: (term, format, path, rids of its entries).
+_Spec = tuple[str | None, Format, str, list[int]]
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    """A planned feed rendered: its bytes and what validation found in them."""
+
+    feed: PlannedFeed
+    data: bytes
+    problems: tuple[Problem, ...]
+
+    @property
+    def valid(self) -> bool:
+        """True when validation found no error (warnings allowed)."""
+        return not any(p.level == "error" for p in self.problems)
+
+
+def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[bytes, list[Problem]]]:
+    """Render and validate a few feeds (one job) from the articles loaded before the fork."""
+    # feedgen, lxml and the schemas load only when a feed is rendered, not on a no-change run.
+    from feedpub.output.render import render_feed
+    from feedpub.validate import validate_feed
+
+    config: SiteConfig = shared["config"]
+    categories: dict[str, Category] = shared["categories"]
+    articles: dict[int, Article] = shared["articles"]
+    results = []
+    for term, fmt, path, rids in specs:
+        plan = FeedPlan(categories.get(term or ""), tuple(articles[rid] for rid in rids))
+        data = render_feed(plan, config, fmt)
+        results.append((data, validate_feed(data, source=path)))
+    return results
+
+
+def render_feeds(
+    config: SiteConfig,
+    categories: dict[str, Category],
+    articles: dict[int, Article],
+    feeds: list[PlannedFeed],
+) -> Iterator[RenderedFeed]:
+    """Render and validate ``feeds``, yielding each in order as it is done."""
+    specs: list[_Spec] = [(f.term, f.fmt, f.path, [e.rid for e in f.entries]) for f in feeds]
+    groups = [specs[i : i + _GROUP] for i in range(0, len(specs), _GROUP)]
+    shared = {"config": config, "categories": categories, "articles": articles}
+    done = 0
+    for results in ordered_map(
+        _render_group, groups, shared, min_jobs=-(-PARALLEL_MIN_FEEDS // _GROUP)
+    ):
+        for data, problems in results:
+            yield RenderedFeed(feeds[done], data, tuple(problems))
+            done += 1

@@ -1,0 +1,68 @@
+"""What a build did, per output file and overall: the value the CLI prints and monitoring reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from feedpub.errors import ExitCode, Problem, RecordError, RecordWarning
+
+__all__ = ["BuildReport", "FeedOutcome"]
+
+
+@dataclass
+class FeedOutcome:
+    """What happened (or, in a dry run, would happen) to one output file, and why."""
+
+    path: str
+    action: str  # "written", "unchanged", "removed", "invalid", "withheld"
+    reason: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport:
+    """Everything a build did, for the CLI to print and for monitoring to read."""
+
+    records_read: int = 0
+    records_changed: int = 0
+    records_bad: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+    warnings: list[RecordWarning] = field(default_factory=list)
+    feeds: list[FeedOutcome] = field(default_factory=list)
+    elapsed: float = 0.0
+    dry_run: bool = False
+    strict_withheld: bool = False
+    index_note: str | None = None
+
+    def count(self, action: str) -> int:
+        """How many output files ended (or would end) with ``action``."""
+        return sum(1 for outcome in self.feeds if outcome.action == action)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0 when every record and feed was good, else 1."""
+        if self.errors or self.count("invalid") or self.strict_withheld:
+            return ExitCode.PROBLEMS
+        return ExitCode.OK
+
+    def summary(self) -> dict[str, object]:
+        """The report as plain data (the ``--json`` output)."""
+        return {
+            "exit_code": int(self.exit_code),
+            "dry_run": self.dry_run,
+            "records_read": self.records_read,
+            "records_changed": self.records_changed,
+            "records_bad": self.records_bad,
+            "feeds_written": self.count("written"),
+            "feeds_unchanged": self.count("unchanged"),
+            "feeds_removed": self.count("removed"),
+            "feeds_invalid": self.count("invalid"),
+            "feeds_withheld": self.count("withheld"),
+            "errors": [str(e) for e in self.errors],
+            "warnings": [str(w) for w in self.warnings],
+            "index": self.index_note,
+            "elapsed_seconds": round(self.elapsed, 3),
+        }

@@ -1,0 +1,396 @@
+"""A whole build: read the records, plan the feeds, render and validate, publish, report.
+
+A run costs what changed: only new or changed record files are parsed, only
+feeds whose entries changed are rendered (each once, also with ``--strict``),
+and only the bodies of entries a rendered feed shows are read.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from feedpub.digest import digest_bytes
+from feedpub.errors import Problem, RecordWarning
+from feedpub.model import Article, Category
+from feedpub.output.lock import build_lock
+from feedpub.output.publish import remove_file, write_if_changed
+from feedpub.pipeline.plan import (
+    FileCheck,
+    PlannedFeed,
+    check_file,
+    plan_feeds,
+    render_reason,
+    stale_files,
+    still_current,
+)
+from feedpub.pipeline.read import Progress, read_records, shown_paths
+from feedpub.pipeline.rendering import RenderedFeed, render_feeds
+from feedpub.pipeline.report import BuildReport, FeedOutcome
+from feedpub.records.parse import WantedRecord, load_articles
+from feedpub.state import BuildState, LastBuild, PublishedFeed, open_state
+from feedpub.version import __version__
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig
+
+__all__ = ["build", "check"]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What one build was asked to do."""
+
+    articles_dir: Path
+    out_dir: Path
+    config: SiteConfig
+    now: float | None
+    strict: bool
+    dry_run: bool
+    progress: Progress | None
+
+
+@contextmanager
+def _locked(state_dir: Path | None, wait: float) -> Iterator[None]:
+    with build_lock(state_dir, wait) if state_dir is not None else nullcontext():
+        yield
+
+
+def build(
+    articles_dir: Path,
+    out_dir: Path,
+    config: SiteConfig,
+    *,
+    state_dir: Path | None = None,
+    full: bool = False,
+    now: datetime | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    wait: float = 0.0,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build and publish every feed; return what happened.
+
+    A bad record is reported and left out; an invalid feed is reported and not
+    written (the previous file stays). With ``strict``, nothing is written when
+    anything is bad. An entry published after ``now`` is withheld until it is
+    due (``now=None``: nothing is withheld). ``state_dir`` keeps the build
+    state between runs (``None``: a fresh in-memory one, a full build) and
+    holds the lock, waiting up to ``wait`` seconds for another build
+    (:class:`~feedpub.errors.LockedError` after that). ``dry_run`` writes nothing.
+    """
+    started = time.perf_counter()
+    job = _Job(
+        articles_dir,
+        out_dir,
+        config,
+        None if now is None else now.timestamp(),
+        strict,
+        dry_run,
+        progress,
+    )
+    with (
+        _locked(state_dir, wait),
+        open_state(state_dir, __version__, config.fingerprint, scratch=dry_run, full=full) as run,
+    ):
+        report, note = run(lambda state: _build(state, job))
+    report.index_note = note
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
+    """Check every record (nothing is rendered or written); the report lists every problem."""
+    started = time.perf_counter()
+    with BuildState(None, __version__, config.fingerprint) as state:
+        report = BuildReport(dry_run=True)
+        _note_records(report, state, articles_dir, config, bodies=True, progress=None)
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def _note_records(
+    report: BuildReport,
+    state: BuildState,
+    articles_dir: Path,
+    config: SiteConfig,
+    *,
+    bodies: bool,
+    progress: Progress | None,
+) -> bool:
+    read = read_records(state, articles_dir, config, bodies=bodies, progress=progress)
+    report.records_read = read.records
+    report.records_changed = read.records_changed
+    report.records_bad = read.bad
+    report.errors.extend(read.errors)
+    report.warnings.extend(read.warnings)
+    return read.changed
+
+
+def _build(state: BuildState, job: _Job) -> BuildReport:
+    report = BuildReport(dry_run=job.dry_run)
+    changed = _note_records(
+        report, state, job.articles_dir, job.config, bodies=False, progress=job.progress
+    )
+    published = state.published()
+    last = state.last_build()
+    if changed and not job.dry_run:
+        state.start_build()  # until every planned feed is published, nothing is trusted
+    checks: dict[str, tuple[FileCheck, int]] = {}
+    if not changed:
+        checks = {path: check_file(job.out_dir, path, feed) for path, feed in published.items()}
+        verdicts = {path: verdict for path, (verdict, _) in checks.items()}
+        if still_current(last, published, verdicts, job.now):
+            # Nothing read changed, nothing fell due, every published file is as written: done.
+            _remember_touched(state, published, checks, job.dry_run)
+            report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
+            return report
+
+    categories = state.categories()
+    feeds = plan_feeds(state, job.config, categories, job.now, __version__)
+    reasons: dict[str, str] = {}
+    for feed in feeds:
+        before = published.get(feed.path)
+        verdict = None
+        if before is not None and before.digest == feed.digest:
+            if feed.path not in checks:
+                checks[feed.path] = check_file(job.out_dir, feed.path, before)
+            verdict = checks[feed.path][0]
+        reason = render_reason(feed, before, verdict)
+        if reason is not None:
+            reasons[feed.path] = reason
+    _remember_touched(state, published, checks, job.dry_run)
+    to_render = [feed for feed in feeds if feed.path in reasons]
+    id_changes = _id_changes(state, job.articles_dir, to_render)
+    report.warnings.extend(id_changes)
+    articles, to_render, body_warnings = _load_bodies(job, categories, to_render)
+    report.warnings.extend(body_warnings)
+    outcomes = {
+        feed.path: _outcome(feed, published.get(feed.path), reasons.get(feed.path, ""))
+        for feed in feeds
+    }
+
+    rendered: Iterator[RenderedFeed] = iter(())
+    spool = None
+    if job.strict:
+        # --strict publishes all or nothing: every feed is rendered (once) and proved valid
+        # before any is written; the bytes wait in a spool file, not in memory.
+        invalid = False
+        if not report.errors and not id_changes:
+            spool = _Spool()
+            for done in render_feeds(job.config, categories, articles, to_render):
+                spool.add(done)
+                invalid = invalid or not done.valid
+        report.strict_withheld = bool(report.errors or id_changes or invalid)
+        if report.strict_withheld:
+            report.feeds = [
+                replace(outcome, action="withheld", reason="--strict and something was bad")
+                if path in reasons
+                else outcome
+                for path, outcome in outcomes.items()
+            ]
+            if spool is not None:
+                spool.close()
+            return report
+        if spool is not None:
+            rendered = spool.feeds()
+    else:
+        rendered = render_feeds(job.config, categories, articles, to_render)
+
+    for done in rendered:
+        outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
+        outcomes[done.feed.path] = outcome
+        report.warnings.extend(warnings)
+    if spool is not None:
+        spool.close()
+    report.feeds = list(outcomes.values())
+    for relative in stale_files(job.out_dir, published, set(outcomes)):
+        if not job.dry_run:
+            remove_file(job.out_dir / relative, job.out_dir)
+            state.forget_feed(relative)
+        before = published.get(relative)
+        report.feeds.append(
+            FeedOutcome(
+                relative,
+                "removed",
+                "its category has no entry now",
+                removed=[entry_id for entry_id, _ in before.entries] if before else [],
+            )
+        )
+    if not job.dry_run:
+        state.remember_urls(
+            {e.url: e.id for f in to_render for e in f.entries if e.url is not None}.items()
+        )
+        state.finish_build(
+            LastBuild(
+                # An invalid feed, or entries an edit during the build kept out: plan again.
+                complete=not (report.count("invalid") or body_warnings),
+                clocked=job.now is not None,
+                next_due=state.next_due(job.now),
+            )
+        )
+    return report
+
+
+def _remember_touched(
+    state: BuildState,
+    published: dict[str, PublishedFeed],
+    checks: dict[str, tuple[FileCheck, int]],
+    dry_run: bool,
+) -> None:
+    """A published file only touched since (same bytes): remember its new mtime."""
+    if dry_run:
+        return
+    for path, (verdict, mtime_ns) in checks.items():
+        if verdict is FileCheck.TOUCHED:
+            state.record_feed(path, published[path]._replace(mtime_ns=mtime_ns))
+
+
+def _publish(
+    state: BuildState, job: _Job, rendered: RenderedFeed, outcome: FeedOutcome
+) -> tuple[FeedOutcome, list[RecordWarning]]:
+    """Write one rendered feed if it is valid (and changed), and remember what was written."""
+    feed = rendered.feed
+    warnings = [
+        RecordWarning(p.message, path=feed.path, line=p.line, field=p.rule)
+        for p in rendered.problems
+        if p.level == "warning"
+    ]
+    target = job.out_dir / feed.path
+    if not rendered.valid:
+        return replace(
+            outcome,
+            action="invalid",
+            reason="failed validation; previous file kept",
+            problems=list(rendered.problems),
+        ), warnings
+    if job.dry_run:
+        return replace(
+            outcome, action="written" if _differs(target, rendered.data) else "unchanged"
+        ), warnings
+    written = write_if_changed(target, rendered.data)
+    stat = target.stat()
+    state.record_feed(
+        feed.path,
+        PublishedFeed(
+            feed.digest, stat.st_size, stat.st_mtime_ns, digest_bytes(rendered.data), feed.keys()
+        ),
+    )
+    return replace(outcome, action="written" if written else "unchanged"), warnings
+
+
+def _load_bodies(
+    job: _Job, categories: dict[str, Category], feeds: list[PlannedFeed]
+) -> tuple[dict[int, Article], list[PlannedFeed], list[RecordWarning]]:
+    """The full articles the feeds to render show, each read once, categories as shown.
+
+    A record file changed between the first read and this one (an editor saving during the
+    build) loses its entries from this build's feeds, with a warning; those feeds get a
+    digest no plan makes, so that the next build, which sees the change, renders them again.
+    """
+    shown = shown_paths(job.articles_dir)
+    wanted = {e.rid: e for f in feeds for e in f.entries}
+    loaded = load_articles(
+        job.articles_dir,
+        shown,
+        job.config,
+        (WantedRecord(e.rid, e.id, e.path) for e in wanted.values()),
+    )
+    articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
+    missing = {rid: e for rid, e in wanted.items() if rid not in articles}
+    if missing:
+        feeds = [
+            replace(
+                f,
+                entries=tuple(e for e in f.entries if e.rid not in missing),
+                digest="stale",
+            )
+            if any(e.rid in missing for e in f.entries)
+            else f
+            for f in feeds
+        ]
+    warnings = [
+        RecordWarning(
+            "changed while this build read it; it is published by the next build",
+            path=shown(entry.path),
+            record=entry.id,
+        )
+        for entry in missing.values()
+    ]
+    return articles, feeds, warnings
+
+
+def _with_canonical_categories(article: Article, categories: dict[str, Category]) -> Article:
+    shown = tuple(categories.get(c.term, c) for c in article.categories)
+    return article if shown == article.categories else replace(article, categories=shown)
+
+
+def _outcome(feed: PlannedFeed, before: PublishedFeed | None, reason: str) -> FeedOutcome:
+    old = dict(before.entries) if before is not None else {}
+    new = dict(feed.keys())
+    return FeedOutcome(
+        feed.path,
+        "unchanged",
+        reason,
+        added=[i for i in new if i not in old],
+        updated=[i for i in new if i in old and old[i] != new[i]],
+        removed=[i for i in old if i not in new],
+    )
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
+
+
+def _id_changes(
+    state: BuildState, articles_dir: Path, feeds: list[PlannedFeed]
+) -> list[RecordWarning]:
+    """Warn when a URL that was published before comes back under another id."""
+    shown = shown_paths(articles_dir)
+    entries = {e.url: e for f in feeds for e in f.entries if e.url is not None}
+    before = state.previous_ids(entries)
+    return [
+        RecordWarning(
+            f"was published before as id {before[url]!r}, now as {entry.id!r}: readers will "
+            "show this article twice (keep the old id, or accept the duplicate once)",
+            path=shown(entry.path),
+            record=entry.id,
+            field="url",
+        )
+        for url, entry in sorted(entries.items())
+        if url in before and before[url] != entry.id
+    ]
+
+
+class _Spool:
+    """Rendered feeds kept on disk until all are known valid (``--strict``): one feed's
+    bytes in memory at a time, however many feeds there are."""
+
+    def __init__(self) -> None:
+        self._file: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._feeds: list[tuple[PlannedFeed, int, int, tuple[Problem, ...]]] = []
+
+    def add(self, rendered: RenderedFeed) -> None:
+        """Keep a rendered feed."""
+        offset = self._file.seek(0, 2)
+        self._file.write(rendered.data)
+        self._feeds.append((rendered.feed, offset, len(rendered.data), rendered.problems))
+
+    def feeds(self) -> Iterator[RenderedFeed]:
+        """The kept feeds, in the order they were added."""
+        for feed, offset, size, problems in self._feeds:
+            self._file.seek(offset)
+            yield RenderedFeed(feed, self._file.read(size), problems)
+
+    def close(self) -> None:
+        """Drop the spool file."""
+        self._file.close()

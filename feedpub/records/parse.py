@@ -1,0 +1,204 @@
+"""Reading many record files at once: in path order, in worker processes when there are many.
+
+:func:`parse_files` turns changed files into :class:`ParsedFile` values (what
+the cache stores: metadata rows, never bodies); :func:`load_articles` reads the
+full articles a rendered feed shows, each file once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from feedpub.digest import digest_bytes
+from feedpub.errors import RecordError, RecordWarning
+from feedpub.model import Article
+from feedpub.parallel import ordered_map
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig
+
+__all__ = [
+    "PARALLEL_MIN_FILES",
+    "ParsedFile",
+    "RecordRow",
+    "WantedRecord",
+    "load_articles",
+    "parse_files",
+]
+
+#: Below this many files, worker processes cost more than they save.
+PARALLEL_MIN_FILES = 2000
+_CHUNK = 256
+
+
+class RecordRow(NamedTuple):
+    """What the cache keeps of one good record: enough to select, order and fetch it."""
+
+    order: int  # its place in the file
+    id: str
+    line: int | None
+    url: str | None
+    title: str
+    published: float
+    updated: float
+    draft: bool
+    digest: str  # of the record's source: changes when the record does
+    categories: tuple[tuple[str, str, str | None], ...]  # (term, label, scheme)
+
+
+class WantedRecord(NamedTuple):
+    """A record to read in full: ``key`` is the caller's handle for it."""
+
+    key: int
+    id: str
+    path: str
+
+
+@dataclass
+class ParsedFile:
+    """One record file, read and parsed (in a worker process, for a cold build)."""
+
+    path: str  # relative to the articles folder, with "/"
+    size: int  # -1 when the file could not be read
+    mtime_ns: int
+    file_hash: str
+    records: list[RecordRow]
+    count: int  # records read, good and bad
+    errors: list[RecordError]
+    warnings: list[RecordWarning]
+
+
+def _parse_one(
+    root: Path,
+    shown: str,
+    relative: str,
+    size: int,
+    mtime_ns: int,
+    config: SiteConfig,
+    bodies: bool,
+) -> ParsedFile:
+    try:
+        data = (root / relative).read_bytes()
+    except OSError as exc:
+        error = RecordError(f"cannot read: {exc.strerror}", path=shown)
+        return ParsedFile(relative, -1, -1, "", [], 1, [error], [])
+    from feedpub.records.loader import parse_file  # not loaded at all when nothing changed
+
+    parsed = parse_file(data, relative, shown, config, bodies=bodies)
+    rows = [
+        RecordRow(
+            order,
+            article.id,
+            article.line,
+            article.url,
+            article.title,
+            article.published.timestamp(),
+            article.updated.timestamp(),
+            article.draft,
+            digest,
+            tuple((c.term, c.label, c.scheme) for c in article.categories),
+        )
+        for order, (article, digest) in enumerate(zip(parsed.articles, parsed.digests, strict=True))
+    ]
+    bad = len({(e.line, e.record) for e in parsed.errors})
+    return ParsedFile(
+        relative,
+        size,
+        mtime_ns,
+        digest_bytes(data),
+        rows,
+        len(rows) + bad,
+        parsed.errors,
+        parsed.warnings,
+    )
+
+
+def _parse_chunk(
+    shared: dict[str, Any], chunk: list[tuple[str, str, int, int]]
+) -> list[ParsedFile]:
+    root, config, bodies = shared["root"], shared["config"], shared["bodies"]
+    return [
+        _parse_one(root, shown, rel, size, mtime, config, bodies)
+        for rel, shown, size, mtime in chunk
+    ]
+
+
+def parse_files(
+    root: Path,
+    shown_path: Callable[[str], str],
+    files: list[tuple[str, int, int]],
+    config: SiteConfig,
+    *,
+    bodies: bool = False,
+) -> Iterator[ParsedFile]:
+    """Parse ``(relative path, size, mtime_ns)`` record files, yielding them in the given order.
+
+    Only metadata is kept. ``bodies`` checks the bodies fully too (as ``feedpub
+    check`` does); a build leaves that to :func:`load_articles`, for the
+    entries its feeds show.
+    """
+    jobs = [(rel, shown_path(rel), size, mtime) for rel, size, mtime in files]
+    chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
+    shared = {"root": root, "config": config, "bodies": bodies}
+    for parsed_chunk in ordered_map(
+        _parse_chunk, chunks, shared, min_jobs=-(-PARALLEL_MIN_FILES // _CHUNK)
+    ):
+        yield from parsed_chunk
+
+
+def _load_chunk(shared: dict[str, Any], wanted: list[WantedRecord]) -> dict[int, Article]:
+    return _load(shared["root"], shared["shown_path"], shared["config"], wanted)
+
+
+def _load(
+    root: Path,
+    shown_path: Callable[[str], str],
+    config: SiteConfig,
+    wanted: Iterable[WantedRecord],
+) -> dict[int, Article]:
+    from feedpub.records.loader import parse_file
+
+    by_path: dict[str, dict[str, int]] = {}
+    for key, record_id, relative in wanted:
+        by_path.setdefault(relative, {})[record_id] = key
+    loaded: dict[int, Article] = {}
+    for relative in sorted(by_path):
+        keys = by_path[relative]
+        try:
+            data = (root / relative).read_bytes()
+        except OSError:
+            continue
+        for article in parse_file(data, relative, shown_path(relative), config).articles:
+            if article.id in keys:
+                loaded[keys.pop(article.id)] = article
+    return loaded
+
+
+def load_articles(
+    root: Path,
+    shown_path: Callable[[str], str],
+    config: SiteConfig,
+    wanted: Iterable[WantedRecord],
+) -> dict[int, Article]:
+    """Read the full articles (bodies included) of ``wanted`` records, by key, one read per
+    file, in worker processes when there are many files.
+
+    A record whose file vanished or no longer holds it (changed since the cache
+    read it) is left out: the next build reads the file anew.
+    """
+    by_path: dict[str, list[WantedRecord]] = {}
+    for record in wanted:
+        by_path.setdefault(record.path, []).append(record)
+    files = sorted(by_path)
+    chunks = [
+        [record for relative in files[i : i + _CHUNK] for record in by_path[relative]]
+        for i in range(0, len(files), _CHUNK)
+    ]
+    shared = {"root": root, "shown_path": shown_path, "config": config}
+    loaded: dict[int, Article] = {}
+    for part in ordered_map(_load_chunk, chunks, shared, min_jobs=-(-PARALLEL_MIN_FILES // _CHUNK)):
+        loaded.update(part)
+    return loaded

@@ -1,0 +1,46 @@
+"""The cache's tables. Only :mod:`feedpub.state.cache` reads or writes them."""
+
+from __future__ import annotations
+
+__all__ = ["DATABASE", "INDEXES", "SCHEMA_VERSION", "TABLES"]
+
+#: Bump when the tables change shape: a cache of another shape is rebuilt.
+SCHEMA_VERSION = "5"
+DATABASE = "index.sqlite3"
+
+TABLES = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL, problems TEXT NOT NULL
+);
+CREATE TABLE records (
+    rid INTEGER PRIMARY KEY, path TEXT NOT NULL, ord INTEGER NOT NULL, id TEXT NOT NULL,
+    line INTEGER, url TEXT, title TEXT NOT NULL, published REAL NOT NULL, updated REAL NOT NULL,
+    draft INTEGER NOT NULL, digest TEXT NOT NULL, shadowed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE record_categories (
+    rid INTEGER NOT NULL, term TEXT NOT NULL, label TEXT NOT NULL, scheme TEXT,
+    published REAL NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, ord INTEGER NOT NULL
+);
+CREATE TABLE label_conflicts (
+    term TEXT NOT NULL, first_label TEXT NOT NULL, first_scheme TEXT,
+    label TEXT NOT NULL, scheme TEXT, path TEXT NOT NULL, line INTEGER, id TEXT NOT NULL
+);
+CREATE TABLE feeds (
+    path TEXT PRIMARY KEY, digest TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, sha TEXT NOT NULL, entries TEXT NOT NULL
+);
+CREATE TABLE published_urls (url TEXT PRIMARY KEY, id TEXT NOT NULL);
+"""
+# Kept apart from the tables: a cold build loads the tables first and indexes them after,
+# which is several times faster than keeping the B-trees sorted row by row.
+INDEXES = (
+    "CREATE INDEX records_path ON records (path)",
+    "CREATE INDEX records_newest ON records (published DESC, id)",
+    "CREATE INDEX records_id ON records (id)",
+    "CREATE INDEX categories_newest ON record_categories (term, published DESC, id)",
+    "CREATE INDEX categories_first ON record_categories (term, path, ord)",
+    "CREATE INDEX categories_rid ON record_categories (rid)",
+    "CREATE INDEX categories_labels ON record_categories (term, label)",
+)
