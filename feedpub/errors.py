@@ -9,6 +9,7 @@ Exception tree::
     ├── FeedValidationError       a rendered or given feed fails its schema or a rule
     ├── PublishError              a feed file cannot be written or removed
     ├── StateError                the state folder's cache cannot be written (disk full)
+    ├── SharedOutputError         another state folder already publishes to the output folder
     └── LockedError               another build holds the state directory's lock
 
 Every error carries its context as attributes and renders as one line,
@@ -31,6 +32,7 @@ __all__ = [
     "PublishError",
     "RecordError",
     "RecordWarning",
+    "SharedOutputError",
     "StateError",
 ]
 
@@ -209,6 +211,26 @@ class StateError(FeedpubError):
         super().__init__(f"{state_dir}: {reason}")
         self.state_dir = state_dir
         self.reason = reason
+
+
+class SharedOutputError(FeedpubError):
+    """Raised when the output folder is claimed by another state folder that still exists.
+
+    Two state folders publishing to one output folder would each take the
+    other's files for its own; use one state folder per output folder.
+    """
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, out_dir: str, claimed_by: str, state_dir: str) -> None:
+        super().__init__(
+            f"{out_dir}: already published by the state folder {claimed_by}, not {state_dir}; "
+            "use that --state for this --out (or another --out), or, if that state folder is "
+            f"retired, delete it or {out_dir}/.feedpub-state"
+        )
+        self.out_dir = out_dir
+        self.claimed_by = claimed_by
+        self.state_dir = state_dir
 
 
 class LockedError(FeedpubError):

@@ -290,3 +290,39 @@ def test_a_full_disk_in_the_state_folder_is_one_clear_error(
     monkeypatch.setattr(cache, "_connect", real_connect)
     again = run(site)  # space is back: the next build repairs
     assert again.exit_code == 0 and again.count("written") > 0
+
+
+def test_two_state_folders_cannot_share_one_output_folder(site: Path) -> None:
+    config = load_config(site / "feedpub.toml")
+    first = build(site / "articles", site / "public", config, state_dir=site / "one", now=NOW)
+    assert first.exit_code == 0
+    from feedpub.errors import SharedOutputError
+
+    with pytest.raises(SharedOutputError, match="already published by the state folder"):
+        build(site / "articles", site / "public", config, state_dir=site / "two", now=NOW)
+    shutil.rmtree(site / "one")  # retired: its output folder may be taken over
+    again = build(site / "articles", site / "public", config, state_dir=site / "two", now=NOW)
+    assert again.exit_code == 0
+
+
+def test_the_state_records_the_bytes_this_build_wrote(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish = sys.modules["feedpub.output.publish"]
+    real_replace = os.replace
+    rss = site / "public/rss.xml"
+
+    def replaced_then_overwritten(source: Any, target: Any) -> None:
+        real_replace(source, target)
+        if Path(target) == rss:  # another writer puts its own file in place right after
+            data = rss.read_bytes()
+            rss.write_bytes(data.replace(b"<title>", b"<title>X", 1)[: len(data)])
+            os.utime(rss, ns=(10**18, 10**18))
+
+    monkeypatch.setattr(publish.os, "replace", replaced_then_overwritten)
+    run(site)
+    monkeypatch.setattr(publish.os, "replace", real_replace)
+    assert b"<title>X" in rss.read_bytes()
+    # The state holds what this build wrote, so the next build sees the foreign file and repairs.
+    assert run(site).count("written") == 1
+    assert b"<title>X" not in rss.read_bytes()

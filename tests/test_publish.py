@@ -13,7 +13,7 @@ from feedpub.output.publish import TEMP_PREFIX, remove_file, write_if_changed
 
 def test_write_creates_folders_and_readable_file(tmp_path: Path) -> None:
     target = tmp_path / "category" / "x" / "rss.xml"
-    assert write_if_changed(target, b"<rss/>") is True
+    assert write_if_changed(target, b"<rss/>").changed is True
     assert target.read_bytes() == b"<rss/>"
     assert target.stat().st_mode & 0o777 == 0o644
 
@@ -22,9 +22,9 @@ def test_same_bytes_leave_the_file_untouched(tmp_path: Path) -> None:
     target = tmp_path / "rss.xml"
     write_if_changed(target, b"<rss/>")
     os.utime(target, ns=(1_000_000_000, 1_000_000_000))
-    assert write_if_changed(target, b"<rss/>") is False
+    assert write_if_changed(target, b"<rss/>").changed is False
     assert target.stat().st_mtime_ns == 1_000_000_000
-    assert write_if_changed(target, b"<rss version='2.0'/>") is True
+    assert write_if_changed(target, b"<rss version='2.0'/>").changed is True
     assert target.stat().st_mtime_ns != 1_000_000_000
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from feedpub.errors import PublishError
 
-__all__ = ["TEMP_PREFIX", "remove_file", "write_if_changed"]
+__all__ = ["TEMP_PREFIX", "Written", "remove_file", "write_if_changed"]
 
 #: Temporary files start with a dot, so no web server or feed path ever names one.
 TEMP_PREFIX = ".feedpub-tmp-"
@@ -35,18 +36,37 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Atomically write ``data`` to ``path`` unless it already holds exactly those bytes.
+class Written(NamedTuple):
+    """What :func:`write_if_changed` left at the path: the size and mtime of the file holding
+    these bytes (this writer's own file, read before any other writer could replace it)."""
 
-    Returns True when the file was written. Raises :class:`PublishError`.
-    """
+    changed: bool  # False: the file already held exactly these bytes
+    size: int
+    mtime_ns: int
+
+
+def _same_bytes(path: Path, data: bytes) -> Written | None:
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
+        with path.open("rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_size == len(data) and handle.read() == data:
+                return Written(False, stat.st_size, stat.st_mtime_ns)
     except FileNotFoundError:
         pass
+    return None
+
+
+def write_if_changed(path: Path, data: bytes) -> Written:
+    """Atomically write ``data`` to ``path`` unless it already holds exactly those bytes.
+
+    Raises :class:`PublishError`.
+    """
+    try:
+        same = _same_bytes(path, data)
     except OSError as exc:
         raise PublishError(str(path), exc.strerror or str(exc)) from None
+    if same is not None:
+        return same
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
@@ -57,8 +77,9 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; a web server must read it.
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)  # mkstemp makes 0600; a web server must be able to read the feed.
+            stat = os.fstat(handle.fileno())  # the rename keeps the inode: this is what we wrote
         os.replace(temp, path)
     except BaseException as exc:
         temp.unlink(missing_ok=True)
@@ -66,7 +87,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             raise PublishError(str(path), exc.strerror or str(exc)) from None
         raise
     _fsync_directory(path.parent)
-    return True
+    return Written(True, stat.st_size, stat.st_mtime_ns)
 
 
 def remove_file(path: Path, stop_at: Path) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from feedpub.digest import digest_bytes
 from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
 from feedpub.output.lock import build_lock
+from feedpub.output.owner import check_owner, claim_output
 from feedpub.output.publish import remove_file, write_if_changed
 from feedpub.pipeline.plan import (
     FileCheck,
@@ -57,9 +58,17 @@ class _Job:
 
 
 @contextmanager
-def _locked(state_dir: Path | None, wait: float) -> Iterator[None]:
-    with build_lock(state_dir, wait) if state_dir is not None else nullcontext():
+def _locked(state_dir: Path | None, out_dir: Path, wait: float, dry_run: bool) -> Iterator[None]:
+    """Hold the state folder's lock, refuse an output folder another state folder publishes
+    to, and claim the output folder once this build has published into it."""
+    if state_dir is None:
         yield
+        return
+    with build_lock(state_dir, wait):
+        unclaimed = check_owner(out_dir, state_dir)
+        yield
+        if unclaimed and not dry_run and out_dir.is_dir():
+            claim_output(out_dir, state_dir)
 
 
 def build(
@@ -96,7 +105,7 @@ def build(
         progress,
     )
     with (
-        _locked(state_dir, wait),
+        _locked(state_dir, out_dir, wait, dry_run),
         open_state(state_dir, __version__, config.fingerprint, scratch=dry_run, full=full) as run,
     ):
         report, note = run(lambda state: _build(state, job))
@@ -274,15 +283,16 @@ def _publish(
         return replace(
             outcome, action="written" if _differs(target, rendered.data) else "unchanged"
         ), warnings
+    # What this build wrote (or found already there, byte for byte), never whatever another
+    # writer may have put in place since.
     written = write_if_changed(target, rendered.data)
-    stat = target.stat()
     state.record_feed(
         feed.path,
         PublishedFeed(
-            feed.digest, stat.st_size, stat.st_mtime_ns, digest_bytes(rendered.data), feed.keys()
+            feed.digest, written.size, written.mtime_ns, digest_bytes(rendered.data), feed.keys()
         ),
     )
-    return replace(outcome, action="written" if written else "unchanged"), warnings
+    return replace(outcome, action="written" if written.changed else "unchanged"), warnings
 
 
 def _load_bodies(
