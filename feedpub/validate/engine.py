@@ -27,18 +27,23 @@ _RSS = Format(rss.SCHEMA, rss.RULES)
 _ATOM_FORMAT = Format(atom.SCHEMA, atom.RULES)
 
 
-def validate_feed(data: bytes, source: str = "<feed>") -> list[Problem]:
+def validate_feed(
+    data: bytes, source: str = "<feed>", *, publishing: bool = False
+) -> list[Problem]:
     """Validate an RSS 2.0 or Atom 1.0 document; return its problems, sorted by line.
 
     Runs the hardened parse, the format's schema, then every rule, and returns
-    all errors and warnings. Bad input never raises: an unparseable document,
-    an unsafe one, or one that is neither RSS 2.0 nor Atom 1.0 is one error.
+    all errors and warnings. Spec rules give errors; advice rules give warnings,
+    or errors when ``publishing`` (feedpub's own output, which it holds to its
+    advice too; see :mod:`feedpub.validate.rules`). Bad input never raises: an
+    unparseable document, an unsafe one, or one that is neither RSS 2.0 nor
+    Atom 1.0 is one error.
     """
     try:
         tree = parse_untrusted(data, source)
     except FeedValidationError as err:
         return err.problems
-    report = Report(source, tree)
+    report = Report(source, tree, publishing)
     format_ = _detect_format(report)
     if format_ is None:
         return report.problems
@@ -63,7 +68,7 @@ def _detect_format(report: Report) -> Format | None:
         hint = "; RSS 2.0 elements take no namespace"
     elif qname.localname == "RDF":
         hint = "; RSS 1.0 (RDF) is not supported"
-    report.error(
+    report.add(
         root,
         "schema",
         f"root element <{name_of(root)}> is neither RSS 2.0 <rss> nor Atom 1.0 <feed>{hint}",

@@ -10,6 +10,7 @@ from lxml import etree
 
 from feedpub.errors import Problem
 from feedpub.validate.namespaces import Element, ElementTree
+from feedpub.validate.rules import level_of
 
 __all__ = ["Report", "element_at", "line_of", "name_of", "text_of"]
 
@@ -18,20 +19,23 @@ __all__ = ["Report", "element_at", "line_of", "name_of", "text_of"]
 class Report:
     source: str
     tree: ElementTree
+    #: True for feedpub's own output: advice findings are then errors, not warnings.
+    publishing: bool = False
     problems: list[Problem] = field(default_factory=list)
     # parent -> {child: its path step}, filled once per parent on demand.
     _steps: dict[Element, dict[Element, str]] = field(default_factory=dict)
 
-    def error(self, element: Element, rule: str, message: str) -> None:
-        self.add(element, "error", rule, message)
-
-    def warning(self, element: Element, rule: str, message: str) -> None:
-        self.add(element, "warning", rule, message)
-
-    def add(self, element: Element, level: str, rule: str, message: str) -> None:
+    def add(self, element: Element, rule: str, message: str) -> None:
+        """Note a finding of ``rule`` at ``element``; the rule's kind decides its level."""
+        level = level_of(rule, publishing=self.publishing)
         self.problems.append(
             Problem(self.source, line_of(element), level, rule, message, self.path(element))
         )
+
+    def add_at(self, line: int | None, rule: str, message: str) -> None:
+        """Note a finding no element locates (``line`` may be None: the whole document)."""
+        level = level_of(rule, publishing=self.publishing)
+        self.problems.append(Problem(self.source, line or None, level, rule, message))
 
     def path(self, element: Element) -> str:
         """A readable XPath: names as written, an index only among same-named siblings."""

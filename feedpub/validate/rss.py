@@ -12,7 +12,10 @@ from feedpub.validate.namespaces import ATOM, CONTENT_NS, Element
 from feedpub.validate.report import Report, line_of, text_of
 from feedpub.validate.shared import (
     check_cdata_remnant,
+    check_coordinates,
+    check_dublin_core_dates,
     check_language_attributes,
+    check_vocabularies,
     language_message,
     report_duplicates,
     report_url,
@@ -66,7 +69,7 @@ def _check_rss_cardinality(report: Report) -> None:
     for channel in _channels(report):
         for tag in _RSS_CHANNEL_REQUIRED:
             if channel.find(tag) is None:
-                report.error(
+                report.add(
                     channel,
                     "rss-cardinality",
                     f"channel has no <{tag}>; RSS 2.0 requires exactly one",
@@ -79,7 +82,7 @@ def _check_rss_cardinality(report: Report) -> None:
 def _report_repeats(report: Report, parent: Element, tags: Iterable[str]) -> None:
     for tag in tags:
         for repeat in parent.findall(tag)[1:]:
-            report.error(
+            report.add(
                 repeat,
                 "rss-cardinality",
                 f"<{parent.tag}> has more than one <{tag}>; RSS 2.0 allows one",
@@ -94,10 +97,10 @@ def _check_rss_dates(report: Report) -> None:
             try:
                 _, warning = rfc822_datetime(text_of(element))
             except ValueError as err:
-                report.error(element, "rss-date", f"<{element.tag}> {err}")
+                report.add(element, "rss-date", f"<{element.tag}> {err}")
                 continue
             if warning:
-                report.warning(element, "rss-date", f"<{element.tag}> {warning}")
+                report.add(element, "rss-military-zone", f"<{element.tag}> {warning}")
 
 
 def _check_rss_unique_guids(report: Report) -> None:
@@ -106,16 +109,12 @@ def _check_rss_unique_guids(report: Report) -> None:
 
 def _check_rss_urls(report: Report) -> None:
     root = report.tree.getroot()
-    text_urls = (
-        "channel/link",
-        "channel/docs",
-        "channel/image/url",
-        "channel/image/link",
-        "channel/textInput/link",
-        "channel/item/link",
-        "channel/item/comments",
-    )
-    for path in text_urls:
+    # The RSS 2.0 spec gives every <link> as "the URL of" a web page: http(s) only.
+    links = ("channel/link", "channel/image/link", "channel/textInput/link", "channel/item/link")
+    for path in links:
+        for element in root.iterfind(path):
+            report_url(report, element, text_of(element), f"<{element.tag}>", http_only=True)
+    for path in ("channel/docs", "channel/image/url", "channel/item/comments"):
         for element in root.iterfind(path):
             report_url(report, element, text_of(element), f"<{element.tag}>")
     for element in root.iterfind("channel/item/enclosure"):
@@ -135,7 +134,7 @@ def _check_rss_permalinks(report: Report) -> None:
                 continue
             value = text_of(guid)
             if url_verdict(value, http_only=True) is not None:
-                report.error(
+                report.add(
                     guid,
                     "permalink-url",
                     f"guid {value!r} is a permalink (isPermaLink is true or absent) but not "
@@ -151,7 +150,7 @@ def _check_rss_build_date(report: Report) -> None:
         built = rss_moment(build)
         newest = newest_dated((pub, rss_moment(pub)) for pub in channel.iterfind("item/pubDate"))
         if built is not None and newest is not None and built < newest[1]:
-            report.error(
+            report.add(
                 build,
                 "feed-updated",
                 f"lastBuildDate {text_of(build)!r} is older than the newest item's pubDate "
@@ -162,7 +161,18 @@ def _check_rss_build_date(report: Report) -> None:
 def _check_rss_language(report: Report) -> None:
     for element in report.tree.getroot().iterfind("channel/language"):
         if not is_language_tag(text_of(element)):
-            report.error(element, "language-tag", language_message("language", text_of(element)))
+            report.add(element, "language-tag", language_message("language", text_of(element)))
+
+
+def _check_rss_guids_present(report: Report) -> None:
+    for item in _items(report):
+        if item.find("guid") is None:
+            report.add(
+                item,
+                "rss-guid",
+                "item has no <guid>; add one so readers can tell it from the others "
+                "and do not show it twice",
+            )
 
 
 def _check_rss_html(report: Report) -> None:
@@ -177,7 +187,7 @@ def _check_rss_html(report: Report) -> None:
 def _check_rss_self_link(report: Report) -> None:
     for channel in _channels(report):
         if not any(link.get("rel") == "self" for link in channel.iterfind(f"{ATOM}link")):
-            report.warning(
+            report.add(
                 channel,
                 "self-link",
                 'channel has no <atom:link rel="self">; add <atom:link href="URL of this '
@@ -190,7 +200,7 @@ def _check_rss_emails(report: Report) -> None:
     for path in ("channel/managingEditor", "channel/webMaster", "channel/item/author"):
         for element in root.iterfind(path):
             if not _is_rss_email(text_of(element)):
-                report.warning(
+                report.add(
                     element,
                     "rss-email",
                     f"<{element.tag}> {text_of(element)!r} is not an email address; RSS 2.0 "
@@ -210,6 +220,10 @@ RULES: tuple[Callable[[Report], None], ...] = (
     _check_rss_html,
     _check_rss_self_link,
     _check_rss_emails,
+    _check_rss_guids_present,
+    check_vocabularies,
+    check_dublin_core_dates,
+    check_coordinates,
 )
 
 

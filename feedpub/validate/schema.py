@@ -9,7 +9,6 @@ from importlib import resources
 
 from lxml import etree
 
-from feedpub.errors import Problem
 from feedpub.validate.parse import LogEntry, log_entries
 from feedpub.validate.report import Report, element_at, name_of
 
@@ -76,7 +75,7 @@ def _report_relaxng_error(report: Report, entries: list[LogEntry]) -> None:
     causes.sort(key=lambda entry: entry.type_name == "RELAXNG_ERR_INTEREXTRA")
     message = (causes or entries)[0].message
     if element is None:
-        report.problems.append(Problem(report.source, None, "error", "schema", message))
+        report.add_at(None, "schema", message)
         return
     for pattern, template in _RELAXNG_MESSAGES:
         match = pattern.fullmatch(message)
@@ -84,7 +83,7 @@ def _report_relaxng_error(report: Report, entries: list[LogEntry]) -> None:
             value = element.get(match[1])  # read only by the invalid-attribute template
             message = template.format(*match.groups(), at=name_of(element), value=value)
             break
-    report.error(element, "schema", message)
+    report.add(element, "schema", message)
 
 
 # An invalid value is reported once for its type and again, vaguely, by the
@@ -104,8 +103,6 @@ def _report_xsd_errors(report: Report, entries: list[LogEntry]) -> None:
             message = "item has neither <title> nor <description>; RSS 2.0 requires one of them"
         element = element_at(report.tree, entry.path)
         if element is None:
-            report.problems.append(
-                Problem(report.source, entry.line or None, "error", "schema", message)
-            )
+            report.add_at(entry.line, "schema", message)
         else:
-            report.error(element, "schema", message)
+            report.add(element, "schema", message)
