@@ -55,7 +55,7 @@ def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[byte
     for term, fmt, path, rids in specs:
         plan = FeedPlan(categories.get(term or ""), tuple(articles[rid] for rid in rids))
         data = render_feed(plan, config, fmt)
-        results.append((data, validate_feed(data, source=path)))
+        results.append((data, validate_feed(data, source=path, publishing=True)))
     return results
 
 

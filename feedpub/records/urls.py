@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
-__all__ = ["TAG_SAFE", "is_absolute_iri", "is_email", "is_http_url", "to_uri"]
+__all__ = [
+    "TAG_SAFE",
+    "absolute_iri_flaw",
+    "iri_flaw",
+    "is_absolute_iri",
+    "is_email",
+    "is_http_url",
+    "to_uri",
+]
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # RFC 4151 "specific": pchar / "/" / "?"; everything else is percent-encoded, and so is ":",
@@ -87,3 +95,66 @@ def to_uri(url: str) -> str:
             ),
         )
     )
+
+
+# RFC 3987 section 2.2: none of these may appear in an IRI as written (nor in a URI):
+# controls, space, the delimiters < > " and the "unwise" { } | \ ^ `.
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20\x7f-\x9f<>"{}|\\^`\ud800-\udfff\ufff0-\uffff]')
+_IRI_FORBIDDEN_NAMES = {" ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
+
+
+def iri_flaw(value: str) -> str | None:
+    """Why ``value`` cannot be a URI or IRI as written (RFC 3986, RFC 3987), or None.
+
+    Looks at characters only: a forbidden one, a ``%`` not starting an escape, a
+    second ``#`` (a fragment cannot hold one). Says nothing of scheme or host.
+    """
+    bad = _IRI_FORBIDDEN.search(value)
+    if bad:
+        char = bad[0]
+        name = _IRI_FORBIDDEN_NAMES.get(char) or (
+            f"the control character U+{ord(char):04X}"
+            if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F
+            else f"{char!r}"
+        )
+        return (
+            f"holds {name} (position {bad.start() + 1}), which no URI or IRI may; percent-encode it"
+        )
+    if _STRAY_PERCENT.search(value):
+        return "holds a '%' that does not start an escape like %20; write it as %25"
+    if value.count("#") > 1:
+        return "holds a second '#', which a fragment cannot; write it as %23"
+    return None
+
+
+# RFC 4151 section 2.1: tag:authorityName,date:specific (the specific part may be empty).
+_TAG_URI = re.compile(
+    r"tag:(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[^@\s]+@[A-Za-z0-9.-]+),"
+    r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?:.*",
+    re.DOTALL,
+)
+
+
+def absolute_iri_flaw(value: str) -> str | None:
+    """Why ``value`` is not an absolute IRI by RFC 3987 (and RFC 4151 for ``tag:``), or None.
+
+    Unlike :func:`is_absolute_iri`, which is feedpub's policy for the ids it writes,
+    this is the specifications' rule: ``tag:example.com,2000:`` passes.
+    """
+    if not _SCHEME.match(value):
+        return "has no scheme"
+    flaw = iri_flaw(value)
+    if flaw:
+        return flaw
+    scheme, _, rest = value.partition(":")
+    if not rest:
+        return "has nothing after its scheme"
+    if scheme.lower() == "tag" and not _TAG_URI.fullmatch(value):
+        return "is not a tag URI as RFC 4151 spells it (tag:example.org,2024:specific)"
+    if scheme.lower() in ("http", "https"):
+        try:
+            if not urlsplit(value).hostname:
+                return "has no host"
+        except ValueError as err:
+            return f"is not a valid URL ({err})"
+    return None

@@ -3,10 +3,18 @@
 :func:`validate_feed` judges bytes and never raises for bad input;
 :func:`validate_source` fetches them from a file, an http(s) URL or stdin
 first; :func:`parse_untrusted` is the hardened parser both use.
+
+The modules, in the order a document meets them: ``fetch`` (files, URLs,
+stdin), ``parse`` (the hardened parser), ``engine`` (format detection and the
+run), ``schema`` (bundled schemas, libxml2's log translated), ``rss`` and
+``atom`` (each format's rules), with ``dates``, ``shared`` and ``report`` (the
+findings collector) beneath them.
 """
 
 from __future__ import annotations
 
-from feedpub.validate.core import parse_untrusted, validate_feed, validate_source
+from feedpub.validate.engine import validate_feed
+from feedpub.validate.fetch import validate_source
+from feedpub.validate.parse import parse_untrusted
 
 __all__ = ["parse_untrusted", "validate_feed", "validate_source"]
