@@ -41,6 +41,12 @@ class SiteConfig:
     abbreviations: Mapping[str, tzinfo] = field(default_factory=dict)
     #: A digest of the config's meaning, so cached feeds are re-rendered when it changes.
     fingerprint: str = ""
+    # Bounds on the work one record may cause (see _record_limits); a record over one is
+    # that record's error.
+    max_categories: int = 20
+    max_authors: int = 20
+    max_attachments: int = 20
+    max_record_bytes: int = 1_000_000
 
     @property
     def domain(self) -> str:
@@ -119,7 +125,33 @@ KNOWN_KEYS = {
     "dayfirst",
     "feeds_url",
     "timezone_abbreviations",
+    "max_categories",
+    "max_authors",
+    "max_attachments",
+    "max_record_bytes",
 }
+
+#: The largest max_record_bytes: lxml refuses a text node of 10,000,000 bytes or more, so a
+#: bigger body could never be published, and would be refused with no record named.
+RECORD_BYTES_CEILING = 8_000_000
+
+
+def _record_limits(raw: Mapping[str, Any], path: str) -> dict[str, int]:
+    """The per-record limit keys that ``raw`` sets, checked (the others keep their defaults)."""
+    limits: dict[str, int] = {}
+    for key, low, high in (
+        ("max_categories", 0, 10_000),
+        ("max_authors", 0, 10_000),
+        ("max_attachments", 0, 10_000),
+        ("max_record_bytes", 1, RECORD_BYTES_CEILING),
+    ):
+        value = _require(raw, key, int, path, optional=True)
+        if value is None:
+            continue
+        if not low <= value <= high:
+            raise ConfigError(f"must be from {low} to {high:,}, not {value}", path=path, key=key)
+        limits[key] = value
+    return limits
 
 
 def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
@@ -184,6 +216,7 @@ def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
         feeds_url=feeds_url,
         abbreviations=abbreviations,
         fingerprint=fingerprint,
+        **_record_limits(raw, path),
     )
 
 

@@ -326,3 +326,19 @@ def test_the_state_records_the_bytes_this_build_wrote(
     # The state holds what this build wrote, so the next build sees the foreign file and repairs.
     assert run(site).count("written") == 1
     assert b"<title>X" not in rss.read_bytes()
+
+
+def test_a_killed_build_s_temp_files_are_removed_by_the_next_build(site: Path) -> None:
+    run(site)
+    dead_writer = 2**22 + 12345  # above the default pid_max: no such process
+    leftover = site / f"public/category/lampung/.feedpub-tmp-{dead_writer}-x1y2"
+    leftover.write_bytes(b"<rss")
+    (site / "public/category/gone").mkdir()
+    (site / f"public/category/gone/.feedpub-tmp-{dead_writer}-z3").write_bytes(b"<feed")
+    (site / "articles/2022/baru.json").write_text(
+        '{"title": "Baru", "date_published": "2022-01-01", "url": "/baru/"}'
+    )
+    assert run(site).exit_code == 0
+    assert not leftover.exists()
+    assert not (site / "public/category/gone").exists()  # the folder it kept alive, too
+    assert not list((site / "public").rglob(".feedpub-tmp-*"))

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from feedpub.errors import PublishError
-from feedpub.output.publish import TEMP_PREFIX, remove_file, write_if_changed
+from feedpub.output.publish import (
+    TEMP_GRACE_SECONDS,
+    TEMP_PREFIX,
+    remove_file,
+    remove_leftover_temp_files,
+    write_if_changed,
+)
 
 
 def test_write_creates_folders_and_readable_file(tmp_path: Path) -> None:
@@ -71,3 +80,97 @@ def test_remove_file_prunes_empty_folders_only(tmp_path: Path) -> None:
     assert not (tmp_path / "category").exists()
     assert tmp_path.is_dir()
     assert remove_file(folder / "atom.xml", tmp_path) is False
+
+
+# -- leftover temporary files (issue 11, defect 5) ---------------------------------------
+
+KILLED_WRITER = """
+import os, sys, time
+from pathlib import Path
+from feedpub.output import publish
+
+def stuck(src, dst):
+    print("written", flush=True)
+    time.sleep(60)  # killed here: between the write and the rename
+
+os.replace = stuck
+publish.write_if_changed(Path(sys.argv[1]), b"new")
+"""
+
+
+def start_writer(target: Path) -> subprocess.Popen[str]:
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None and writer.stdout.readline() == "written\n"
+    return writer
+
+
+def temp_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob(f"{TEMP_PREFIX}*"))
+
+
+def test_a_killed_writers_temp_file_is_removed_and_a_live_ones_kept(tmp_path: Path) -> None:
+    target = tmp_path / "category" / "gone" / "rss.xml"
+    writer = start_writer(target)
+    try:
+        (left,) = temp_files(tmp_path)
+        assert left.name.startswith(f"{TEMP_PREFIX}{writer.pid}-")
+        assert remove_leftover_temp_files(tmp_path) == []  # its writer holds the lock
+        assert left.exists()
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.communicate()
+    assert remove_leftover_temp_files(tmp_path) == [left]
+    assert temp_files(tmp_path) == []
+    assert not target.parent.exists()  # the emptied category folder went with it
+    assert (tmp_path / "category").is_dir()
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_an_unlocked_temp_file_of_a_running_writer_is_kept(tmp_path: Path) -> None:
+    # A writer between creating its temporary file and locking it: unlocked, but alive.
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        young = tmp_path / f"{TEMP_PREFIX}{alive.pid}-abc"
+        young.write_bytes(b"half")
+        gone = tmp_path / f"{TEMP_PREFIX}{dead_pid()}-def"
+        gone.write_bytes(b"half")
+        assert remove_leftover_temp_files(tmp_path) == [gone]
+        assert young.exists()
+        # Past the grace period its PID no longer vouches for it (a PID is reused).
+        later = young.stat().st_mtime + TEMP_GRACE_SECONDS + 1
+        assert remove_leftover_temp_files(tmp_path, now=later) == [young]
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def test_an_old_style_temp_file_goes_after_the_grace_period(tmp_path: Path) -> None:
+    left = tmp_path / f"{TEMP_PREFIX}k2j3h4"  # named by an older feedpub: no PID
+    left.write_bytes(b"half")
+    assert remove_leftover_temp_files(tmp_path) == []
+    later = left.stat().st_mtime + TEMP_GRACE_SECONDS + 1
+    assert remove_leftover_temp_files(tmp_path, now=later) == [left]
+
+
+def test_cleanup_follows_no_link_and_spares_other_files(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / f"{TEMP_PREFIX}{dead_pid()}-x").write_bytes(b"not ours")
+    out = tmp_path / "out"
+    (out / "category" / "x").mkdir(parents=True)
+    os.symlink(elsewhere, out / "category" / "linked")
+    os.symlink(elsewhere / "missing", out / f"{TEMP_PREFIX}{dead_pid()}-link")
+    (out / "category" / "x" / "rss.xml").write_bytes(b"feed")
+    (out / "notes.txt").write_bytes(b"the operator's")
+    assert remove_leftover_temp_files(out) == []
+    assert len(list(elsewhere.iterdir())) == 1
+    assert (out / "notes.txt").exists() and (out / "category" / "x" / "rss.xml").exists()
+    assert (out / "category" / "linked").is_symlink()
+    assert len([p for p in out.iterdir() if p.name.startswith(TEMP_PREFIX)]) == 1  # the link

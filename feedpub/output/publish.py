@@ -6,18 +6,36 @@ target with ``os.replace``; the directory is fsync'ed so the rename survives a
 crash. On any failure the temporary file is removed and the target is left as
 it was. A file whose new bytes equal the old ones is not touched, so its mtime
 (and any ``Last-Modified``/ETag cache in front of it) stays.
+
+A process killed between write and rename cannot remove its temporary file, so
+each one says whose it is: its name holds the writer's PID, and the writer holds
+an advisory lock (``flock``) on it until the rename. :func:`remove_leftover_temp_files`
+removes a temporary file only when nobody holds its lock and its writer is gone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import NamedTuple
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: temporary files are then told apart by PID and age only
+    fcntl = None  # type: ignore[assignment]
+
 from feedpub.errors import PublishError
 
-__all__ = ["TEMP_PREFIX", "Written", "remove_file", "write_if_changed"]
+__all__ = [
+    "TEMP_PREFIX",
+    "Written",
+    "remove_file",
+    "remove_leftover_temp_files",
+    "write_if_changed",
+]
 
 #: Temporary files start with a dot, so no web server or feed path ever names one.
 TEMP_PREFIX = ".feedpub-tmp-"
@@ -69,18 +87,21 @@ def write_if_changed(path: Path, data: bytes) -> Written:
         return same
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+        fd, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=path.parent)
     except OSError as exc:
         raise PublishError(str(path), exc.strerror or str(exc)) from None
     temp = Path(temp_name)
     try:
+        # Held until the file is renamed (closing releases it): a cleaner never takes it away.
+        _lock(fd, blocking=True)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; a web server must read it.
+            # mkstemp makes 0600; a web server must be able to read the feed.
+            os.fchmod(handle.fileno(), 0o644)
             os.fsync(handle.fileno())
-            stat = os.fstat(handle.fileno())  # the rename keeps the inode: this is what we wrote
-        os.replace(temp, path)
+            stat = os.fstat(handle.fileno())  # the rename keeps the inode: what we wrote
+            os.replace(temp, path)
     except BaseException as exc:
         temp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
@@ -110,3 +131,102 @@ def remove_file(path: Path, stop_at: Path) -> bool:
             break  # Not empty (the other format's file, or the operator's own files).
         folder = folder.parent
     return True
+
+
+#: A temporary file whose writer cannot be told (made by an older feedpub, which named
+#: neither PID nor lock, or by a PID now reused) is removed once it is this old.
+TEMP_GRACE_SECONDS = 3600.0
+
+
+def _lock(fd: int, *, blocking: bool) -> bool:
+    """Take the advisory lock on ``fd``; False when another process holds it."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _writer_pid(name: str) -> int | None:
+    """The PID a temporary file's name holds (``.feedpub-tmp-<pid>-<random>``), if any."""
+    pid, dash, _ = name[len(TEMP_PREFIX) :].partition("-")
+    return int(pid) if dash and pid.isdigit() else None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
+
+
+def _leftover(path: str, name: str, now: float) -> bool:
+    """Remove one temporary file if its writer is gone; True when it was removed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False  # renamed or removed meanwhile, or not ours to read
+    try:
+        if not _lock(fd, blocking=False):
+            return False  # a live writer holds it, in this process namespace or another
+        pid = _writer_pid(name)
+        old = now - os.fstat(fd).st_mtime > TEMP_GRACE_SECONDS
+        # Unlocked: its writer closed it, or died. One that is alive may be between creating
+        # the file and locking it, so only a file whose writer is gone (or that is old) goes.
+        # This process's PID in the name is an earlier process's (a container reuses PIDs):
+        # this process does not write while it cleans.
+        if not old and (pid is None or (pid != os.getpid() and _running(pid))):
+            return False
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def remove_leftover_temp_files(out_dir: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the temporary files a killed writer left under ``out_dir``; return them.
+
+    A temporary file is removed only when no process holds its lock and its writer
+    (the PID in its name) no longer runs, or when it is older than
+    :data:`TEMP_GRACE_SECONDS`: a file another running build is writing is never
+    touched. A folder below ``out_dir`` that the removal leaves empty is removed
+    too (an emptied category's folder). Links are not followed; errors are ignored
+    (what cannot be removed now is tried again by the next build). ``now`` is the
+    clock, in seconds since the epoch, for tests. Call it while this process is not
+    publishing (a build calls it under its lock, before it writes).
+    """
+    clock = time.time() if now is None else now
+    removed: list[Path] = []
+    pending = [str(out_dir)]
+    while pending:
+        folder = pending.pop()
+        emptied = False
+        try:
+            with os.scandir(folder) as entries:
+                listing = list(entries)
+        except OSError:
+            continue
+        for entry in listing:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                elif (
+                    entry.name.startswith(TEMP_PREFIX)
+                    and entry.is_file(follow_symlinks=False)
+                    and _leftover(entry.path, entry.name, clock)
+                ):
+                    removed.append(Path(entry.path))
+                    emptied = True
+            except OSError:
+                continue
+        if emptied and folder != str(out_dir):
+            with contextlib.suppress(OSError):  # only succeeds when nothing else is in it
+                os.rmdir(folder)
+    return sorted(removed)

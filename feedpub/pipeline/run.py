@@ -21,7 +21,7 @@ from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
 from feedpub.output.lock import build_lock
 from feedpub.output.owner import check_owner, claim_output
-from feedpub.output.publish import remove_file, write_if_changed
+from feedpub.output.publish import remove_file, remove_leftover_temp_files, write_if_changed
 from feedpub.pipeline.plan import (
     FileCheck,
     PlannedFeed,
@@ -161,6 +161,10 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
             return report
 
+    if not job.dry_run:
+        # A build killed mid-write left its temporary files; this one is about to publish, and
+        # it holds the lock, so only dead writers' files are removed.
+        remove_leftover_temp_files(job.out_dir)
     categories = state.categories()
     feeds = plan_feeds(state, job.config, categories, job.now, __version__)
     reasons: dict[str, str] = {}
@@ -212,6 +216,8 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     else:
         rendered = render_feeds(job.config, categories, articles, to_render)
 
+    if not job.dry_run and to_render:
+        state.start_build()  # a build killed while writing leaves the next one to plan again
     for done in rendered:
         outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
         outcomes[done.feed.path] = outcome

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from feedpub.digest import digest_bytes
 from feedpub.errors import DateError, RecordError, RecordWarning
@@ -28,6 +28,13 @@ from feedpub.records.content import (
     text_to_html,
 )
 from feedpub.records.dates import parse_date
+from feedpub.records.guards import (
+    MAX_NESTING,
+    has_unreadable_url,
+    may_nest_deeply,
+    nesting_exceeds,
+    unwrap_cdata,
+)
 from feedpub.records.language import is_language_tag
 from feedpub.records.urls import is_email, is_http_url, to_uri
 from feedpub.records.zones import zone_from_spec
@@ -38,9 +45,11 @@ if TYPE_CHECKING:  # the config imports this package's checks; the loader only r
 __all__ = ["FileRecords", "parse_file", "parse_record"]
 
 # An absolute http(s) URI with a plain host name and nothing to escape: needs no urljoin.
+# One "#" at most: a second one is no URI character (xs:anyURI refuses it), to_uri escapes it.
 _PLAIN_HTTP_URL = re.compile(
     r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?"
-    r"(?:[/?#](?:[A-Za-z0-9\-._~:/?#@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?\Z"
+    r"(?:[/?](?:[A-Za-z0-9\-._~:/?@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?"
+    r"(?:#(?:[A-Za-z0-9\-._~:/?@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?\Z"
 )
 KNOWN_FIELDS = frozenset(
     {
@@ -247,6 +256,61 @@ class _Record:
                 found.append(Attachment(url=url, mime_type=mime, size_in_bytes=size, title=title))
         return tuple(found)
 
+    # -- guards against hostile records (issue 11): bounded work, text every feed can carry --
+
+    def within_limits(self) -> bool:
+        """False (with an error per field) when a list holds more items than the config allows:
+        each category plans two feeds, so one record must not plan thousands."""
+        fine = True
+        for name, limit, key in (
+            ("categories", self.config.max_categories, "max_categories"),
+            ("authors", self.config.max_authors, "max_authors"),
+            ("attachments", self.config.max_attachments, "max_attachments"),
+        ):
+            value = self.raw.get(name)
+            if isinstance(value, list) and len(value) > limit:
+                self.error(
+                    name,
+                    f"has {len(value)} items, more than {key} ({limit}) allows; keep the"
+                    f" {limit} that matter, or raise {key} in feedpub.toml",
+                )
+                fine = False
+        return fine
+
+    def unwrapped(self, name: str, value: str | None) -> str | None:
+        """``value`` without a CDATA wrapper (a warning says so); an unclosed one is an error."""
+        if value is None:
+            return None
+        unwrapped = unwrap_cdata(value)
+        if unwrapped is None:
+            self.error(name, "begins with '<![CDATA[' that is never closed; remove the marker")
+            return None
+        text, changed = unwrapped
+        if changed:
+            self.warn(name, "was wrapped in '<![CDATA[ ... ]]>': published without the markers")
+        return text
+
+    def id_url_readable(self, record_id: str) -> bool:
+        """False (an error) for an id that starts as an http(s) URL but is no readable one: it
+        would be published as the entry's identity, which must be a well-formed IRI."""
+        if not record_id[:8].lower().startswith(("http://", "https://")):
+            return True
+        try:
+            urlsplit(record_id).port  # noqa: B018 - raises ValueError for a malformed URL
+        except ValueError as exc:
+            self.error(
+                "id", f"looks like a URL but is not a well-formed one ({exc}): {record_id!r}"
+            )
+            return False
+        return True
+
+    def body_urls_readable(self, content_html: str, base: str) -> bool:
+        """False (an error) when a link in the body is a URL no reader could resolve."""
+        bad = has_unreadable_url(content_html, base)
+        if bad is not None:
+            self.error("content_html", f"holds a link URL that cannot be read: {bad!r}")
+        return bad is None
+
 
 # JSON cannot hold a raw control character in a string: one can only come in escaped (\b, \f
 # or \u00XX), or as a raw U+FFFE/U+FFFF. A lone surrogate escape also matches; a valid
@@ -281,8 +345,27 @@ def _clean(value: Any, name: str, cleaned: list[tuple[str, int]]) -> Any:
     if isinstance(value, list):
         return [_clean(item, f"{name}[{number}]", cleaned) for number, item in enumerate(value, 1)]
     if isinstance(value, dict):
-        return {key: _clean(item, f"{name}.{key}", cleaned) for key, item in value.items()}
+        return _clean_object(value, f"{name}.", cleaned)
     return value
+
+
+def _clean_object(value: dict[str, Any], prefix: str, cleaned: list[tuple[str, int]]) -> Any:
+    """An object cleaned as by :func:`_clean`, its keys too: a key with a lone surrogate
+    could not even be stored or printed."""
+    result = {}
+    for key, item in value.items():
+        clean_key, removed = strip_xml_illegal(key)
+        if removed:
+            cleaned.append((prefix + clean_key, removed))
+        result[clean_key] = _clean(item, prefix + clean_key, cleaned)
+    return result
+
+
+def _without_cdata_markers(text: str) -> str:
+    """Text that does not begin with a literal CDATA marker (a derived summary's start)."""
+    while text.lstrip().startswith("<![CDATA["):
+        text = text.lstrip()[len("<![CDATA[") :]
+    return text
 
 
 def _kind(value: Any) -> str:
@@ -301,6 +384,7 @@ def parse_record(
     label: str | None = None,
     bodies: bool = True,
     clean: bool = True,
+    size: int | None = None,
 ) -> tuple[Article | None, list[RecordError], list[RecordWarning]]:
     """Check one raw record and build its :class:`Article`.
 
@@ -309,7 +393,8 @@ def parse_record(
     the article's ``content_html`` and ``summary`` stay ``None`` (the index
     needs only the metadata; bodies are rendered for the entries a feed shows).
     ``clean=False`` skips removing XML-illegal characters, for a source known to
-    have none (see :func:`may_hold_xml_illegal`).
+    have none (see :func:`may_hold_xml_illegal`). ``size`` is the record's source in
+    bytes, judged against the config's ``max_record_bytes``.
     """
     where: dict[str, Any] = {"path": path, "line": line, "record": label}
     if not isinstance(raw, dict):
@@ -318,7 +403,7 @@ def parse_record(
     # Bodies too, even when read for metadata only, so both reads judge the record alike.
     cleaned: list[tuple[str, int]] = []
     if clean:
-        raw = {name: _clean(value, name, cleaned) for name, value in raw.items()}
+        raw = _clean_object(raw, "", cleaned)
 
     record_id: str | None
     value = raw.get("id")
@@ -339,15 +424,23 @@ def parse_record(
     else:
         return None, [RecordError("must be a non-empty string", field="id", **where)], []
     where["record"] = record_id if value is not None else label
+    if size is not None and size > config.max_record_bytes:
+        reason = (
+            f"is {size:,} bytes, more than max_record_bytes ({config.max_record_bytes:,}) allows;"
+            " shorten it, or raise max_record_bytes in feedpub.toml"
+        )
+        return None, [RecordError(reason, **where)], []
 
     r = _Record(raw, config, where)
+    r.id_url_readable(record_id)
+    r.within_limits()
     for name, removed in cleaned:
         r.warn(name, f"removed {removed} character(s) that XML cannot carry")
     for name in raw:
         if name not in KNOWN_FIELDS and not name.startswith("_"):  # "_x": JSON Feed extensions
             r.warn(name, "unknown field, ignored")
 
-    title = r.text("title", required=True)
+    title = r.unwrapped("title", r.text("title", required=True))
     zone = config.timezone
     zone_name = raw.get("timezone")
     if zone_name is not None:
@@ -364,8 +457,8 @@ def parse_record(
 
     url = r.url("url", raw["url"], config.link) if raw.get("url") is not None else None
     image = r.url("image", raw["image"], config.link) if raw.get("image") is not None else None
-    summary = r.text("summary")
-    content_html = r.text("content_html")
+    summary = r.unwrapped("summary", r.text("summary"))
+    content_html = r.unwrapped("content_html", r.text("content_html"))
     content_text = r.text("content_text")
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
@@ -381,6 +474,8 @@ def parse_record(
     authors = r.authors()
     categories = r.categories()
     attachments = r.attachments(url or config.link)
+    if content_html:
+        r.body_urls_readable(content_html, url or config.link)
 
     if r.errors or title is None or published is None or record_id is None:
         return None, r.errors, r.warnings
@@ -389,12 +484,17 @@ def parse_record(
     if bodies:
         base = url or config.link
         if content_html:
-            body = absolutize_html(content_html, base)
+            try:
+                body = absolutize_html(content_html, base)
+            except ValueError as exc:  # a link urllib refuses that body_urls_readable missed
+                r.error("content_html", f"holds a link URL that cannot be read ({exc})")
+                return None, r.errors, r.warnings
         elif content_text:
             body = text_to_html(content_text)
         if not summary and body is not None:
             source_text = content_text if content_text else html_to_text(body, SUMMARY_LENGTH)
-            summary = summarize(source_text) or None
+            # A body's text may itself begin with a CDATA marker: the summary must not.
+            summary = summarize(_without_cdata_markers(source_text)) or None
     article = Article(
         id=record_id,
         title=" ".join(title.split()),
@@ -427,9 +527,19 @@ def parse_file(
         result.errors.append(RecordError(f"not UTF-8 text (byte {exc.start})", path=shown))
         return result
 
+    deep = may_nest_deeply(data)  # once per file: a few brackets cannot nest deeply
+
     def add(
-        raw: Any, line: int | None, default_id: str | None, label: str | None, source: bytes
+        raw: Any, line: int | None, default_id: str | None, label: str | None, source: bytes | None
     ) -> None:
+        if deep and nesting_exceeds(raw):
+            result.errors.append(_too_deep(raw, shown, line, label))
+            return
+        if source is None:  # a record of a list: its own bytes, to digest and to measure
+            # surrogatepass: a lone surrogate escape is removed later, with a warning.
+            source = json.dumps(raw, sort_keys=True, ensure_ascii=False).encode(
+                "utf-8", "surrogatepass"
+            )
         article, errors, warnings = parse_record(
             raw,
             config,
@@ -439,6 +549,7 @@ def parse_file(
             label=label,
             bodies=bodies,
             clean=dirty,
+            size=len(source),
         )
         result.errors.extend(errors)
         result.warnings.extend(warnings)
@@ -459,6 +570,9 @@ def parse_file(
                     )
                 )
                 continue
+            except (RecursionError, ValueError) as exc:
+                result.errors.append(_unparsable(exc, shown, number))
+                continue
             add(raw, number, None, None, line_text.encode("utf-8"))
         return result
 
@@ -471,12 +585,37 @@ def parse_file(
             )
         )
         return result
+    except (RecursionError, ValueError) as exc:
+        result.errors.append(_unparsable(exc, shown, None))
+        return result
     default_id = relative.rsplit(".", 1)[0]
     if isinstance(document, list):
         for number, raw in enumerate(document, 1):
             # A list's records have no single default id: each needs its own.
-            source = json.dumps(raw, sort_keys=True, ensure_ascii=False).encode("utf-8")
-            add(raw, None, None, f"#{number}", source)
+            add(raw, None, None, f"#{number}", None)
     else:
         add(document, None, default_id, None, data)
     return result
+
+
+def _unparsable(exc: RecursionError | ValueError, shown: str, line: int | None) -> RecordError:
+    """The error for JSON that parses to nothing Python can hold: nested past the recursion
+    limit, or a number with more digits than Python converts."""
+    if isinstance(exc, RecursionError):
+        reason = f"not usable JSON: nested more than {MAX_NESTING} levels deep"
+    else:
+        reason = f"not usable JSON: {exc}"
+    return RecordError(reason, path=shown, line=line)
+
+
+def _too_deep(raw: Any, shown: str, line: int | None, label: str | None) -> RecordError:
+    """The error for a record nested deeper than any record needs."""
+    record_id = raw.get("id") if isinstance(raw, dict) else None
+    if isinstance(record_id, str) and record_id.strip():
+        label = strip_xml_illegal(record_id.strip())[0]
+    return RecordError(
+        f"is nested more than {MAX_NESTING} levels deep; no record field needs that",
+        path=shown,
+        line=line,
+        record=label,
+    )

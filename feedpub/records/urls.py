@@ -27,7 +27,10 @@ def is_absolute_iri(value: str) -> bool:
         return False
     scheme, _, rest = value.partition(":")
     if scheme.lower() in ("http", "https"):
-        return bool(urlsplit(value).hostname)
+        try:
+            return bool(urlsplit(value).hostname)
+        except ValueError:  # urllib's word for a malformed URL, such as an unclosed "["
+            return False
     return bool(rest)
 
 
@@ -64,6 +67,7 @@ def is_http_url(value: str) -> bool:
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     return (
         parts.scheme in ("http", "https")
+        and "#" not in parts.fragment
         and bool(_HOST.fullmatch(host))
         and all(
             _URI.fullmatch(part) for part in (userinfo, parts.path, parts.query, parts.fragment)
@@ -73,9 +77,10 @@ def is_http_url(value: str) -> bool:
 
 def to_uri(url: str) -> str:
     """An http(s) URL as readers need it: non-ASCII, spaces, quotes and stray % percent-encoded
-    (RFC 3987 section 3.1), a non-ASCII host in IDNA form. A URI comes back unchanged."""
+    (RFC 3987 section 3.1), a non-ASCII host in IDNA form, a "#" inside the fragment as %23
+    (a fragment cannot hold one). A URI comes back unchanged."""
     parts = urlsplit(url)
-    plain = url.isascii() and " " not in parts.netloc
+    plain = url.isascii() and " " not in parts.netloc and "#" not in parts.fragment
     if plain and all(_URI.fullmatch(p) for p in (parts.path, parts.query, parts.fragment)):
         return url
     netloc = parts.netloc
@@ -85,16 +90,9 @@ def to_uri(url: str) -> str:
             netloc = netloc.replace(host, host.encode("idna").decode("ascii"))
         except UnicodeError:
             return url  # not a host IDNA can spell: is_http_url will refuse the URL
-    return urlunsplit(
-        (
-            parts.scheme,
-            netloc,
-            *(
-                quote(_STRAY_PERCENT.sub("%25", part), safe=_URI_SAFE)
-                for part in (parts.path, parts.query, parts.fragment)
-            ),
-        )
-    )
+    path, query = (quote(_STRAY_PERCENT.sub("%25", p), safe=_URI_SAFE) for p in parts[2:4])
+    fragment = quote(_STRAY_PERCENT.sub("%25", parts.fragment), safe=_URI_SAFE.replace("#", ""))
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
 
 # RFC 3987 section 2.2: none of these may appear in an IRI as written (nor in a URI):

@@ -1,0 +1,103 @@
+"""Guards against hostile records: nesting depth, size limits, CDATA wrappers, unreadable URLs.
+
+Each guard answers one question about a raw record (or one of its values), so the
+loader can turn the answer into that record's error or warning, naming the field,
+instead of letting a recursion limit, lxml or urllib fail the whole build later.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+__all__ = [
+    "MAX_NESTING",
+    "has_unreadable_url",
+    "may_nest_deeply",
+    "nesting_exceeds",
+    "unwrap_cdata",
+]
+
+#: How deep a record's JSON may nest. A record is an object of strings and short lists of
+#: objects (depth 3 or 4); extension fields get room to spare, while every recursive step
+#: after the parse (cleaning, hashing, rendering) stays far from Python's recursion limit.
+MAX_NESTING = 32
+
+
+def may_nest_deeply(json_bytes: bytes) -> bool:
+    """False when ``json_bytes`` cannot nest more than :data:`MAX_NESTING` levels (it holds
+    fewer brackets than that): the per-record depth walk is then skipped."""
+    return json_bytes.count(b"[") + json_bytes.count(b"{") > MAX_NESTING
+
+
+def nesting_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
+    """True when ``value`` (parsed JSON) nests lists and objects more than ``limit`` deep.
+
+    Walks with an explicit stack: a recursive walk would fail on the very input it checks.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+_CDATA_OPEN = "<![CDATA["
+_CDATA_CLOSE = "]]>"
+
+
+def unwrap_cdata(text: str) -> tuple[str, bool] | None:
+    """``text`` without the CDATA markers it is wrapped in, and whether any were removed.
+
+    A title or summary copied from another feed's source often comes wrapped in
+    ``<![CDATA[ ... ]]>``; the markers are not part of the text (a feed would show
+    them, and a validator takes them for markup escaped twice). Returns ``None``
+    when the text begins with an opening marker that is never closed: what the
+    author meant cannot be told, so the loader refuses it.
+    """
+    stripped = text.strip()
+    if not stripped.startswith(_CDATA_OPEN):
+        return text, False
+    while stripped.startswith(_CDATA_OPEN):
+        if not stripped.endswith(_CDATA_CLOSE):
+            return None
+        stripped = stripped[len(_CDATA_OPEN) : -len(_CDATA_CLOSE)].strip()
+    return stripped, True
+
+
+# What urllib refuses to split (ValueError) comes with a bracket (an IPv6 host left unclosed,
+# or brackets around something that is no address) or with one of these characters.
+#: Non-ASCII characters whose NFKC form holds a URL delimiter (tests/test_hostile.py checks
+#: the list against unicodedata): urllib refuses a host holding one, as a spoof.
+NFKC_DELIMITERS = (
+    "\u2047\u2048\u2049\u2100\u2101\u2105\u2106\u2a74"
+    "\ufe13\ufe16\ufe55\ufe56\ufe5f\ufe6b\uff03\uff0f\uff1a\uff1f\uff20"
+)
+_URL_TROUBLE = re.compile("[][" + NFKC_DELIMITERS + "]")
+_LINK_VALUE = re.compile(
+    r"""\b(?:href|src|poster|cite|action|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I
+)
+
+
+def has_unreadable_url(body: str, base: str) -> str | None:
+    """The first link value in an HTML body that urllib cannot resolve against ``base``, or
+    ``None``; cheap on a body without brackets or look-alike delimiters (nearly all)."""
+    if not _URL_TROUBLE.search(body):
+        return None
+    for match in _LINK_VALUE.finditer(body):
+        value = html.unescape(next(group for group in match.groups() if group is not None))
+        if not _URL_TROUBLE.search(value):
+            continue
+        for candidate in (value, *(part.split()[0] for part in value.split(",") if part.split())):
+            try:
+                urljoin(base, candidate.strip())
+            except ValueError:
+                return value
+    return None
