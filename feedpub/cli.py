@@ -3,11 +3,17 @@
 Exit codes: 0 all good; 1 some records or feeds were bad (the good ones were
 still published unless --strict); 2 usage or config error; 75 another build
 holds the lock (EX_TEMPFAIL: cron simply tries again next time).
+
+Every option that a run may want from its environment has an ``envvar``
+``FEEDPUB_<NAME>`` (see :func:`env_option`); config keys get theirs from
+:data:`feedpub.config.KEYS`. Flags win over the environment, which wins over
+``feedpub.toml``, which wins over the defaults.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,13 +21,27 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
-from feedpub.config import SiteConfig, load_config
-from feedpub.errors import ExitCode, FeedpubError
+from feedpub import hints, scaffold
+from feedpub.config import (
+    ENV_PREFIX,
+    KEY_BY_NAME,
+    KEYS,
+    ResolvedConfig,
+    SiteConfig,
+    describe_default,
+    parse_config,
+    parse_env_value,
+    resolve_config,
+    toml_value,
+    unknown_key_reason,
+)
+from feedpub.errors import ConfigError, ExitCode, FeedpubError, RecordWarning
 from feedpub.pipeline import BuildReport, build, check
 from feedpub.version import __version__
 
-__all__ = ["main"]
+__all__ = ["EXAMPLES", "main"]
 
 #: Below this many record files a progress bar would only flicker.
 PROGRESS_MIN_FILES = 5000
@@ -37,18 +57,66 @@ def _usage(message: str) -> NoReturn:
     sys.exit(int(ExitCode.USAGE))
 
 
-def _config(path: Path) -> SiteConfig:
+def _resolve(path: Path, sets: tuple[str, ...]) -> ResolvedConfig:
+    """The layered config of this run: --set flags, FEEDPUB_* variables, the file, defaults."""
+    _warn_unknown_environment()
     try:
-        return load_config(path)
+        return resolve_config(path, environ=os.environ, overrides=_overrides(sets))
     except FeedpubError as exc:
         _fail(exc)
+
+
+def _config(path: Path, sets: tuple[str, ...]) -> SiteConfig:
+    return _resolve(path, sets).config
+
+
+def _overrides(sets: tuple[str, ...]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` flags as config values, read as the key's environment variable is."""
+    values: dict[str, Any] = {}
+    for item in sets:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise ConfigError("expected KEY=VALUE", path="--set", key=item)
+        key = KEY_BY_NAME.get(name)
+        if key is None:
+            raise ConfigError(unknown_key_reason(name, list(KEY_BY_NAME)), path="--set", key=name)
+        values[name] = parse_env_value(key, text, origin=("--set", name))
+    return values
+
+
+def _known_env_names() -> set[str]:
+    """Every FEEDPUB_* variable some command or config key reads."""
+    names = {key.env for key in KEYS}
+    for command in main.commands.values():
+        for param in command.params:
+            if isinstance(param.envvar, str):
+                names.add(param.envvar)
+    return names
+
+
+def _warn_unknown_environment() -> None:
+    # A misspelt variable is something wrong even under -q: it silently does nothing.
+    for line in hints.unknown_environment(os.environ, _known_env_names()):
+        click.echo(line, err=True)
 
 
 def _articles_dir(articles: Path | None, config_path: Path) -> Path:
     folder = articles if articles is not None else config_path.parent / "articles"
     if not folder.is_dir():
-        _usage(f"{folder}: articles folder not found (pass --articles DIR)")
+        _usage(
+            f"{folder}: articles folder not found (pass --articles DIR, "
+            "or run `feedpub init` to start a site)"
+        )
     return folder
+
+
+def _first_mistakes(articles_dir: Path, report: BuildReport) -> list[RecordWarning]:
+    """Warnings that explain what was not read: stray files, or no records at all."""
+    found = hints.stray_record_files(articles_dir)
+    if report.records_read == 0 and not report.errors:
+        found.append(hints.empty_articles_hint(articles_dir))
+    return found
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -128,7 +196,15 @@ def _progress_bar() -> tuple[Callable[[int, int], None] | None, Callable[[], Non
     return update, finish
 
 
-config_option = click.option(
+def env_option(*names: str, **kwargs: Any) -> Callable[[Any], Any]:
+    """A click option that can also come from ``FEEDPUB_<NAME>`` (shown in --help)."""
+    long_name = next(n for n in names if n.startswith("--") and "/" not in n)
+    kwargs.setdefault("envvar", ENV_PREFIX + long_name[2:].replace("-", "_").upper())
+    kwargs.setdefault("show_envvar", True)
+    return click.option(*names, **kwargs)
+
+
+config_option = env_option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -136,49 +212,75 @@ config_option = click.option(
     show_default=True,
     help="Site config file.",
 )
-articles_option = click.option(
+articles_option = env_option(
     "--articles",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     help="Folder of article records [default: articles/ beside the config].",
 )
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="feedpub")
-def main() -> None:
-    """Publish RSS 2.0 and Atom 1.0 feeds from article records."""
-
-
-@main.command("build")
-@articles_option
-@click.option(
+out_option = env_option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     help="Output folder [default: public/ beside the config].",
 )
-@config_option
-@click.option(
+state_option = env_option(
     "--state",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     help="Index and lock folder [default: .feedpub/ beside the config].",
 )
-@click.option("--full", is_flag=True, help="Ignore the index: re-read every record.")
-@click.option(
+set_option = click.option(
+    "--set",
+    "sets",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="Set a config key for this run, over the environment and the file (repeatable).",
+)
+
+
+def _paths(
+    config_path: Path, articles: Path | None, out: Path | None, state: Path | None
+) -> tuple[Path, Path, Path]:
+    """The articles, output and state folders: as given, else beside the config."""
+    base = config_path.parent
+    return (
+        articles if articles is not None else base / "articles",
+        out if out is not None else base / "public",
+        state if state is not None else base / ".feedpub",
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="feedpub")
+def main() -> None:
+    """Publish RSS 2.0 and Atom 1.0 feeds from article records.
+
+    Settings come from flags, then FEEDPUB_* environment variables, then
+    feedpub.toml, then defaults; `feedpub config` shows which won.
+    """
+
+
+@main.command("build")
+@articles_option
+@out_option
+@config_option
+@state_option
+@env_option("--full", is_flag=True, help="Ignore the index: re-read every record.")
+@env_option(
     "--wait",
     type=click.FloatRange(min=0),
     default=0.0,
     show_default=True,
     help="Seconds to wait for another build's lock before exiting 75.",
 )
-@click.option("--now", "now_text", metavar="ISO8601", help="The clock, for previews and tests.")
-@click.option("--strict", is_flag=True, help="Publish nothing if any record or feed is bad.")
-@click.option("--dry-run", is_flag=True, help="Do everything but write; list what would change.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
-@click.option("-v", "--verbose", is_flag=True, help="Print a line per feed written, and why.")
+@env_option("--now", "now_text", metavar="ISO8601", help="The clock, for previews and tests.")
+@env_option("--strict", is_flag=True, help="Publish nothing if any record or feed is bad.")
+@env_option("--dry-run", is_flag=True, help="Do everything but write; list what would change.")
+@env_option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@env_option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
+@env_option("-v", "--verbose", is_flag=True, help="Print a line per feed written, and why.")
+@set_option
 def build_command(
     articles: Path | None,
     out: Path | None,
@@ -192,18 +294,20 @@ def build_command(
     as_json: bool,
     quiet: bool,
     verbose: bool,
+    sets: tuple[str, ...],
 ) -> None:
     """Build the feeds from the records and publish the valid ones."""
-    config = _config(config_path)
+    config = _config(config_path, sets)
+    articles_dir, out_dir, state_dir = _paths(config_path, articles, out, state)
     articles_dir = _articles_dir(articles, config_path)
     now = _parse_now(now_text)
     progress, finish = _progress_bar()
     try:
         report = build(
             articles_dir,
-            out if out is not None else config_path.parent / "public",
+            out_dir,
             config,
-            state_dir=state if state is not None else config_path.parent / ".feedpub",
+            state_dir=state_dir,
             full=full,
             now=now,
             strict=strict,
@@ -215,6 +319,9 @@ def build_command(
         _fail(exc)
     finally:
         finish()
+    if not quiet and not as_json:
+        # Only when the warnings are shown: the scan costs a second walk of the folder.
+        report.warnings.extend(_first_mistakes(articles_dir, report))
     _print_problems(report, quiet)
     if verbose:
         for outcome in report.feeds:
@@ -232,10 +339,13 @@ def build_command(
 @main.command("check")
 @articles_option
 @config_option
-def check_command(articles: Path | None, config_path: Path) -> None:
+@set_option
+def check_command(articles: Path | None, config_path: Path, sets: tuple[str, ...]) -> None:
     """Check the records only, reporting every problem; write nothing."""
-    config = _config(config_path)
-    report = check(_articles_dir(articles, config_path), config)
+    config = _config(config_path, sets)
+    articles_dir = _articles_dir(articles, config_path)
+    report = check(articles_dir, config)
+    report.warnings.extend(_first_mistakes(articles_dir, report))
     for error in report.errors:
         click.echo(str(error), err=True)
     for warning in report.warnings:
@@ -261,3 +371,260 @@ def validate_command(sources: tuple[str, ...]) -> None:
                 warnings += 1
     click.echo(f"{len(sources)} document(s): {errors} error(s), {warnings} warning(s)")
     sys.exit(int(ExitCode.PROBLEMS if errors else ExitCode.OK))
+
+
+_SOURCE_NAMES = {
+    ParameterSource.COMMANDLINE: "flag",
+    ParameterSource.ENVIRONMENT: "env",
+}
+
+
+def _option_settings(ctx: click.Context) -> dict[str, dict[str, Any]]:
+    """``build``'s options as a build run now would see them: value, and flag/env/default."""
+    # A build context made here reads the environment exactly as `feedpub build` would.
+    build_ctx = build_command.make_context("build", [], parent=ctx.parent)
+    config_path: Path = ctx.params["config_path"]
+    paths = dict(
+        zip(
+            ("articles", "out", "state"),
+            _paths(config_path, ctx.params["articles"], ctx.params["out"], ctx.params["state"]),
+            strict=True,
+        )
+    )
+    shown: dict[str, dict[str, Any]] = {}
+    for param in build_command.params:
+        if not isinstance(param.envvar, str) or param.name is None:
+            continue
+        name = param.name
+        own = ctx if name in ctx.params else build_ctx  # options `config` shares with `build`
+        source = own.get_parameter_source(name)
+        kind = _SOURCE_NAMES.get(source, "default") if source is not None else "default"
+        value: Any = paths.get(name, own.params[name])
+        origin = {"flag": param.opts[-1], "env": param.envvar}.get(kind, "")
+        label = max(param.opts, key=len).lstrip("-")
+        shown[label] = {
+            "value": str(value) if isinstance(value, Path) else value,
+            "source": kind,
+            "from": origin,
+        }
+    return shown
+
+
+@main.command("config")
+@config_option
+@articles_option
+@out_option
+@state_option
+@set_option
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON on stdout.")
+@click.pass_context
+def config_command(
+    ctx: click.Context,
+    config_path: Path,
+    articles: Path | None,
+    out: Path | None,
+    state: Path | None,
+    sets: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Show the effective settings and where each came from.
+
+    Each config key and build option, with its source: flag, env (a FEEDPUB_*
+    variable), file (feedpub.toml) or default. Secrets, such as the password
+    in a database URL, are masked.
+    """
+    resolved = _resolve(config_path, sets)
+    keys: dict[str, dict[str, Any]] = {}
+    for setting in resolved.settings:
+        keys[setting.key.name] = {
+            "value": setting.shown(),
+            "source": setting.source.kind,
+            "from": setting.source.name,
+        }
+    options = _option_settings(ctx)
+    if as_json:
+        document = {
+            "config_file": options.pop("config"),
+            "keys": keys,
+            "options": options,
+            "fingerprint": resolved.config.fingerprint,
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    rows: list[tuple[str, str, str]] = []
+    for name, item in [("config", options.pop("config")), *keys.items(), *options.items()]:
+        value = item["value"]
+        if value is None and name in KEY_BY_NAME:
+            text = f"({describe_default(KEY_BY_NAME[name])})"
+        elif value is None:
+            text = "(none)"
+        else:
+            text = (
+                str(value)
+                if isinstance(value, str) and name not in KEY_BY_NAME
+                else toml_value(value)
+            )
+        where = item["source"] + (f" {item['from']}" if item["from"] else "")
+        rows.append((name, text, where))
+    width = max(len(name) for name, _, _ in rows)
+    value_width = min(max(len(text) for _, text, _ in rows), 48)
+    for name, text, where in rows:
+        click.echo(f"{name:<{width}}  {text:<{value_width}}  {where}")
+
+
+@main.command("init")
+@click.argument(
+    "directory", default=".", required=False, type=click.Path(path_type=Path, file_okay=False)
+)
+@click.option("--title", help="The site's name [default: the folder's name].")
+@click.option("--link", help=f"The site's base URL [default: {scaffold.PREVIEW_LINK}].")
+@click.option(
+    "--timezone", help="IANA zone for dates without an offset [asked: the machine's; else UTC]."
+)
+@click.option("--language", help="BCP 47 tag of the feeds, like id or en-US [default: none].")
+@click.option("--description", help="One line about the site [default: from the title].")
+@click.option("--force", is_flag=True, help="Overwrite feedpub.toml and the example record.")
+@click.option(
+    "--ask/--no-ask",
+    default=None,
+    help="Ask for what no flag gave, even when standard input is not a terminal "
+    "[default: ask only on a terminal].",
+)
+@click.option("--now", "now_text", metavar="ISO8601", help="The example record's date.")
+@click.pass_context
+def init_command(
+    ctx: click.Context,
+    directory: Path,
+    title: str | None,
+    link: str | None,
+    timezone: str | None,
+    language: str | None,
+    description: str | None,
+    force: bool,
+    ask: bool | None,
+    now_text: str | None,
+) -> None:
+    """Start a site: a commented feedpub.toml and one example record.
+
+    Writes DIRECTORY/feedpub.toml (every key, with its default) and
+    DIRECTORY/articles/welcome.json, then prints the next two commands.
+    Asks for the title, link, time zone and language when standard input is
+    a terminal; never replaces a file unless --force.
+    """
+    now = _parse_now(now_text)
+    base = scaffold.SiteAnswers.for_folder(directory)
+    if ask is None:
+        ask = sys.stdin.isatty()
+    given = {"title": title, "link": link, "timezone": timezone, "language": language}
+    if ask:
+        # The machine's zone is only looked up to offer it; tests inject it through ctx.obj.
+        zone_finder = (ctx.obj or {}).get("machine_zone", scaffold.machine_zone)
+        defaults = {
+            "title": base.title,
+            "link": base.link,
+            "timezone": zone_finder() or "UTC",
+            "language": "",
+        }
+        for name, prompt in (
+            ("title", "Site title"),
+            ("link", "Site link (its base URL)"),
+            ("timezone", "Time zone"),
+            ("language", "Language (a BCP 47 tag like en or id; empty for none)"),
+        ):
+            if given[name] is None:
+                given[name] = _ask(prompt, name, defaults[name])
+    answers = scaffold.SiteAnswers(
+        title=given["title"] or base.title,
+        link=given["link"] or base.link,
+        timezone=given["timezone"] or base.timezone,
+        language=given["language"] or None,
+        description=description,
+    )
+    try:
+        site = scaffold.create_site(directory, answers, now=now, force=force)
+    except ConfigError as exc:
+        _usage(f"--{exc.key}: {exc.reason}" if exc.key else str(exc))
+    except FeedpubError as exc:
+        _fail(exc)
+    click.echo("feedpub: wrote " + ", ".join(str(path) for path in site.written))
+    if site.kept_articles:
+        click.echo(f"feedpub: {directory / 'articles'} already holds records: no example added")
+    click.echo("next:")
+    for command in site.next_commands:
+        click.echo(f"  {command}")
+
+
+def _ask(prompt: str, name: str, default: str) -> str:
+    """Prompt until the answer passes the config's own check of that key."""
+
+    def check_answer(text: str) -> str:
+        text = text.strip()
+        if name == "language" and not text:
+            return ""
+        trial = {**scaffold.SiteAnswers(title="x").values(), name: text}
+        try:
+            parse_config(trial, "answer")
+        except ConfigError as exc:
+            raise click.BadParameter(exc.reason) from None
+        return text
+
+    answer: str = click.prompt(
+        prompt, default=default, show_default=bool(default), value_proc=check_answer
+    )
+    return answer
+
+
+#: Two or three real examples per command, shown at the end of its --help; a test runs
+#: each one in a copy of the sample site, so keep them runnable there.
+EXAMPLES: dict[str, list[tuple[str, str]]] = {
+    "": [
+        ("feedpub init news && cd news", "start a site"),
+        ("feedpub build", "build the feeds"),
+        ("feedpub config", "see the settings in force"),
+    ],
+    "build": [
+        ("feedpub build", "build articles/ into public/"),
+        ("feedpub build -q --wait 50", "from cron: silent unless something is wrong"),
+        ("FEEDPUB_OUT=/tmp/feeds feedpub build --dry-run", "preview another output folder"),
+    ],
+    "check": [
+        ("feedpub check", "every problem in every record"),
+        ("feedpub check --articles articles/2024", "just one folder"),
+    ],
+    "validate": [
+        ("feedpub validate public/rss.xml public/atom.xml", "the feeds a build wrote"),
+        ("feedpub validate - < public/atom.xml", "a document on standard input"),
+    ],
+    "config": [
+        ("feedpub config", "each setting and where it came from"),
+        ("FEEDPUB_LIMIT=20 feedpub config --json", "as JSON, with an override"),
+        ("feedpub config --set timezone=Asia/Jakarta", "try a value without editing the file"),
+    ],
+    "init": [
+        ("feedpub init news", "a new site in news/"),
+        (
+            "feedpub init news --title 'Kabar Lampung' --link https://kabar.example/"
+            " --timezone Asia/Jakarta --language id --force",
+            "scripted, replacing what init wrote before",
+        ),
+    ],
+}
+
+
+def _examples_epilog(examples: list[tuple[str, str]]) -> str:
+    # \b keeps click from re-wrapping the lines.
+    lines = ["Examples:", "", "\b"]
+    for command, what in examples:
+        lines.append(f"  $ {command}")
+        lines.append(f"    {what}")
+    return "\n".join(lines)
+
+
+def _attach_examples() -> None:
+    main.epilog = _examples_epilog(EXAMPLES[""])
+    for name, command in main.commands.items():
+        if name in EXAMPLES:
+            command.epilog = _examples_epilog(EXAMPLES[name])
+
+
+_attach_examples()

@@ -1,17 +1,28 @@
-"""The site config: ``feedpub.toml``, read into a frozen :class:`SiteConfig`."""
+"""The site config: known keys, their layers (flag > environment > ``feedpub.toml`` > default),
+read into a frozen :class:`SiteConfig`.
+
+Every key is one :class:`Key` entry in :data:`KEYS`: its TOML shape, default, environment
+variable (``FEEDPUB_<NAME>``), whether it is a secret, and a one-line doc. The layering, the
+parsing of environment values, ``feedpub config``, the commented ``feedpub.toml`` that
+``feedpub init`` writes and the README table all read that one registry, so a new key is one
+entry here (plus, when it needs more than a type check, a few lines in :func:`parse_config`
+and a :class:`SiteConfig` field).
+"""
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
+import difflib
 import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
+from feedpub.digest import digest_text
 from feedpub.errors import ConfigError
 from feedpub.model import Author
 from feedpub.records.content import strip_xml_illegal
@@ -19,9 +30,141 @@ from feedpub.records.language import is_language_tag
 from feedpub.records.urls import is_email, is_http_url
 from feedpub.records.zones import zone_from_spec
 
-__all__ = ["SiteConfig", "load_config"]
+__all__ = [
+    "KEYS",
+    "Key",
+    "ResolvedConfig",
+    "Setting",
+    "SiteConfig",
+    "load_config",
+    "parse_config",
+    "parse_env_value",
+    "resolve_config",
+]
 
 DEFAULT_LIMIT = 50
+#: Entries per feed at most: beyond this a feed is an archive dump no reader wants in one
+#: fetch, and a typo (an extra zero or ten) would make every build crawl.
+MAX_LIMIT = 10_000
+
+#: The shape of a key's value, in TOML and in its environment variable:
+#: ``list`` is a list of strings, ``table`` a TOML table (a section), ``name-or-table``
+#: a string or an inline table.
+Kind = Literal["str", "int", "float", "bool", "list", "table", "name-or-table"]
+
+#: Where a setting's value came from, strongest first.
+SourceKind = Literal["flag", "env", "file", "default"]
+
+ENV_PREFIX = "FEEDPUB_"
+
+#: The largest max_record_bytes: lxml refuses a text node of 10,000,000 bytes or more, so a
+#: bigger body could never be published, and would be refused with no record named.
+RECORD_BYTES_CEILING = 8_000_000
+
+
+@dataclass(frozen=True)
+class Key:
+    """One known config key: everything the layers, the docs and ``feedpub init`` need."""
+
+    name: str
+    kind: Kind
+    doc: str
+    #: The value when no layer sets it; ``None``: unset (see ``default_text``).
+    default: Any = None
+    #: Said instead of the default where there is none to write (``"the link"``).
+    default_text: str = ""
+    required: bool = False
+    #: A secret (a password, a token, a database URL): masked wherever it is shown.
+    secret: bool = False
+    #: A value to show in the commented ``feedpub.toml`` when there is no default to show.
+    example: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def env(self) -> str:
+        """The environment variable that sets this key."""
+        return ENV_PREFIX + self.name.upper()
+
+
+#: Every key ``feedpub.toml`` may hold, in the order the docs and ``feedpub init`` show them.
+KEYS: tuple[Key, ...] = (
+    Key("title", "str", "the site's name", required=True, example="My News"),
+    Key(
+        "description",
+        "str",
+        "one line saying what the site publishes",
+        required=True,
+        example="Latest articles from My News.",
+    ),
+    Key(
+        "link",
+        "str",
+        "the site's base URL (absolute http/https)",
+        required=True,
+        example="https://news.example.com/",
+    ),
+    Key("language", "str", "BCP 47 tag of the feeds, like `id` or `en-US`", example="en"),
+    Key("timezone", "str", "IANA zone for dates written without an offset", default="UTC"),
+    Key(
+        "author",
+        "name-or-table",
+        "the feeds' author: a name, or `{ name, email, url }`",
+        default_text="the site's title",
+        example={"name": "The Newsroom", "email": "desk@news.example.com"},
+    ),
+    Key(
+        "limit",
+        "int",
+        f"entries per feed (1 to {MAX_LIMIT:,})",
+        default=DEFAULT_LIMIT,
+        minimum=1,
+        maximum=MAX_LIMIT,
+    ),
+    Key("dayfirst", "bool", "`02/12/2022` is 2 December (false: February 12)", default=True),
+    Key(
+        "feeds_url",
+        "str",
+        "where the output folder is served, for the feeds' self links",
+        default_text="the link",
+        example="https://news.example.com/feeds/",
+    ),
+    Key(
+        "timezone_abbreviations",
+        "table",
+        'extra zone abbreviations: `SGT = "Asia/Singapore"`, `IST = "+05:30"`',
+        default={},
+        example={"SGT": "Asia/Singapore"},
+    ),
+    # Bounds on the work one record may cause: a record over one is that record's error.
+    Key(
+        "max_categories",
+        "int",
+        "categories one record may have",
+        default=20,
+        minimum=0,
+        maximum=10_000,
+    ),
+    Key("max_authors", "int", "authors one record may have", default=20, minimum=0, maximum=10_000),
+    Key(
+        "max_attachments",
+        "int",
+        "attachments one record may have",
+        default=20,
+        minimum=0,
+        maximum=10_000,
+    ),
+    Key(
+        "max_record_bytes",
+        "int",
+        f"bytes one record's source may take (at most {RECORD_BYTES_CEILING:,})",
+        default=1_000_000,
+        minimum=1,
+        maximum=RECORD_BYTES_CEILING,
+    ),
+)
+
+KEY_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
 
 
 @dataclass(frozen=True)
@@ -41,8 +184,7 @@ class SiteConfig:
     abbreviations: Mapping[str, tzinfo] = field(default_factory=dict)
     #: A digest of the config's meaning, so cached feeds are re-rendered when it changes.
     fingerprint: str = ""
-    # Bounds on the work one record may cause (see _record_limits); a record over one is
-    # that record's error.
+    # Bounds on the work one record may cause; a record over one is that record's error.
     max_categories: int = 20
     max_authors: int = 20
     max_attachments: int = 20
@@ -54,184 +196,489 @@ class SiteConfig:
         return urlsplit(self.link).hostname or ""
 
 
-def _require(
-    raw: Mapping[str, Any], key: str, kind: type, path: str, *, optional: bool = False
-) -> Any:
-    if key not in raw:
-        if optional:
-            return None
-        raise ConfigError(
-            f"required key is missing (expected a {kind.__name__})", path=path, key=key
-        )
-    value = raw[key]
-    # bool is an int subclass: do not let `limit = true` pass as a number.
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ConfigError(
-            f"must be a {kind.__name__}, not {type(value).__name__} ({value!r})", path=path, key=key
-        )
-    if isinstance(value, str):
-        if not value.strip():
-            raise ConfigError("must not be empty", path=path, key=key)
-        if strip_xml_illegal(value)[1]:
-            raise ConfigError(
-                "holds a control character, which no feed can carry", path=path, key=key
-            )
-    return value
+@dataclass(frozen=True)
+class Source:
+    """Where one setting came from: the layer and, for messages, its name there."""
+
+    kind: SourceKind
+    #: The file's path, the variable's name, or the flag.
+    name: str
 
 
-def _absolute_url(value: str, path: str, key: str) -> str:
-    if not is_http_url(value):
-        raise ConfigError(f"must be an absolute http(s) URL, not {value!r}", path=path, key=key)
-    return value if value.endswith("/") else value + "/"
+@dataclass(frozen=True)
+class Setting:
+    """One key's effective value and where it came from."""
+
+    key: Key
+    value: Any
+    source: Source
+
+    def shown(self) -> Any:
+        """The value as it may be printed: secrets and URL passwords masked."""
+        return mask(self.value, secret=self.key.secret)
 
 
-def _author(raw: Mapping[str, Any], path: str) -> Author | None:
-    value = raw.get("author")
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return Author(name=_require(raw, "author", str, path).strip())
-    if not isinstance(value, dict):
-        raise ConfigError(
-            "must be a name string or a table with name/email/url", path=path, key="author"
-        )
-    unknown = set(value) - {"name", "email", "url"}
-    if unknown:
-        raise ConfigError(
-            f"unknown author key(s): {', '.join(sorted(unknown))}", path=path, key="author"
-        )
-    name = _require(value, "name", str, f"{path}: author").strip()
-    email = _require(value, "email", str, f"{path}: author", optional=True)
-    if email is not None and not is_email(email.strip()):
-        raise ConfigError("must be an email address", path=path, key="author.email")
-    url = _require(value, "url", str, f"{path}: author", optional=True)
-    if url is not None and not is_http_url(url.strip()):
-        raise ConfigError(
-            f"must be an absolute http(s) URL, not {url!r}", path=path, key="author.url"
-        )
-    return Author(
-        name=name, email=email.strip() if email else None, url=url.strip() if url else None
-    )
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """The config a run uses, with every key's value and source (for ``feedpub config``)."""
+
+    config: SiteConfig
+    settings: tuple[Setting, ...]
+    path: str
 
 
-KNOWN_KEYS = {
-    "title",
-    "link",
-    "description",
-    "language",
-    "timezone",
-    "author",
-    "limit",
-    "dayfirst",
-    "feeds_url",
-    "timezone_abbreviations",
-    "max_categories",
-    "max_authors",
-    "max_attachments",
-    "max_record_bytes",
-}
+# -- values from the environment ----------------------------------------------------------
 
-#: The largest max_record_bytes: lxml refuses a text node of 10,000,000 bytes or more, so a
-#: bigger body could never be published, and would be refused with no record named.
-RECORD_BYTES_CEILING = 8_000_000
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
-def _record_limits(raw: Mapping[str, Any], path: str) -> dict[str, int]:
-    """The per-record limit keys that ``raw`` sets, checked (the others keep their defaults)."""
-    limits: dict[str, int] = {}
-    for key, low, high in (
-        ("max_categories", 0, 10_000),
-        ("max_authors", 0, 10_000),
-        ("max_attachments", 0, 10_000),
-        ("max_record_bytes", 1, RECORD_BYTES_CEILING),
-    ):
-        value = _require(raw, key, int, path, optional=True)
-        if value is None:
-            continue
-        if not low <= value <= high:
-            raise ConfigError(f"must be from {low} to {high:,}, not {value}", path=path, key=key)
-        limits[key] = value
-    return limits
+def parse_env_value(key: Key, text: str, *, origin: tuple[str, str] | None = None) -> Any:
+    """Read an environment variable's text as ``key``'s kind; :class:`ConfigError` naming it.
 
+    ints and floats as written; bools as true/false, 1/0, yes/no, on/off; lists as a JSON
+    array or comma-separated; tables as a JSON object or ``NAME=VALUE`` pairs separated by
+    commas; a ``name-or-table`` as a JSON object when it starts with ``{``, else a string.
+    """
+    text = text.strip()
+    where, name = origin or ("environment", key.env)
 
-def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
-    """Turn a parsed TOML table into a :class:`SiteConfig`, raising :class:`ConfigError`."""
-    unknown = set(raw) - KNOWN_KEYS
-    if unknown:
-        raise ConfigError(
-            f"unknown key (known keys: {', '.join(sorted(KNOWN_KEYS))})",
-            path=path,
-            key=sorted(unknown)[0],
-        )
-    title = _require(raw, "title", str, path).strip()
-    link = _absolute_url(_require(raw, "link", str, path).strip(), path, "link")
-    description = _require(raw, "description", str, path).strip()
-    language = _require(raw, "language", str, path, optional=True)
-    if language is not None and not is_language_tag(language.strip()):
-        raise ConfigError(
-            f"must be a BCP 47 language tag like 'id' or 'en-US', not {language!r}",
-            path=path,
-            key="language",
-        )
-    zone_name = _require(raw, "timezone", str, path, optional=True) or "UTC"
-    try:
-        zone = zone_from_spec(zone_name)
-    except ValueError as exc:
-        raise ConfigError(str(exc), path=path, key="timezone") from None
-    limit = _require(raw, "limit", int, path, optional=True)
-    if limit is None:
-        limit = DEFAULT_LIMIT
-    if limit < 1:
-        raise ConfigError(f"must be at least 1, not {limit}", path=path, key="limit")
-    dayfirst = _require(raw, "dayfirst", bool, path, optional=True)
-    feeds_url = _require(raw, "feeds_url", str, path, optional=True)
-    feeds_url = _absolute_url(feeds_url.strip(), path, "feeds_url") if feeds_url else link
-    table = _require(raw, "timezone_abbreviations", dict, path, optional=True) or {}
-    abbreviations: dict[str, tzinfo] = {}
-    for name, spec in table.items():
-        key = f"timezone_abbreviations.{name}"
-        if not isinstance(spec, str) or not name.isalpha():
-            raise ConfigError(
-                "must map a letters-only abbreviation to an IANA zone or offset string",
-                path=path,
-                key=key,
-            )
+    def bad(expected: str) -> ConfigError:
+        return ConfigError(f"must be {expected}, not {text!r}", path=where, key=name)
+
+    if key.kind == "str":
+        return text
+    if key.kind == "int":
         try:
-            abbreviations[name.upper()] = zone_from_spec(spec)
-        except ValueError as exc:
-            raise ConfigError(str(exc), path=path, key=key) from None
-    fingerprint = hashlib.sha256(
-        json.dumps(dict(raw), sort_keys=True, default=str).encode()
-    ).hexdigest()[:16]
-    return SiteConfig(
-        title=title,
-        link=link,
-        description=description,
-        timezone=zone,
-        timezone_name=zone_name,
-        language=language.strip() if language else None,
-        author=_author(raw, path),
-        limit=limit,
-        dayfirst=True if dayfirst is None else dayfirst,
-        feeds_url=feeds_url,
-        abbreviations=abbreviations,
-        fingerprint=fingerprint,
-        **_record_limits(raw, path),
-    )
+            return int(text)
+        except ValueError:
+            raise bad("a whole number") from None
+    if key.kind == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise bad("a number") from None
+    if key.kind == "bool":
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise bad("true or false (or 1/0, yes/no, on/off)")
+    if key.kind == "list":
+        if text.startswith("["):
+            value = _json(text, where, name)
+            if not isinstance(value, list):
+                raise bad("a JSON array or comma-separated values")
+            return value
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if key.kind == "table":
+        if text.startswith("{"):
+            value = _json(text, where, name)
+            if not isinstance(value, dict):
+                raise bad("a JSON object or NAME=VALUE pairs")
+            return value
+        table: dict[str, str] = {}
+        for pair in filter(None, (part.strip() for part in text.split(","))):
+            name, sep, spec = pair.partition("=")
+            if not sep or not name.strip():
+                raise bad("a JSON object or NAME=VALUE pairs separated by commas")
+            table[name.strip()] = spec.strip()
+        return table
+    # name-or-table
+    return _json(text, where, name) if text.startswith("{") else text
 
 
-def load_config(path: Path) -> SiteConfig:
-    """Read and check ``feedpub.toml``; every problem is a :class:`ConfigError` naming the key."""
+def _json(text: str, where: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ConfigError(f"not valid JSON: {exc}", path=where, key=name) from None
+
+
+# -- layering -----------------------------------------------------------------------------
+
+
+def unknown_key_reason(name: str, known: list[str]) -> str:
+    """``unknown key`` and, when one is close, the key that was probably meant."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown key{hint} (known keys: {', '.join(sorted(known))})"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     shown = str(path)
     try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
+        data = path.read_bytes()
     except FileNotFoundError:
+        folder = "" if path.parent == Path() else f" {path.parent}"
         raise ConfigError(
-            "config file not found (create feedpub.toml or pass --config FILE)", path=shown
+            f"config file not found (run `feedpub init{folder}` to create one, "
+            "or pass --config FILE)",
+            path=shown,
         ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config: {exc.strerror}", path=shown) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8",
+            path=shown,
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=shown) from None
-    return parse_config(raw, shown)
+    except RecursionError:
+        raise ConfigError("not valid TOML: nested too deeply", path=shown) from None
+
+
+def resolve_config(
+    path: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> ResolvedConfig:
+    """Read ``path`` and layer it: ``overrides`` (flags) > ``environ`` > the file > defaults.
+
+    ``environ`` is usually ``os.environ``; only its ``FEEDPUB_<KEY>`` variables are read
+    (an empty one counts as unset, as in click). ``overrides`` maps key names to values
+    of the key's kind. Every problem is a :class:`ConfigError` naming the key and the
+    layer it came from.
+    """
+    shown = str(path)
+    overrides = overrides or {}
+    environ = environ or {}
+    for name in overrides:
+        if name not in KEY_BY_NAME:
+            raise ConfigError(unknown_key_reason(name, list(KEY_BY_NAME)), path="--set", key=name)
+    in_file = _read_toml(path)
+    check_known_keys(in_file, shown)
+    values: dict[str, Any] = {}
+    sources: dict[str, Source] = {}
+    for key in KEYS:
+        text = environ.get(key.env, "")
+        if key.name in overrides:
+            values[key.name] = overrides[key.name]
+            sources[key.name] = Source("flag", "--set")
+        elif text.strip():
+            values[key.name] = parse_env_value(key, text)
+            sources[key.name] = Source("env", key.env)
+        elif key.name in in_file:
+            values[key.name] = in_file[key.name]
+            sources[key.name] = Source("file", shown)
+        else:
+            sources[key.name] = Source("default", "")
+    config = parse_config(values, shown, sources=sources)
+    settings = tuple(
+        Setting(key, values.get(key.name, key.default), sources[key.name]) for key in KEYS
+    )
+    return ResolvedConfig(config=config, settings=settings, path=shown)
+
+
+def load_config(
+    path: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> SiteConfig:
+    """Read and check ``feedpub.toml``; every problem is a :class:`ConfigError` naming the key.
+
+    Pass ``environ=os.environ`` to honour ``FEEDPUB_*`` variables as the command does.
+    """
+    return resolve_config(path, environ=environ, overrides=overrides).config
+
+
+def check_known_keys(raw: Mapping[str, Any], path: str) -> None:
+    """Raise :class:`ConfigError` for the first unknown key, suggesting the closest known one."""
+    unknown = sorted(set(raw) - set(KEY_BY_NAME))
+    if unknown:
+        raise ConfigError(
+            unknown_key_reason(unknown[0], list(KEY_BY_NAME)), path=path, key=unknown[0]
+        )
+
+
+# -- checking -----------------------------------------------------------------------------
+
+
+class _Checker:
+    """Type and value checks, with errors naming the layer each value came from."""
+
+    def __init__(self, path: str, sources: Mapping[str, Source]) -> None:
+        self.path = path
+        self.sources = sources
+
+    def error(self, reason: str, key: str) -> ConfigError:
+        top = key.split(".", 1)[0]
+        source = self.sources.get(top)
+        if source is not None and source.kind == "env":
+            return ConfigError(reason, path="environment", key=f"{source.name} ({key})")
+        if source is not None and source.kind == "flag":
+            return ConfigError(reason, path=source.name, key=key)
+        return ConfigError(reason, path=self.path, key=key)
+
+    def typed(self, key: Key, value: Any) -> Any:
+        """``value`` if it has ``key``'s kind (and bounds), else a :class:`ConfigError`."""
+        expected: dict[str, tuple[type, ...]] = {
+            "str": (str,),
+            "int": (int,),
+            "float": (int, float),
+            "bool": (bool,),
+            "list": (list,),
+            "table": (dict,),
+            "name-or-table": (str, dict),
+        }
+        # bool is an int subclass: do not let `limit = true` pass as a number.
+        if not isinstance(value, expected[key.kind]) or (
+            key.kind in ("int", "float") and isinstance(value, bool)
+        ):
+            names = " or ".join(t.__name__ for t in expected[key.kind])
+            if key.kind == "name-or-table":
+                names = "name string or a table with name/email/url"
+            raise self.error(f"must be a {names}, not {type(value).__name__} ({value!r})", key.name)
+        checked: Any = value  # isinstance against a tuple of types narrows to object
+        if isinstance(checked, str):
+            self.text(checked, key.name)
+        if key.kind == "list":
+            for item in checked:
+                if not isinstance(item, str):
+                    raise self.error(f"must be a list of strings, not holding {item!r}", key.name)
+                self.text(item, key.name)
+        if key.kind == "int":
+            if key.minimum is not None and checked < key.minimum:
+                raise self.error(f"must be at least {key.minimum}, not {checked}", key.name)
+            if key.maximum is not None and checked > key.maximum:
+                raise self.error(f"must be at most {key.maximum:,}, not {checked}", key.name)
+        return checked
+
+    def text(self, value: str, key: str) -> str:
+        if not value.strip():
+            raise self.error("must not be empty", key)
+        if strip_xml_illegal(value)[1]:
+            raise self.error("holds a control character, which no feed can carry", key)
+        return value
+
+    def string(self, table: Mapping[str, Any], name: str, key: str) -> str | None:
+        value = table.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.error(f"must be a str, not {type(value).__name__} ({value!r})", key)
+        return self.text(value, key).strip()
+
+    def url(self, value: str, key: str) -> str:
+        if not is_http_url(value):
+            raise self.error(f"must be an absolute http(s) URL, not {value!r}", key)
+        return value if value.endswith("/") else value + "/"
+
+    def zone(self, spec: str, key: str) -> tzinfo:
+        try:
+            return zone_from_spec(spec)
+        except ValueError as exc:
+            raise self.error(str(exc), key) from None
+
+    def author(self, value: str | dict[str, Any] | None) -> Author | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return Author(name=value.strip())
+        known = ["name", "email", "url"]
+        for unknown in value:
+            if unknown not in known:
+                raise self.error(unknown_key_reason(unknown, known), f"author.{unknown}")
+        name = self.string(value, "name", "author.name")
+        if name is None:
+            raise self.error("required key is missing (expected a str)", "author.name")
+        email = self.string(value, "email", "author.email")
+        if email is not None and not is_email(email):
+            raise self.error("must be an email address", "author.email")
+        url = self.string(value, "url", "author.url")
+        if url is not None and not is_http_url(url):
+            raise self.error(f"must be an absolute http(s) URL, not {url!r}", "author.url")
+        return Author(name=name, email=email, url=url)
+
+
+def parse_config(
+    raw: Mapping[str, Any], path: str, *, sources: Mapping[str, Source] | None = None
+) -> SiteConfig:
+    """Turn a parsed TOML table (or layered values) into a :class:`SiteConfig`.
+
+    Raises :class:`ConfigError` naming the key and, through ``sources``, the layer the bad
+    value came from (the file at ``path`` when no source is given).
+    """
+    check_known_keys(raw, path)
+    checker = _Checker(path, sources or {})
+    values: dict[str, Any] = {}
+    for key in KEYS:
+        if key.name in raw:
+            values[key.name] = checker.typed(key, raw[key.name])
+        elif key.required:
+            raise checker.error(f"required key is missing (expected a {key.kind})", key.name)
+        else:
+            values[key.name] = key.default
+    link = checker.url(values["link"].strip(), "link")
+    language = values["language"]
+    if language is not None and not is_language_tag(language.strip()):
+        raise checker.error(
+            f"must be a BCP 47 language tag like 'id' or 'en-US', not {language!r}", "language"
+        )
+    zone_name = values["timezone"].strip()
+    abbreviations: dict[str, tzinfo] = {}
+    for name, spec in values["timezone_abbreviations"].items():
+        where = f"timezone_abbreviations.{name}"
+        if not isinstance(spec, str) or not name.isalpha():
+            raise checker.error(
+                "must map a letters-only abbreviation to an IANA zone or offset string", where
+            )
+        abbreviations[name.upper()] = checker.zone(spec, where)
+    feeds_url = values["feeds_url"]
+    config = SiteConfig(
+        title=values["title"].strip(),
+        link=link,
+        description=values["description"].strip(),
+        timezone=checker.zone(zone_name, "timezone"),
+        timezone_name=zone_name,
+        language=language.strip() if language else None,
+        author=checker.author(values["author"]),
+        limit=values["limit"],
+        dayfirst=values["dayfirst"],
+        feeds_url=checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
+        abbreviations=abbreviations,
+        max_categories=values["max_categories"],
+        max_authors=values["max_authors"],
+        max_attachments=values["max_attachments"],
+        max_record_bytes=values["max_record_bytes"],
+    )
+    return dataclasses.replace(config, fingerprint=fingerprint(config))
+
+
+def fingerprint(config: SiteConfig) -> str:
+    """A digest of what the config means, whichever layer each value came from.
+
+    It is taken over the checked :class:`SiteConfig`, not the text, so `limit = 50` in the
+    file, ``FEEDPUB_LIMIT=50`` and no `limit` at all give one fingerprint, and any field a
+    new key adds takes part without more code.
+    """
+    meaning = {
+        f.name: _canonical(getattr(config, f.name))
+        for f in dataclasses.fields(config)
+        if f.name != "fingerprint"
+    }
+    return digest_text(json.dumps(meaning, sort_keys=True))
+
+
+def _canonical(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | frozenset | set):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=json.dumps) if isinstance(value, set | frozenset) else items
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)  # a tzinfo: its zone name or offset
+
+
+# -- showing ------------------------------------------------------------------------------
+
+MASK = "***"
+
+
+def mask(value: Any, *, secret: bool = False) -> Any:
+    """``value`` safe to print: a secret is masked, a URL's password is masked anywhere."""
+    if isinstance(value, str):
+        parts = urlsplit(value) if "://" in value else None
+        if parts is not None and parts.password:
+            netloc = parts.netloc.rsplit("@", 1)
+            user = netloc[0].split(":", 1)[0]
+            return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{netloc[1]}"))
+        return MASK if secret else value
+    if isinstance(value, Mapping):
+        return {k: mask(v, secret=secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v, secret=secret) for v in value]
+    return MASK if secret and value is not None else value
+
+
+def describe_default(key: Key) -> str:
+    """The default as the docs say it."""
+    if key.required:
+        return "required"
+    if key.default_text:
+        return key.default_text
+    if key.default is None:
+        return "none"
+    return toml_value(key.default) if key.default != {} else "none"
+
+
+def settings_table() -> str:
+    """The README's Markdown table of every key: default, environment variable, meaning."""
+    lines = ["| key | default | environment | meaning |", "|---|---|---|---|"]
+    for key in KEYS:
+        name = f"`[{key.name}]`" if key.kind == "table" else f"`{key.name}`"
+        default = describe_default(key)
+        default = default if default in ("required", "none") or key.default_text else f"`{default}`"
+        secret = " (secret: masked when shown)" if key.secret else ""
+        lines.append(f"| {name} | {default} | `{key.env}` | {key.doc}{secret} |")
+    return "\n".join(lines) + "\n"
+
+
+def toml_value(value: Any) -> str:
+    """``value`` written as a TOML value (inline tables for mappings)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        # A JSON string is a TOML basic string, except that TOML forbids a raw DEL.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+        )
+    raise TypeError(f"no TOML form for {type(value).__name__}")
+
+
+def _toml_key(name: str) -> str:
+    bare = name.replace("_", "").replace("-", "").isalnum() and name.isascii()
+    return name if bare else toml_value(name)
+
+
+def config_template(values: Mapping[str, Any], header: str = "") -> str:
+    """A commented ``feedpub.toml``: every key with its doc and default; ``values`` are set.
+
+    A key not in ``values`` is written commented out, with its default (or an example
+    when it has none), so uncommenting it is a valid edit.
+    """
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    if lines:
+        lines.append("")
+    lines.append("# Every key can also come from the environment (FEEDPUB_<KEY>), which wins over")
+    lines.append("# this file; `feedpub config` shows the effective settings and their sources.")
+    tables: list[str] = []
+    for key in KEYS:
+        target = tables if key.kind == "table" else lines
+        target.append("")
+        default = describe_default(key)
+        target.append(f"# {key.doc}")
+        target.append(f"# default: {default}; environment: {key.env}")
+        if key.name in values:
+            value, comment = values[key.name], ""
+        else:
+            has_default = key.default is not None and key.default != {}
+            value = key.default if has_default else key.example
+            comment = "# "
+            if value is None:
+                continue
+        if key.kind == "table":
+            target.append(f"{comment}[{key.name}]")
+            target.extend(f"{comment}{_toml_key(k)} = {toml_value(v)}" for k, v in value.items())
+        else:
+            target.append(f"{comment}{key.name} = {toml_value(value)}")
+    return "\n".join(lines + tables).lstrip("\n") + "\n"
