@@ -16,5 +16,6 @@ from __future__ import annotations
 from feedpub.validate.engine import validate_feed
 from feedpub.validate.fetch import validate_source
 from feedpub.validate.parse import parse_untrusted
+from feedpub.validate.rules import RULES, Rule
 
-__all__ = ["parse_untrusted", "validate_feed", "validate_source"]
+__all__ = ["RULES", "Rule", "parse_untrusted", "validate_feed", "validate_source"]

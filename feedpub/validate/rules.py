@@ -52,7 +52,12 @@ _TABLE = (
         "elements of the Atom, content, Dublin Core, Media RSS, geo and GeoRSS namespaces "
         "are ones those vocabularies define",
     ),
-    Rule("whitespace", "spec", "rss/atom", "no white space around URIs, emails and dates"),
+    Rule(
+        "whitespace",
+        "spec",
+        "rss/atom",
+        "no white space around Atom ids, dates and URIs, nor around URI attributes",
+    ),
     Rule(
         "iri-chars",
         "spec",
