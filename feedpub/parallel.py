@@ -5,12 +5,20 @@ Python and scale with cores only in separate processes. Work goes to a pool
 of forked workers (they inherit loaded modules and arguments, so they start
 at once); small jobs, one-core machines and platforms without ``fork`` run it
 in-process instead, with the same results.
+
+A worker whose parent dies (a build killed with SIGKILL by cron's timeout or an
+operator) exits at once and quietly: it notices within a fraction of a second
+(it watches its parent's PID) and never prints a traceback for the pipe its
+parent's death broke.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import multiprocessing.pool
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -29,9 +37,45 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
-def _install(shared: dict[str, Any]) -> None:
+#: How often a worker looks whether its parent is still alive, in seconds.
+PARENT_CHECK_INTERVAL = 0.2
+
+
+def _install(shared: dict[str, Any], parent: int) -> None:
     _shared.clear()
     _shared.update(shared)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Stop this worker as soon as its parent is gone: nobody will read its results.
+
+    When a process dies its children are handed to another (init or a subreaper),
+    so ``getppid`` changes; polling it needs no Linux-only ``prctl``."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_INTERVAL)
+    os._exit(0)  # at once: no cleanup can matter, and none may print
+
+
+class _WorkerProcess(mp.context.ForkProcess):
+    """A pool worker that exits quietly when its parent's death breaks the pipe to it."""
+
+    def run(self) -> None:
+        parent = os.getppid()
+        try:
+            super().run()
+        except (BrokenPipeError, EOFError, ConnectionResetError):
+            if os.getppid() == parent:
+                raise  # the parent lives: a real fault, show it
+            os._exit(0)
+
+
+class _Pool(multiprocessing.pool.Pool):
+    """A fork pool of :class:`_WorkerProcess` workers."""
+
+    @staticmethod
+    def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:  # the name Pool calls
+        return _WorkerProcess(*args, **kwds)
 
 
 def _call(item: tuple[Callable[[dict[str, Any], Any], Any], Any]) -> Any:
@@ -56,5 +100,5 @@ def ordered_map(
         for job in jobs:
             yield function(shared, job)
         return
-    with mp.get_context("fork").Pool(cores(), _install, (shared,)) as pool:
+    with _Pool(cores(), _install, (shared, os.getpid()), context=mp.get_context("fork")) as pool:
         yield from pool.imap(_call, [(function, job) for job in jobs])
