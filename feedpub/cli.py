@@ -451,25 +451,27 @@ def config_command(
         }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
+    config_file = options.pop("config")
+    origin = f" {config_file['from']}" if config_file["from"] else ""
+    click.echo(f"config file: {config_file['value']} ({config_file['source']}{origin})")
     rows: list[tuple[str, str, str]] = []
-    for name, item in [("config", options.pop("config")), *keys.items(), *options.items()]:
+    for name, item in [*keys.items(), *options.items()]:
         value = item["value"]
         if value is None and name in KEY_BY_NAME:
             text = f"({describe_default(KEY_BY_NAME[name])})"
         elif value is None:
             text = "(none)"
+        elif isinstance(value, str) and name not in KEY_BY_NAME:
+            text = value  # a path: shown as the shell would take it
         else:
-            text = (
-                str(value)
-                if isinstance(value, str) and name not in KEY_BY_NAME
-                else toml_value(value)
-            )
-        where = item["source"] + (f" {item['from']}" if item["from"] else "")
-        rows.append((name, text, where))
+            text = toml_value(value)
+        # The file is named once above; a variable or flag is named after its value.
+        if item["source"] in ("env", "flag"):
+            text += f"  ({item['from']})"
+        rows.append((name, item["source"], text))
     width = max(len(name) for name, _, _ in rows)
-    value_width = min(max(len(text) for _, text, _ in rows), 48)
-    for name, text, where in rows:
-        click.echo(f"{name:<{width}}  {text:<{value_width}}  {where}")
+    for name, source, text in rows:
+        click.echo(f"{name:<{width}}  {source:<7}  {text}")
 
 
 @main.command("init")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -101,10 +102,15 @@ def test_config_text_output(site: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.chdir(site)
     result = invoke(["config"], env={"FEEDPUB_LIMIT": "20"})
     assert result.exit_code == 0
-    rows = {line.split()[0]: line for line in result.stdout.splitlines()}
-    assert rows["limit"].split()[1:] == ["20", "env", "FEEDPUB_LIMIT"]
-    assert rows["timezone"].split()[1:] == ['"Asia/Jakarta"', "file", "feedpub.toml"]
-    assert rows["out"].split()[1:] == ["public", "default"]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "config file: feedpub.toml (default)"
+    rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
+    assert rows["limit"] == ["env", "20", "(FEEDPUB_LIMIT)"]
+    assert rows["timezone"] == ["file", '"Asia/Jakarta"']
+    assert rows["out"] == ["default", "public"]
+    assert rows["feeds_url"] == ["file", '"https://altumnews.com/feeds/"']
+    result = invoke(["config", "--out", "x y"])
+    assert re.search(r"^out +flag +x y  \(--out\)$", result.stdout, re.M)
 
 
 def test_config_masks_a_url_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
