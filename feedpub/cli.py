@@ -31,11 +31,10 @@ from feedpub.config import (
     ResolvedConfig,
     SiteConfig,
     describe_default,
+    parse_assignments,
     parse_config,
-    parse_env_value,
     resolve_config,
     toml_value,
-    unknown_key_reason,
 )
 from feedpub.errors import ConfigError, ExitCode, FeedpubError, RecordWarning
 from feedpub.pipeline import BuildReport, build, check
@@ -61,28 +60,13 @@ def _resolve(path: Path, sets: tuple[str, ...]) -> ResolvedConfig:
     """The layered config of this run: --set flags, FEEDPUB_* variables, the file, defaults."""
     _warn_unknown_environment()
     try:
-        return resolve_config(path, environ=os.environ, overrides=_overrides(sets))
+        return resolve_config(path, environ=os.environ, overrides=parse_assignments(sets))
     except FeedpubError as exc:
         _fail(exc)
 
 
 def _config(path: Path, sets: tuple[str, ...]) -> SiteConfig:
     return _resolve(path, sets).config
-
-
-def _overrides(sets: tuple[str, ...]) -> dict[str, Any]:
-    """``--set KEY=VALUE`` flags as config values, read as the key's environment variable is."""
-    values: dict[str, Any] = {}
-    for item in sets:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep:
-            raise ConfigError("expected KEY=VALUE", path="--set", key=item)
-        key = KEY_BY_NAME.get(name)
-        if key is None:
-            raise ConfigError(unknown_key_reason(name, list(KEY_BY_NAME)), path="--set", key=name)
-        values[name] = parse_env_value(key, text, origin=("--set", name))
-    return values
 
 
 def _known_env_names() -> set[str]:
@@ -101,8 +85,7 @@ def _warn_unknown_environment() -> None:
         click.echo(line, err=True)
 
 
-def _articles_dir(articles: Path | None, config_path: Path) -> Path:
-    folder = articles if articles is not None else config_path.parent / "articles"
+def _articles_dir(folder: Path) -> Path:
     if not folder.is_dir():
         _usage(
             f"{folder}: articles folder not found (pass --articles DIR, "
@@ -299,7 +282,7 @@ def build_command(
     """Build the feeds from the records and publish the valid ones."""
     config = _config(config_path, sets)
     articles_dir, out_dir, state_dir = _paths(config_path, articles, out, state)
-    articles_dir = _articles_dir(articles, config_path)
+    _articles_dir(articles_dir)
     now = _parse_now(now_text)
     progress, finish = _progress_bar()
     try:
@@ -343,7 +326,7 @@ def build_command(
 def check_command(articles: Path | None, config_path: Path, sets: tuple[str, ...]) -> None:
     """Check the records only, reporting every problem; write nothing."""
     config = _config(config_path, sets)
-    articles_dir = _articles_dir(articles, config_path)
+    articles_dir = _articles_dir(_paths(config_path, articles, None, None)[0])
     report = check(articles_dir, config)
     report.warnings.extend(_first_mistakes(articles_dir, report))
     for error in report.errors:

@@ -16,7 +16,7 @@ import difflib
 import hashlib
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -37,6 +37,7 @@ __all__ = [
     "Setting",
     "SiteConfig",
     "load_config",
+    "parse_assignments",
     "parse_config",
     "parse_env_value",
     "resolve_config",
@@ -258,6 +259,22 @@ def _json(text: str, where: str, name: str) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ConfigError(f"not valid JSON: {exc}", path=where, key=name) from None
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings (the ``--set`` flags) as config values, each read by its key's kind
+    as its environment variable would be; :class:`ConfigError` for an unknown key."""
+    values: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise ConfigError("expected KEY=VALUE", path="--set", key=item)
+        key = KEY_BY_NAME.get(name)
+        if key is None:
+            raise ConfigError(unknown_key_reason(name, list(KEY_BY_NAME)), path="--set", key=name)
+        values[name] = parse_env_value(key, text, origin=("--set", name))
+    return values
 
 
 # -- layering -----------------------------------------------------------------------------

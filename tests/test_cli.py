@@ -291,3 +291,33 @@ def test_completion_offers_commands_and_options() -> None:
     assert invoke([], env=env).stdout.splitlines() == ["plain,build"]
     env.update(COMP_WORDS="feedpub build --wa", COMP_CWORD="2")
     assert invoke([], env=env).stdout.splitlines() == ["plain,--wait"]
+
+
+def test_every_build_option_has_an_environment_name_in_help_and_readme() -> None:
+    from feedpub.cli import build_command
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    help_text = " ".join(invoke(["build", "--help"]).stdout.split())
+    for param in build_command.params:
+        if param.name in ("sets", "help"):
+            continue
+        assert (
+            param.envvar
+            == "FEEDPUB_" + max(param.opts, key=len).lstrip("-").replace("-", "_").upper()
+        ), param.name
+        assert f"env var: {param.envvar}" in help_text
+        assert f"`{param.envvar}`" in readme, f"document {param.envvar} in the README"
+
+
+def test_config_and_articles_from_the_environment(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(site.parent)
+    env = {"FEEDPUB_CONFIG": f"{site.name}/feedpub.toml", "FEEDPUB_ARTICLES": f"{site.name}/none"}
+    result = invoke(["check"], env=env)
+    assert result.exit_code == 2
+    assert f"{site.name}/none: articles folder not found" in result.stderr
+    del env["FEEDPUB_ARTICLES"]
+    result = invoke(["check"], env=env)
+    assert result.exit_code == 0
+    assert result.stderr.endswith("16 records, 0 bad\n")
