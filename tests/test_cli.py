@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from feedpub.cli import EXAMPLES, main
 from feedpub.config import KEYS
+from tests.conftest import SAMPLE_ARTICLES, SAMPLE_CONFIG
 
 
 def invoke(
@@ -264,14 +266,24 @@ def run_example(command: str, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         assert result.exit_code == 0, (command, result.stdout, result.stderr)
 
 
+@pytest.fixture(scope="module")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample, built once (so the validate examples have feeds), for copies to use."""
+    root = tmp_path_factory.mktemp("built") / "site"
+    shutil.copytree(SAMPLE_ARTICLES, root / "articles")
+    shutil.copy(SAMPLE_CONFIG, root / "feedpub.toml")
+    assert invoke(["build", "-q", "--config", str(root / "feedpub.toml")]).exit_code == 0
+    return root
+
+
 @pytest.mark.parametrize(
     "example", [(name, c) for name in all_commands() for c, _ in EXAMPLES[name]], ids=str
 )
 def test_every_help_example_runs(
-    site: Path, monkeypatch: pytest.MonkeyPatch, example: tuple[str, str]
+    built_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example: tuple[str, str]
 ) -> None:
-    monkeypatch.chdir(site)
-    assert invoke(["build", "-q"]).exit_code == 0  # so the validate examples have feeds
+    site = tmp_path / "site"
+    shutil.copytree(built_sample, site)
     name, command = example
     if name == "init":
         site = site / "fresh"
