@@ -461,12 +461,18 @@ def config_command(
 @click.argument(
     "directory", default=".", required=False, type=click.Path(path_type=Path, file_okay=False)
 )
-@click.option("--title", help="The site's name [default: the folder's name].")
-@click.option("--link", help=f"The site's base URL [default: {scaffold.PREVIEW_LINK}].")
+@click.option("--title", metavar="TITLE", help="The site's name [default: the folder's name].")
 @click.option(
-    "--timezone", help="IANA zone for dates without an offset [asked: the machine's; else UTC]."
+    "--link", metavar="URL", help=f"The site's base URL [default: {scaffold.PREVIEW_LINK}]."
 )
-@click.option("--language", help="BCP 47 tag of the feeds, like id or en-US [default: none].")
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="IANA zone for dates without an offset [asked: the machine's; else UTC].",
+)
+@click.option(
+    "--language", metavar="TAG", help="BCP 47 tag of the feeds, like id or en-US [default: none]."
+)
 @click.option("--description", help="One line about the site [default: from the title].")
 @click.option("--force", is_flag=True, help="Overwrite feedpub.toml and the example record.")
 @click.option(
@@ -586,12 +592,12 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ("feedpub config --set timezone=Asia/Jakarta", "try a value without editing the file"),
     ],
     "init": [
-        ("feedpub init news", "a new site in news/"),
+        ("feedpub init news", "a new site in news/ (asks on a terminal)"),
         (
-            "feedpub init news --title 'Kabar Lampung' --link https://kabar.example/"
-            " --timezone Asia/Jakarta --language id --force",
-            "scripted, replacing what init wrote before",
+            "feedpub init news --title 'Kabar Lampung' --link https://kabar.example/",
+            "scripted: flags instead of questions",
         ),
+        ("feedpub init --force --timezone Asia/Jakarta", "here, replacing feedpub.toml"),
     ],
 }
 

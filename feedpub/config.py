@@ -592,8 +592,11 @@ def describe_default(key: Key) -> str:
 
 
 def settings_table() -> str:
-    """The README's Markdown table of every key: default, environment variable, meaning."""
-    lines = ["| key | default | environment | meaning |", "|---|---|---|---|"]
+    """The README's Markdown table of every key: default, environment variable, meaning.
+
+    The README continues the table with the command-line options' rows.
+    """
+    lines = ["| setting | default | environment | meaning |", "|---|---|---|---|"]
     for key in KEYS:
         name = f"`[{key.name}]`" if key.kind == "table" else f"`{key.name}`"
         default = describe_default(key)
