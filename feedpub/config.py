@@ -5,8 +5,8 @@ Every key is one :class:`Key` entry in :data:`KEYS`: its TOML shape, default, en
 variable (``FEEDPUB_<NAME>``), whether it is a secret, and a one-line doc. The layering, the
 parsing of environment values, ``feedpub config``, the commented ``feedpub.toml`` that
 ``feedpub init`` writes and the README table all read that one registry, so a new key is one
-entry here (plus, when it needs more than a type check, a few lines in :func:`parse_config`
-and a :class:`SiteConfig` field).
+entry here and a :class:`SiteConfig` field of the same name (plus, when it needs more than
+a type and bounds check, a few lines in :func:`parse_config`).
 """
 
 from __future__ import annotations
@@ -515,18 +515,27 @@ def parse_config(
             )
         abbreviations[name.upper()] = checker.zone(spec, where)
     feeds_url = values["feeds_url"]
+    # A key whose name is a SiteConfig field and needs no more than its type check (and
+    # bounds) reaches the config as it is: a new key of that sort is a KEYS entry and a field.
+    fields = {f.name for f in dataclasses.fields(SiteConfig)}
+    plain = {
+        name: tuple(value) if isinstance(value, list) else value  # frozen all the way down
+        for name, value in values.items()
+        if name in fields
+    }
     config = SiteConfig(
-        title=values["title"].strip(),
-        link=link,
-        description=values["description"].strip(),
-        timezone=checker.zone(zone_name, "timezone"),
-        timezone_name=zone_name,
-        language=language.strip() if language else None,
-        author=checker.author(values["author"]),
-        limit=values["limit"],
-        dayfirst=values["dayfirst"],
-        feeds_url=checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
-        abbreviations=abbreviations,
+        **{
+            **plain,
+            "title": values["title"].strip(),
+            "link": link,
+            "description": values["description"].strip(),
+            "timezone": checker.zone(zone_name, "timezone"),
+            "timezone_name": zone_name,
+            "language": language.strip() if language else None,
+            "author": checker.author(values["author"]),
+            "feeds_url": checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
+            "abbreviations": abbreviations,
+        }
     )
     return dataclasses.replace(config, fingerprint=fingerprint(config))
 
