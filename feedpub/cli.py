@@ -31,11 +31,10 @@ from feedpub.config import (
     ResolvedConfig,
     SiteConfig,
     describe_default,
+    parse_assignments,
     parse_config,
-    parse_env_value,
     resolve_config,
     toml_value,
-    unknown_key_reason,
 )
 from feedpub.errors import ConfigError, ExitCode, FeedpubError, RecordWarning
 from feedpub.pipeline import BuildReport, build, check
@@ -61,28 +60,13 @@ def _resolve(path: Path, sets: tuple[str, ...]) -> ResolvedConfig:
     """The layered config of this run: --set flags, FEEDPUB_* variables, the file, defaults."""
     _warn_unknown_environment()
     try:
-        return resolve_config(path, environ=os.environ, overrides=_overrides(sets))
+        return resolve_config(path, environ=os.environ, overrides=parse_assignments(sets))
     except FeedpubError as exc:
         _fail(exc)
 
 
 def _config(path: Path, sets: tuple[str, ...]) -> SiteConfig:
     return _resolve(path, sets).config
-
-
-def _overrides(sets: tuple[str, ...]) -> dict[str, Any]:
-    """``--set KEY=VALUE`` flags as config values, read as the key's environment variable is."""
-    values: dict[str, Any] = {}
-    for item in sets:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep:
-            raise ConfigError("expected KEY=VALUE", path="--set", key=item)
-        key = KEY_BY_NAME.get(name)
-        if key is None:
-            raise ConfigError(unknown_key_reason(name, list(KEY_BY_NAME)), path="--set", key=name)
-        values[name] = parse_env_value(key, text, origin=("--set", name))
-    return values
 
 
 def _known_env_names() -> set[str]:
@@ -101,8 +85,7 @@ def _warn_unknown_environment() -> None:
         click.echo(line, err=True)
 
 
-def _articles_dir(articles: Path | None, config_path: Path) -> Path:
-    folder = articles if articles is not None else config_path.parent / "articles"
+def _articles_dir(folder: Path) -> Path:
     if not folder.is_dir():
         _usage(
             f"{folder}: articles folder not found (pass --articles DIR, "
@@ -299,7 +282,7 @@ def build_command(
     """Build the feeds from the records and publish the valid ones."""
     config = _config(config_path, sets)
     articles_dir, out_dir, state_dir = _paths(config_path, articles, out, state)
-    articles_dir = _articles_dir(articles, config_path)
+    _articles_dir(articles_dir)
     now = _parse_now(now_text)
     progress, finish = _progress_bar()
     try:
@@ -343,7 +326,7 @@ def build_command(
 def check_command(articles: Path | None, config_path: Path, sets: tuple[str, ...]) -> None:
     """Check the records only, reporting every problem; write nothing."""
     config = _config(config_path, sets)
-    articles_dir = _articles_dir(articles, config_path)
+    articles_dir = _articles_dir(_paths(config_path, articles, None, None)[0])
     report = check(articles_dir, config)
     report.warnings.extend(_first_mistakes(articles_dir, report))
     for error in report.errors:
@@ -493,37 +476,45 @@ def config_command(
         }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
+    config_file = options.pop("config")
+    origin = f" {config_file['from']}" if config_file["from"] else ""
+    click.echo(f"config file: {config_file['value']} ({config_file['source']}{origin})")
     rows: list[tuple[str, str, str]] = []
-    for name, item in [("config", options.pop("config")), *keys.items(), *options.items()]:
+    for name, item in [*keys.items(), *options.items()]:
         value = item["value"]
         if value is None and name in KEY_BY_NAME:
             text = f"({describe_default(KEY_BY_NAME[name])})"
         elif value is None:
             text = "(none)"
+        elif isinstance(value, str) and name not in KEY_BY_NAME:
+            text = value  # a path: shown as the shell would take it
         else:
-            text = (
-                str(value)
-                if isinstance(value, str) and name not in KEY_BY_NAME
-                else toml_value(value)
-            )
-        where = item["source"] + (f" {item['from']}" if item["from"] else "")
-        rows.append((name, text, where))
+            text = toml_value(value)
+        # The file is named once above; a variable or flag is named after its value.
+        if item["source"] in ("env", "flag"):
+            text += f"  ({item['from']})"
+        rows.append((name, item["source"], text))
     width = max(len(name) for name, _, _ in rows)
-    value_width = min(max(len(text) for _, text, _ in rows), 48)
-    for name, text, where in rows:
-        click.echo(f"{name:<{width}}  {text:<{value_width}}  {where}")
+    for name, source, text in rows:
+        click.echo(f"{name:<{width}}  {source:<7}  {text}")
 
 
 @main.command("init")
 @click.argument(
     "directory", default=".", required=False, type=click.Path(path_type=Path, file_okay=False)
 )
-@click.option("--title", help="The site's name [default: the folder's name].")
-@click.option("--link", help=f"The site's base URL [default: {scaffold.PREVIEW_LINK}].")
+@click.option("--title", metavar="TITLE", help="The site's name [default: the folder's name].")
 @click.option(
-    "--timezone", help="IANA zone for dates without an offset [asked: the machine's; else UTC]."
+    "--link", metavar="URL", help=f"The site's base URL [default: {scaffold.PREVIEW_LINK}]."
 )
-@click.option("--language", help="BCP 47 tag of the feeds, like id or en-US [default: none].")
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="IANA zone for dates without an offset [asked: the machine's; else UTC].",
+)
+@click.option(
+    "--language", metavar="TAG", help="BCP 47 tag of the feeds, like id or en-US [default: none]."
+)
 @click.option("--description", help="One line about the site [default: from the title].")
 @click.option("--force", is_flag=True, help="Overwrite feedpub.toml and the example record.")
 @click.option(
@@ -643,12 +634,12 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ("feedpub config --set timezone=Asia/Jakarta", "try a value without editing the file"),
     ],
     "init": [
-        ("feedpub init news", "a new site in news/"),
+        ("feedpub init news", "a new site in news/ (asks on a terminal)"),
         (
-            "feedpub init news --title 'Kabar Lampung' --link https://kabar.example/"
-            " --timezone Asia/Jakarta --language id --force",
-            "scripted, replacing what init wrote before",
+            "feedpub init news --title 'Kabar Lampung' --link https://kabar.example/",
+            "scripted: flags instead of questions",
         ),
+        ("feedpub init --force --timezone Asia/Jakarta", "here, replacing feedpub.toml"),
     ],
 }
 

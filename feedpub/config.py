@@ -5,8 +5,8 @@ Every key is one :class:`Key` entry in :data:`KEYS`: its TOML shape, default, en
 variable (``FEEDPUB_<NAME>``), whether it is a secret, and a one-line doc. The layering, the
 parsing of environment values, ``feedpub config``, the commented ``feedpub.toml`` that
 ``feedpub init`` writes and the README table all read that one registry, so a new key is one
-entry here (plus, when it needs more than a type check, a few lines in :func:`parse_config`
-and a :class:`SiteConfig` field).
+entry here and a :class:`SiteConfig` field of the same name (plus, when it needs more than
+a type and bounds check, a few lines in :func:`parse_config`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import dataclasses
 import difflib
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -37,6 +37,7 @@ __all__ = [
     "Setting",
     "SiteConfig",
     "load_config",
+    "parse_assignments",
     "parse_config",
     "parse_env_value",
     "resolve_config",
@@ -295,6 +296,22 @@ def _json(text: str, where: str, name: str) -> Any:
         raise ConfigError(f"not valid JSON: {exc}", path=where, key=name) from None
 
 
+def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings (the ``--set`` flags) as config values, each read by its key's kind
+    as its environment variable would be; :class:`ConfigError` for an unknown key."""
+    values: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise ConfigError("expected KEY=VALUE", path="--set", key=item)
+        key = KEY_BY_NAME.get(name)
+        if key is None:
+            raise ConfigError(unknown_key_reason(name, list(KEY_BY_NAME)), path="--set", key=name)
+        values[name] = parse_env_value(key, text, origin=("--set", name))
+    return values
+
+
 # -- layering -----------------------------------------------------------------------------
 
 
@@ -533,22 +550,27 @@ def parse_config(
             )
         abbreviations[name.upper()] = checker.zone(spec, where)
     feeds_url = values["feeds_url"]
+    # A key whose name is a SiteConfig field and needs no more than its type check (and
+    # bounds) reaches the config as it is: a new key of that sort is a KEYS entry and a field.
+    fields = {f.name for f in dataclasses.fields(SiteConfig)}
+    plain = {
+        name: tuple(value) if isinstance(value, list) else value  # frozen all the way down
+        for name, value in values.items()
+        if name in fields
+    }
     config = SiteConfig(
-        title=values["title"].strip(),
-        link=link,
-        description=values["description"].strip(),
-        timezone=checker.zone(zone_name, "timezone"),
-        timezone_name=zone_name,
-        language=language.strip() if language else None,
-        author=checker.author(values["author"]),
-        limit=values["limit"],
-        dayfirst=values["dayfirst"],
-        feeds_url=checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
-        abbreviations=abbreviations,
-        max_categories=values["max_categories"],
-        max_authors=values["max_authors"],
-        max_attachments=values["max_attachments"],
-        max_record_bytes=values["max_record_bytes"],
+        **{
+            **plain,
+            "title": values["title"].strip(),
+            "link": link,
+            "description": values["description"].strip(),
+            "timezone": checker.zone(zone_name, "timezone"),
+            "timezone_name": zone_name,
+            "language": language.strip() if language else None,
+            "author": checker.author(values["author"]),
+            "feeds_url": checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
+            "abbreviations": abbreviations,
+        }
     )
     return dataclasses.replace(config, fingerprint=fingerprint(config))
 
@@ -614,8 +636,11 @@ def describe_default(key: Key) -> str:
 
 
 def settings_table() -> str:
-    """The README's Markdown table of every key: default, environment variable, meaning."""
-    lines = ["| key | default | environment | meaning |", "|---|---|---|---|"]
+    """The README's Markdown table of every key: default, environment variable, meaning.
+
+    The README continues the table with the command-line options' rows.
+    """
+    lines = ["| setting | default | environment | meaning |", "|---|---|---|---|"]
     for key in KEYS:
         name = f"`[{key.name}]`" if key.kind == "table" else f"`{key.name}`"
         default = describe_default(key)

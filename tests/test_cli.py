@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from feedpub.cli import EXAMPLES, main
 from feedpub.config import KEYS
+from tests.conftest import SAMPLE_ARTICLES, SAMPLE_CONFIG
 
 
 def invoke(
@@ -101,10 +104,15 @@ def test_config_text_output(site: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.chdir(site)
     result = invoke(["config"], env={"FEEDPUB_LIMIT": "20"})
     assert result.exit_code == 0
-    rows = {line.split()[0]: line for line in result.stdout.splitlines()}
-    assert rows["limit"].split()[1:] == ["20", "env", "FEEDPUB_LIMIT"]
-    assert rows["timezone"].split()[1:] == ['"Asia/Jakarta"', "file", "feedpub.toml"]
-    assert rows["out"].split()[1:] == ["public", "default"]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "config file: feedpub.toml (default)"
+    rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
+    assert rows["limit"] == ["env", "20", "(FEEDPUB_LIMIT)"]
+    assert rows["timezone"] == ["file", '"Asia/Jakarta"']
+    assert rows["out"] == ["default", "public"]
+    assert rows["feeds_url"] == ["file", '"https://altumnews.com/feeds/"']
+    result = invoke(["config", "--out", "x y"])
+    assert re.search(r"^out +flag +x y  \(--out\)$", result.stdout, re.M)
 
 
 def test_config_masks_a_url_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,14 +266,24 @@ def run_example(command: str, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         assert result.exit_code == 0, (command, result.stdout, result.stderr)
 
 
+@pytest.fixture(scope="module")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample, built once (so the validate examples have feeds), for copies to use."""
+    root = tmp_path_factory.mktemp("built") / "site"
+    shutil.copytree(SAMPLE_ARTICLES, root / "articles")
+    shutil.copy(SAMPLE_CONFIG, root / "feedpub.toml")
+    assert invoke(["build", "-q", "--config", str(root / "feedpub.toml")]).exit_code == 0
+    return root
+
+
 @pytest.mark.parametrize(
     "example", [(name, c) for name in all_commands() for c, _ in EXAMPLES[name]], ids=str
 )
 def test_every_help_example_runs(
-    site: Path, monkeypatch: pytest.MonkeyPatch, example: tuple[str, str]
+    built_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example: tuple[str, str]
 ) -> None:
-    monkeypatch.chdir(site)
-    assert invoke(["build", "-q"]).exit_code == 0  # so the validate examples have feeds
+    site = tmp_path / "site"
+    shutil.copytree(built_sample, site)
     name, command = example
     if name == "init":
         site = site / "fresh"
@@ -285,3 +303,33 @@ def test_completion_offers_commands_and_options() -> None:
     assert invoke([], env=env).stdout.splitlines() == ["plain,build"]
     env.update(COMP_WORDS="feedpub build --wa", COMP_CWORD="2")
     assert invoke([], env=env).stdout.splitlines() == ["plain,--wait"]
+
+
+def test_every_build_option_has_an_environment_name_in_help_and_readme() -> None:
+    from feedpub.cli import build_command
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    help_text = " ".join(invoke(["build", "--help"]).stdout.split())
+    for param in build_command.params:
+        if param.name in ("sets", "help"):
+            continue
+        assert (
+            param.envvar
+            == "FEEDPUB_" + max(param.opts, key=len).lstrip("-").replace("-", "_").upper()
+        ), param.name
+        assert f"env var: {param.envvar}" in help_text
+        assert f"`{param.envvar}`" in readme, f"document {param.envvar} in the README"
+
+
+def test_config_and_articles_from_the_environment(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(site.parent)
+    env = {"FEEDPUB_CONFIG": f"{site.name}/feedpub.toml", "FEEDPUB_ARTICLES": f"{site.name}/none"}
+    result = invoke(["check"], env=env)
+    assert result.exit_code == 2
+    assert f"{site.name}/none: articles folder not found" in result.stderr
+    del env["FEEDPUB_ARTICLES"]
+    result = invoke(["check"], env=env)
+    assert result.exit_code == 0
+    assert result.stderr.endswith("16 records, 0 bad\n")

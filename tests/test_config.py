@@ -212,3 +212,20 @@ def test_readme_table_lists_every_key() -> None:
     assert settings_table() in readme, (
         "regenerate the README table from feedpub.config.settings_table()"
     )
+
+
+def test_a_new_key_is_one_registry_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import feedpub.config as config_module
+
+    hubs = Key("hubs", "list", "WebSub hubs to ping", default=[])
+    monkeypatch.setattr(config_module, "KEYS", (*config_module.KEYS, hubs))
+    monkeypatch.setitem(config_module.KEY_BY_NAME, "hubs", hubs)
+    path = write(tmp_path, GOOD)
+    resolved = config_module.resolve_config(path, environ={"FEEDPUB_HUBS": "https://h.example/"})
+    setting = {s.key.name: s for s in resolved.settings}["hubs"]
+    assert setting.value == ["https://h.example/"] and setting.source.name == "FEEDPUB_HUBS"
+    assert "`FEEDPUB_HUBS`" in config_module.settings_table()
+    assert "# hubs = []" in config_module.config_template({})
+    write(tmp_path, GOOD + "hubs = 'one'\n")
+    with pytest.raises(ConfigError, match="hubs: must be a list"):
+        config_module.load_config(path)

@@ -342,3 +342,11 @@ def test_a_killed_build_s_temp_files_are_removed_by_the_next_build(site: Path) -
     assert not leftover.exists()
     assert not (site / "public/category/gone").exists()  # the folder it kept alive, too
     assert not list((site / "public").rglob(".feedpub-tmp-*"))
+
+
+def test_a_copied_site_publishes_from_its_own_state_folder(site: Path, tmp_path: Path) -> None:
+    run(site)
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy)  # output and state folders travel together
+    report = run(copy)
+    assert report.exit_code == 0

@@ -20,6 +20,12 @@ __all__ = ["MARKER", "check_owner", "claim_output"]
 MARKER = ".feedpub-state"
 
 
+def _named(out_dir: Path, state_dir: Path) -> str:
+    """The state folder as the marker names it: relative to the output folder, so that a copy
+    of a whole site (output and state folders together) still names its own state folder."""
+    return os.path.relpath(os.path.realpath(state_dir), os.path.realpath(out_dir))
+
+
 def check_owner(out_dir: Path, state_dir: Path) -> bool:
     """Whether ``out_dir`` may be published from ``state_dir``; True when its marker must be
     (re)written to claim it.
@@ -28,16 +34,18 @@ def check_owner(out_dir: Path, state_dir: Path) -> bool:
     taken over. Raises :class:`~feedpub.errors.SharedOutputError` when another
     existing state folder claimed the output folder.
     """
-    ours = os.path.realpath(state_dir)
+    ours = _named(out_dir, state_dir)
     try:
         claimed = (out_dir / MARKER).read_text("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         claimed = ""  # absent or unreadable: claimed afresh
-    if claimed and claimed != ours and os.path.isdir(claimed):
-        raise SharedOutputError(str(out_dir), claimed, ours)
+    if claimed and claimed != ours:
+        other = os.path.normpath(os.path.join(os.path.realpath(out_dir), claimed))
+        if os.path.isdir(other):
+            raise SharedOutputError(str(out_dir), other, os.path.realpath(state_dir))
     return claimed != ours
 
 
 def claim_output(out_dir: Path, state_dir: Path) -> None:
     """Write the marker naming ``state_dir`` as the publisher of ``out_dir``."""
-    write_if_changed(out_dir / MARKER, (os.path.realpath(state_dir) + "\n").encode("utf-8"))
+    write_if_changed(out_dir / MARKER, (_named(out_dir, state_dir) + "\n").encode("utf-8"))
