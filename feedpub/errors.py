@@ -10,6 +10,7 @@ Exception tree::
     ├── PublishError              a feed file cannot be written or removed
     ├── StateError                the state folder's cache cannot be written (disk full)
     ├── SharedOutputError         another state folder already publishes to the output folder
+    ├── InitError                 ``feedpub init`` would replace a file, or cannot write one
     └── LockedError               another build holds the state directory's lock
 
 Every error carries its context as attributes and renders as one line,
@@ -27,6 +28,7 @@ __all__ = [
     "ExitCode",
     "FeedValidationError",
     "FeedpubError",
+    "InitError",
     "LockedError",
     "Problem",
     "PublishError",
@@ -231,6 +233,17 @@ class SharedOutputError(FeedpubError):
         self.out_dir = out_dir
         self.claimed_by = claimed_by
         self.state_dir = state_dir
+
+
+class InitError(FeedpubError):
+    """Raised when ``feedpub init`` would replace a file, or cannot write one."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
 
 
 class LockedError(FeedpubError):

@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from feedpub.config import config_template, parse_config
-from feedpub.errors import ExitCode, FeedpubError, PublishError
+from feedpub.errors import InitError, PublishError
 from feedpub.output.publish import write_if_changed
 from feedpub.records import RECORD_SUFFIXES
 
 __all__ = [
     "CONFIG_NAME",
     "EXAMPLE_RECORD",
-    "InitError",
     "NewSite",
     "SiteAnswers",
     "check_answers",
@@ -38,17 +37,6 @@ CONFIG_NAME = "feedpub.toml"
 EXAMPLE_RECORD = "welcome.json"
 #: A link that works before the site has a home: where ``python3 -m http.server`` serves.
 PREVIEW_LINK = "http://localhost:8000/"
-
-
-class InitError(FeedpubError):
-    """Raised when ``feedpub init`` would replace a file, or cannot write one."""
-
-    exit_code = ExitCode.USAGE
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 @dataclass(frozen=True)
