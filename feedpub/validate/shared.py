@@ -113,18 +113,18 @@ def check_vocabularies(report: Report) -> None:
     """Elements of a vocabulary feedpub knows must be ones that vocabulary defines."""
     # The document's own vocabulary (Atom in an Atom feed) is the schema's to check.
     own = etree.QName(report.tree.getroot()).namespace
-    for element in report.tree.iter(etree.Element):
-        qname = etree.QName(element)
-        if qname.namespace == own:
+    root = report.tree.getroot()
+    for namespace, known in KNOWN_VOCABULARIES.items():
+        if namespace == own:
             continue
-        known = KNOWN_VOCABULARIES.get(qname.namespace or "")
-        if known is not None and qname.localname not in known:
-            report.add(
-                element,
-                "unknown-element",
-                f"<{name_of(element)}> is not an element of {qname.namespace!r}; check its "
-                "spelling (names are case-sensitive) or move it to a namespace of your own",
-            )
+        for element in root.iter(f"{{{namespace}}}*"):
+            if etree.QName(element).localname not in known:
+                report.add(
+                    element,
+                    "unknown-element",
+                    f"<{name_of(element)}> is not an element of {namespace!r}; check its "
+                    "spelling (names are case-sensitive) or move it to a namespace of your own",
+                )
 
 
 # W3C-DTF (https://www.w3.org/TR/NOTE-datetime): YYYY, YYYY-MM, YYYY-MM-DD, or a date
@@ -134,10 +134,10 @@ _W3CDTF = re.compile(
     r"(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d+)?)?"
     r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?)?)?"
 )
-_DC_DATES = {
-    (NS["dc"], "date"),
+_DC_DATES = (
+    f"{{{NS['dc']}}}date",
     *(
-        (NS["dcterms"], name)
+        f"{{{NS['dcterms']}}}{name}"
         for name in (
             "date",
             "created",
@@ -150,14 +150,11 @@ _DC_DATES = {
             "dateSubmitted",
         )
     ),
-}
+)
 
 
 def check_dublin_core_dates(report: Report) -> None:
-    for element in report.tree.iter(etree.Element):
-        qname = etree.QName(element)
-        if (qname.namespace, qname.localname) not in _DC_DATES:
-            continue
+    for element in report.tree.getroot().iter(*_DC_DATES):
         value = unpadded(report, element, element.text or "", f"<{name_of(element)}>")
         if not _W3CDTF.fullmatch(value):
             report.add(
