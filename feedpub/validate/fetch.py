@@ -179,7 +179,10 @@ def _fetch_within(url: str, deadline: _Deadline, max_bytes: int) -> bytes:
         url,
         headers={
             "User-Agent": "feedpub-validate",
-            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1",
+            "Accept": (
+                "application/rss+xml, application/atom+xml, application/feed+json, "
+                "application/xml;q=0.9, application/json;q=0.9, */*;q=0.1"
+            ),
         },
     )
     try:
