@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedpub.cli import main
-from feedpub.validate import validate_feed, validate_source
+from feedpub.validate import RULES, validate_feed, validate_source
 from tests.feeds import FEEDS
 
 JSON = FEEDS / "json"
@@ -268,3 +270,47 @@ def test_validate_source_reads_json_from_stdin() -> None:
 
     stdin = io.BytesIO((JSON / "minimal.json").read_bytes())
     assert validate_source("-", stdin=stdin) == []
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"])),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["id", "url", "name", "type", "x"]), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+PLACES: tuple[tuple[str | int, ...], ...] = (
+    ("version",),
+    ("title",),
+    ("feed_url",),
+    ("authors",),
+    ("hubs",),
+    ("items",),
+    ("items", 0),
+    ("items", 0, "id"),
+    ("items", 0, "date_published"),
+    ("items", 0, "attachments"),
+    ("items", 0, "authors"),
+    ("items", 0, "tags"),
+    ("items", 0, "language"),
+)
+
+
+@given(st.sampled_from(PLACES), JSON_VALUES)
+def test_any_json_value_anywhere_gives_problems_not_exceptions(
+    place: tuple[str | int, ...], value: object
+) -> None:
+    def put(feed: dict[str, Any]) -> None:
+        node: Any = feed
+        for step in place[:-1]:
+            node = node[step]
+        node[place[-1]] = value
+
+    problems = validate_feed(edited(put), "fuzz.json")
+    assert all(p.level in ("error", "warning") and p.path for p in problems)
+    assert all(p.rule in RULES and "\n" not in p.message for p in problems)
