@@ -20,6 +20,8 @@ __all__ = ["validate_feed"]
 
 @dataclass(frozen=True)
 class Format:
+    """An XML feed format: its bundled schema and the rules run after it."""
+
     schema_file: str
     rules: tuple[Callable[[Report], None], ...]
 

@@ -113,6 +113,7 @@ class _Deadline:
         self._timer.cancel()
 
     def watch(self, sock: socket.socket) -> None:
+        """Hang ``sock`` up at the deadline (at once, if it has passed)."""
         with self._lock:
             self._sockets.append(sock)
             expired = self.expired.is_set()

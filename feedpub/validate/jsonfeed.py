@@ -93,6 +93,7 @@ class _Report:
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, pointer: str, rule: str, message: str, line: int | None = None) -> None:
+        """Note a finding of ``rule`` at the JSON pointer; the rule's kind decides its level."""
         level = level_of(rule, publishing=self.publishing)
         self.problems.append(Problem(self.source, line, level, rule, message, pointer or "/"))
 

@@ -70,6 +70,7 @@ def unpadded(report: Report, element: Element, value: str, what: str) -> str:
 
 
 def check_language_attributes(report: Report) -> None:
+    """Every xml:lang is a BCP 47 tag (or empty)."""
     for element in report.tree.iter(etree.Element):
         value = element.get(XML_LANG)
         # xml:lang="" is allowed by XML itself: it means "no language stated".
@@ -78,6 +79,7 @@ def check_language_attributes(report: Report) -> None:
 
 
 def language_message(what: str, value: str) -> str:
+    """The message for a value that is not a language tag."""
     return (
         f"{what} {value!r} is not a BCP 47 language tag; write e.g. 'id', 'id-ID', "
         "'en-US' or 'zh-Hant-TW' (hyphens, not underscores)"
@@ -85,6 +87,7 @@ def language_message(what: str, value: str) -> str:
 
 
 def check_cdata_remnant(report: Report, element: Element) -> None:
+    """Report HTML text that begins with a literal '<![CDATA['."""
     if text_of(element).startswith("<![CDATA["):
         report.add(
             element,
@@ -95,6 +98,7 @@ def check_cdata_remnant(report: Report, element: Element) -> None:
 
 
 def report_duplicates(report: Report, ids: Iterable[Element]) -> None:
+    """Report every id that repeats an earlier one."""
     first_seen: dict[str, Element] = {}
     for element in ids:
         value = text_of(element)
@@ -154,6 +158,7 @@ _DC_DATES = (
 
 
 def check_dublin_core_dates(report: Report) -> None:
+    """dc:date and the dcterms dates are W3C-DTF."""
     for element in report.tree.getroot().iter(*_DC_DATES):
         value = unpadded(report, element, element.text or "", f"<{name_of(element)}>")
         if not _W3CDTF.fullmatch(value):
