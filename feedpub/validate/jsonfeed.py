@@ -99,8 +99,15 @@ class _Report:
 
 
 def _pointer(*steps: str | int) -> str:
-    # RFC 6901: "~" is written "~0" and "/" is written "~1" inside a step.
-    return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in steps)
+    # RFC 6901: "~" is written "~0" and "/" is written "~1" inside a step. A lone
+    # surrogate (JSON can escape one, UTF-8 cannot hold it) is shown as its escape.
+    return "".join(
+        "/" + _printable(str(step)).replace("~", "~0").replace("/", "~1") for step in steps
+    )
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def validate_json_feed(data: bytes, source: str, *, publishing: bool) -> list[Problem]:
