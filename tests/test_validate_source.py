@@ -26,6 +26,9 @@ class FeedServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     requests_seen: list[str]
+    # Set when a drip ends: dripped_all tells whether the client waited for every byte.
+    drip_over: threading.Event
+    dripped_all: bool
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -48,6 +51,21 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/slow.xml":
             time.sleep(1.0)
             self.reply(200, VALID_RSS)
+        elif self.path == "/loop.xml":
+            self.send_response(302)
+            self.send_header("Location", "/loop.xml")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/drip-headers.xml":
+            # One byte of the status line and headers at a time: no single read waits long.
+            self.drip(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nX-Pad: " + b"x" * 40
+            )
+        elif self.path == "/drip-body.xml":
+            self.send_response(200)
+            self.send_header("Content-Length", "60")
+            self.end_headers()
+            self.drip(VALID_RSS[:60])
         elif self.path == "/moved.xml":
             self.send_response(302)
             self.send_header("Location", "/feed.xml")
@@ -55,6 +73,20 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
         else:
             self.reply(404, b"not here")
+
+    def drip(self, data: bytes) -> None:
+        """Send ``data`` a byte every 0.1 s (for seconds) unless the client hangs up."""
+        self.server.dripped_all = False
+        try:
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.1)
+            self.server.dripped_all = True
+        except OSError:
+            pass  # the client gave up, as it should
+        finally:
+            self.server.drip_over.set()
 
     def reply(self, status: int, body: bytes) -> None:
         self.send_response(status)
@@ -73,6 +105,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
         monkeypatch.delenv(name, raising=False)
     httpd = FeedServer(("127.0.0.1", 0), Handler)
     httpd.requests_seen = []
+    httpd.drip_over = threading.Event()
     # A short poll interval keeps shutdown, once per test, quick.
     thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()
@@ -260,3 +293,21 @@ def test_parse_untrusted_returns_the_tree() -> None:
     tree = parse_untrusted(VALID_RSS)
     assert tree.getroot().tag == "rss"
     assert tree.findtext("channel/title") == "Altum News"
+
+
+@pytest.mark.parametrize("path", ["/drip-headers.xml", "/drip-body.xml"])
+def test_timeout_is_a_deadline_for_the_whole_fetch(server: FeedServer, path: str) -> None:
+    # Each byte comes well within the timeout, so only a deadline for the whole fetch
+    # (headers included) makes the client hang up before the server is done dripping,
+    # seconds later; a client that waits gets the whole feed (or 60 bytes of it).
+    [problem] = validate_source(url(server, path), timeout=0.5)
+    assert (problem.rule, problem.message) == ("fetch", "timed out after 0.5s")
+    assert server.drip_over.wait(30)
+    assert not server.dripped_all
+
+
+def test_redirect_loop_is_one_line(server: FeedServer) -> None:
+    [problem] = validate_source(url(server, "/loop.xml"))
+    assert problem.rule == "fetch"
+    assert "\n" not in problem.message
+    assert problem.message.startswith("redirect loop"), problem.message

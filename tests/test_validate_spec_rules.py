@@ -8,6 +8,8 @@ someone else's document is validated, as (level, rule, path). With publishing=Tr
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from feedpub.validate import validate_feed
@@ -365,3 +367,10 @@ def test_warnings_come_from_advice_rules_only() -> None:
     document = variant("minimal-rss.xml", rss_link("ftp://x.example/"), (RSS_ITEM_END, ""))
     for problem in validate_feed(document):
         assert (problem.level == "warning") == (RULES[problem.rule].kind == "advice")
+
+
+def test_golden_feeds_pass_as_feedpub_publishes_them() -> None:
+    golden = sorted((Path(__file__).parent / "golden").rglob("*.xml"))
+    assert golden
+    for path in golden:
+        assert validate_feed(path.read_bytes(), str(path), publishing=True) == []

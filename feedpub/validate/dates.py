@@ -118,6 +118,7 @@ def rfc3339_datetime(text: str) -> datetime:
 
 
 def rss_moment(element: Element) -> datetime | None:
+    """An RSS date element's instant, or None when unreadable (the date rules report it)."""
     try:
         return rfc822_datetime(text_of(element))[0]
     except ValueError:
@@ -125,6 +126,7 @@ def rss_moment(element: Element) -> datetime | None:
 
 
 def atom_moment(element: Element) -> datetime | None:
+    """An Atom date element's instant, or None when unreadable (the date rules report it)."""
     try:
         return rfc3339_datetime(text_of(element))
     except ValueError:
@@ -134,6 +136,7 @@ def atom_moment(element: Element) -> datetime | None:
 def newest_dated(
     dated: Iterable[tuple[Element, datetime | None]],
 ) -> tuple[Element, datetime] | None:
+    """The element with the latest readable instant, with it; None when there is none."""
     readable = [(element, moment) for element, moment in dated if moment is not None]
     return max(readable, key=lambda pair: pair[1], default=None)
 

@@ -9,6 +9,7 @@ from lxml import etree
 
 from feedpub.errors import FeedValidationError, Problem
 from feedpub.validate import atom, rss
+from feedpub.validate.jsonfeed import looks_like_json, validate_json_feed
 from feedpub.validate.namespaces import ATOM, ATOM_NS
 from feedpub.validate.parse import parse_untrusted
 from feedpub.validate.report import Report, name_of
@@ -19,6 +20,8 @@ __all__ = ["validate_feed"]
 
 @dataclass(frozen=True)
 class Format:
+    """An XML feed format: its bundled schema and the rules run after it."""
+
     schema_file: str
     rules: tuple[Callable[[Report], None], ...]
 
@@ -30,15 +33,18 @@ _ATOM_FORMAT = Format(atom.SCHEMA, atom.RULES)
 def validate_feed(
     data: bytes, source: str = "<feed>", *, publishing: bool = False
 ) -> list[Problem]:
-    """Validate an RSS 2.0 or Atom 1.0 document; return its problems, sorted by line.
+    """Validate an RSS 2.0, Atom 1.0 or JSON Feed 1.1 document; return its problems, sorted.
 
     Runs the hardened parse, the format's schema, then every rule, and returns
     all errors and warnings. Spec rules give errors; advice rules give warnings,
     or errors when ``publishing`` (feedpub's own output, which it holds to its
     advice too; see :mod:`feedpub.validate.rules`). Bad input never raises: an
     unparseable document, an unsafe one, or one that is neither RSS 2.0 nor
-    Atom 1.0 is one error.
+    Atom 1.0 is one error. A document whose first byte that is not white space is
+    ``{`` is read as JSON Feed 1.1, its findings located by JSON pointers.
     """
+    if looks_like_json(data):
+        return validate_json_feed(data, source, publishing=publishing)
     try:
         tree = parse_untrusted(data, source)
     except FeedValidationError as err:

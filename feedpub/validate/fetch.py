@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import re
+import socket
 import sys
-import time
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -86,37 +89,126 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+class _Deadline:
+    """Hangs up every connection of one fetch when its time is up.
+
+    A socket timeout bounds one read only: a server that sends a byte a second,
+    in the headers or the body, never trips it. So a timer shuts the fetch's
+    sockets down at the deadline, which ends any read blocked on them at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        """Hang ``sock`` up at the deadline (at once, if it has passed)."""
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired.is_set()
+        if expired:
+            self._hang_up(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            sockets = list(self._sockets)
+        for sock in sockets:
+            self._hang_up(sock)
+
+    @staticmethod
+    def _hang_up(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # already closed: nothing left to stop
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def handlers(self) -> list[urllib.request.BaseHandler]:
+        """urllib handlers whose connections (redirects too) report their sockets here."""
+        deadline = self
+
+        class Http(http.client.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                deadline.watch(self.sock)
+
+        class Https(http.client.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                deadline.watch(self.sock)
+
+        class HttpHandler(urllib.request.HTTPHandler):
+            def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(Http, req)
+
+        class HttpsHandler(urllib.request.HTTPSHandler):
+            def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(Https, req)
+
+        return [HttpHandler(), HttpsHandler()]
+
+
 def _fetch(url: str, timeout: float, max_bytes: int) -> bytes:
-    opener = urllib.request.build_opener(_HttpOnlyRedirects)
+    timed_out = f"timed out after {timeout:g}s"
+    with _Deadline(timeout) as deadline:
+        try:
+            data = _fetch_within(url, deadline, max_bytes)
+        except (OSError, http.client.HTTPException):
+            # A hung-up read fails in whatever way the moment it was cut gives.
+            if deadline.expired.is_set():
+                raise _ReadError(timed_out) from None
+            raise
+    if deadline.expired.is_set():
+        # A body cut short at the deadline may look complete: never use it.
+        raise _ReadError(timed_out)
+    return data
+
+
+def _fetch_within(url: str, deadline: _Deadline, max_bytes: int) -> bytes:
+    timeout = deadline.seconds
+    opener = urllib.request.build_opener(_HttpOnlyRedirects, *deadline.handlers())
     request = urllib.request.Request(
         url,
         headers={
             "User-Agent": "feedpub-validate",
-            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1",
+            "Accept": (
+                "application/rss+xml, application/atom+xml, application/feed+json, "
+                "application/xml;q=0.9, application/json;q=0.9, */*;q=0.1"
+            ),
         },
     )
-    # urllib's timeout bounds each socket operation; the deadline bounds a
-    # server that trickles the body out slowly.
-    deadline = time.monotonic() + timeout
     try:
+        # The socket timeout bounds connecting and each read; the deadline, the whole.
         with opener.open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise _ReadError(f"larger than {max_bytes} bytes (Content-Length {length})")
-
-            def read(size: int) -> bytes:
-                if time.monotonic() > deadline:
-                    raise _ReadError(f"timed out after {timeout:g}s")
-                chunk: bytes = response.read(size)
-                return chunk
-
-            return _read_limited(read, max_bytes)
+            return _read_limited(response.read, max_bytes)
     except urllib.error.HTTPError as err:
-        raise _ReadError(f"HTTP {err.code} {err.reason}") from None
+        if 300 <= err.code < 400:
+            # urllib's message for a loop spans three lines; this is the gist of it.
+            raise _ReadError(
+                f"redirect loop: gave up following redirects (last one: HTTP {err.code} "
+                f"to {err.headers.get('Location', '?')!r})"
+            ) from None
+        raise _ReadError(f"HTTP {err.code} {_one_line(str(err.reason))}") from None
     except urllib.error.URLError as err:
         reason = err.reason
-        if isinstance(reason, TimeoutError):
+        if isinstance(reason, TimeoutError) or deadline.expired.is_set():
             raise _ReadError(f"timed out after {timeout:g}s") from None
-        raise _ReadError(f"cannot fetch: {reason}") from None
+        raise _ReadError(f"cannot fetch: {_one_line(str(reason))}") from None
     except TimeoutError:
         raise _ReadError(f"timed out after {timeout:g}s") from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -82,6 +82,8 @@ def _declared_entities(tree: ElementTree) -> list[str]:
 
 
 class LogEntry(Protocol):
+    """One libxml2 error-log entry, as lxml gives it."""
+
     type_name: str
     line: int
     message: str
@@ -89,9 +91,11 @@ class LogEntry(Protocol):
 
 
 def log_entries(log: etree._ErrorLog) -> list[LogEntry]:
+    """The entries of an lxml error log."""
     # lxml-stubs declare the error log opaque; it is a sequence of entries.
     return list(cast("Iterable[LogEntry]", log))
 
 
 def refusal(source: str, line: int | None, rule: str, message: str) -> FeedValidationError:
+    """A FeedValidationError holding one error Problem."""
     return FeedValidationError(source, [Problem(source, line or None, "error", rule, message)])

@@ -17,6 +17,8 @@ __all__ = ["Report", "element_at", "line_of", "name_of", "text_of"]
 
 @dataclass
 class Report:
+    """The findings on one XML document, each with its line and a readable XPath."""
+
     source: str
     tree: ElementTree
     #: True for feedpub's own output: advice findings are then errors, not warnings.
@@ -65,20 +67,24 @@ class Report:
 
 
 def line_of(element: Element) -> int | None:
+    """The element's line in the document (None for a built tree)."""
     # lxml-stubs give sourceline no real type; it is an int, or None for built trees.
     return cast("int | None", element.sourceline)
 
 
 def name_of(element: Element) -> str:
+    """The element's name as written: prefix:local, or local."""
     qname = etree.QName(element)
     return f"{element.prefix}:{qname.localname}" if element.prefix else qname.localname
 
 
 def text_of(element: Element) -> str:
+    """The element's own text, stripped."""
     return (element.text or "").strip()
 
 
 def element_at(tree: ElementTree, path: str | None) -> Element | None:
+    """The first element an XPath from libxml2's log finds, or None."""
     if not path:
         return None
     try:

@@ -68,10 +68,10 @@ _TABLE = (
     Rule(
         "absolute-url",
         "spec",
-        "rss/atom",
+        "any",
         "URLs are absolute with a host (after xml:base in Atom); RSS links are http(s)",
     ),
-    Rule("http-url", "advice", "rss/atom", "URLs use http(s), which every reader can fetch"),
+    Rule("http-url", "advice", "any", "URLs use http(s), which every reader can fetch"),
     Rule("dc-date", "spec", "rss/atom", "Dublin Core dates (dc:date, dcterms:*) are W3C-DTF"),
     Rule("geo-range", "spec", "rss/atom", "geo:lat/geo:long and GeoRSS coordinates in range"),
     Rule(
@@ -80,7 +80,12 @@ _TABLE = (
         "rss/atom",
         "HTML text does not begin with a literal '<![CDATA[' (markup escaped twice)",
     ),
-    Rule("self-link", "advice", "rss/atom", 'the feed says where it lives (rel="self")'),
+    Rule(
+        "self-link",
+        "advice",
+        "any",
+        'the feed says where it lives (rel="self"; feed_url in JSON Feed)',
+    ),
     Rule(
         "feed-updated", "advice", "rss/atom", "the feed's date is not older than its newest entry"
     ),
@@ -124,6 +129,33 @@ _TABLE = (
         "atom",
         "content of a non-XML, non-text media type is Base64",
     ),
+    # JSON Feed 1.1.
+    Rule("json-parse", "spec", "json", "the document is UTF-8 JSON with an object at the top"),
+    Rule("jsonfeed-version", "spec", "json", "version is a JSON Feed version URL"),
+    Rule(
+        "jsonfeed-required",
+        "spec",
+        "json",
+        "title and items; each item an id and content_html or content_text; each attachment "
+        "url and mime_type; each hub type and url",
+    ),
+    Rule("jsonfeed-type", "spec", "json", "every member has the JSON type the spec gives it"),
+    Rule("jsonfeed-unique-id", "spec", "json", "no two items share an id"),
+    Rule("jsonfeed-date", "spec", "json", "date_published and date_modified are RFC 3339"),
+    Rule("jsonfeed-author", "spec", "json", "an author has a name, url or avatar"),
+    Rule(
+        "jsonfeed-unknown-member",
+        "advice",
+        "json",
+        "members are JSON Feed 1.1's, or extensions whose names start with '_'",
+    ),
+    Rule(
+        "jsonfeed-current",
+        "advice",
+        "json",
+        "version 1.1, and authors rather than the deprecated author",
+    ),
+    Rule("date-offset", "advice", "json", "dates give their real offset, not -00:00 (unknown)"),
     Rule(
         "link-rel",
         "advice",

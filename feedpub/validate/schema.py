@@ -34,6 +34,7 @@ _SCHEMA_LOCK = threading.Lock()
 
 
 def check_schema(report: Report, schema_file: str) -> None:
+    """Validate the document against a bundled schema and report what it finds."""
     schema = _schema(schema_file)
     with _SCHEMA_LOCK:
         if schema.validate(report.tree):

@@ -70,6 +70,7 @@ def unpadded(report: Report, element: Element, value: str, what: str) -> str:
 
 
 def check_language_attributes(report: Report) -> None:
+    """Every xml:lang is a BCP 47 tag (or empty)."""
     for element in report.tree.iter(etree.Element):
         value = element.get(XML_LANG)
         # xml:lang="" is allowed by XML itself: it means "no language stated".
@@ -78,6 +79,7 @@ def check_language_attributes(report: Report) -> None:
 
 
 def language_message(what: str, value: str) -> str:
+    """The message for a value that is not a language tag."""
     return (
         f"{what} {value!r} is not a BCP 47 language tag; write e.g. 'id', 'id-ID', "
         "'en-US' or 'zh-Hant-TW' (hyphens, not underscores)"
@@ -85,6 +87,7 @@ def language_message(what: str, value: str) -> str:
 
 
 def check_cdata_remnant(report: Report, element: Element) -> None:
+    """Report HTML text that begins with a literal '<![CDATA['."""
     if text_of(element).startswith("<![CDATA["):
         report.add(
             element,
@@ -95,6 +98,7 @@ def check_cdata_remnant(report: Report, element: Element) -> None:
 
 
 def report_duplicates(report: Report, ids: Iterable[Element]) -> None:
+    """Report every id that repeats an earlier one."""
     first_seen: dict[str, Element] = {}
     for element in ids:
         value = text_of(element)
@@ -113,18 +117,18 @@ def check_vocabularies(report: Report) -> None:
     """Elements of a vocabulary feedpub knows must be ones that vocabulary defines."""
     # The document's own vocabulary (Atom in an Atom feed) is the schema's to check.
     own = etree.QName(report.tree.getroot()).namespace
-    for element in report.tree.iter(etree.Element):
-        qname = etree.QName(element)
-        if qname.namespace == own:
+    root = report.tree.getroot()
+    for namespace, known in KNOWN_VOCABULARIES.items():
+        if namespace == own:
             continue
-        known = KNOWN_VOCABULARIES.get(qname.namespace or "")
-        if known is not None and qname.localname not in known:
-            report.add(
-                element,
-                "unknown-element",
-                f"<{name_of(element)}> is not an element of {qname.namespace!r}; check its "
-                "spelling (names are case-sensitive) or move it to a namespace of your own",
-            )
+        for element in root.iter(f"{{{namespace}}}*"):
+            if etree.QName(element).localname not in known:
+                report.add(
+                    element,
+                    "unknown-element",
+                    f"<{name_of(element)}> is not an element of {namespace!r}; check its "
+                    "spelling (names are case-sensitive) or move it to a namespace of your own",
+                )
 
 
 # W3C-DTF (https://www.w3.org/TR/NOTE-datetime): YYYY, YYYY-MM, YYYY-MM-DD, or a date
@@ -134,10 +138,10 @@ _W3CDTF = re.compile(
     r"(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d+)?)?"
     r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?)?)?"
 )
-_DC_DATES = {
-    (NS["dc"], "date"),
+_DC_DATES = (
+    f"{{{NS['dc']}}}date",
     *(
-        (NS["dcterms"], name)
+        f"{{{NS['dcterms']}}}{name}"
         for name in (
             "date",
             "created",
@@ -150,14 +154,12 @@ _DC_DATES = {
             "dateSubmitted",
         )
     ),
-}
+)
 
 
 def check_dublin_core_dates(report: Report) -> None:
-    for element in report.tree.iter(etree.Element):
-        qname = etree.QName(element)
-        if (qname.namespace, qname.localname) not in _DC_DATES:
-            continue
+    """dc:date and the dcterms dates are W3C-DTF."""
+    for element in report.tree.getroot().iter(*_DC_DATES):
         value = unpadded(report, element, element.text or "", f"<{name_of(element)}>")
         if not _W3CDTF.fullmatch(value):
             report.add(
