@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from feedpub.errors import ConfigError
 from feedpub.model import Author
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
+from feedpub.records.sanitise import REFUSED_ATTRIBUTES, REFUSED_TAGS, HtmlAllow, check_allow
 from feedpub.records.urls import is_email, is_http_url
 from feedpub.records.zones import zone_from_spec
 
@@ -41,6 +43,8 @@ class SiteConfig:
     abbreviations: Mapping[str, tzinfo] = field(default_factory=dict)
     #: A digest of the config's meaning, so cached feeds are re-rendered when it changes.
     fingerprint: str = ""
+    #: Tags and attributes the site adds to the HTML allow-list (``[html_allow]``).
+    html_allow: HtmlAllow = field(default_factory=HtmlAllow)
 
     @property
     def domain(self) -> str:
@@ -119,6 +123,7 @@ KNOWN_KEYS = {
     "dayfirst",
     "feeds_url",
     "timezone_abbreviations",
+    "html_allow",
 }
 
 
@@ -184,7 +189,70 @@ def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
         feeds_url=feeds_url,
         abbreviations=abbreviations,
         fingerprint=fingerprint,
+        html_allow=_html_allow(raw, path),
     )
+
+
+_HTML_NAME = re.compile(r"[a-z][a-z0-9-]*\Z")
+_ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9:_.-]*\Z")
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?\Z")
+
+
+def _names(value: Any, pattern: re.Pattern[str], path: str, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("must be a list of names", path=path, key=key)
+    names = tuple(sorted({v.strip().lower() for v in value}))
+    for name in names:
+        if not pattern.match(name):
+            raise ConfigError(f"not a tag or attribute name: {name!r}", path=path, key=key)
+    return names
+
+
+def _html_allow(raw: Mapping[str, Any], path: str) -> HtmlAllow:
+    """``[html_allow]``: tags, attributes per tag and hosts per tag a site trusts in bodies."""
+    table = _require(raw, "html_allow", dict, path, optional=True)
+    if table is None:
+        return HtmlAllow()
+    unknown = set(table) - {"tags", "attributes", "hosts"}
+    if unknown:
+        raise ConfigError(
+            "unknown key (known: tags, attributes, hosts)",
+            path=path,
+            key=f"html_allow.{sorted(unknown)[0]}",
+        )
+    tags = _names(table.get("tags", []), _HTML_NAME, path, "html_allow.tags")
+    refused = sorted(set(tags) & REFUSED_TAGS)
+    if refused:
+        raise ConfigError(
+            f"{refused[0]} cannot be allowed: nothing makes it safe in a feed",
+            path=path,
+            key="html_allow.tags",
+        )
+    per_tag = {}
+    for section in ("attributes", "hosts"):
+        value = table.get(section, {})
+        if not isinstance(value, dict):
+            raise ConfigError(
+                "must be a table of tag = [names]", path=path, key=f"html_allow.{section}"
+            )
+        pattern = _ATTRIBUTE_NAME if section == "attributes" else _HOST_NAME
+        per_tag[section] = tuple(
+            (tag.lower(), _names(names, pattern, path, f"html_allow.{section}.{tag}"))
+            for tag, names in sorted(value.items())
+        )
+    for tag, names in per_tag["attributes"]:
+        bad = [n for n in names if n.startswith("on") or n in REFUSED_ATTRIBUTES]
+        if bad:
+            raise ConfigError(
+                f"{bad[0]} cannot be allowed: it runs code or restyles the reader's page",
+                path=path,
+                key=f"html_allow.attributes.{tag}",
+            )
+    allow = HtmlAllow(tags=tags, attributes=per_tag["attributes"], hosts=per_tag["hosts"])
+    problem = check_allow(allow)
+    if problem:
+        raise ConfigError(problem, path=path, key="html_allow")
+    return allow
 
 
 def load_config(path: Path) -> SiteConfig:

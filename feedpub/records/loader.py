@@ -29,6 +29,7 @@ from feedpub.records.content import (
 )
 from feedpub.records.dates import parse_date, zone_from_spec
 from feedpub.records.language import is_language_tag
+from feedpub.records.sanitise import html_removals, sanitise_html
 from feedpub.records.urls import is_email, is_http_url, to_uri
 
 if TYPE_CHECKING:  # the config imports this package's checks; the loader only reads it
@@ -380,6 +381,15 @@ def parse_record(
     authors = r.authors()
     categories = r.categories()
     attachments = r.attachments(url or config.link)
+    # What the sanitiser (records/sanitise.py) removes, named once so an editor can fix the
+    # source; the record itself is never changed. Cheap when there is nothing to remove.
+    if content_html:
+        removals = html_removals(content_html, config.html_allow)
+        if removals:
+            r.warn(
+                "content_html",
+                f"left out of the feeds (not on the HTML allow-list): {removals.describe()}",
+            )
 
     if r.errors or title is None or published is None or record_id is None:
         return None, r.errors, r.warnings
@@ -387,8 +397,8 @@ def parse_record(
     body: str | None = None
     if bodies:
         base = url or config.link
-        if content_html:
-            body = absolutize_html(content_html, base)
+        if content_html:  # sanitised first, so only links that survive are made absolute
+            body = absolutize_html(sanitise_html(content_html, config.html_allow), base)
         elif content_text:
             body = text_to_html(content_text)
         if not summary and body is not None:
