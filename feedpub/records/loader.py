@@ -370,7 +370,8 @@ def parse_record(
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
     shows_something = any(t and t.strip() for t in (content_html, content_text, summary))
-    if raw.get("url") is None and not shows_something:
+    is_draft = raw.get("draft") is True
+    if raw.get("url") is None and not shows_something and not is_draft:
         r.error("url", "a record without a url needs content_html, content_text or summary")
     language = r.text("language")
     if language is not None and not is_language_tag(language):
@@ -391,6 +392,20 @@ def parse_record(
                 f"left out of the feeds (not on the HTML allow-list): {removals.describe()}",
             )
 
+    if is_draft and r.errors:
+        # A draft is in no feed, so nothing in it can break one: its problems are told as
+        # warnings (a build with drafts in progress still exits 0) and it is left out.
+        told = [
+            RecordWarning(
+                f"{e.reason} (a draft; fix before publishing)",
+                path=e.path,
+                line=e.line,
+                record=e.record,
+                field=e.field,
+            )
+            for e in r.errors
+        ]
+        return None, [], r.warnings + told
     if r.errors or title is None or published is None or record_id is None:
         return None, r.errors, r.warnings
 
