@@ -382,6 +382,12 @@ def parse_record(
     authors = r.authors()
     categories = r.categories()
     attachments = r.attachments(url or config.link)
+    if len(attachments) > 1:  # RSS 2.0 allows one <enclosure> per item
+        r.warn(
+            "attachments",
+            f"RSS carries one enclosure: rss.xml gets only the first of {len(attachments)}"
+            " (Atom gets them all)",
+        )
     # What the sanitiser (records/sanitise.py) removes, named once so an editor can fix the
     # source; the record itself is never changed. Cheap when there is nothing to remove.
     if content_html:
