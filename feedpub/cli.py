@@ -261,3 +261,67 @@ def validate_command(sources: tuple[str, ...]) -> None:
                 warnings += 1
     click.echo(f"{len(sources)} document(s): {errors} error(s), {warnings} warning(s)")
     sys.exit(int(ExitCode.PROBLEMS if errors else ExitCode.OK))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder to serve [default: public/ beside the config].",
+)
+@click.option(
+    "--build",
+    "rebuild",
+    is_flag=True,
+    help="Build first, and again whenever a record or the config changes.",
+)
+@articles_option
+@config_option
+def serve_command(
+    host: str, port: int, out: Path | None, rebuild: bool, articles: Path | None, config_path: Path
+) -> None:
+    """Serve the feeds over HTTP, with the headers a web server should send, for previews."""
+    from feedpub.serve import Rebuilder, feed_server, serve_forever
+
+    out_dir = out if out is not None else config_path.parent / "public"
+    rebuilder = None
+    if rebuild:
+        _config(config_path)  # a bad config is a usage error before anything listens
+
+        def report_build(report: BuildReport) -> None:
+            _print_problems(report, quiet=False)
+            click.echo(_summary_line(report), err=True)
+
+        rebuilder = Rebuilder(
+            _articles_dir(articles, config_path),
+            config_path,
+            out_dir,
+            state_dir=config_path.parent / ".feedpub",
+            now=lambda: datetime.now(UTC),
+            on_report=report_build,
+            on_error=lambda error: click.echo(f"feedpub: {error}", err=True),
+        )
+        rebuilder.check()
+    if not out_dir.is_dir():
+        _usage(f"{out_dir}: output folder not found (run feedpub build first, or pass --build)")
+    try:
+        server = feed_server(out_dir, host, port)
+    except OSError as exc:
+        _usage(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    click.echo(
+        f"feedpub: serving {out_dir} at http://{host}:{server.port}/ (Ctrl-C to stop)",
+        err=True,
+    )
+    try:
+        serve_forever(server, rebuilder)
+    except KeyboardInterrupt:  # Ctrl-C is how a preview ends: no traceback, exit 0
+        return
