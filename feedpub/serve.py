@@ -154,7 +154,10 @@ def _file_response(request: Request, path: Path, relative: str) -> Response:
     archive = relative.startswith("archive/") or "/archive/" in relative
     response.cache_control.public = True
     response.cache_control.max_age = ARCHIVE_MAX_AGE if archive else FEED_MAX_AGE
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    # make_conditional stamps a Date, and the server sends its own: HTTP allows one.
+    del response.headers["Date"]
+    return response
 
 
 def wsgi_app(out_dir: Path) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:

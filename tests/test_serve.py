@@ -97,6 +97,10 @@ def test_feeds_are_served_with_their_media_type_and_validators(
     assert headers["cache-control"] == f"public, max-age={FEED_MAX_AGE}"
     assert headers["vary"] == "Accept-Encoding"
     assert "content-encoding" not in headers
+    connection = http.client.HTTPConnection(*server, timeout=10)
+    connection.request("GET", path)
+    assert len(connection.getresponse().headers.get_all("Date") or []) == 1
+    connection.close()
 
 
 def test_json_feed_and_archive_pages(server: tuple[str, int], site: Path) -> None:
