@@ -262,28 +262,27 @@ _VALUE_SCHEME = re.compile(r"=[ \t\n\f\r]*[\"']?[\x00-\x20]*([a-zA-Z][a-zA-Z0-9+
 _VALUE_REFERENCE_REVERSED = re.compile(
     f"&[^\"'>:/?#=]*[\"']?[ \\t\\n\\f\\r]*=[ \\t\\n\\f\\r]*[a-zA-Z0-9:_.-]+{_SEPARATOR}"
 )
-_SRCSET = re.compile(
-    r"srcset[ \t\n\f\r]*=[ \t\n\f\r]*(?:\"([^\"]*)\"|'([^']*)'|([^ \t\n\f\r>]+))", re.I
-)
+_SRCSET = re.compile(r"srcset[ \t\n\f\r]*=[ \t\n\f\r]*(?:\"([^\"]*)\"|'([^']*)'|([^ \t\n\f\r>]+))")
 
 
 def _may_lose(fragment: str, policy: _Policy) -> bool:
     """False when sanitising certainly removes nothing (comments aside)."""
     if "<" not in fragment:
         return False
-    tags = {name.lower() for name in _TAG_NAME.findall(fragment)}
-    if not tags <= policy.fast_tags:
+    lowered = fragment.lower()  # names and schemes are case-insensitive: scan once, lowered
+    if not set(_TAG_NAME.findall(lowered)) <= policy.fast_tags:
         return True
-    if "=" not in fragment:
+    if "=" not in lowered:
         return False
-    backwards = fragment[::-1]
-    names = {name.lower() for name in _ATTRIBUTE_NAME_REVERSED.findall(backwards)}
-    if not names <= policy.attribute_names_reversed:
+    backwards = lowered[::-1]
+    if not set(_ATTRIBUTE_NAME_REVERSED.findall(backwards)) <= policy.attribute_names_reversed:
         return True
-    schemes = {_URL_IGNORED.sub("", s).lower() for s in _VALUE_SCHEME.findall(fragment)}
+    schemes = {_URL_IGNORED.sub("", s) for s in _VALUE_SCHEME.findall(lowered)}
     if not schemes <= ALLOWED_URL_SCHEMES or _VALUE_REFERENCE_REVERSED.search(backwards):
         return True
-    return any(not _srcset_allowed("".join(m)) for m in _SRCSET.findall(fragment))
+    if "srcset" not in lowered:
+        return False
+    return any(not _srcset_allowed("".join(m)) for m in _SRCSET.findall(lowered))
 
 
 def sanitise_html(fragment: str, allow: HtmlAllow | None = None) -> str:
