@@ -56,13 +56,15 @@ def test_a_broken_draft_is_a_warning_and_never_fails_the_build(tmp_path: Path) -
         json.dumps({**GOOD, "id": "x", "url": "/x/"}),
         json.dumps({**DRAFT, "id": "d1"}),
         json.dumps({"id": "d2", "draft": True, "title": "T", "date_published": "soon"}),
+        json.dumps({"draft": True, "title": "A draft without an id"}),
     ]
     site = _site(tmp_path, {"batch.jsonl": "\n".join(lines)})
     result = _run(site, "build", "--now", NOW)
     assert result.exit_code == 0
-    warning, summary = result.stderr.splitlines()
+    warning, no_id, summary = result.stderr.splitlines()
     assert warning.startswith(f"{site / 'articles' / 'batch.jsonl'}:3: date_published: warning: ")
     assert warning.endswith("(a draft; fix before publishing) (record 'd2')")
+    assert no_id.startswith(f"{site / 'articles' / 'batch.jsonl'}:4: id: warning: is required")
     assert summary.startswith("feedpub: 3 records read, 3 changed, 0 bad;")
     assert _ids(site) == ["good"]
     assert "/x/" in (site / "public" / "rss.xml").read_text()

@@ -285,6 +285,24 @@ def _clean(value: Any, name: str, cleaned: list[tuple[str, int]]) -> Any:
     return value
 
 
+def _draft_problems(
+    errors: list[RecordError], warnings: list[RecordWarning]
+) -> tuple[None, list[RecordError], list[RecordWarning]]:
+    """A draft is in no feed, so nothing in it can break one: its problems are told as
+    warnings (a build with drafts in progress still exits 0) and it is left out."""
+    told = [
+        RecordWarning(
+            f"{e.reason} (a draft; fix before publishing)",
+            path=e.path,
+            line=e.line,
+            record=e.record,
+            field=e.field,
+        )
+        for e in errors
+    ]
+    return None, [], warnings + told
+
+
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", bool: "a boolean", type(None): "null"}.get(
         type(value), type(value).__name__
@@ -320,6 +338,7 @@ def parse_record(
     if clean:
         raw = {name: _clean(value, name, cleaned) for name, value in raw.items()}
 
+    is_draft = raw.get("draft") is True
     record_id: str | None
     value = raw.get("id")
     if value is None:
@@ -331,13 +350,14 @@ def parse_record(
                 field="id",
                 **where,
             )
-            return None, [error], []
+            return _draft_problems([error], []) if is_draft else (None, [error], [])
     elif isinstance(value, str) and value.strip():
         record_id = value.strip()
     elif isinstance(value, int) and not isinstance(value, bool):
         record_id = str(value)  # JSON Feed 1.1: readers coerce a numeric id to a string.
     else:
-        return None, [RecordError("must be a non-empty string", field="id", **where)], []
+        error = RecordError("must be a non-empty string", field="id", **where)
+        return _draft_problems([error], []) if is_draft else (None, [error], [])
     where["record"] = record_id if value is not None else label
 
     r = _Record(raw, config, where)
@@ -370,7 +390,6 @@ def parse_record(
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
     shows_something = any(t and t.strip() for t in (content_html, content_text, summary))
-    is_draft = raw.get("draft") is True
     if raw.get("url") is None and not shows_something and not is_draft:
         r.error("url", "a record without a url needs content_html, content_text or summary")
     language = r.text("language")
@@ -399,19 +418,7 @@ def parse_record(
             )
 
     if is_draft and r.errors:
-        # A draft is in no feed, so nothing in it can break one: its problems are told as
-        # warnings (a build with drafts in progress still exits 0) and it is left out.
-        told = [
-            RecordWarning(
-                f"{e.reason} (a draft; fix before publishing)",
-                path=e.path,
-                line=e.line,
-                record=e.record,
-                field=e.field,
-            )
-            for e in r.errors
-        ]
-        return None, [], r.warnings + told
+        return _draft_problems(r.errors, r.warnings)
     if r.errors or title is None or published is None or record_id is None:
         return None, r.errors, r.warnings
 
