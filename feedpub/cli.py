@@ -398,6 +398,76 @@ def validate_command(
     sys.exit(int(ExitCode.PROBLEMS if failed else ExitCode.OK))
 
 
+@main.command("serve")
+@env_option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@env_option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@out_option
+@env_option(
+    "--build",
+    "rebuild",
+    is_flag=True,
+    help="Build first, and again whenever a record or the config changes.",
+)
+@articles_option
+@config_option
+@state_option
+@set_option
+def serve_command(
+    host: str,
+    port: int,
+    out: Path | None,
+    rebuild: bool,
+    articles: Path | None,
+    config_path: Path,
+    state: Path | None,
+    sets: tuple[str, ...],
+) -> None:
+    """Serve the feeds over HTTP, with the headers a web server should send, for previews."""
+    from feedpub.serve import Rebuilder, feed_server, serve_forever
+
+    articles_dir, out_dir, state_dir = _paths(config_path, articles, out, state)
+    rebuilder = None
+    if rebuild:
+        _config(config_path, sets)  # a bad config is a usage error before anything listens
+
+        def report_build(report: BuildReport) -> None:
+            _print_problems(report, quiet=False)
+            click.echo(_summary_line(report), err=True)
+
+        rebuilder = Rebuilder(
+            _articles_dir(articles_dir),
+            config_path,
+            out_dir,
+            state_dir=state_dir,
+            now=lambda: datetime.now(UTC),
+            on_report=report_build,
+            on_error=lambda error: click.echo(f"feedpub: {error}", err=True),
+        )
+        rebuilder.check()
+    if not out_dir.is_dir():
+        _usage(f"{out_dir}: output folder not found (run feedpub build first, or pass --build)")
+    try:
+        server = feed_server(out_dir, host, port)
+    except OSError as exc:
+        _usage(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    click.echo(
+        f"feedpub: serving {out_dir} at http://{host}:{server.port}/ (Ctrl-C to stop)",
+        err=True,
+    )
+    try:
+        serve_forever(server, rebuilder)
+    except KeyboardInterrupt:  # Ctrl-C is how a preview ends: no traceback, exit 0
+        pass
+    finally:
+        server.server_close()
+
+
 _SOURCE_NAMES = {
     ParameterSource.COMMANDLINE: "flag",
     ParameterSource.ENVIRONMENT: "env",
@@ -632,6 +702,10 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ("feedpub config", "each setting and where it came from"),
         ("FEEDPUB_LIMIT=20 feedpub config --json", "as JSON, with an override"),
         ("feedpub config --set timezone=Asia/Jakarta", "try a value without editing the file"),
+    ],
+    "serve": [
+        ("feedpub serve", "preview public/ at http://127.0.0.1:8000/"),
+        ("feedpub serve --build --port 8080", "rebuild as records change, on another port"),
     ],
     "init": [
         ("feedpub init news", "a new site in news/ (asks on a terminal)"),

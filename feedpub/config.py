@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from feedpub.errors import ConfigError
 from feedpub.model import Author
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
+from feedpub.records.sanitise import REFUSED_ATTRIBUTES, REFUSED_TAGS, HtmlAllow, check_allow
 from feedpub.records.urls import is_email, is_http_url
 from feedpub.records.zones import zone_from_spec
 
@@ -146,6 +148,14 @@ KEYS: tuple[Key, ...] = (
         minimum=0,
         maximum=10_000,
     ),
+    Key(
+        "html_allow",
+        "table",
+        "HTML a site trusts beyond the safe list: `tags`, `attributes.<tag>`, `hosts.<tag>`"
+        " (see [Safe HTML](#safe-html))",
+        default={},
+        example={"tags": ["iframe"], "hosts": {"iframe": ["www.youtube-nocookie.com"]}},
+    ),
     Key("max_authors", "int", "authors one record may have", default=20, minimum=0, maximum=10_000),
     Key(
         "max_attachments",
@@ -190,6 +200,8 @@ class SiteConfig:
     max_authors: int = 20
     max_attachments: int = 20
     max_record_bytes: int = 1_000_000
+    #: Tags and attributes the site adds to the HTML allow-list (``[html_allow]``).
+    html_allow: HtmlAllow = field(default_factory=HtmlAllow)
 
     @property
     def domain(self) -> str:
@@ -310,6 +322,69 @@ def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
             raise ConfigError(unknown_key_reason(name, list(KEY_BY_NAME)), path="--set", key=name)
         values[name] = parse_env_value(key, text, origin=("--set", name))
     return values
+
+
+# -- the HTML allow-list ---------------------------------------------------------------
+
+_HTML_NAME = re.compile(r"[a-z][a-z0-9-]*\Z")
+_ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9:_.-]*\Z")
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?\Z")
+
+
+def _names(value: Any, pattern: re.Pattern[str], path: str, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("must be a list of names", path=path, key=key)
+    names = tuple(sorted({v.strip().lower() for v in value}))
+    for name in names:
+        if not pattern.match(name):
+            raise ConfigError(f"not a tag or attribute name: {name!r}", path=path, key=key)
+    return names
+
+
+def _html_allow(table: Mapping[str, Any] | None, path: str) -> HtmlAllow:
+    """``[html_allow]``: tags, attributes per tag and hosts per tag a site trusts in bodies."""
+    if not table:
+        return HtmlAllow()
+    unknown = set(table) - {"tags", "attributes", "hosts"}
+    if unknown:
+        raise ConfigError(
+            "unknown key (known: tags, attributes, hosts)",
+            path=path,
+            key=f"html_allow.{sorted(unknown)[0]}",
+        )
+    tags = _names(table.get("tags", []), _HTML_NAME, path, "html_allow.tags")
+    refused = sorted(set(tags) & REFUSED_TAGS)
+    if refused:
+        raise ConfigError(
+            f"{refused[0]} cannot be allowed: nothing makes it safe in a feed",
+            path=path,
+            key="html_allow.tags",
+        )
+    per_tag = {}
+    for section in ("attributes", "hosts"):
+        value = table.get(section, {})
+        if not isinstance(value, dict):
+            raise ConfigError(
+                "must be a table of tag = [names]", path=path, key=f"html_allow.{section}"
+            )
+        pattern = _ATTRIBUTE_NAME if section == "attributes" else _HOST_NAME
+        per_tag[section] = tuple(
+            (tag.lower(), _names(names, pattern, path, f"html_allow.{section}.{tag}"))
+            for tag, names in sorted(value.items())
+        )
+    for tag, names in per_tag["attributes"]:
+        bad = [n for n in names if n.startswith("on") or n in REFUSED_ATTRIBUTES]
+        if bad:
+            raise ConfigError(
+                f"{bad[0]} cannot be allowed: it runs code or restyles the reader's page",
+                path=path,
+                key=f"html_allow.attributes.{tag}",
+            )
+    allow = HtmlAllow(tags=tags, attributes=per_tag["attributes"], hosts=per_tag["hosts"])
+    problem = check_allow(allow)
+    if problem:
+        raise ConfigError(problem, path=path, key="html_allow")
+    return allow
 
 
 # -- layering -----------------------------------------------------------------------------
@@ -570,6 +645,7 @@ def parse_config(
             "author": checker.author(values["author"]),
             "feeds_url": checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
             "abbreviations": abbreviations,
+            "html_allow": _html_allow(values["html_allow"], path),
         }
     )
     return dataclasses.replace(config, fingerprint=fingerprint(config))

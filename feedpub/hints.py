@@ -50,7 +50,8 @@ def stray_record_files(articles_dir: Path) -> list[RecordWarning]:
     while stack:
         folder = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError:
             continue  # the build itself reports a folder it cannot read
         for entry in entries:

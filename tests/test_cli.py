@@ -288,6 +288,13 @@ def test_every_help_example_runs(
     if name == "init":
         site = site / "fresh"
         site.mkdir()
+    if name == "serve":  # it listens until Ctrl-C: press it as soon as it is serving
+        import feedpub.serve
+
+        def ctrl_c(*args: object) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(feedpub.serve, "serve_forever", ctrl_c)
     run_example(command, site, monkeypatch)
 
 

@@ -431,3 +431,17 @@ def test_walk_reports_a_name_that_is_not_utf8(tmp_path: Path) -> None:
     found, problems = walk(root)
     assert found == ["a/r.json", "b/c/r.json"]
     assert problems == [f"caf\udce9.json: {root}/caf\\xe9.json: file name is not UTF-8; rename it"]
+
+
+def test_a_folder_that_turns_unreadable_is_reported_and_keeps_its_records(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(site, "build").exit_code == 0
+    year = site / "articles" / "2022"
+    before = (site / "public" / "rss.xml").read_bytes()
+    refuse_scandir(monkeypatch, year)
+    result = run(site, "build")
+    assert result.exit_code == 1
+    assert f"{year}: cannot read this folder (Permission denied)" in result.stderr
+    # Not seen is not gone: the records under it stay published as they were.
+    assert (site / "public" / "rss.xml").read_bytes() == before

@@ -13,7 +13,7 @@ fixes what feedgen gets wrong (each workaround is pinned by a test):
 - it drops every attribute but ``href`` from Atom entry links, so enclosures
   and link types are written by the extension;
 - it writes ``<category/>`` for a category without a label: labels are always given;
-- it drops name-only authors from RSS: they go out as ``dc:creator``;
+- it drops name-only authors from RSS: they go out as ``dc:creator`` (see :func:`_rss_people`);
 - it keeps the *last* RSS enclosure: the extension writes the first attachment;
 - ``description()`` after ``content()`` overwrites Atom content: ``summary()`` is used;
 - its RSS dates go through ``locale.setlocale``, and both formats write an offset
@@ -139,14 +139,15 @@ class _FeedpubEntry:
 
 
 def _rss_people(article: Article) -> tuple[str | None, list[str]]:
-    """RSS allows one ``<author>``, an email address: the first author with one gets it;
-    everyone else (name-only authors, which feedgen would drop) goes out as ``dc:creator``."""
-    author = next((a for a in article.authors if a.email), None)
-    shown = None
-    if author is not None:
-        shown = f"{author.email} ({author.name})" if author.name else author.email
-    creators = [a.name or a.email or "" for a in article.authors if a is not author]
-    return shown, [c for c in creators if c]
+    """One form per item, never both (the W3C validator warns on an item with ``<author>``
+    and ``dc:creator``): RSS's ``<author>`` is one email address, so it is used only for a
+    single author with an email; any other item names every author in ``dc:creator``
+    (the name, else the email), which also carries name-only authors feedgen would drop."""
+    if len(article.authors) == 1 and article.authors[0].email:
+        author = article.authors[0]
+        return (f"{author.email} ({author.name})" if author.name else author.email), []
+    creators = [a.name or a.email or "" for a in article.authors]
+    return None, [c for c in creators if c]
 
 
 def _generator(plan: FeedPlan, config: SiteConfig, fmt: Format) -> FeedGenerator:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from feedpub.errors import RecordError, RecordWarning
 from feedpub.records import find_record_files
 from feedpub.records.parse import parse_files
+from feedpub.records.walk import WalkProblem
 from feedpub.state import BuildState, FileProblem
 
 if TYPE_CHECKING:
@@ -70,9 +71,11 @@ def read_records(
     bodies it renders. ``progress(done, total)`` is called now and then.
     """
     shown = shown_paths(root)
-    found = find_record_files(root, parallel=state.known_files >= PARALLEL_WALK)
-    changes = state.changes(found)
-    problems: list[RecordError | RecordWarning] = []
+    skipped: list[WalkProblem] = []
+    found = find_record_files(root, parallel=state.known_files >= PARALLEL_WALK, problems=skipped)
+    # What the walk could not look at is reported, and its records stay as last read.
+    changes = state.changes(found, unseen=[problem.relative for problem in skipped])
+    problems: list[RecordError | RecordWarning] = [problem.error for problem in skipped]
     for relative in changes.flagged:
         problems.extend(_from_stored(state.problems(relative), shown(relative)))
     changed_records = 0

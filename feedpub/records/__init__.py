@@ -2,8 +2,8 @@
 
 The stage's entry points: :func:`find_record_files` (the walk) and
 :func:`parse_file` (one file's bytes to articles, errors and warnings). The
-other modules are the checks they share: dates and zones, bodies, categories,
-URLs and language tags.
+other modules are the checks they share: dates and zones, bodies (and their
+sanitising, in ``sanitise``), categories, URLs and language tags.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from feedpub.records.guards import (
     unwrap_cdata,
 )
 from feedpub.records.language import is_language_tag
+from feedpub.records.sanitise import html_removals, sanitise_html
 from feedpub.records.urls import is_email, is_http_url, to_uri
 from feedpub.records.zones import zone_from_spec
 
@@ -368,6 +369,24 @@ def _without_cdata_markers(text: str) -> str:
     return text
 
 
+def _draft_problems(
+    errors: list[RecordError], warnings: list[RecordWarning]
+) -> tuple[None, list[RecordError], list[RecordWarning]]:
+    """A draft is in no feed, so nothing in it can break one: its problems are told as
+    warnings (a build with drafts in progress still exits 0) and it is left out."""
+    told = [
+        RecordWarning(
+            f"{e.reason} (a draft; fix before publishing)",
+            path=e.path,
+            line=e.line,
+            record=e.record,
+            field=e.field,
+        )
+        for e in errors
+    ]
+    return None, [], warnings + told
+
+
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", bool: "a boolean", type(None): "null"}.get(
         type(value), type(value).__name__
@@ -405,6 +424,7 @@ def parse_record(
     if clean:
         raw = _clean_object(raw, "", cleaned)
 
+    is_draft = raw.get("draft") is True
     record_id: str | None
     value = raw.get("id")
     if value is None:
@@ -416,13 +436,14 @@ def parse_record(
                 field="id",
                 **where,
             )
-            return None, [error], []
+            return _draft_problems([error], []) if is_draft else (None, [error], [])
     elif isinstance(value, str) and value.strip():
         record_id = value.strip()
     elif isinstance(value, int) and not isinstance(value, bool):
         record_id = str(value)  # JSON Feed 1.1: readers coerce a numeric id to a string.
     else:
-        return None, [RecordError("must be a non-empty string", field="id", **where)], []
+        error = RecordError("must be a non-empty string", field="id", **where)
+        return _draft_problems([error], []) if is_draft else (None, [error], [])
     where["record"] = record_id if value is not None else label
     if size is not None and size > config.max_record_bytes:
         reason = (
@@ -463,7 +484,7 @@ def parse_record(
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
     shows_something = any(t and t.strip() for t in (content_html, content_text, summary))
-    if raw.get("url") is None and not shows_something:
+    if raw.get("url") is None and not shows_something and not is_draft:
         r.error("url", "a record without a url needs content_html, content_text or summary")
     language = r.text("language")
     if language is not None and not is_language_tag(language):
@@ -476,16 +497,33 @@ def parse_record(
     attachments = r.attachments(url or config.link)
     if content_html:
         r.body_urls_readable(content_html, url or config.link)
+    if len(attachments) > 1:  # RSS 2.0 allows one <enclosure> per item
+        r.warn(
+            "attachments",
+            f"RSS carries one enclosure: rss.xml gets only the first of {len(attachments)}"
+            " (Atom gets them all)",
+        )
+    # What the sanitiser (records/sanitise.py) removes, named once so an editor can fix the
+    # source; the record itself is never changed. Cheap when there is nothing to remove.
+    if content_html:
+        removals = html_removals(content_html, config.html_allow)
+        if removals:
+            r.warn(
+                "content_html",
+                f"left out of the feeds (not on the HTML allow-list): {removals.describe()}",
+            )
 
+    if is_draft and r.errors:
+        return _draft_problems(r.errors, r.warnings)
     if r.errors or title is None or published is None or record_id is None:
         return None, r.errors, r.warnings
 
     body: str | None = None
     if bodies:
         base = url or config.link
-        if content_html:
+        if content_html:  # sanitised first, so only links that survive are made absolute
             try:
-                body = absolutize_html(content_html, base)
+                body = absolutize_html(sanitise_html(content_html, config.html_allow), base)
             except ValueError as exc:  # a link urllib refuses that body_urls_readable missed
                 r.error("content_html", f"holds a link URL that cannot be read ({exc})")
                 return None, r.errors, r.warnings

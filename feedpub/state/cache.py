@@ -14,7 +14,7 @@ import errno
 import json
 import marshal
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,9 +298,10 @@ class BuildState:
 
     # -- the articles folder -------------------------------------------------------
 
-    def changes(self, found: list[tuple[str, int, int]]) -> Changes:
+    def changes(self, found: list[tuple[str, int, int]], unseen: Sequence[str] = ()) -> Changes:
         """Compare a walk of the articles folder (``(path, size, mtime_ns)``, sorted) with
-        what the cache knows."""
+        what the cache knows. Known files under an ``unseen`` path (a folder, ending in "/",
+        or a file the walk could not look at) are kept as they are, not taken as removed."""
         # marshal: the fastest stable encoding of the listing within one Python version; after an
         # upgrade the digest differs once and the files are compared one by one, as usual.
         listing = digest_bytes(marshal.dumps(found))
@@ -328,7 +329,9 @@ class BuildState:
                     flagged_files.append(relative)
             else:
                 changed.append((relative, size, mtime_ns))
-        return Changes(listing, len(found), changed, sorted(known), flagged_files)
+        prefixes = tuple(unseen)
+        removed = sorted(path for path in known if not (prefixes and path.startswith(prefixes)))
+        return Changes(listing, len(found), changed, removed, flagged_files)
 
     def problems(self, path: str) -> list[FileProblem]:
         """The problems a record file had when it was last parsed."""

@@ -1,0 +1,298 @@
+"""``feedpub serve``: the output folder over HTTP, as a web server should serve feeds.
+
+For previews and for pointing a local aggregator at the feeds. Built on werkzeug (the
+WSGI toolkit under Flask): it parses requests, Accept-Encoding and conditional headers
+and runs a threaded server, so this module only decides what each response says:
+
+- ``Content-Type`` per format with ``; charset=utf-8``: ``application/rss+xml``,
+  ``application/atom+xml``, ``application/feed+json`` (by file name, else by the root
+  element for other ``.xml`` files, such as archive pages);
+- a strong ``ETag`` (a digest of the bytes) and ``Last-Modified`` (the file's mtime), and
+  ``304 Not Modified`` on ``If-None-Match`` / ``If-Modified-Since``; ``HEAD``;
+- gzip when the client asks for it, with ``Vary: Accept-Encoding`` and its own ETag;
+- ``Cache-Control`` suited to polling, longer under ``archive/`` (archive pages rarely change);
+- 404 for anything outside the folder: ``..`` (encoded or not), hidden files (the
+  publisher's temporary files start with a dot), and symlinks that lead out.
+
+With a :class:`Rebuilder`, a background thread rebuilds whenever a record or the config
+changes; :func:`feedpub.build` is incremental, and the publisher replaces files
+atomically, so a request sees the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+import mimetypes
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.security import safe_join
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from feedpub.config import load_config
+from feedpub.errors import FeedpubError
+from feedpub.output.paths import FEED_FILES
+
+if TYPE_CHECKING:
+    from feedpub.pipeline import BuildReport
+
+__all__ = [
+    "ARCHIVE_MAX_AGE",
+    "FEED_MAX_AGE",
+    "Rebuilder",
+    "content_type",
+    "feed_server",
+    "serve_forever",
+    "wsgi_app",
+]
+
+#: Seconds a cache may keep a feed: aggregators poll, and revalidate cheaply with the ETag.
+FEED_MAX_AGE = 300
+#: Seconds for files under ``archive/``: an archive page is rewritten rarely, if ever.
+ARCHIVE_MAX_AGE = 86400
+#: Below this many bytes gzip saves less than its header costs.
+GZIP_MIN_BYTES = 256
+
+_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+_BY_NAME = {name: _TYPES[fmt] for fmt, name in FEED_FILES.items()} | {"feed.json": _TYPES["json"]}
+_COMPRESSIBLE = ("application/", "text/", "image/svg+xml")
+
+
+def content_type(path: Path, head: bytes) -> str:
+    """The ``Content-Type`` for a file, given its first bytes (for archive pages and such)."""
+    known = _BY_NAME.get(path.name)
+    if known:
+        return known
+    start = head[:2048]
+    if path.suffix == ".xml":
+        if b"<rss" in start:
+            return _TYPES["rss"]
+        if b"<feed" in start:
+            return _TYPES["atom"]
+        return "application/xml; charset=utf-8"
+    if path.suffix == ".json" and b"jsonfeed.org/version" in start:
+        return _TYPES["json"]
+    guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if guessed.startswith("text/") or guessed in ("application/json", "application/xml"):
+        return f"{guessed}; charset=utf-8"
+    return guessed
+
+
+def _resolve(root: Path, url_path: str) -> Path | None:
+    """The file or folder under ``root`` a (decoded) URL path names, or ``None`` for 404."""
+    parts = [part for part in url_path.split("/") if part]
+    # Hidden names (and so "." and ".."), and names no URL of ours contains, are never served.
+    if any(part.startswith(".") or "\\" in part or "\x00" in part for part in parts):
+        return None
+    joined = safe_join(str(root), *parts)
+    if joined is None:
+        return None
+    real = Path(os.path.realpath(joined))
+    top = Path(os.path.realpath(root))
+    if real != top and top not in real.parents:  # a symlink leading out of the folder
+        return None
+    return real if real.exists() else None
+
+
+def _listing(folder: Path, url_path: str) -> Response:
+    """A small page listing the feeds of a folder, with the autodiscovery links a site's own
+    pages should carry."""
+    feeds = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".xml", ".json"))
+    feeds = [
+        p for p in feeds if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
+    base = url_path if url_path.endswith("/") else url_path + "/"
+    links, items = [], []
+    for feed in feeds:
+        href = html.escape(base + feed.relative_to(folder).as_posix())
+        kind = content_type(feed, feed.read_bytes()[:2048]).split(";")[0]
+        links.append(f'<link rel="alternate" type="{kind}" href="{href}">')
+        items.append(f'<li><a href="{href}">{href}</a> <small>{kind}</small></li>')
+    page = (
+        '<!doctype html>\n<html><head><meta charset="utf-8"><title>Feeds</title>\n'
+        + "\n".join(links)
+        + "\n</head><body><h1>Feeds</h1><ul>\n"
+        + "\n".join(items)
+        + "\n</ul></body></html>\n"
+    )
+    response = Response(page, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _file_response(request: Request, path: Path, relative: str) -> Response:
+    data = path.read_bytes()
+    mtime = datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
+    kind = content_type(path, data)
+    digest = hashlib.blake2b(data, digest_size=12).hexdigest()
+    response = Response(content_type=kind)
+    compressible = kind.startswith(_COMPRESSIBLE) and len(data) >= GZIP_MIN_BYTES
+    if compressible:
+        response.vary.add("Accept-Encoding")
+    if compressible and request.accept_encodings["gzip"]:
+        # mtime=0: the same file always compresses to the same bytes, under the same ETag.
+        response.set_data(gzip.compress(data, compresslevel=6, mtime=0))
+        response.content_encoding = "gzip"
+        response.set_etag(f"{digest}-gzip")
+    else:
+        response.set_data(data)
+        response.set_etag(digest)
+    response.last_modified = mtime
+    archive = relative.startswith("archive/") or "/archive/" in relative
+    response.cache_control.public = True
+    response.cache_control.max_age = ARCHIVE_MAX_AGE if archive else FEED_MAX_AGE
+    response = response.make_conditional(request)
+    # make_conditional stamps a Date, and the server sends its own: HTTP allows one.
+    del response.headers["Date"]
+    return response
+
+
+def wsgi_app(out_dir: Path) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+    """A WSGI application serving ``out_dir`` (GET and HEAD only)."""
+    root = Path(out_dir)
+
+    def handle(request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
+        path = _resolve(root, request.path)
+        if path is None:
+            raise NotFound()
+        if path.is_dir():
+            index = path / "index.html"
+            if not index.is_file():
+                return _listing(path, request.path)
+            path = index
+        relative = path.relative_to(os.path.realpath(root)).as_posix()
+        return _file_response(request, path, relative)
+
+    def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = handle(request)
+        except HTTPException as exc:
+            return exc(environ, start_response)
+        except OSError:  # a file replaced or removed between the lookup and the read
+            return NotFound()(environ, start_response)
+        return response(environ, start_response)
+
+    return application
+
+
+class Rebuilder:
+    """Rebuilds the feeds when a record file or the config changes.
+
+    :meth:`check` compares a cheap signature (the path, size and mtime of every record
+    file and of the config) with the last one and, when it changed, reloads the config and
+    calls :func:`feedpub.build` (incremental: only what changed is read and rendered).
+    ``now`` is the clock, injected so tests and previews can pin it.
+    """
+
+    def __init__(
+        self,
+        articles_dir: Path,
+        config_path: Path,
+        out_dir: Path,
+        *,
+        state_dir: Path | None,
+        now: Callable[[], datetime],
+        on_report: Callable[[BuildReport], None] | None = None,
+        on_error: Callable[[FeedpubError], None] | None = None,
+    ) -> None:
+        self.articles_dir = articles_dir
+        self.config_path = config_path
+        self.out_dir = out_dir
+        self.state_dir = state_dir
+        self.now = now
+        self.on_report = on_report
+        self.on_error = on_error
+        self._signature: int | None = None
+
+    def signature(self) -> int:
+        """A digest of what a build reads: record files' paths, sizes and mtimes, the config's."""
+        entries = []
+        for folder, dirs, files in os.walk(self.articles_dir):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if name.endswith((".json", ".jsonl")) and not name.startswith("."):
+                    path = os.path.join(folder, name)
+                    try:
+                        stat = os.stat(path)
+                    except OSError:  # removed while walking: the next check sees it
+                        continue
+                    entries.append((path, stat.st_size, stat.st_mtime_ns))
+        try:
+            stat = self.config_path.stat()
+            entries.append((str(self.config_path), stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            entries.append((str(self.config_path), -1, -1))
+        return hash(tuple(sorted(entries)))
+
+    def check(self) -> BuildReport | None:
+        """Build when anything changed since the last check (always, the first time)."""
+        from feedpub.pipeline import build  # the pipeline is only needed with --build
+
+        signature = self.signature()
+        if signature == self._signature:
+            return None
+        self._signature = signature  # a failed build is not retried until something changes
+        try:
+            config = load_config(self.config_path, environ=os.environ)
+            report = build(
+                self.articles_dir,
+                self.out_dir,
+                config,
+                state_dir=self.state_dir,
+                now=self.now(),
+            )
+        except FeedpubError as exc:
+            if self.on_error is not None:
+                self.on_error(exc)
+            return None
+        if self.on_report is not None:
+            self.on_report(report)
+        return report
+
+
+def feed_server(out_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> BaseWSGIServer:
+    """A threaded HTTP server for ``out_dir``, bound and ready for ``serve_forever()``.
+
+    Raises :class:`OSError` when the address cannot be used (werkzeug itself would print
+    and exit), so the socket is bound here and handed over.
+    """
+    with socket.create_server((host, port)) as listening:
+        return make_server(host, port, wsgi_app(out_dir), threaded=True, fd=listening.fileno())
+
+
+def serve_forever(
+    server: BaseWSGIServer, rebuilder: Rebuilder | None = None, *, interval: float = 1.0
+) -> None:
+    """Serve until interrupted; with a ``rebuilder``, check for changes every ``interval`` s."""
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(interval):
+            rebuilder.check()  # type: ignore[union-attr]
+
+    watcher = threading.Thread(target=watch, name="feedpub-rebuild", daemon=True)
+    if rebuilder is not None:
+        watcher.start()
+    try:
+        server.serve_forever()
+    finally:
+        stop.set()
+        if rebuilder is not None:
+            watcher.join()
+        server.server_close()

@@ -1,0 +1,259 @@
+"""feedpub serve: real HTTP on 127.0.0.1, the headers a feed server should send, and no way out."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from click.testing import CliRunner
+
+from feedpub import build, load_config
+from feedpub.cli import main
+from feedpub.serve import ARCHIVE_MAX_AGE, FEED_MAX_AGE, Rebuilder, feed_server
+from tests.conftest import SAMPLE_ARTICLES, SAMPLE_CONFIG
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample, built once for this module."""
+    root = tmp_path_factory.mktemp("built")
+    shutil.copy(SAMPLE_CONFIG, root / "feedpub.toml")
+    shutil.copytree(SAMPLE_ARTICLES, root / "articles")
+    (root / "secret.xml").write_text("<rss>outside the folder</rss>")
+    config = load_config(root / "feedpub.toml")
+    build(root / "articles", root / "public", config, state_dir=root / ".feedpub", now=NOW)
+    return root
+
+
+@pytest.fixture
+def site(built: Path, tmp_path: Path) -> Path:
+    """A copy of the built sample for one test (which may change it)."""
+    shutil.copytree(built, tmp_path / "site", symlinks=True)
+    return tmp_path / "site"
+
+
+@pytest.fixture
+def server(site: Path) -> Iterator[tuple[str, int]]:
+    """The sample's public/ served on an ephemeral port by a thread of this test."""
+    httpd = feed_server(site / "public", "127.0.0.1", 0)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield "127.0.0.1", httpd.port
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def _get(
+    address: tuple[str, int], path: str, method: str = "GET", **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection(*address, timeout=10)
+    try:
+        connection.request(
+            method, path, headers={k.replace("_", "-"): v for k, v in headers.items()}
+        )
+        response = connection.getresponse()
+        body = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/rss.xml", "application/rss+xml; charset=utf-8"),
+        ("/atom.xml", "application/atom+xml; charset=utf-8"),
+        ("/category/ekonomi/rss.xml", "application/rss+xml; charset=utf-8"),
+        ("/category/ekonomi/atom.xml", "application/atom+xml; charset=utf-8"),
+    ],
+)
+def test_feeds_are_served_with_their_media_type_and_validators(
+    server: tuple[str, int], site: Path, path: str, kind: str
+) -> None:
+    status, headers, body = _get(server, path)
+    assert status == 200
+    assert headers["content-type"] == kind
+    assert body == (site / "public" / path.lstrip("/")).read_bytes()
+    assert headers["etag"].startswith('"') and headers["etag"].endswith('"')
+    mtime = int((site / "public" / path.lstrip("/")).stat().st_mtime)
+    assert headers["last-modified"] == datetime.fromtimestamp(mtime, UTC).strftime(
+        "%a, %d %b %Y %H:%M:%S GMT"
+    )
+    assert headers["cache-control"] == f"public, max-age={FEED_MAX_AGE}"
+    assert headers["vary"] == "Accept-Encoding"
+    assert "content-encoding" not in headers
+    connection = http.client.HTTPConnection(*server, timeout=10)
+    connection.request("GET", path)
+    assert len(connection.getresponse().headers.get_all("Date") or []) == 1
+    connection.close()
+
+
+def test_json_feed_and_archive_pages(server: tuple[str, int], site: Path) -> None:
+    (site / "public" / "feed.json").write_text(json.dumps({"version": "x", "items": []}))
+    archive = site / "public" / "archive"
+    archive.mkdir()
+    shutil.copy(site / "public" / "atom.xml", archive / "2022-12.xml")
+    status, headers, _ = _get(server, "/feed.json")
+    assert (status, headers["content-type"]) == (200, "application/feed+json; charset=utf-8")
+    status, headers, _ = _get(server, "/archive/2022-12.xml")
+    assert (status, headers["content-type"]) == (200, "application/atom+xml; charset=utf-8")
+    assert headers["cache-control"] == f"public, max-age={ARCHIVE_MAX_AGE}"
+
+
+def test_head_sends_the_headers_without_the_body(server: tuple[str, int], site: Path) -> None:
+    status, headers, body = _get(server, "/rss.xml", "HEAD")
+    assert (status, body) == (200, b"")
+    assert int(headers["content-length"]) == (site / "public" / "rss.xml").stat().st_size
+    assert _get(server, "/rss.xml", "POST")[0] == 405
+
+
+def test_gzip_only_when_asked(server: tuple[str, int], site: Path) -> None:
+    plain = (site / "public" / "rss.xml").read_bytes()
+    status, headers, body = _get(server, "/rss.xml", Accept_Encoding="gzip, deflate")
+    assert (status, headers["content-encoding"]) == (200, "gzip")
+    assert gzip.decompress(body) == plain
+    assert int(headers["content-length"]) == len(body) < len(plain)
+    identity_etag = _get(server, "/rss.xml")[1]["etag"]
+    assert headers["etag"] != identity_etag  # a different representation, a different tag
+    _, refused, body = _get(server, "/rss.xml", Accept_Encoding="gzip;q=0, identity")
+    assert "content-encoding" not in refused and body == plain
+
+
+def test_conditional_requests_get_304(server: tuple[str, int]) -> None:
+    url = f"http://{server[0]}:{server[1]}/atom.xml"
+    first: Any = feedparser.parse(url)
+    assert first.status == 200 and first.entries
+    assert first.etag and first.modified
+    by_etag: Any = feedparser.parse(url, etag=first.etag)
+    assert by_etag.status == 304 and not by_etag.entries
+    by_date: Any = feedparser.parse(url, modified=first.modified)
+    assert by_date.status == 304
+    status, headers, body = _get(server, "/atom.xml", If_None_Match='"something-else"')
+    assert status == 200 and body
+    status, headers, body = _get(
+        server, "/atom.xml", If_None_Match=_get(server, "/atom.xml")[1]["etag"]
+    )
+    assert (status, body) == (304, b"")
+    assert headers["etag"] and headers["cache-control"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../secret.xml",
+        "/%2e%2e/secret.xml",
+        "/%2E%2E%2Fsecret.xml",
+        "/category/../../secret.xml",
+        "/category/%2e%2e%2f%2e%2e%2fsecret.xml",
+        "/..%5csecret.xml",
+        "/%00rss.xml",
+        "//etc/passwd",
+        "/leak.xml",
+        "/linked/secret.xml",
+        "/.hidden.xml",
+        "/nothing-here.xml",
+    ],
+)
+def test_nothing_outside_the_folder_is_served(
+    server: tuple[str, int], site: Path, path: str
+) -> None:
+    os.symlink(site / "secret.xml", site / "public" / "leak.xml")
+    os.symlink(site, site / "public" / "linked")
+    (site / "public" / ".hidden.xml").write_text("<rss/>")
+    status, _, body = _get(server, path)
+    assert status in (400, 404)
+    assert b"outside the folder" not in body
+
+
+def test_a_symlink_within_the_folder_is_served(server: tuple[str, int], site: Path) -> None:
+    os.symlink(site / "public" / "rss.xml", site / "public" / "latest.xml")
+    status, headers, _ = _get(server, "/latest.xml")
+    assert (status, headers["content-type"]) == (200, "application/rss+xml; charset=utf-8")
+
+
+def test_the_folder_lists_its_feeds_with_autodiscovery_links(server: tuple[str, int]) -> None:
+    status, headers, body = _get(server, "/")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert b'<link rel="alternate" type="application/rss+xml" href="/rss.xml">' in body
+    assert (
+        b'<link rel="alternate" type="application/atom+xml" href="/category/ekonomi/atom.xml">'
+        in body
+    )
+
+
+def test_rebuilder_builds_on_change_and_the_server_serves_the_new_file(
+    server: tuple[str, int], site: Path
+) -> None:
+    reports: list[Any] = []
+    rebuilder = Rebuilder(
+        site / "articles",
+        site / "feedpub.toml",
+        site / "public",
+        state_dir=site / ".feedpub",
+        now=lambda: NOW,
+        on_report=reports.append,
+    )
+    assert rebuilder.check() is not None  # the first check always builds
+    assert rebuilder.check() is None  # nothing changed
+    before = _get(server, "/rss.xml")
+    record = next((site / "articles").rglob("pasar-takjil*.json"))
+    data = json.loads(record.read_text())
+    data["title"] = "Judul baru dari editor"
+    record.write_text(json.dumps(data))
+    report = rebuilder.check()
+    assert report is not None and report.exit_code == 0 and report.records_changed == 1
+    after = _get(server, "/rss.xml")
+    assert b"Judul baru dari editor" in after[2]
+    assert after[1]["etag"] != before[1]["etag"]
+    config = (site / "feedpub.toml").read_text()
+    (site / "feedpub.toml").write_text(config.replace("ALTUMNEWS.Com", "ALTUMNEWS Preview"))
+    assert rebuilder.check() is not None
+    assert b"ALTUMNEWS Preview" in _get(server, "/rss.xml")[2]
+    assert len(reports) == 3
+
+
+def test_rebuilder_reports_a_bad_config_and_keeps_serving(site: Path) -> None:
+    errors: list[Any] = []
+    rebuilder = Rebuilder(
+        site / "articles",
+        site / "feedpub.toml",
+        site / "public",
+        state_dir=site / ".feedpub",
+        now=lambda: NOW,
+        on_error=errors.append,
+    )
+    (site / "feedpub.toml").write_text("title = ")
+    assert rebuilder.check() is None
+    assert "not valid TOML" in str(errors[0])
+    assert (site / "public" / "rss.xml").is_file()
+
+
+def test_serve_without_an_output_folder_is_a_usage_error(tmp_path: Path) -> None:
+    shutil.copy(SAMPLE_CONFIG, tmp_path / "feedpub.toml")
+    result = CliRunner().invoke(main, ["serve", "--config", str(tmp_path / "feedpub.toml")])
+    assert result.exit_code == 2
+    assert "output folder not found (run feedpub build first, or pass --build)" in result.stderr
+
+
+def test_serve_on_a_port_in_use_is_a_usage_error(server: tuple[str, int], site: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["serve", "--config", str(site / "feedpub.toml"), "--port", str(server[1])],
+    )
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{server[1]}" in result.stderr
