@@ -335,9 +335,10 @@ def _names(value: Any, pattern: re.Pattern[str], path: str, key: str) -> tuple[s
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError("must be a list of names", path=path, key=key)
     names = tuple(sorted({v.strip().lower() for v in value}))
+    what = "host name (no scheme or path)" if pattern is _HOST_NAME else "tag or attribute name"
     for name in names:
         if not pattern.match(name):
-            raise ConfigError(f"not a tag or attribute name: {name!r}", path=path, key=key)
+            raise ConfigError(f"not a {what}: {name!r}", path=path, key=key)
     return names
 
 

@@ -10,9 +10,12 @@ from urllib.parse import urlsplit
 import feedparser
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from feedpub import ConfigError, build, load_config
+from feedpub.records.content import absolutize_html
 from feedpub.records.sanitise import HtmlAllow, html_removals, sanitise_html
 
 CONFIG = """
@@ -117,8 +120,10 @@ DANGEROUS_TAGS = {
 URL_ATTRIBUTES = {"href", "src", "poster", "cite", "action", "formaction", "background"}
 
 
-def _assert_inert(fragment: str) -> None:
-    """Nothing in an HTML fragment (as a reader's browser parses it) can run or restyle."""
+def _assert_inert(fragment: str, *, relative: bool = False) -> None:
+    """Nothing in an HTML fragment (as a reader's browser parses it) can run or restyle;
+    every URL is absolute http(s), mailto or tel (or, with ``relative``, has no scheme)."""
+    schemes = ("http", "https", "mailto", "tel", *([""] if relative else []))
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     for element in root.iter():
         assert isinstance(element.tag, str), f"comment or PI kept: {fragment!r}"
@@ -128,10 +133,10 @@ def _assert_inert(fragment: str) -> None:
             assert not name.startswith("on"), fragment
             assert name not in ("style", "target", "srcdoc"), fragment
             if name in URL_ATTRIBUTES:
-                assert urlsplit(value).scheme in ("http", "https", "mailto", "tel"), fragment
+                assert urlsplit(value).scheme in schemes, fragment
             if name == "srcset":
                 for candidate in value.split(","):
-                    assert urlsplit(candidate.split()[0]).scheme in ("http", "https"), fragment
+                    assert urlsplit(candidate.split()[0]).scheme in schemes, fragment
 
 
 def _site(tmp_path: Path, bodies: list[str], config: str = CONFIG) -> Path:
@@ -287,7 +292,10 @@ def test_without_html_allow_an_iframe_is_removed() -> None:
         ('tags = ["<b>"]', "not a tag or attribute name"),
         ('tags = "iframe"', "html_allow.tags: must be a list of names"),
         ("colours = []", "html_allow.colours: unknown key"),
-        ('tags = ["iframe"]\nhosts = { iframe = ["https://x.example/"] }', "not a tag or"),
+        (
+            'tags = ["iframe"]\nhosts = { iframe = ["https://x.example/"] }',
+            "html_allow.hosts.iframe: not a host name (no scheme or path): 'https://x.example/'",
+        ),
     ],
 )
 def test_html_allow_refuses_what_cannot_be_made_safe(
@@ -298,3 +306,22 @@ def test_html_allow_refuses_what_cannot_be_made_safe(
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert message in str(caught.value)
+
+
+TOKENS = [
+    "<p>", "</p>", "<a href=\"", "<a href=", "\">", "'>", ">", "<", "</", "<img src=", "x",
+    " onerror=alert(1)", " onclick=\"alert(1)\"", "javascript:", "JaVaScRiPt:", "&#106;",
+    "&#x09;", "&colon;", "data:text/html,", "<script>", "</script>", "<scr", "ipt>", "<svg",
+    "<math>", "<style>", "<!--", "-->", "<iframe src=//x>", "\"", "'", " ", "\t", "/",
+    " style=x", " srcset=\"", "<form action=", "<noscript>", "<table><tr><td>", "text",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=14))
+def test_any_mix_of_hostile_tokens_comes_out_inert(tokens: list[str]) -> None:
+    fragment = "".join(tokens)
+    cleaned = sanitise_html(fragment)
+    if cleaned.strip():
+        _assert_inert(cleaned, relative=True)
+        _assert_inert(absolutize_html(cleaned, "https://example.com/a/"))

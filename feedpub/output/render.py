@@ -1,5 +1,8 @@
 """Rendering a planned feed to RSS 2.0 or Atom 1.0 bytes. The only module that knows feedgen.
 
+An article's ``content_html`` arrives sanitised (the loader runs it through
+``records/sanitise.py``), so every renderer, whatever its format, writes safe HTML.
+
 feedgen 1.0 builds most of each document; a small feedgen extension then
 fixes what feedgen gets wrong (each workaround is pinned by a test):
 
