@@ -261,15 +261,25 @@ CASES: dict[str, Case] = {
         (atom_entry('    <link rel="alternate" href="https://news.example.org/b"/>\n'),),
         [("error", "atom-alternate", f"{ENTRY}/link[2]")],
     ),
-    "atom-link-duplicate warns: two related links alike": (
+    "atom-link-duplicate warns: two self links alike": (
+        "atom",
+        (
+            (
+                "</title>\n  <updated>",
+                '</title>\n  <link rel="self" href="https://x.example/a.xml"/>\n  <updated>',
+            ),
+        ),
+        [("warning", "atom-link-duplicate", "/feed/link[2]")],
+    ),
+    "atom-link-duplicate ok: two enclosures of one type": (
         "atom",
         (
             atom_entry(
-                '    <link rel="related" href="https://news.example.org/b"/>\n'
-                '    <link rel="related" href="https://news.example.org/c"/>\n'
+                '    <link rel="enclosure" type="audio/mpeg" href="https://news.example.org/b.mp3"/>\n'
+                '    <link rel="enclosure" type="audio/mpeg" href="https://news.example.org/c.mp3"/>\n'
             ),
         ),
-        [("warning", "atom-link-duplicate", f"{ENTRY}/link[3]")],
+        [],
     ),
     "atom-link-duplicate ok: same rel, other hreflang": (
         "atom",

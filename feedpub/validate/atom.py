@@ -245,6 +245,25 @@ _REGISTERED_RELS = frozenset(
 )
 
 
+# Relations that name one resource (this document, the next page, ...): two of them
+# alike leave a reader guessing. Enclosures, related links and hubs may repeat.
+_ONE_RESOURCE_RELS = frozenset(
+    [
+        "self",
+        "first",
+        "last",
+        "next",
+        "previous",
+        "prev",
+        "current",
+        "prev-archive",
+        "next-archive",
+        "edit",
+        "edit-media",
+    ]
+)
+
+
 def _check_atom_links(report: Report) -> None:
     for parent in (report.tree.getroot(), *_entries(report), *report.tree.iter(f"{ATOM}source")):
         seen: set[tuple[str, str | None, str | None]] = set()
@@ -261,7 +280,7 @@ def _check_atom_links(report: Report) -> None:
                     "related, enclosure, via, ...) nor an absolute IRI; readers will ignore it",
                 )
             key = (rel, link.get("type"), hreflang)
-            if rel != "alternate" and rel != "hub" and key in seen:
+            if rel in _ONE_RESOURCE_RELS and key in seen:
                 report.add(
                     link,
                     "atom-link-duplicate",

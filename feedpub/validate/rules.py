@@ -166,7 +166,8 @@ _TABLE = (
         "atom-link-duplicate",
         "advice",
         "atom",
-        "no two links with the same rel, type and hreflang (alternate ones: see atom-alternate)",
+        "no two self, next, previous, current, first or last (archive) links with the same "
+        "type and hreflang (alternates: see atom-alternate)",
     ),
 )
 
