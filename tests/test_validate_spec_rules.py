@@ -32,6 +32,7 @@ ATOM_ROOT = '<feed xmlns="http://www.w3.org/2005/Atom">'
 GEO = 'xmlns:geo="http://www.w3.org/2003/01/geo/wgs84_pos#"'
 GEORSS = 'xmlns:georss="http://www.georss.org/georss"'
 DC = 'xmlns:dc="http://purl.org/dc/elements/1.1/"'
+FH = 'xmlns:fh="http://purl.org/syndication/history/1.0"'
 
 
 def rss_ns(declaration: str) -> tuple[str, str]:
@@ -234,6 +235,16 @@ CASES: dict[str, Case] = {
         "atom",
         (atom_ns('xmlns:x="https://example.org/ns"'), atom_entry("    <x:anything/>\n")),
         [],
+    ),
+    "unknown-element ok: RFC 5005 fh:archive in an archive document": (
+        "atom",
+        (atom_ns(FH), ("  <author>", "  <fh:archive/>\n  <author>")),
+        [],
+    ),
+    "unknown-element fails: fh:archived (RFC 5005 has fh:archive)": (
+        "atom",
+        (atom_ns(FH), ("  <author>", "  <fh:archived/>\n  <author>")),
+        [("error", "unknown-element", "/feed/fh:archived")],
     ),
     # dc-date
     "dc-date ok: W3C-DTF forms": (

@@ -49,8 +49,8 @@ _TABLE = (
         "unknown-element",
         "spec",
         "rss/atom",
-        "elements of the Atom, content, Dublin Core, Media RSS, geo and GeoRSS namespaces "
-        "are ones those vocabularies define",
+        "elements of the Atom, content, Dublin Core, Media RSS, geo, GeoRSS and RFC 5005 "
+        "(fh) namespaces are ones those vocabularies define",
     ),
     Rule(
         "whitespace",
