@@ -210,41 +210,6 @@ def _check_atom_base64(report: Report) -> None:
             )
 
 
-# The link relations of RFC 4287 and the IANA registry that feeds use; any other
-# relation must be an absolute IRI (RFC 4287 section 4.2.7.2).
-_REGISTERED_RELS = frozenset(
-    [
-        "alternate",
-        "related",
-        "self",
-        "enclosure",
-        "via",
-        "first",
-        "last",
-        "next",
-        "previous",
-        "prev",
-        "current",
-        "prev-archive",
-        "next-archive",
-        "hub",
-        "license",
-        "edit",
-        "edit-media",
-        "replies",
-        "payment",
-        "service",
-        "search",
-        "up",
-        "author",
-        "canonical",
-        "describedby",
-        "icon",
-        "preview",
-    ]
-)
-
-
 # Relations that name one resource (this document, the next page, ...): two of them
 # alike leave a reader guessing. Enclosures, related links and hubs may repeat.
 _ONE_RESOURCE_RELS = frozenset(
@@ -260,6 +225,28 @@ _ONE_RESOURCE_RELS = frozenset(
         "next-archive",
         "edit",
         "edit-media",
+    ]
+)
+# The link relations of RFC 4287 and the IANA registry that feeds use; any other
+# relation must be an absolute IRI (RFC 4287 section 4.2.7.2).
+_REGISTERED_RELS = _ONE_RESOURCE_RELS | frozenset(
+    [
+        "alternate",
+        "related",
+        "enclosure",
+        "via",
+        "hub",
+        "license",
+        "replies",
+        "payment",
+        "service",
+        "search",
+        "up",
+        "author",
+        "canonical",
+        "describedby",
+        "icon",
+        "preview",
     ]
 )
 
