@@ -117,3 +117,11 @@ def test_no_source_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["validate"])
     assert result.exit_code == 2
     assert "give a file" in result.stderr and result.stdout == ""
+
+
+def test_timeout_must_be_positive() -> None:
+    result = CliRunner().invoke(
+        main, ["validate", "--timeout", "0", str(FEEDS / "minimal-rss.xml")]
+    )
+    assert result.exit_code == 2
+    assert "--timeout" in result.stderr

@@ -32,6 +32,7 @@ ATOM_ROOT = '<feed xmlns="http://www.w3.org/2005/Atom">'
 GEO = 'xmlns:geo="http://www.w3.org/2003/01/geo/wgs84_pos#"'
 GEORSS = 'xmlns:georss="http://www.georss.org/georss"'
 DC = 'xmlns:dc="http://purl.org/dc/elements/1.1/"'
+FH = 'xmlns:fh="http://purl.org/syndication/history/1.0"'
 
 
 def rss_ns(declaration: str) -> tuple[str, str]:
@@ -235,6 +236,16 @@ CASES: dict[str, Case] = {
         (atom_ns('xmlns:x="https://example.org/ns"'), atom_entry("    <x:anything/>\n")),
         [],
     ),
+    "unknown-element ok: RFC 5005 fh:archive in an archive document": (
+        "atom",
+        (atom_ns(FH), ("  <author>", "  <fh:archive/>\n  <author>")),
+        [],
+    ),
+    "unknown-element fails: fh:archived (RFC 5005 has fh:archive)": (
+        "atom",
+        (atom_ns(FH), ("  <author>", "  <fh:archived/>\n  <author>")),
+        [("error", "unknown-element", "/feed/fh:archived")],
+    ),
     # dc-date
     "dc-date ok: W3C-DTF forms": (
         "rss",
@@ -261,15 +272,25 @@ CASES: dict[str, Case] = {
         (atom_entry('    <link rel="alternate" href="https://news.example.org/b"/>\n'),),
         [("error", "atom-alternate", f"{ENTRY}/link[2]")],
     ),
-    "atom-link-duplicate warns: two related links alike": (
+    "atom-link-duplicate warns: two self links alike": (
+        "atom",
+        (
+            (
+                "</title>\n  <updated>",
+                '</title>\n  <link rel="self" href="https://x.example/a.xml"/>\n  <updated>',
+            ),
+        ),
+        [("warning", "atom-link-duplicate", "/feed/link[2]")],
+    ),
+    "atom-link-duplicate ok: two enclosures of one type": (
         "atom",
         (
             atom_entry(
-                '    <link rel="related" href="https://news.example.org/b"/>\n'
-                '    <link rel="related" href="https://news.example.org/c"/>\n'
+                '    <link rel="enclosure" type="audio/mpeg" href="https://news.example.org/b.mp3"/>\n'
+                '    <link rel="enclosure" type="audio/mpeg" href="https://news.example.org/c.mp3"/>\n'
             ),
         ),
-        [("warning", "atom-link-duplicate", f"{ENTRY}/link[3]")],
+        [],
     ),
     "atom-link-duplicate ok: same rel, other hreflang": (
         "atom",

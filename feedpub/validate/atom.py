@@ -210,15 +210,11 @@ def _check_atom_base64(report: Report) -> None:
             )
 
 
-# The link relations of RFC 4287 and the IANA registry that feeds use; any other
-# relation must be an absolute IRI (RFC 4287 section 4.2.7.2).
-_REGISTERED_RELS = frozenset(
+# Relations that name one resource (this document, the next page, ...): two of them
+# alike leave a reader guessing. Enclosures, related links and hubs may repeat.
+_ONE_RESOURCE_RELS = frozenset(
     [
-        "alternate",
-        "related",
         "self",
-        "enclosure",
-        "via",
         "first",
         "last",
         "next",
@@ -227,10 +223,20 @@ _REGISTERED_RELS = frozenset(
         "current",
         "prev-archive",
         "next-archive",
-        "hub",
-        "license",
         "edit",
         "edit-media",
+    ]
+)
+# The link relations of RFC 4287 and the IANA registry that feeds use; any other
+# relation must be an absolute IRI (RFC 4287 section 4.2.7.2).
+_REGISTERED_RELS = _ONE_RESOURCE_RELS | frozenset(
+    [
+        "alternate",
+        "related",
+        "enclosure",
+        "via",
+        "hub",
+        "license",
         "replies",
         "payment",
         "service",
@@ -261,7 +267,7 @@ def _check_atom_links(report: Report) -> None:
                     "related, enclosure, via, ...) nor an absolute IRI; readers will ignore it",
                 )
             key = (rel, link.get("type"), hreflang)
-            if rel != "alternate" and rel != "hub" and key in seen:
+            if rel in _ONE_RESOURCE_RELS and key in seen:
                 report.add(
                     link,
                     "atom-link-duplicate",

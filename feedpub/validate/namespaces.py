@@ -23,6 +23,7 @@ NS = {
     "media": "http://search.yahoo.com/mrss/",
     "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
     "georss": "http://www.georss.org/georss",
+    "fh": "http://purl.org/syndication/history/1.0",
 }
 
 #: The elements each of those vocabularies defines (dcterms has too many to list).
@@ -118,6 +119,8 @@ KNOWN_VOCABULARIES: dict[str, frozenset[str]] = {
     ),
     # W3C Basic Geo (WGS84 lat/long).
     NS["geo"]: frozenset({"lat", "long", "alt", "lat_long", "Point", "SpatialThing", "location"}),
+    # RFC 5005, Feed Paging and Archiving.
+    NS["fh"]: frozenset({"complete", "archive"}),
     # GeoRSS Simple and its feature properties.
     NS["georss"]: frozenset(
         [

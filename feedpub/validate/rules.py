@@ -49,8 +49,8 @@ _TABLE = (
         "unknown-element",
         "spec",
         "rss/atom",
-        "elements of the Atom, content, Dublin Core, Media RSS, geo and GeoRSS namespaces "
-        "are ones those vocabularies define",
+        "elements of the Atom, content, Dublin Core, Media RSS, geo, GeoRSS and RFC 5005 "
+        "(fh) namespaces are ones those vocabularies define",
     ),
     Rule(
         "whitespace",
@@ -166,7 +166,8 @@ _TABLE = (
         "atom-link-duplicate",
         "advice",
         "atom",
-        "no two links with the same rel, type and hreflang (alternate ones: see atom-alternate)",
+        "no two self, next, previous, current, first or last (archive) links with the same "
+        "type and hreflang (alternates: see atom-alternate)",
     ),
 )
 
