@@ -167,12 +167,29 @@ def test_the_nfkc_delimiter_list_is_complete() -> None:
     assert "".join(found) == NFKC_DELIMITERS
 
 
+def test_a_json_lines_record_may_hold_a_unicode_line_separator() -> None:
+    lines = [
+        json.dumps({**GOOD, "id": f"r{n}", "title": "a\u2028b\x85c"}, ensure_ascii=False)
+        for n in range(2)
+    ]
+    parsed = parse_file("\r\n".join(lines).encode(), "x.jsonl", "x.jsonl", CONFIG)
+    assert parsed.errors == []
+    assert [a.line for a in parsed.articles] == [1, 2]
+
+
 # -- defect 3: what the loader accepts renders into valid feeds ---------------------------
 
 
-def test_a_second_hash_in_a_url_is_escaped() -> None:
-    parsed = parse_file(record(url="https://example.com/a#b#c"), "x.json", "x.json", CONFIG)
-    assert parsed.articles[0].url == "https://example.com/a#b%23c"
+@pytest.mark.parametrize(
+    ("url", "published"),
+    [
+        ("https://example.com/a#b#c", "https://example.com/a#b%23c"),
+        ("http://host:/", "http://host/"),  # xs:anyURI (libxml2) refuses an empty port
+    ],
+)
+def test_a_url_is_published_as_xs_anyuri_accepts_it(url: str, published: str) -> None:
+    parsed = parse_file(record(url=url), "x.json", "x.json", CONFIG)
+    assert parsed.articles[0].url == published
 
 
 @pytest.mark.parametrize(
@@ -221,6 +238,17 @@ def test_a_huge_body_is_the_records_error_and_names_it(site: Path) -> None:
         lines = assert_one_clear_error(run(site, command), "huge.json")
         assert any("max_record_bytes" in line and "'hostile'" in line for line in lines), lines
     assert_site_published(site)
+
+
+@pytest.mark.parametrize(
+    ("mime", "accepted"),
+    [("audio/mpeg", True), ("audio/mp4; codecs=mp4a", False), ("audio/mp4;codecs=mp4a", True),
+     ("http://[::1", False), ("a/b/c", False), ("/x", False), ("audio/", False)],
+)  # fmt: skip
+def test_an_attachment_type_is_a_media_type(mime: str, accepted: bool) -> None:
+    attachment = {"url": "/a.mp3", "mime_type": mime}
+    parsed = parse_file(record(attachments=[attachment]), "x.json", "x.json", CONFIG)
+    assert bool(parsed.articles) is accepted
 
 
 # -- defect 4: bounded work per record ---------------------------------------------------

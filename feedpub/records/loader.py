@@ -52,6 +52,11 @@ _PLAIN_HTTP_URL = re.compile(
     r"(?:[/?](?:[A-Za-z0-9\-._~:/?@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?"
     r"(?:#(?:[A-Za-z0-9\-._~:/?@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?\Z"
 )
+# A media type as RFC 6838 spells one (type/subtype, then parameters), as RSS's enclosure
+# type pattern accepts it: a URL or a path is no media type.
+_MEDIA_TYPE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(?:;\S*)?"
+)
 KNOWN_FIELDS = frozenset(
     {
         "id",
@@ -240,7 +245,7 @@ class _Record:
                 continue
             url = self.url(f"{name}.url", item.get("url"), base)
             mime = item.get("mime_type")
-            if not isinstance(mime, str) or "/" not in mime or any(c.isspace() for c in mime):
+            if not isinstance(mime, str) or not _MEDIA_TYPE.fullmatch(mime):
                 self.error(f"{name}.mime_type", "is required, as a media type like audio/mpeg")
                 continue
             size = item.get("size_in_bytes")
@@ -596,7 +601,7 @@ def parse_file(
             result.digests.append(digest_bytes(source))
 
     if relative.endswith(".jsonl"):
-        for number, line_text in enumerate(text.splitlines(), 1):
+        for number, line_text in enumerate(_LINE_BREAK.split(text), 1):
             if not line_text.strip():
                 continue
             try:
@@ -634,6 +639,11 @@ def parse_file(
     else:
         add(document, None, default_id, None, data)
     return result
+
+
+# JSON Lines ends lines with \n (or \r\n; a lone \r too, as str.splitlines did): not with the
+# other breaks splitlines knows (U+2028, U+0085...), which JSON strings may hold as they are.
+_LINE_BREAK = re.compile("\r\n|\r|\n")
 
 
 def _unparsable(exc: RecursionError | ValueError, shown: str, line: int | None) -> RecordError:

@@ -80,6 +80,9 @@ def to_uri(url: str) -> str:
     (RFC 3987 section 3.1), a non-ASCII host in IDNA form, a "#" inside the fragment as %23
     (a fragment cannot hold one). A URI comes back unchanged."""
     parts = urlsplit(url)
+    if parts.netloc.endswith(":"):  # an empty port means the default one (RFC 3986 6.2.3)
+        parts = parts._replace(netloc=parts.netloc[:-1])
+        url = urlunsplit(parts)
     plain = url.isascii() and " " not in parts.netloc and "#" not in parts.fragment
     if plain and all(_URI.fullmatch(p) for p in (parts.path, parts.query, parts.fragment)):
         return url
