@@ -96,4 +96,5 @@ def test_a_full_output_disk_is_one_line_and_keeps_the_old_feeds(
     assert not [name for name in after if TEMP_PREFIX in name]
     assert b"Judul baru" in after["rss.xml"]
     for name, data in after.items():
-        assert [p for p in validate_feed(data, source=name) if p.level == "error"] == []
+        if name.endswith((".xml", ".json")):  # the feeds (beside them: the owner marker)
+            assert [p for p in validate_feed(data, source=name) if p.level == "error"] == []
