@@ -18,6 +18,7 @@ import click
 
 from feedpub.config import SiteConfig, load_config
 from feedpub.errors import ExitCode, FeedpubError
+from feedpub.output.target import is_s3_url, split_s3_url
 from feedpub.pipeline import BuildReport, build, check
 from feedpub.version import __version__
 
@@ -49,6 +50,23 @@ def _articles_dir(articles: Path | None, config_path: Path) -> Path:
     if not folder.is_dir():
         _usage(f"{folder}: articles folder not found (pass --articles DIR)")
     return folder
+
+
+def _out(out: str | None, config: SiteConfig, config_path: Path) -> str | Path:
+    """``--out`` (relative to here), else the config's ``out`` (relative to it), else public/."""
+    if out is not None and is_s3_url(out):
+        try:
+            split_s3_url(out)
+        except ValueError as exc:
+            _usage(f"--out: {exc}")
+        return out
+    if out is not None:
+        if Path(out).is_file():
+            _usage(f"--out: {out} is a file, not a folder")
+        return Path(out)
+    if config.out is not None:
+        return config.out if is_s3_url(config.out) else config_path.parent / config.out
+    return config_path.parent / "public"
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -154,9 +172,9 @@ def main() -> None:
 @articles_option
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR|s3://BUCKET/PREFIX/",
     default=None,
-    help="Output folder [default: public/ beside the config].",
+    help="Output folder or object storage [default: the config's out, else public/ beside it].",
 )
 @config_option
 @click.option(
@@ -181,7 +199,7 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Print a line per feed written, and why.")
 def build_command(
     articles: Path | None,
-    out: Path | None,
+    out: str | None,
     config_path: Path,
     state: Path | None,
     full: bool,
@@ -201,7 +219,7 @@ def build_command(
     try:
         report = build(
             articles_dir,
-            out if out is not None else config_path.parent / "public",
+            _out(out, config, config_path),
             config,
             state_dir=state if state is not None else config_path.parent / ".feedpub",
             full=full,

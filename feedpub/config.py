@@ -22,6 +22,8 @@ from feedpub.records.zones import zone_from_spec
 __all__ = ["SiteConfig", "load_config"]
 
 DEFAULT_LIMIT = 50
+#: Feeds change every few minutes; without a header a CDN may keep one for a day.
+DEFAULT_CACHE_CONTROL = "public, max-age=300"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,12 @@ class SiteConfig:
     abbreviations: Mapping[str, tzinfo] = field(default_factory=dict)
     #: A digest of the config's meaning, so cached feeds are re-rendered when it changes.
     fingerprint: str = ""
+    #: Where feeds go when ``--out`` is not given: a folder (relative to the config's) or s3:// URL.
+    out: str | None = None
+    #: The S3-compatible store's base URL (MinIO, Ceph, R2); ``None``: AWS, or the environment's.
+    s3_endpoint_url: str | None = None
+    #: The ``Cache-Control`` every object gets (object storage only; a folder has no headers).
+    cache_control: str = DEFAULT_CACHE_CONTROL
 
     @property
     def domain(self) -> str:
@@ -108,6 +116,58 @@ def _author(raw: Mapping[str, Any], path: str) -> Author | None:
     )
 
 
+PUBLISHING_KEYS = ("out", "s3_endpoint_url", "cache_control")
+#: Words that mark a key as a secret: those never live in feedpub.toml.
+_SECRET_WORDS = ("secret", "password", "access_key", "token", "credential")
+
+
+def _publishing(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """Where feeds go (``out``, ``s3_endpoint_url``) and the ``cache_control`` objects get.
+
+    Credentials are refused here by name, whatever the key: they come from the AWS
+    environment variables, a profile or an instance role, never from this file."""
+    from feedpub.output.target import endpoint_problem, is_s3_url, split_s3_url
+
+    for key in raw:
+        if any(word in key.lower() for word in _SECRET_WORDS):
+            raise ConfigError(
+                "credentials never go in feedpub.toml: use AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE) or an instance role",
+                path=path,
+                key=key,
+            )
+    values: dict[str, Any] = {}
+    out = _require(raw, "out", str, path, optional=True)
+    if out is not None:
+        out = out.strip()
+        if is_s3_url(out):
+            try:
+                split_s3_url(out)
+            except ValueError as exc:
+                raise ConfigError(str(exc), path=path, key="out") from None
+        elif "://" in out:
+            raise ConfigError(
+                f"must be a folder or an s3://bucket/prefix/ URL, not {out!r}", path=path, key="out"
+            )
+        values["out"] = out
+    endpoint = _require(raw, "s3_endpoint_url", str, path, optional=True)
+    if endpoint is not None:
+        problem = endpoint_problem(endpoint.strip())
+        if problem:
+            raise ConfigError(problem, path=path, key="s3_endpoint_url")
+        values["s3_endpoint_url"] = endpoint.strip()
+    cache_control = _require(raw, "cache_control", str, path, optional=True)
+    if cache_control is not None:
+        if not (cache_control.isascii() and cache_control.isprintable()):
+            raise ConfigError(
+                "must be printable ASCII, like 'public, max-age=300'",
+                path=path,
+                key="cache_control",
+            )
+        values["cache_control"] = cache_control.strip()
+    return values
+
+
 KNOWN_KEYS = {
     "title",
     "link",
@@ -119,11 +179,13 @@ KNOWN_KEYS = {
     "dayfirst",
     "feeds_url",
     "timezone_abbreviations",
+    *PUBLISHING_KEYS,
 }
 
 
 def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
     """Turn a parsed TOML table into a :class:`SiteConfig`, raising :class:`ConfigError`."""
+    publishing = _publishing(raw, path)
     unknown = set(raw) - KNOWN_KEYS
     if unknown:
         raise ConfigError(
@@ -184,6 +246,7 @@ def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
         feeds_url=feeds_url,
         abbreviations=abbreviations,
         fingerprint=fingerprint,
+        **publishing,
     )
 
 

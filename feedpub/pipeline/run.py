@@ -20,7 +20,8 @@ from feedpub.digest import digest_bytes
 from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
 from feedpub.output.lock import build_lock
-from feedpub.output.publish import remove_file, write_if_changed
+from feedpub.output.paths import CONTENT_TYPES
+from feedpub.output.target import PublishTarget, open_target
 from feedpub.pipeline.plan import (
     FileCheck,
     PlannedFeed,
@@ -48,7 +49,7 @@ class _Job:
     """What one build was asked to do."""
 
     articles_dir: Path
-    out_dir: Path
+    target: PublishTarget
     config: SiteConfig
     now: float | None
     strict: bool
@@ -64,7 +65,7 @@ def _locked(state_dir: Path | None, wait: float) -> Iterator[None]:
 
 def build(
     articles_dir: Path,
-    out_dir: Path,
+    out_dir: Path | str | PublishTarget,
     config: SiteConfig,
     *,
     state_dir: Path | None = None,
@@ -84,11 +85,12 @@ def build(
     state between runs (``None``: a fresh in-memory one, a full build) and
     holds the lock, waiting up to ``wait`` seconds for another build
     (:class:`~feedpub.errors.LockedError` after that). ``dry_run`` writes nothing.
+    ``out_dir`` is a folder, an ``s3://bucket/prefix/`` URL or a :class:`PublishTarget`.
     """
     started = time.perf_counter()
     job = _Job(
         articles_dir,
-        out_dir,
+        open_target(out_dir, config) if isinstance(out_dir, str | Path) else out_dir,
         config,
         None if now is None else now.timestamp(),
         strict,
@@ -144,7 +146,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         state.start_build()  # until every planned feed is published, nothing is trusted
     checks: dict[str, tuple[FileCheck, int]] = {}
     if not changed:
-        checks = {path: check_file(job.out_dir, path, feed) for path, feed in published.items()}
+        checks = {path: check_file(job.target, path, feed) for path, feed in published.items()}
         verdicts = {path: verdict for path, (verdict, _) in checks.items()}
         if still_current(last, published, verdicts, job.now):
             # Nothing read changed, nothing fell due, every published file is as written: done.
@@ -160,13 +162,14 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         verdict = None
         if before is not None and before.digest == feed.digest:
             if feed.path not in checks:
-                checks[feed.path] = check_file(job.out_dir, feed.path, before)
+                checks[feed.path] = check_file(job.target, feed.path, before)
             verdict = checks[feed.path][0]
         reason = render_reason(feed, before, verdict)
         if reason is not None:
             reasons[feed.path] = reason
     _remember_touched(state, published, checks, job.dry_run)
-    to_render = [feed for feed in feeds if feed.path in reasons]
+    # Category feeds before the site's: once the site feed shows an entry, so do its categories.
+    to_render = sorted((f for f in feeds if f.path in reasons), key=lambda f: f.term is None)
     id_changes = _id_changes(state, job.articles_dir, to_render)
     report.warnings.extend(id_changes)
     articles, to_render, body_warnings = _load_bodies(job, categories, to_render)
@@ -210,9 +213,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     if spool is not None:
         spool.close()
     report.feeds = list(outcomes.values())
-    for relative in stale_files(job.out_dir, published, set(outcomes)):
+    for relative in stale_files(job.target, published, set(outcomes)):
         if not job.dry_run:
-            remove_file(job.out_dir / relative, job.out_dir)
+            job.target.remove(relative)
             state.forget_feed(relative)
         before = published.get(relative)
         report.feeds.append(
@@ -262,7 +265,7 @@ def _publish(
         for p in rendered.problems
         if p.level == "warning"
     ]
-    target = job.out_dir / feed.path
+    content_type = CONTENT_TYPES[feed.fmt]
     if not rendered.valid:
         return replace(
             outcome,
@@ -271,16 +274,12 @@ def _publish(
             problems=list(rendered.problems),
         ), warnings
     if job.dry_run:
-        return replace(
-            outcome, action="written" if _differs(target, rendered.data) else "unchanged"
-        ), warnings
-    written = write_if_changed(target, rendered.data)
-    stat = target.stat()
+        unchanged = job.target.holds(feed.path, rendered.data, content_type)
+        return replace(outcome, action="unchanged" if unchanged else "written"), warnings
+    written, stat = job.target.write_if_changed(feed.path, rendered.data, content_type)
     state.record_feed(
         feed.path,
-        PublishedFeed(
-            feed.digest, stat.st_size, stat.st_mtime_ns, digest_bytes(rendered.data), feed.keys()
-        ),
+        PublishedFeed(feed.digest, stat.size, stat.stamp, digest_bytes(rendered.data), feed.keys()),
     )
     return replace(outcome, action="written" if written else "unchanged"), warnings
 
@@ -342,13 +341,6 @@ def _outcome(feed: PlannedFeed, before: PublishedFeed | None, reason: str) -> Fe
         updated=[i for i in new if i in old and old[i] != new[i]],
         removed=[i for i in old if i not in new],
     )
-
-
-def _differs(path: Path, data: bytes) -> bool:
-    try:
-        return path.read_bytes() != data
-    except FileNotFoundError:
-        return True
 
 
 def _id_changes(
