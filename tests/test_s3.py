@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from feedpub import build, load_config
 from feedpub.cli import main
 from feedpub.errors import PublishError
+from tests.conftest import GOLDEN, SAMPLE_ARTICLES, SAMPLE_CONFIG
 from tests.test_publish_build import break_main_rss
 
 try:
@@ -118,6 +119,15 @@ def local_build(site: Path, tmp_path: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """What a local build of the bundled sample writes (built once: the sample never changes)."""
+    site = tmp_path_factory.mktemp("sample")
+    shutil.copy(SAMPLE_CONFIG, site / "feedpub.toml")
+    shutil.copytree(SAMPLE_ARTICLES, site / "articles")
+    return local_build(site, site)
+
+
 def puts(server: S3Server, bucket: str) -> list[str]:
     return [p.removeprefix(f"/{bucket}/{PREFIX}") for m, p in server.writes() if m == "PUT"]
 
@@ -127,13 +137,15 @@ def deletes(server: S3Server, bucket: str) -> list[str]:
 
 
 def test_objects_equal_the_local_build_byte_for_byte(
-    site: Path, tmp_path: Path, client: Any, bucket: str
+    site: Path, client: Any, bucket: str, sample: dict[str, bytes]
 ) -> None:
     result = run(site, "--out", f"s3://{bucket}/{PREFIX}")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
-    local = local_build(site, tmp_path)
-    assert len(local) == 22
-    assert objects(client, bucket) == local
+    assert len(sample) == 22
+    assert sample == {
+        p.relative_to(GOLDEN).as_posix(): p.read_bytes() for p in GOLDEN.rglob("*") if p.is_file()
+    }
+    assert objects(client, bucket) == sample
 
 
 def test_each_object_has_its_content_type_and_the_configs_cache_control(
@@ -188,11 +200,11 @@ def test_dry_run_uploads_nothing(site: Path, server: S3Server, client: Any, buck
 
 
 def test_an_edit_uploads_only_the_objects_it_changes(
-    site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str
+    site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str, sample: dict[str, bytes]
 ) -> None:
     out = f"s3://{bucket}/{PREFIX}"
     assert run(site, "--out", out).exit_code == 0
-    before = local_build(site, tmp_path)
+    before = sample
     record = json.loads((site / SEED).read_text())
     record["title"] = "Rakor Reformasi Birokrasi (diperbarui)"
     (site / SEED).write_text(json.dumps(record, ensure_ascii=False))
@@ -206,11 +218,11 @@ def test_an_edit_uploads_only_the_objects_it_changes(
 
 
 def test_a_deleted_record_deletes_its_empty_category_after_every_upload(
-    site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str
+    site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str, sample: dict[str, bytes]
 ) -> None:
     out = f"s3://{bucket}/{PREFIX}"
     assert run(site, "--out", out).exit_code == 0
-    before = local_build(site, tmp_path)
+    before = sample
     (site / SPORTS).unlink()
     after = local_build(site, tmp_path)
     changed = sorted(p for p in after if after[p] != before[p])
@@ -229,14 +241,14 @@ def test_a_deleted_record_deletes_its_empty_category_after_every_upload(
 
 
 def test_an_object_changed_in_the_bucket_is_put_back(
-    site: Path, tmp_path: Path, client: Any, bucket: str
+    site: Path, client: Any, bucket: str, sample: dict[str, bytes]
 ) -> None:
     out = f"s3://{bucket}/{PREFIX}"
     assert run(site, "--out", out).exit_code == 0
     client.put_object(Bucket=bucket, Key=PREFIX + "category/lampung/rss.xml", Body=b"<rss/>")
     client.delete_object(Bucket=bucket, Key=PREFIX + "atom.xml")
     assert run(site, "--out", out).exit_code == 0
-    assert objects(client, bucket) == local_build(site, tmp_path)
+    assert objects(client, bucket) == sample
 
 
 def test_a_new_cache_control_is_applied_to_unchanged_bytes(
@@ -278,21 +290,23 @@ def test_a_refused_upload_exits_1_naming_the_key_and_the_next_run_repairs(
 
 
 def test_a_store_down_for_a_while_is_retried(
-    site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str
+    site: Path, server: S3Server, client: Any, bucket: str, sample: dict[str, bytes]
 ) -> None:
     waits: list[float] = []
     target = S3Target(bucket, PREFIX, endpoint_url=server.endpoint, sleep=waits.append)
-    server.faults.append(Fault("PUT", "/atom.xml", 503, "SlowDown", times=ATTEMPTS - 1))
+    site_atom = f"/{bucket}/{PREFIX}atom.xml"
+    server.faults.append(Fault("PUT", site_atom, 503, "SlowDown", times=ATTEMPTS - 1))
     config = load_config(site / "feedpub.toml")
     now = datetime(2026, 1, 1, tzinfo=UTC)
     report = build(site / "articles", target, config, now=now)
     assert report.exit_code == 0 and report.count("written") == 22
     assert waits == [FIRST_BACKOFF * 2**n for n in range(ATTEMPTS - 1)]
-    assert objects(client, bucket) == local_build(site, tmp_path)
+    assert sum(1 for m, p in server.requests if (m, p) == ("PUT", site_atom)) == ATTEMPTS
+    assert objects(client, bucket) == sample
 
 
 def test_a_store_that_stays_down_fails_after_bounded_tries_and_the_next_run_repairs(
-    site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str
+    site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str, sample: dict[str, bytes]
 ) -> None:
     waits: list[float] = []
     config = load_config(site / "feedpub.toml")
@@ -314,7 +328,7 @@ def test_a_store_that_stays_down_fails_after_bounded_tries_and_the_next_run_repa
     target = S3Target(bucket, PREFIX, endpoint_url=server.endpoint, sleep=waits.append)
     report = build(site / "articles", target, config, now=now, state_dir=state)
     assert report.exit_code == 0
-    assert objects(client, bucket) == local_build(site, tmp_path)
+    assert objects(client, bucket) == sample
 
 
 def test_a_store_that_cannot_be_reached_is_named(site: Path, bucket: str) -> None:
@@ -380,4 +394,23 @@ def test_without_boto3_an_s3_out_is_a_usage_error(
     assert result.stderr.startswith(
         "feedpub: s3://feeds/news/: publishing to object storage needs boto3: "
         "pip install 'feedpub[s3]'"
+    )
+
+
+def test_a_missing_bucket_or_missing_credentials_is_one_line(
+    site: Path, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run(site, "--out", "s3://no-such-bucket/feeds/")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "feedpub: s3://no-such-bucket/feeds/: cannot publish: listing failed: "
+        "NoSuchBucket (HTTP 404)"
+    )
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    result = run(site, "--out", f"s3://{bucket}/{PREFIX}")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"feedpub: s3://{bucket}/{PREFIX}: cannot publish: listing failed: "
+        "Unable to locate credentials\n"
     )
