@@ -170,10 +170,10 @@ class S3Target:
         found: dict[str, _Object] = {}
         paginator = self._client.get_paginator("list_objects_v2")
         # The top level without descending (the prefix may be a whole site), then category/.
-        for folder, delimiter in (("", "/"), ("category/", "")):
-            pages = paginator.paginate(
-                Bucket=self.bucket, Prefix=self.prefix + folder, Delimiter=delimiter
-            )
+        for pages in (
+            paginator.paginate(Bucket=self.bucket, Prefix=self.prefix, Delimiter="/"),
+            paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + "category/"),
+        ):
             for page in pages:
                 for item in page.get("Contents", []):
                     relative = item["Key"][len(self.prefix) :]
