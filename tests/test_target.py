@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from feedpub.output.paths import is_feed_path
+from feedpub.model import Format
+from feedpub.output.paths import CONTENT_TYPES, FEED_FILES, is_feed_path
 from feedpub.output.target import LocalFolder, split_s3_url
 
 
@@ -58,3 +60,9 @@ def test_a_folder_lists_only_its_feed_files(tmp_path: Path) -> None:
     assert folder.write_if_changed("category/c/rss.xml", b"<rss/>", "ignored") == (False, stored)
     assert folder.holds("category/c/rss.xml", b"<rss/>", "any type: a folder keeps none")
     assert folder.remove("category/c/rss.xml") and not (tmp_path / "category/c").exists()
+
+
+def test_every_format_has_a_file_name_and_a_content_type() -> None:
+    # A new format (JSON Feed: application/feed+json) must say how object storage serves it.
+    assert set(CONTENT_TYPES) == set(FEED_FILES) == set(get_args(Format))
+    assert all(value.endswith("; charset=utf-8") for value in CONTENT_TYPES.values())
