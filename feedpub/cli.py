@@ -37,6 +37,7 @@ from feedpub.config import (
     toml_value,
 )
 from feedpub.errors import ConfigError, ExitCode, FeedpubError, RecordWarning
+from feedpub.output.target import is_s3_url, split_s3_url
 from feedpub.pipeline import BuildReport, build, check
 from feedpub.version import __version__
 
@@ -100,6 +101,23 @@ def _first_mistakes(articles_dir: Path, report: BuildReport) -> list[RecordWarni
     if report.records_read == 0 and not report.errors:
         found.append(hints.empty_articles_hint(articles_dir))
     return found
+
+
+def _out(out: str | None, config: SiteConfig, config_path: Path) -> str | Path:
+    """``--out`` (relative to here), else the config's ``out`` (relative to it), else public/."""
+    if out is not None and is_s3_url(out):
+        try:
+            split_s3_url(out)
+        except ValueError as exc:
+            _usage(f"--out: {exc}")
+        return out
+    if out is not None:
+        if Path(out).is_file():
+            _usage(f"--out: {out} is a file, not a folder")
+        return Path(out)
+    if config.out is not None:
+        return config.out if is_s3_url(config.out) else config_path.parent / config.out
+    return config_path.parent / "public"
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -203,9 +221,9 @@ articles_option = env_option(
 )
 out_option = env_option(
     "--out",
-    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR|s3://BUCKET/PREFIX/",
     default=None,
-    help="Output folder [default: public/ beside the config].",
+    help="Output folder or object storage [default: the config's out, else public/ beside it].",
 )
 state_option = env_option(
     "--state",
@@ -223,13 +241,13 @@ set_option = click.option(
 
 
 def _paths(
-    config_path: Path, articles: Path | None, out: Path | None, state: Path | None
+    config_path: Path, articles: Path | None, out: str | None, state: Path | None
 ) -> tuple[Path, Path, Path]:
     """The articles, output and state folders: as given, else beside the config."""
     base = config_path.parent
     return (
         articles if articles is not None else base / "articles",
-        out if out is not None else base / "public",
+        Path(out) if out is not None else base / "public",
         state if state is not None else base / ".feedpub",
     )
 
@@ -266,7 +284,7 @@ def main() -> None:
 @set_option
 def build_command(
     articles: Path | None,
-    out: Path | None,
+    out: str | None,
     config_path: Path,
     state: Path | None,
     full: bool,
@@ -281,14 +299,14 @@ def build_command(
 ) -> None:
     """Build the feeds from the records and publish the valid ones."""
     config = _config(config_path, sets)
-    articles_dir, out_dir, state_dir = _paths(config_path, articles, out, state)
+    articles_dir, _, state_dir = _paths(config_path, articles, None, state)
     _articles_dir(articles_dir)
     now = _parse_now(now_text)
     progress, finish = _progress_bar()
     try:
         report = build(
             articles_dir,
-            out_dir,
+            _out(out, config, config_path),
             config,
             state_dir=state_dir,
             full=full,
@@ -421,7 +439,7 @@ def validate_command(
 def serve_command(
     host: str,
     port: int,
-    out: Path | None,
+    out: str | None,
     rebuild: bool,
     articles: Path | None,
     config_path: Path,
@@ -550,13 +568,15 @@ def config_command(
     origin = f" {config_file['from']}" if config_file["from"] else ""
     click.echo(f"config file: {config_file['value']} ({config_file['source']}{origin})")
     rows: list[tuple[str, str, str]] = []
-    for name, item in [*keys.items(), *options.items()]:
+    entries = [(name, item, True) for name, item in keys.items()]
+    entries += [(name, item, False) for name, item in options.items()]
+    for name, item, is_key in entries:
         value = item["value"]
-        if value is None and name in KEY_BY_NAME:
+        if value is None and is_key:
             text = f"({describe_default(KEY_BY_NAME[name])})"
         elif value is None:
             text = "(none)"
-        elif isinstance(value, str) and name not in KEY_BY_NAME:
+        elif isinstance(value, str) and not is_key:
             text = value  # a path: shown as the shell would take it
         else:
             text = toml_value(value)

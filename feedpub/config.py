@@ -60,6 +60,9 @@ SourceKind = Literal["flag", "env", "file", "default"]
 
 ENV_PREFIX = "FEEDPUB_"
 
+#: Feeds change every few minutes; without a header a CDN may keep one for a day.
+DEFAULT_CACHE_CONTROL = "public, max-age=300"
+
 #: The largest max_record_bytes: lxml refuses a text node of 10,000,000 bytes or more, so a
 #: bigger body could never be published, and would be refused with no record named.
 RECORD_BYTES_CEILING = 8_000_000
@@ -173,6 +176,28 @@ KEYS: tuple[Key, ...] = (
         minimum=1,
         maximum=RECORD_BYTES_CEILING,
     ),
+    # Where feeds go, and the headers object storage gives them (see "Past one machine").
+    Key(
+        "out",
+        "str",
+        "where feeds go when `--out` is not given: a folder (relative to the config's) or"
+        " `s3://bucket/prefix/`",
+        default_text="public/ beside the config",
+        example="s3://news-feeds/feeds/",
+    ),
+    Key(
+        "s3_endpoint_url",
+        "str",
+        "an S3-compatible store's base URL (MinIO, Ceph, R2); credentials never go here",
+        default_text="AWS, or AWS_ENDPOINT_URL",
+        example="https://minio.example:9000",
+    ),
+    Key(
+        "cache_control",
+        "str",
+        "the `Cache-Control` each object gets (object storage only)",
+        default=DEFAULT_CACHE_CONTROL,
+    ),
 )
 
 KEY_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
@@ -202,6 +227,12 @@ class SiteConfig:
     max_record_bytes: int = 1_000_000
     #: Tags and attributes the site adds to the HTML allow-list (``[html_allow]``).
     html_allow: HtmlAllow = field(default_factory=HtmlAllow)
+    #: Where feeds go when ``--out`` is not given: a folder (relative to the config's) or s3:// URL.
+    out: str | None = None
+    #: The S3-compatible store's base URL (MinIO, Ceph, R2); ``None``: AWS, or the environment's.
+    s3_endpoint_url: str | None = None
+    #: The ``Cache-Control`` every object gets (object storage only; a folder has no headers).
+    cache_control: str = DEFAULT_CACHE_CONTROL
 
     @property
     def domain(self) -> str:
@@ -238,6 +269,61 @@ class ResolvedConfig:
     config: SiteConfig
     settings: tuple[Setting, ...]
     path: str
+
+
+# -- where feeds go ---------------------------------------------------------------------
+
+#: Words that mark a key as a secret: those never live in feedpub.toml.
+_SECRET_WORDS = ("secret", "password", "access_key", "token", "credential")
+
+
+def refuse_credentials(raw: Mapping[str, Any], path: str) -> None:
+    """A key that looks like a credential is refused by name, whatever it is: credentials
+    come from the AWS environment variables, a profile or an instance role."""
+    for key in raw:
+        if any(word in key.lower() for word in _SECRET_WORDS):
+            raise ConfigError(
+                "credentials never go in feedpub.toml: use AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE) or an instance role",
+                path=path,
+                key=key,
+            )
+
+
+def _publishing(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]:
+    """Where feeds go (``out``, ``s3_endpoint_url``) and the ``cache_control`` objects get.
+
+    Errors name the layer each value came from (the file, a variable or a flag)."""
+    from feedpub.output.target import endpoint_problem, is_s3_url, split_s3_url
+
+    checked: dict[str, Any] = {}
+    out = values["out"]
+    if out is not None:
+        out = out.strip()
+        if is_s3_url(out):
+            try:
+                split_s3_url(out)
+            except ValueError as exc:
+                raise checker.error(str(exc), "out") from None
+        elif "://" in out:
+            raise checker.error(
+                f"must be a folder or an s3://bucket/prefix/ URL, not {out!r}", "out"
+            )
+        checked["out"] = out
+    endpoint = values["s3_endpoint_url"]
+    if endpoint is not None:
+        problem = endpoint_problem(endpoint.strip())
+        if problem:
+            raise checker.error(problem, "s3_endpoint_url")
+        checked["s3_endpoint_url"] = endpoint.strip()
+    cache_control = values["cache_control"]
+    if cache_control is not None:
+        if not (cache_control.isascii() and cache_control.isprintable()):
+            raise checker.error(
+                "must be printable ASCII, like 'public, max-age=300'", "cache_control"
+            )
+        checked["cache_control"] = cache_control.strip()
+    return checked
 
 
 # -- values from the environment ----------------------------------------------------------
@@ -484,7 +570,9 @@ def load_config(
 
 
 def check_known_keys(raw: Mapping[str, Any], path: str) -> None:
-    """Raise :class:`ConfigError` for the first unknown key, suggesting the closest known one."""
+    """Raise :class:`ConfigError` for the first unknown key, suggesting the closest known one
+    (a key that looks like a credential is told where credentials go instead)."""
+    refuse_credentials(raw, path)
     unknown = sorted(set(raw) - set(KEY_BY_NAME))
     if unknown:
         raise ConfigError(
@@ -647,6 +735,7 @@ def parse_config(
             "feeds_url": checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
             "abbreviations": abbreviations,
             "html_allow": _html_allow(values["html_allow"], path),
+            **_publishing(values, checker),
         }
     )
     return dataclasses.replace(config, fingerprint=fingerprint(config))

@@ -7,6 +7,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -47,3 +48,31 @@ def site(tmp_path: Path) -> Path:
     shutil.copy(SAMPLE_CONFIG, tmp_path / "feedpub.toml")
     shutil.copytree(SAMPLE_ARTICLES, tmp_path / "articles")
     return tmp_path
+
+
+_SERVICE_TESTS: dict[str, str] = {}  # node id -> the real service it runs against
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("service")
+        if marker is not None:
+            _SERVICE_TESTS[item.nodeid] = str(marker.args[0])
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line saying which real-service tests ran (CI prints it), e.g. ``s3: 17 passed``."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            service = _SERVICE_TESTS.get(getattr(report, "nodeid", ""))
+            # A test passes at its call; it is skipped or broken at whichever phase it was.
+            if service is None or (outcome == "passed" and report.when != "call"):
+                continue
+            per = counts.setdefault(service, {})
+            per[outcome] = per.get(outcome, 0) + 1
+    parts = [
+        f"{service}: " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(per.items()))
+        for service, per in sorted(counts.items())
+    ]
+    terminalreporter.write_line("service tests: " + ("; ".join(parts) or "none ran"))

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedpub.digest import digest_bytes, digest_text
 from feedpub.model import Category, Format
-from feedpub.output.paths import FEED_FILES, feed_path
+from feedpub.output.paths import feed_path
 from feedpub.state import BuildState, IndexedEntry, LastBuild, PublishedFeed
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
+    from feedpub.output.target import PublishTarget
 
 __all__ = [
     "FORMATS",
@@ -88,19 +88,18 @@ class FileCheck(enum.Enum):
     CHANGED = "changed"  # other bytes: something else wrote it
 
 
-def check_file(out_dir: Path, path: str, feed: PublishedFeed) -> tuple[FileCheck, int]:
-    """Compare a published file with the record of it; also return its mtime.
+def check_file(target: PublishTarget, path: str, feed: PublishedFeed) -> tuple[FileCheck, int]:
+    """Compare a published file with the record of it; also return its stamp (mtime or ETag).
 
-    Size and mtime decide at once; a file only touched since is hashed."""
-    try:
-        stat = (out_dir / path).stat()
-    except FileNotFoundError:
+    Size and stamp decide at once; a file only touched since is hashed."""
+    stat = target.stored(path)
+    if stat is None:
         return FileCheck.MISSING, 0
-    if (stat.st_size, stat.st_mtime_ns) == (feed.size, feed.mtime_ns):
-        return FileCheck.AS_WRITTEN, stat.st_mtime_ns
-    if stat.st_size != feed.size or digest_bytes((out_dir / path).read_bytes()) != feed.sha:
-        return FileCheck.CHANGED, stat.st_mtime_ns
-    return FileCheck.TOUCHED, stat.st_mtime_ns
+    if (stat.size, stat.stamp) == (feed.size, feed.mtime_ns):
+        return FileCheck.AS_WRITTEN, stat.stamp
+    if stat.size != feed.size or digest_bytes(target.read(path) or b"") != feed.sha:
+        return FileCheck.CHANGED, stat.stamp
+    return FileCheck.TOUCHED, stat.stamp
 
 
 def still_current(
@@ -135,14 +134,10 @@ def render_reason(
     return None
 
 
-def stale_files(out_dir: Path, published: dict[str, PublishedFeed], planned: set[str]) -> list[str]:
-    """Feed files no planned feed writes: known to the state, or left on disk under category/."""
+def stale_files(
+    target: PublishTarget, published: dict[str, PublishedFeed], planned: set[str]
+) -> list[str]:
+    """Feed files no planned feed writes: known to the state, or left in the target."""
     stale = {path for path in published if path not in planned}
-    folder = out_dir / "category"
-    if folder.is_dir():
-        for term_dir in folder.iterdir():
-            for name in FEED_FILES.values():
-                relative = f"category/{term_dir.name}/{name}"
-                if relative not in planned and (term_dir / name).is_file():
-                    stale.add(relative)
+    stale.update(path for path in target.feed_paths() if path not in planned)
     return sorted(stale)

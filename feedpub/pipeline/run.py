@@ -21,7 +21,9 @@ from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
 from feedpub.output.lock import build_lock
 from feedpub.output.owner import check_owner, claim_output
-from feedpub.output.publish import remove_file, remove_leftover_temp_files, write_if_changed
+from feedpub.output.paths import CONTENT_TYPES
+from feedpub.output.publish import remove_leftover_temp_files
+from feedpub.output.target import LocalFolder, PublishTarget, open_target
 from feedpub.pipeline.plan import (
     FileCheck,
     PlannedFeed,
@@ -49,7 +51,7 @@ class _Job:
     """What one build was asked to do."""
 
     articles_dir: Path
-    out_dir: Path
+    target: PublishTarget
     config: SiteConfig
     now: float | None
     strict: bool
@@ -58,22 +60,25 @@ class _Job:
 
 
 @contextmanager
-def _locked(state_dir: Path | None, out_dir: Path, wait: float, dry_run: bool) -> Iterator[None]:
-    """Hold the state folder's lock, refuse an output folder another state folder publishes
-    to, and claim the output folder once this build has published into it."""
+def _locked(
+    state_dir: Path | None, target: PublishTarget, wait: float, dry_run: bool
+) -> Iterator[None]:
+    """Hold the state folder's lock; for a local output folder, refuse one that another state
+    folder publishes to, and claim it once this build has published into it."""
     if state_dir is None:
         yield
         return
     with build_lock(state_dir, wait):
-        unclaimed = check_owner(out_dir, state_dir)
+        folder = target.root if isinstance(target, LocalFolder) else None
+        unclaimed = folder is not None and check_owner(folder, state_dir)
         yield
-        if unclaimed and not dry_run and out_dir.is_dir():
-            claim_output(out_dir, state_dir)
+        if folder is not None and unclaimed and not dry_run and folder.is_dir():
+            claim_output(folder, state_dir)
 
 
 def build(
     articles_dir: Path,
-    out_dir: Path,
+    out_dir: Path | str | PublishTarget,
     config: SiteConfig,
     *,
     state_dir: Path | None = None,
@@ -93,11 +98,12 @@ def build(
     state between runs (``None``: a fresh in-memory one, a full build) and
     holds the lock, waiting up to ``wait`` seconds for another build
     (:class:`~feedpub.errors.LockedError` after that). ``dry_run`` writes nothing.
+    ``out_dir`` is a folder, an ``s3://bucket/prefix/`` URL or a :class:`PublishTarget`.
     """
     started = time.perf_counter()
     job = _Job(
         articles_dir,
-        out_dir,
+        open_target(out_dir, config) if isinstance(out_dir, str | Path) else out_dir,
         config,
         None if now is None else now.timestamp(),
         strict,
@@ -105,7 +111,7 @@ def build(
         progress,
     )
     with (
-        _locked(state_dir, out_dir, wait, dry_run),
+        _locked(state_dir, job.target, wait, dry_run),
         open_state(state_dir, __version__, config.fingerprint, scratch=dry_run, full=full) as run,
     ):
         report, note = run(lambda state: _build(state, job))
@@ -153,7 +159,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         state.start_build()  # until every planned feed is published, nothing is trusted
     checks: dict[str, tuple[FileCheck, int]] = {}
     if not changed:
-        checks = {path: check_file(job.out_dir, path, feed) for path, feed in published.items()}
+        checks = {path: check_file(job.target, path, feed) for path, feed in published.items()}
         verdicts = {path: verdict for path, (verdict, _) in checks.items()}
         if still_current(last, published, verdicts, job.now):
             # Nothing read changed, nothing fell due, every published file is as written: done.
@@ -161,10 +167,10 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
             return report
 
-    if not job.dry_run:
+    if not job.dry_run and isinstance(job.target, LocalFolder):
         # A build killed mid-write left its temporary files; this one is about to publish, and
         # it holds the lock, so only dead writers' files are removed.
-        remove_leftover_temp_files(job.out_dir)
+        remove_leftover_temp_files(job.target.root)
     categories = state.categories()
     feeds = plan_feeds(state, job.config, categories, job.now, __version__)
     reasons: dict[str, str] = {}
@@ -173,13 +179,14 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         verdict = None
         if before is not None and before.digest == feed.digest:
             if feed.path not in checks:
-                checks[feed.path] = check_file(job.out_dir, feed.path, before)
+                checks[feed.path] = check_file(job.target, feed.path, before)
             verdict = checks[feed.path][0]
         reason = render_reason(feed, before, verdict)
         if reason is not None:
             reasons[feed.path] = reason
     _remember_touched(state, published, checks, job.dry_run)
-    to_render = [feed for feed in feeds if feed.path in reasons]
+    # Category feeds before the site's: once the site feed shows an entry, so do its categories.
+    to_render = sorted((f for f in feeds if f.path in reasons), key=lambda f: f.term is None)
     id_changes = _id_changes(state, job.articles_dir, to_render)
     report.warnings.extend(id_changes)
     articles, to_render, body_warnings = _load_bodies(job, categories, to_render)
@@ -225,9 +232,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     if spool is not None:
         spool.close()
     report.feeds = list(outcomes.values())
-    for relative in stale_files(job.out_dir, published, set(outcomes)):
+    for relative in stale_files(job.target, published, set(outcomes)):
         if not job.dry_run:
-            remove_file(job.out_dir / relative, job.out_dir)
+            job.target.remove(relative)
             state.forget_feed(relative)
         before = published.get(relative)
         report.feeds.append(
@@ -277,7 +284,7 @@ def _publish(
         for p in rendered.problems
         if p.level == "warning"
     ]
-    target = job.out_dir / feed.path
+    content_type = CONTENT_TYPES[feed.fmt]
     if not rendered.valid:
         return replace(
             outcome,
@@ -286,19 +293,14 @@ def _publish(
             problems=list(rendered.problems),
         ), warnings
     if job.dry_run:
-        return replace(
-            outcome, action="written" if _differs(target, rendered.data) else "unchanged"
-        ), warnings
-    # What this build wrote (or found already there, byte for byte), never whatever another
-    # writer may have put in place since.
-    written = write_if_changed(target, rendered.data)
+        unchanged = job.target.holds(feed.path, rendered.data, content_type)
+        return replace(outcome, action="unchanged" if unchanged else "written"), warnings
+    written, stat = job.target.write_if_changed(feed.path, rendered.data, content_type)
     state.record_feed(
         feed.path,
-        PublishedFeed(
-            feed.digest, written.size, written.mtime_ns, digest_bytes(rendered.data), feed.keys()
-        ),
+        PublishedFeed(feed.digest, stat.size, stat.stamp, digest_bytes(rendered.data), feed.keys()),
     )
-    return replace(outcome, action="written" if written.changed else "unchanged"), warnings
+    return replace(outcome, action="written" if written else "unchanged"), warnings
 
 
 def _load_bodies(
@@ -358,13 +360,6 @@ def _outcome(feed: PlannedFeed, before: PublishedFeed | None, reason: str) -> Fe
         updated=[i for i in new if i in old and old[i] != new[i]],
         removed=[i for i in old if i not in new],
     )
-
-
-def _differs(path: Path, data: bytes) -> bool:
-    try:
-        return path.read_bytes() != data
-    except FileNotFoundError:
-        return True
 
 
 def _id_changes(

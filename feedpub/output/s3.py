@@ -1,0 +1,262 @@
+"""Feeds as objects in S3-compatible storage: AWS S3, MinIO, Ceph RGW, Cloudflare R2 and the like.
+
+A single PUT is atomic in S3: a reader gets the old object or the new one,
+never half. Each object carries its ``Content-Type`` and the config's
+``Cache-Control``, and is uploaded only when its bytes or those headers
+differ from what is stored. Credentials come from boto3's usual chain
+(environment, profile, SSO, instance or container role), never from feedpub.
+
+One listing per run (of the prefix's top level and of ``category/``) says what
+every feed object holds; a feed's stamp is derived from its ETag, so an
+unchanged run makes two LIST requests and nothing else.
+
+Imported only for an ``s3://`` output (see :func:`feedpub.output.target.open_target`):
+boto3 is the optional ``feedpub[s3]`` extra.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.loaders import Loader, create_loader
+
+from feedpub.config import DEFAULT_CACHE_CONTROL
+from feedpub.errors import PublishError
+from feedpub.output.paths import is_feed_path
+from feedpub.output.target import Stored
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+__all__ = ["ATTEMPTS", "S3Target"]
+
+T = TypeVar("T")
+
+#: Tries per request, the first included, before the run gives up naming the key.
+ATTEMPTS = 5
+#: Seconds before the first retry; each retry waits twice as long (0.5 + 1 + 2 + 4 s at most).
+FIRST_BACKOFF = 0.5
+#: Error codes a store answers with when trying again later can succeed.
+_TRANSIENT_CODES = frozenset(
+    {"SlowDown", "RequestTimeout", "Throttling", "ThrottlingException", "ServiceUnavailable"}
+)
+
+
+_loader: Loader | None = None
+
+
+def _session() -> boto3.session.Session:
+    """A new session (credentials resolved afresh) sharing one loader of botocore's service
+    models, which otherwise takes most of a second to read for every target made."""
+    global _loader
+    if _loader is None:
+        _loader = create_loader()
+    core = botocore.session.Session()
+    core.register_component("data_loader", _loader)
+    return boto3.session.Session(botocore_session=core)
+
+
+class _Object(NamedTuple):
+    size: int
+    etag: str  # without its quotes
+
+
+def _etag(raw: str) -> str:
+    return raw.strip('"')
+
+
+def _stamp(etag: str) -> int:
+    """An ETag as the integer the build state keeps for a file's mtime (56 bits, any store's)."""
+    return int.from_bytes(hashlib.blake2b(etag.encode(), digest_size=7).digest(), "big")
+
+
+def _transient(exc: Exception) -> bool:
+    """True when the same request may succeed later: no answer, a 5xx, throttling."""
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        return True
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        code = exc.response.get("Error", {}).get("Code", "")
+        return status >= 500 or status == 429 or code in _TRANSIENT_CODES
+    return False
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
+        message = error.get("Message") or ""
+        return f"{error.get('Code', 'error')} (HTTP {status}){': ' + message if message else ''}"
+    return str(exc)
+
+
+def _missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
+
+
+class S3Target:
+    """Feeds under ``s3://bucket/prefix``, published with boto3."""
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str,
+        *,
+        endpoint_url: str | None = None,
+        cache_control: str = DEFAULT_CACHE_CONTROL,
+        attempts: int = ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Publish under ``prefix`` (``""`` or ending in ``/``) of ``bucket``, at ``endpoint_url``
+        (``None``: AWS). A failing request is tried ``attempts`` times, ``sleep`` between."""
+        self.bucket = bucket
+        self.prefix = prefix
+        self.cache_control = cache_control
+        self.attempts = attempts
+        self._sleep = sleep
+        options: dict[str, Any] = {
+            # Retries are this module's own loop (one policy for every store); botocore's
+            # would multiply with it.
+            "retries": {"total_max_attempts": 1},
+            # Content-MD5 on each PUT lets any store check the bytes; the newer CRC headers
+            # boto3 adds by default are refused by some S3-compatible stores.
+            "request_checksum_calculation": "when_required",
+            "response_checksum_validation": "when_required",
+            "connect_timeout": 10,
+            "read_timeout": 30,
+        }
+        if endpoint_url is not None:
+            # MinIO, Ceph and R2 all answer path-style; virtual hosts need DNS set up for them.
+            options["s3"] = {"addressing_style": "path"}
+        self._client: S3Client = _session().client(
+            "s3", endpoint_url=endpoint_url, config=Config(**options)
+        )
+        self._objects: dict[str, _Object] | None = None
+
+    def url(self, path: str) -> str:
+        """The object's ``s3://`` URL, as messages name it."""
+        return f"s3://{self.bucket}/{self.prefix}{path}"
+
+    def _call(self, action: str, path: str, request: Callable[[], T]) -> T:
+        """``request()``, tried again after a transient failure; PublishError naming the key."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return request()
+            except (BotoCoreError, ClientError) as exc:
+                if not _transient(exc) or attempt == self.attempts:
+                    tries = f" after {attempt} tries" if attempt > 1 else ""
+                    raise PublishError(
+                        self.url(path), f"{action} failed{tries}: {_reason(exc)}"
+                    ) from None
+                self._sleep(FIRST_BACKOFF * 2 ** (attempt - 1))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _listing(self) -> dict[str, _Object]:
+        """Every feed object under the prefix, listed once per run and kept up to date."""
+        if self._objects is None:
+            self._objects = self._call("listing", "", self._list)
+        return self._objects
+
+    def _list(self) -> dict[str, _Object]:
+        found: dict[str, _Object] = {}
+        paginator = self._client.get_paginator("list_objects_v2")
+        # The top level without descending (the prefix may be a whole site), then category/.
+        for pages in (
+            paginator.paginate(Bucket=self.bucket, Prefix=self.prefix, Delimiter="/"),
+            paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + "category/"),
+        ):
+            for page in pages:
+                for item in page.get("Contents", []):
+                    relative = item["Key"][len(self.prefix) :]
+                    if is_feed_path(relative):
+                        found[relative] = _Object(item["Size"], _etag(item["ETag"]))
+        return found
+
+    def stored(self, path: str) -> Stored | None:
+        """Size and ETag stamp of the object, from the run's listing."""
+        found = self._listing().get(path)
+        return None if found is None else Stored(found.size, _stamp(found.etag))
+
+    def read(self, path: str) -> bytes | None:
+        """The object's bytes (a GET)."""
+
+        def get() -> bytes | None:
+            try:
+                response = self._client.get_object(Bucket=self.bucket, Key=self.prefix + path)
+            except ClientError as exc:
+                if _missing(exc):
+                    return None
+                raise
+            return response["Body"].read()
+
+        return self._call("download", path, get)
+
+    def holds(self, path: str, data: bytes, content_type: str) -> bool:
+        """True when the object has exactly ``data``, ``content_type`` and the Cache-Control."""
+        found = self._listing().get(path)
+        if found is None or found.size != len(data):
+            return False
+        md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        # An ETag that is not the bytes' MD5 (a multipart upload, SSE-KMS): compare the bytes.
+        if found.etag != md5 and self.read(path) != data:
+            return False
+
+        def head() -> dict[str, Any] | None:
+            try:
+                return dict(self._client.head_object(Bucket=self.bucket, Key=self.prefix + path))
+            except ClientError as exc:
+                if _missing(exc):
+                    return None
+                raise
+
+        headers = self._call("reading the headers of", path, head)
+        return (
+            headers is not None
+            and headers.get("ContentType") == content_type
+            and headers.get("CacheControl") == self.cache_control
+        )
+
+    def write_if_changed(self, path: str, data: bytes, content_type: str) -> tuple[bool, Stored]:
+        """PUT the object unless it holds ``data`` with these headers already."""
+        if self.holds(path, data, content_type):
+            found = self._listing()[path]
+            return False, Stored(found.size, _stamp(found.etag))
+        md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+        response = self._call(
+            "upload",
+            path,
+            lambda: self._client.put_object(
+                Bucket=self.bucket,
+                Key=self.prefix + path,
+                Body=data,
+                ContentType=content_type,
+                CacheControl=self.cache_control,
+                ContentMD5=md5,
+            ),
+        )
+        etag = _etag(response["ETag"])
+        self._listing()[path] = _Object(len(data), etag)
+        return True, Stored(len(data), _stamp(etag))
+
+    def remove(self, path: str) -> bool:
+        """DELETE the object; True when it was listed."""
+        listed = self._listing().pop(path, None) is not None
+        self._call(
+            "delete",
+            path,
+            lambda: self._client.delete_object(Bucket=self.bucket, Key=self.prefix + path),
+        )
+        return listed
+
+    def feed_paths(self) -> list[str]:
+        """Every feed object under the prefix."""
+        return sorted(self._listing())
