@@ -142,6 +142,14 @@ KEYS: tuple[Key, ...] = (
         default={},
         example={"SGT": "Asia/Singapore"},
     ),
+    Key(
+        "html_allow",
+        "table",
+        "HTML a site trusts beyond the safe list: `tags`, `attributes.<tag>`, `hosts.<tag>`"
+        " (see [Safe HTML](#safe-html))",
+        default={},
+        example={"tags": ["iframe"], "hosts": {"iframe": ["www.youtube-nocookie.com"]}},
+    ),
     # Bounds on the work one record may cause: a record over one is that record's error.
     Key(
         "max_categories",
@@ -150,14 +158,6 @@ KEYS: tuple[Key, ...] = (
         default=20,
         minimum=0,
         maximum=10_000,
-    ),
-    Key(
-        "html_allow",
-        "table",
-        "HTML a site trusts beyond the safe list: `tags`, `attributes.<tag>`, `hosts.<tag>`"
-        " (see [Safe HTML](#safe-html))",
-        default={},
-        example={"tags": ["iframe"], "hosts": {"iframe": ["www.youtube-nocookie.com"]}},
     ),
     Key("max_authors", "int", "authors one record may have", default=20, minimum=0, maximum=10_000),
     Key(
