@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedpub.errors import ConfigError
-from feedpub.model import Author
+from feedpub.model import Author, Format
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
 from feedpub.records.urls import is_email, is_http_url
@@ -41,6 +41,9 @@ class SiteConfig:
     abbreviations: Mapping[str, tzinfo] = field(default_factory=dict)
     #: A digest of the config's meaning, so cached feeds are re-rendered when it changes.
     fingerprint: str = ""
+    # -- output formats, WebSub hubs, RFC 5005 archives (see _syndication_options) --
+    #: The formats every feed is published in, in this order.
+    formats: tuple[Format, ...] = ("rss", "atom", "json")
 
     @property
     def domain(self) -> str:
@@ -120,6 +123,33 @@ KNOWN_KEYS = {
     "feeds_url",
     "timezone_abbreviations",
 }
+#: Keys read by :func:`_syndication_options`.
+SYNDICATION_KEYS = {"formats"}
+KNOWN_KEYS |= SYNDICATION_KEYS
+ALL_FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
+
+
+def _syndication_options(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """The keys of the output formats, WebSub and archives, as :class:`SiteConfig` fields.
+
+    Kept apart from :func:`parse_config` so that they move as one piece.
+    """
+    formats = _require(raw, "formats", list, path, optional=True)
+    if formats is None:
+        formats = list(ALL_FORMATS)
+    if not formats:
+        raise ConfigError(
+            f"needs at least one format (of {', '.join(ALL_FORMATS)})", path=path, key="formats"
+        )
+    for value in formats:
+        if value not in ALL_FORMATS:
+            raise ConfigError(
+                f"unknown format {value!r} (known: {', '.join(ALL_FORMATS)})",
+                path=path,
+                key="formats",
+            )
+    # Listed in a fixed order, once each, whatever order the config names them in.
+    return {"formats": tuple(f for f in ALL_FORMATS if f in formats)}
 
 
 def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
@@ -184,6 +214,7 @@ def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
         feeds_url=feeds_url,
         abbreviations=abbreviations,
         fingerprint=fingerprint,
+        **_syndication_options(raw, path),
     )
 
 

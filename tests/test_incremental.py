@@ -19,7 +19,11 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.xml"))}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def run(site: Path, **options: Any) -> BuildReport:
@@ -43,12 +47,12 @@ def full_tree(site: Path, tmp_path: Path) -> dict[str, bytes]:
 
 def test_no_change_rebuild_reads_and_writes_nothing(site: Path) -> None:
     first = run(site)
-    assert first.count("written") == 22 and first.records_changed == 16
-    before = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*.xml")}
+    assert first.count("written") == 33 and first.records_changed == 16
+    before = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()}
     again = run(site)
     assert again.records_changed == 0
-    assert again.count("written") == 0 and again.count("unchanged") == 22
-    assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*.xml")} == before
+    assert again.count("written") == 0 and again.count("unchanged") == 33
+    assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()} == before
     assert again.exit_code == 0
 
 
@@ -61,11 +65,11 @@ def test_changed_file_rerenders_only_its_feeds(site: Path, tmp_path: Path) -> No
     report = run(site)
     assert report.records_changed == 1
     written = sorted(o.path for o in report.feeds if o.action == "written")
-    # The seed is in the main feed and in its two categories: six files, nothing else.
+    # The seed is in the main feed and in its two categories: nine files, nothing else.
     assert written == sorted(
         f"{folder}{name}"
         for folder in ("", "category/lampung/", "category/pemerintahan/")
-        for name in ("atom.xml", "rss.xml")
+        for name in ("atom.xml", "feed.json", "rss.xml")
     )
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
@@ -98,7 +102,11 @@ def test_added_removed_and_renamed_files(site: Path, tmp_path: Path) -> None:
     report = run(site)
     assert not (site / "public/category/cuaca").exists()
     removed = [o for o in report.feeds if o.action == "removed"]
-    assert sorted(o.path for o in removed) == ["category/cuaca/atom.xml", "category/cuaca/rss.xml"]
+    assert sorted(o.path for o in removed) == [
+        "category/cuaca/atom.xml",
+        "category/cuaca/feed.json",
+        "category/cuaca/rss.xml",
+    ]
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
 
@@ -247,7 +255,7 @@ def test_strict_renders_each_feed_once(site: Path, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(render_module, "render_feed", counting)
     report = run(site, strict=True)
-    assert report.exit_code == 0 and report.count("written") == 22
+    assert report.exit_code == 0 and report.count("written") == 33
     assert len(rendered) == len(set(rendered)) == 22
 
 

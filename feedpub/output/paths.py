@@ -7,7 +7,7 @@ from feedpub.model import Format
 __all__ = ["FEED_FILES", "feed_path"]
 
 #: The file each format is published as, in the feed's folder: the paths aggregators know.
-FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml"}
+FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
 
 
 def feed_path(term: str | None, fmt: Format) -> str:

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from feedpub.config import SiteConfig
 
 __all__ = [
-    "FORMATS",
     "FileCheck",
     "PlannedFeed",
     "check_file",
@@ -29,8 +28,6 @@ __all__ = [
     "stale_files",
     "still_current",
 ]
-
-FORMATS: tuple[Format, ...] = ("rss", "atom")
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ def plan_feeds(
         if term is not None and not entries:
             continue  # a category with no live entry has no feed (an old one is removed)
         shown = categories[term] if term is not None else None
-        for fmt in FORMATS:
+        for fmt in config.formats:
             digest = digest_text(
                 version,
                 config.fingerprint,
@@ -136,8 +133,12 @@ def render_reason(
 
 
 def stale_files(out_dir: Path, published: dict[str, PublishedFeed], planned: set[str]) -> list[str]:
-    """Feed files no planned feed writes: known to the state, or left on disk under category/."""
+    """Feed files no planned feed writes: known to the state, or left on disk by feedpub's own
+    names (a format no longer configured, a category with no entry left)."""
     stale = {path for path in published if path not in planned}
+    for name in FEED_FILES.values():
+        if name not in planned and (out_dir / name).is_file():
+            stale.add(name)
     folder = out_dir / "category"
     if folder.is_dir():
         for term_dir in folder.iterdir():

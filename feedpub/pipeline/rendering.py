@@ -6,9 +6,11 @@ only small specs travel to them; each feed comes back as bytes and findings.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from feedpub.errors import Problem
 from feedpub.model import Article, Category, FeedPlan, Format
@@ -18,7 +20,7 @@ from feedpub.pipeline.plan import PlannedFeed
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
 
-__all__ = ["PARALLEL_MIN_FEEDS", "RenderedFeed", "render_feeds"]
+__all__ = ["PARALLEL_MIN_FEEDS", "RenderedFeed", "render_feeds", "validate_feed"]
 
 #: Below this many feeds to render, worker processes cost more than they save.
 PARALLEL_MIN_FEEDS = 48
@@ -45,8 +47,8 @@ class RenderedFeed:
 def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[bytes, list[Problem]]]:
     """Render and validate a few feeds (one job) from the articles loaded before the fork."""
     # feedgen, lxml and the schemas load only when a feed is rendered, not on a no-change run.
+    from feedpub.output.jsonfeed import render_json_feed
     from feedpub.output.render import render_feed
-    from feedpub.validate import validate_feed
 
     config: SiteConfig = shared["config"]
     categories: dict[str, Category] = shared["categories"]
@@ -54,9 +56,80 @@ def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[byte
     results = []
     for term, fmt, path, rids in specs:
         plan = FeedPlan(categories.get(term or ""), tuple(articles[rid] for rid in rids))
-        data = render_feed(plan, config, fmt)
+        data = render_json_feed(plan, config) if fmt == "json" else render_feed(plan, config, fmt)
         results.append((data, validate_feed(data, source=path)))
     return results
+
+
+def validate_feed(data: bytes, source: str) -> list[Problem]:
+    """Validate a rendered feed of any format: XML with :func:`feedpub.validate.validate_feed`,
+    JSON Feed with the few checks of :func:`_check_json_feed`.
+
+    The one place rendering asks for validation, so that a full JSON Feed validator in
+    :mod:`feedpub.validate` can take over by changing this function alone.
+    """
+    if data.lstrip()[:1] == b"{":
+        return _check_json_feed(data, source)
+    from feedpub.validate import validate_feed as validate_xml
+
+    return validate_xml(data, source=source)
+
+
+_JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def _check_json_feed(data: bytes, source: str) -> list[Problem]:
+    """The JSON Feed 1.1 members feedpub relies on: it parses, has the version, a title and
+    items, and every item has a unique non-empty id, an absolute url if any, and a body."""
+    problems: list[Problem] = []
+
+    def error(pointer: str, rule: str, message: str) -> None:
+        problems.append(Problem(source, None, "error", rule, message, pointer))
+
+    try:
+        feed = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        error("", "json", f"not JSON: {exc}")
+        return problems
+    if not isinstance(feed, dict):
+        error("", "schema", "a JSON Feed is an object")
+        return problems
+    if feed.get("version") != _JSON_FEED_VERSION:
+        error("/version", "schema", f"version must be {_JSON_FEED_VERSION!r}")
+    if not isinstance(feed.get("title"), str) or not feed["title"]:
+        error("/title", "schema", "title is required and must be a string")
+    for key in ("home_page_url", "feed_url"):
+        if key in feed and not _absolute(feed[key]):
+            error(f"/{key}", "absolute-url", f"{key} must be an absolute http(s) URL")
+    items = feed.get("items")
+    if not isinstance(items, list):
+        error("/items", "schema", "items is required and must be an array")
+        return problems
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        at = f"/items/{index}"
+        if not isinstance(item, dict):
+            error(at, "schema", "an item is an object")
+            continue
+        item_id = item.get("id")
+        if not isinstance(item_id, str) or not item_id:
+            error(f"{at}/id", "schema", "id is required and must be a non-empty string")
+        elif item_id in seen:
+            error(f"{at}/id", "unique-id", f"id {item_id!r} is used by an earlier item")
+        else:
+            seen.add(item_id)
+        if "url" in item and not _absolute(item["url"]):
+            error(f"{at}/url", "absolute-url", "url must be an absolute http(s) URL")
+        if not any(isinstance(item.get(k), str) for k in ("content_html", "content_text")):
+            error(at, "schema", "an item needs content_html or content_text")
+    return problems
+
+
+def _absolute(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def render_feeds(

@@ -219,7 +219,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             FeedOutcome(
                 relative,
                 "removed",
-                "its category has no entry now",
+                "no feed is planned there now (no entry left, or its format is off)",
                 removed=[entry_id for entry_id, _ in before.entries] if before else [],
             )
         )

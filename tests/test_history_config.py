@@ -1,0 +1,58 @@
+"""The config keys of issue 8 (formats, hubs, archives): defaults, and every bad value is
+exit 2 with the key named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedpub.cli import main
+from feedpub.config import load_config
+from feedpub.errors import ConfigError
+
+GOOD = """
+title = "Site"
+link = "https://example.com"
+description = "News."
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "feedpub.toml"
+    path.write_text(text)
+    (tmp_path / "articles").mkdir(exist_ok=True)
+    return path
+
+
+def test_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    assert config.formats == ("rss", "atom", "json")
+
+
+def test_formats_are_kept_in_one_order_once_each(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD + 'formats = ["json", "rss", "json"]\n'))
+    assert config.formats == ("rss", "json")
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "reason"),
+    [
+        ("formats = []\n", "formats", "at least one format"),
+        ('formats = ["rss", "html"]\n', "formats", "unknown format 'html'"),
+        ('formats = "rss"\n', "formats", "must be a list"),
+        ("formats = [1]\n", "formats", "unknown format 1"),
+    ],
+)
+def test_bad_values_name_the_key_and_exit_2(
+    tmp_path: Path, text: str, key: str, reason: str
+) -> None:
+    path = write(tmp_path, GOOD + text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == key
+    assert reason in str(info.value)
+    result = CliRunner().invoke(main, ["build", "--config", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"feedpub: {path}: {key}: ")
