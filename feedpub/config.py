@@ -44,6 +44,8 @@ class SiteConfig:
     # -- output formats, WebSub hubs, RFC 5005 archives (see _syndication_options) --
     #: The formats every feed is published in, in this order.
     formats: tuple[Format, ...] = ("rss", "atom", "json")
+    #: WebSub hubs told of every changed subscription document (absolute http(s) URLs).
+    hubs: tuple[str, ...] = ()
 
     @property
     def domain(self) -> str:
@@ -124,7 +126,7 @@ KNOWN_KEYS = {
     "timezone_abbreviations",
 }
 #: Keys read by :func:`_syndication_options`.
-SYNDICATION_KEYS = {"formats"}
+SYNDICATION_KEYS = {"formats", "hubs"}
 KNOWN_KEYS |= SYNDICATION_KEYS
 ALL_FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
 
@@ -148,8 +150,18 @@ def _syndication_options(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
                 path=path,
                 key="formats",
             )
-    # Listed in a fixed order, once each, whatever order the config names them in.
-    return {"formats": tuple(f for f in ALL_FORMATS if f in formats)}
+    hubs = _require(raw, "hubs", list, path, optional=True) or []
+    for hub in hubs:
+        if not isinstance(hub, str) or not is_http_url(hub):
+            raise ConfigError(
+                f"each hub must be an absolute http(s) URL, not {hub!r}", path=path, key="hubs"
+            )
+    return {
+        # Listed in a fixed order, once each, whatever order the config names them in.
+        "formats": tuple(f for f in ALL_FORMATS if f in formats),
+        # A hub is told once per feed, even when the config lists it twice.
+        "hubs": tuple(dict.fromkeys(hubs)),
+    }
 
 
 def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:

@@ -29,6 +29,13 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD))
     assert config.formats == ("rss", "atom", "json")
+    assert config.hubs == ()
+
+
+def test_hubs_keep_their_order_once_each(tmp_path: Path) -> None:
+    text = GOOD + 'hubs = ["https://b.example/hub", "http://a.example/", "https://b.example/hub"]\n'
+    config = load_config(write(tmp_path, text))
+    assert config.hubs == ("https://b.example/hub", "http://a.example/")
 
 
 def test_formats_are_kept_in_one_order_once_each(tmp_path: Path) -> None:
@@ -43,6 +50,10 @@ def test_formats_are_kept_in_one_order_once_each(tmp_path: Path) -> None:
         ('formats = ["rss", "html"]\n', "formats", "unknown format 'html'"),
         ('formats = "rss"\n', "formats", "must be a list"),
         ("formats = [1]\n", "formats", "unknown format 1"),
+        ('hubs = "https://hub.example/"\n', "hubs", "must be a list"),
+        ('hubs = ["hub.example"]\n', "hubs", "absolute http(s) URL, not 'hub.example'"),
+        ('hubs = ["ftp://hub.example/"]\n', "hubs", "absolute http(s) URL"),
+        ("hubs = [3]\n", "hubs", "absolute http(s) URL, not 3"),
     ],
 )
 def test_bad_values_name_the_key_and_exit_2(

@@ -248,15 +248,15 @@ def test_strict_renders_each_feed_once(site: Path, monkeypatch: pytest.MonkeyPat
     real_render = render_module.render_feed
     rendered: list[tuple[object, str]] = []
 
-    def counting(plan: Any, config: Any, fmt: Any) -> bytes:
+    def counting(plan: Any, config: Any, fmt: Any, *links: Any) -> bytes:
         rendered.append((plan.term, fmt))
-        data: bytes = real_render(plan, config, fmt)
+        data: bytes = real_render(plan, config, fmt, *links)
         return data
 
     monkeypatch.setattr(render_module, "render_feed", counting)
     report = run(site, strict=True)
     assert report.exit_code == 0 and report.count("written") == 33
-    assert len(rendered) == len(set(rendered)) == 22
+    assert len(rendered) == len(set(rendered)) == 22  # the XML ones; feed.json has its own
 
 
 def test_a_full_disk_in_the_state_folder_is_one_clear_error(

@@ -26,8 +26,8 @@ def break_main_rss(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the renderer drop the main RSS feed's channel title (a bug we must not publish)."""
     real = RENDER.render_feed
 
-    def render(plan: Any, config: Any, fmt: str) -> bytes:
-        data: bytes = real(plan, config, fmt)
+    def render(plan: Any, config: Any, fmt: str, *links: Any) -> bytes:
+        data: bytes = real(plan, config, fmt, *links)
         if fmt == "rss" and plan.category is None:
             data = data.replace(b"<title>ALTUMNEWS.Com</title>", b"", 1)
         return data

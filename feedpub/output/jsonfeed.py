@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 from feedpub.config import SiteConfig
 from feedpub.model import Article, Author, FeedPlan
 from feedpub.output.ids import entry_id
-from feedpub.output.paths import feed_path
+from feedpub.output.paths import FeedLinks, feed_folder
 from feedpub.records.dates import format_rfc3339
 
 __all__ = ["JSON_FEED_VERSION", "render_json_feed"]
@@ -75,14 +75,16 @@ def _item(article: Article, config: SiteConfig) -> dict[str, Any]:
     return item
 
 
-def render_json_feed(plan: FeedPlan, config: SiteConfig) -> bytes:
-    """Render one planned feed as UTF-8 JSON Feed 1.1 bytes, ending in a newline."""
+def render_json_feed(plan: FeedPlan, config: SiteConfig, links: FeedLinks | None = None) -> bytes:
+    """Render one planned feed as UTF-8 JSON Feed 1.1 bytes, ending in a newline; ``links`` says
+    where it is published and what else it links to (default: its subscription folder)."""
+    links = links or FeedLinks(feed_folder(plan.term))
     label = plan.category.label if plan.category is not None else None
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
         "title": config.title if label is None else f"{config.title}: {label}",
         "home_page_url": config.link,
-        "feed_url": urljoin(config.feeds_url, feed_path(plan.term, "json")),
+        "feed_url": urljoin(config.feeds_url, links.path("json")),
         "description": (
             config.description if label is None else f"{config.description} Category: {label}."
         ),
@@ -93,6 +95,8 @@ def render_json_feed(plan: FeedPlan, config: SiteConfig) -> bytes:
         feed["authors"] = [author]
     if config.language:
         feed["language"] = config.language
+    if links.hubs:
+        feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in links.hubs]
     feed["items"] = [_item(article, config) for article in plan.entries]
     # ensure_ascii=False: the sample's Indonesian text stays readable; JSON is UTF-8 (RFC 8259).
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

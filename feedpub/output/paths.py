@@ -1,15 +1,48 @@
-"""Where each feed is published under the output folder (and under ``feeds_url``)."""
+"""Where each feed is published under the output folder (and under ``feeds_url``), and the
+links a document carries to the others."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from feedpub.model import Format
 
-__all__ = ["FEED_FILES", "feed_path"]
+__all__ = ["FEED_FILES", "FeedLinks", "feed_folder", "feed_path", "is_subscription_path"]
 
 #: The file each format is published as, in the feed's folder: the paths aggregators know.
 FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
 
+_ARCHIVE_PATH = re.compile(r"(category/[^/]+/)?archive/")
+
+
+def feed_folder(term: str | None) -> str:
+    """``""`` for the main feed, ``category/<term>/`` for a category's."""
+    return "" if term is None else f"category/{term}/"
+
 
 def feed_path(term: str | None, fmt: Format) -> str:
     """``rss.xml`` for the main feed, ``category/<term>/rss.xml`` for a category's."""
-    return FEED_FILES[fmt] if term is None else f"category/{term}/{FEED_FILES[fmt]}"
+    return feed_folder(term) + FEED_FILES[fmt]
+
+
+def is_subscription_path(path: str) -> bool:
+    """True for a subscription document's path, False for an archive page's."""
+    return _ARCHIVE_PATH.match(path) is None
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """Where a document lives and what it links to besides its entries.
+
+    Paths are folders under the output folder (``""``, ``category/<term>/``), each holding
+    one file per format; a link to another document goes to the file of the same format.
+    """
+
+    folder: str
+    #: WebSub hubs that announce this document (subscription documents only).
+    hubs: tuple[str, ...] = ()
+
+    def path(self, fmt: Format) -> str:
+        """The path of this document in format ``fmt``."""
+        return self.folder + FEED_FILES[fmt]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from feedpub.digest import digest_bytes, digest_text
 from feedpub.model import Category, Format
-from feedpub.output.paths import FEED_FILES, feed_path
+from feedpub.output.paths import FEED_FILES, FeedLinks, feed_folder
 from feedpub.state import BuildState, IndexedEntry, LastBuild, PublishedFeed
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ class PlannedFeed:
     fmt: Format
     entries: tuple[IndexedEntry, ...]
     digest: str
+    links: FeedLinks
 
     def keys(self) -> tuple[tuple[str, str], ...]:
         """(entry id, record digest) of each entry, as the state remembers them."""
@@ -62,6 +63,7 @@ def plan_feeds(
         if term is not None and not entries:
             continue  # a category with no live entry has no feed (an old one is removed)
         shown = categories[term] if term is not None else None
+        links = FeedLinks(feed_folder(term), hubs=config.hubs)
         for fmt in config.formats:
             digest = digest_text(
                 version,
@@ -72,7 +74,7 @@ def plan_feeds(
                 f"{shown.label}\x1e{shown.scheme}" if shown else "",
                 *(f"{e.id}\x1e{e.digest}" for e in entries),
             )
-            feeds.append(PlannedFeed(feed_path(term, fmt), term, fmt, entries, digest))
+            feeds.append(PlannedFeed(links.path(fmt), term, fmt, entries, digest, links))
     return feeds
 
 

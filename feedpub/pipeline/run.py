@@ -15,11 +15,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
+from urllib.parse import urljoin
 
 from feedpub.digest import digest_bytes
 from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
 from feedpub.output.lock import build_lock
+from feedpub.output.paths import is_subscription_path
 from feedpub.output.publish import remove_file, write_if_changed
 from feedpub.pipeline.plan import (
     FileCheck,
@@ -39,6 +41,7 @@ from feedpub.version import __version__
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
+    from feedpub.output.websub import PingPolicy
 
 __all__ = ["build", "check"]
 
@@ -54,6 +57,8 @@ class _Job:
     strict: bool
     dry_run: bool
     progress: Progress | None
+    ping: bool = True
+    ping_policy: PingPolicy | None = None
 
 
 @contextmanager
@@ -74,6 +79,8 @@ def build(
     dry_run: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
+    ping: bool = True,
+    ping_policy: PingPolicy | None = None,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -84,6 +91,10 @@ def build(
     state between runs (``None``: a fresh in-memory one, a full build) and
     holds the lock, waiting up to ``wait`` seconds for another build
     (:class:`~feedpub.errors.LockedError` after that). ``dry_run`` writes nothing.
+
+    After publishing, each of ``config.hubs`` is told of the subscription documents written
+    or removed (and of those earlier builds could not announce), as ``ping_policy`` says;
+    a hub that fails is a warning, never an error. ``ping=False`` only remembers them.
     """
     started = time.perf_counter()
     job = _Job(
@@ -94,12 +105,14 @@ def build(
         strict,
         dry_run,
         progress,
+        ping,
+        ping_policy,
     )
     with (
         _locked(state_dir, wait),
         open_state(state_dir, __version__, config.fingerprint, scratch=dry_run, full=full) as run,
     ):
-        report, note = run(lambda state: _build(state, job))
+        report, note = run(lambda state: _announce(state, job, _build(state, job)))
     report.index_note = note
     report.elapsed = time.perf_counter() - started
     return report
@@ -235,6 +248,46 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 next_due=state.next_due(job.now),
             )
         )
+    return report
+
+
+def _announce(state: BuildState, job: _Job, report: BuildReport) -> BuildReport:
+    """Tell each hub of the subscription documents this build wrote or removed, and of those
+    it is still owed; remember, before asking and after, which it has not been told of."""
+    hubs = job.config.hubs
+    if not hubs or job.dry_run or report.strict_withheld:
+        return report
+    changed = {
+        urljoin(job.config.feeds_url, outcome.path)
+        for outcome in report.feeds
+        if outcome.action in ("written", "removed") and is_subscription_path(outcome.path)
+    }
+    owed = state.unannounced()
+    due = {hub: sorted(changed.union(owed.get(hub, ()))) for hub in hubs}
+    for hub, urls in due.items():
+        if set(urls) != set(owed.get(hub, ())):
+            state.set_unannounced(hub, urls)  # first: a run killed while asking forgets nothing
+    if not job.ping:
+        report.unannounced = sum(len(urls) for urls in due.values())
+        return report
+    from feedpub.output.websub import notify_hub  # urllib loads only when a hub is asked
+
+    for hub, urls in due.items():
+        if not urls:
+            continue
+        result = notify_hub(hub, urls, job.ping_policy)
+        state.set_unannounced(hub, result.pending)
+        report.announced += len(result.delivered)
+        report.unannounced += len(result.pending)
+        if result.error is not None:
+            report.warnings.append(
+                RecordWarning(
+                    f"{len(result.pending)} changed feed(s) not announced ({result.error}); "
+                    "the next build announces them",
+                    path=hub,
+                    field="websub",
+                )
+            )
     return report
 
 

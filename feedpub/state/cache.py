@@ -554,6 +554,22 @@ class BuildState:
         """Record the id each published URL now has."""
         self.db.executemany("INSERT OR REPLACE INTO published_urls VALUES (?, ?)", pairs)
 
+    # -- WebSub ---------------------------------------------------------------------------
+
+    def unannounced(self) -> dict[str, list[str]]:
+        """The feed URLs each hub has not been told of yet, by hub, URLs sorted."""
+        found: dict[str, list[str]] = {}
+        for hub, url in self.db.execute("SELECT hub, url FROM unannounced ORDER BY hub, url"):
+            found.setdefault(hub, []).append(url)
+        return found
+
+    def set_unannounced(self, hub: str, urls: Iterable[str]) -> None:
+        """Remember exactly ``urls`` as the feeds ``hub`` still has to be told of."""
+        self.db.execute("DELETE FROM unannounced WHERE hub = ?", (hub,))
+        self.db.executemany(
+            "INSERT OR IGNORE INTO unannounced VALUES (?, ?)", ((hub, url) for url in urls)
+        )
+
 
 class Update:
     """The changes of one sync, in one transaction (see :meth:`BuildState.update`).
