@@ -16,6 +16,7 @@ from feedpub.errors import ConfigError
 from feedpub.model import Author, Format
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
+from feedpub.records.periods import ARCHIVE_PERIODS
 from feedpub.records.urls import is_email, is_http_url
 from feedpub.records.zones import zone_from_spec
 
@@ -46,6 +47,10 @@ class SiteConfig:
     formats: tuple[Format, ...] = ("rss", "atom", "json")
     #: WebSub hubs told of every changed subscription document (absolute http(s) URLs).
     hubs: tuple[str, ...] = ()
+    #: The calendar period of an RFC 5005 archive page (``year`` ... ``day``), or ``None``: off.
+    archive: str | None = "month"
+    #: Whether category feeds are archived too, or only the site feed.
+    archive_categories: bool = True
 
     @property
     def domain(self) -> str:
@@ -126,7 +131,7 @@ KNOWN_KEYS = {
     "timezone_abbreviations",
 }
 #: Keys read by :func:`_syndication_options`.
-SYNDICATION_KEYS = {"formats", "hubs"}
+SYNDICATION_KEYS = {"formats", "hubs", "archive", "archive_categories"}
 KNOWN_KEYS |= SYNDICATION_KEYS
 ALL_FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
 
@@ -156,7 +161,17 @@ def _syndication_options(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
             raise ConfigError(
                 f"each hub must be an absolute http(s) URL, not {hub!r}", path=path, key="hubs"
             )
+    archive = _require(raw, "archive", str, path, optional=True) or "month"
+    if archive not in (*ARCHIVE_PERIODS, "off"):
+        raise ConfigError(
+            f"must be one of {', '.join(ARCHIVE_PERIODS)} or off, not {archive!r}",
+            path=path,
+            key="archive",
+        )
+    archive_categories = _require(raw, "archive_categories", bool, path, optional=True)
     return {
+        "archive": None if archive == "off" else archive,
+        "archive_categories": True if archive_categories is None else archive_categories,
         # Listed in a fixed order, once each, whatever order the config names them in.
         "formats": tuple(f for f in ALL_FORMATS if f in formats),
         # A hub is told once per feed, even when the config lists it twice.

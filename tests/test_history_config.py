@@ -30,6 +30,13 @@ def test_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD))
     assert config.formats == ("rss", "atom", "json")
     assert config.hubs == ()
+    assert config.archive == "month" and config.archive_categories is True
+
+
+def test_archive_off_and_site_only(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD + 'archive = "off"\narchive_categories = false\n'))
+    assert config.archive is None and config.archive_categories is False
+    assert load_config(write(tmp_path, GOOD + 'archive = "week"\n')).archive == "week"
 
 
 def test_hubs_keep_their_order_once_each(tmp_path: Path) -> None:
@@ -54,6 +61,9 @@ def test_formats_are_kept_in_one_order_once_each(tmp_path: Path) -> None:
         ('hubs = ["hub.example"]\n', "hubs", "absolute http(s) URL, not 'hub.example'"),
         ('hubs = ["ftp://hub.example/"]\n', "hubs", "absolute http(s) URL"),
         ("hubs = [3]\n", "hubs", "absolute http(s) URL, not 3"),
+        ('archive = "monthly"\n', "archive", "one of year, month, week, day or off"),
+        ("archive = false\n", "archive", "must be a str"),
+        ('archive_categories = "no"\n', "archive_categories", "must be a bool"),
     ],
 )
 def test_bad_values_name_the_key_and_exit_2(

@@ -107,8 +107,13 @@ def run(site: Path, **options: Any) -> BuildReport:
 
 
 def subscription_urls(site: Path) -> list[str]:
+    """Every subscription document published (archive pages are never announced)."""
     out = site / "public"
-    return sorted(FEEDS + p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    return sorted(
+        FEEDS + p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and "archive" not in p.relative_to(out).parts
+    )
 
 
 def test_every_subscription_document_names_its_hubs(site: Path) -> None:
@@ -123,6 +128,7 @@ def test_every_subscription_document_names_its_hubs(site: Path) -> None:
             ("self", f"{FEEDS}{folder}rss.xml"),
             ("hub", "https://hub.example/"),
             ("hub", "https://pubsubhubbub.appspot.com/"),
+            ("prev-archive", f"{FEEDS}{folder}archive/2024-05/rss.xml"),
         ]
         feed = etree.parse(str(site / "public" / folder / "atom.xml")).getroot()
         hubs = [link.get("href") for link in feed.findall(f"{atom}link[@rel='hub']")]
@@ -178,8 +184,10 @@ def test_a_removed_feed_is_announced(site: Path, hub: Hub) -> None:
     (site / "articles/2023/09/atlet-dayung-lampung-raih-emas-di-jayapura.json").unlink()
     report = run(site)
     removed = {o.path for o in report.feeds if o.action == "removed"}
-    assert removed == {f"category/olahraga/{name}" for name in ("atom.xml", "feed.json", "rss.xml")}
-    assert {FEEDS + path for path in removed} <= set(hub.urls())
+    gone = {f"category/olahraga/{name}" for name in ("atom.xml", "feed.json", "rss.xml")}
+    assert gone <= removed
+    assert {FEEDS + path for path in gone} <= set(hub.urls())
+    assert not [url for url in hub.urls() if "/archive/" in url]  # pages are never announced
 
 
 def test_an_error_answer_is_a_warning_and_the_next_run_delivers(site: Path, hub: Hub) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 from feedpub.config import SiteConfig
 from feedpub.model import Article, Author, FeedPlan
 from feedpub.output.ids import entry_id
-from feedpub.output.paths import FeedLinks, feed_folder
+from feedpub.output.paths import FEED_FILES, FeedLinks, feed_folder
 from feedpub.records.dates import format_rfc3339
 
 __all__ = ["JSON_FEED_VERSION", "render_json_feed"]
@@ -95,6 +95,10 @@ def render_json_feed(plan: FeedPlan, config: SiteConfig, links: FeedLinks | None
         feed["authors"] = [author]
     if config.language:
         feed["language"] = config.language
+    if links.prev_archive is not None:
+        # JSON Feed's pagination: from the subscription document to the newest archive page,
+        # and from each archive page to the one before (RFC 5005's prev-archive).
+        feed["next_url"] = urljoin(config.feeds_url, links.prev_archive + FEED_FILES["json"])
     if links.hubs:
         feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in links.hubs]
     feed["items"] = [_item(article, config) for article in plan.entries]

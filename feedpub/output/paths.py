@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from feedpub.model import Format
 
-__all__ = ["FEED_FILES", "FeedLinks", "feed_folder", "feed_path", "is_subscription_path"]
+__all__ = [
+    "FEED_FILES",
+    "FeedLinks",
+    "archive_folder",
+    "feed_folder",
+    "feed_path",
+    "is_subscription_path",
+]
 
 #: The file each format is published as, in the feed's folder: the paths aggregators know.
 FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
@@ -24,6 +31,11 @@ def feed_folder(term: str | None) -> str:
 def feed_path(term: str | None, fmt: Format) -> str:
     """``rss.xml`` for the main feed, ``category/<term>/rss.xml`` for a category's."""
     return feed_folder(term) + FEED_FILES[fmt]
+
+
+def archive_folder(term: str | None, period: str) -> str:
+    """``archive/<period>/`` beside the feed's own files (RFC 5005 archive documents)."""
+    return f"{feed_folder(term)}archive/{period}/"
 
 
 def is_subscription_path(path: str) -> bool:
@@ -42,6 +54,24 @@ class FeedLinks:
     folder: str
     #: WebSub hubs that announce this document (subscription documents only).
     hubs: tuple[str, ...] = ()
+    #: The folder of the archive document before this one (RFC 5005 ``prev-archive``).
+    prev_archive: str | None = None
+    #: For an archive document: its subscription document's folder (``current``).
+    current: str | None = None
+
+    @property
+    def archive(self) -> bool:
+        """True for an archive document (it carries ``<fh:archive/>``)."""
+        return self.current is not None
+
+    def extra(self, fmt: Format) -> list[tuple[str, str]]:
+        """Links beside ``self`` as (rel, path or URL): hubs, then the archive links."""
+        links = [("hub", hub) for hub in self.hubs]
+        if self.prev_archive is not None:
+            links.append(("prev-archive", self.prev_archive + FEED_FILES[fmt]))
+        if self.current is not None:
+            links.append(("current", self.current + FEED_FILES[fmt]))
+        return links
 
     def path(self, fmt: Format) -> str:
         """The path of this document in format ``fmt``."""

@@ -41,6 +41,7 @@ __all__ = ["render_feed"]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+FH_NS = "http://purl.org/syndication/history/1.0"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 GENERATOR_URI = "https://pypi.org/project/feedpub/"
 
@@ -56,13 +57,17 @@ class _FeedpubFeed:
     def __init__(self) -> None:
         self.uses_dc = False
         self.updated: datetime | None = None
-        #: Feed links feedgen cannot write in RSS (WebSub hubs), as (rel, href).
+        #: Feed links feedgen cannot write in RSS (hubs, RFC 5005 archives), as (rel, href).
         self.links: list[tuple[str, str]] = []
+        #: An RFC 5005 archive document: it carries <fh:archive/>.
+        self.archive = False
 
     def extend_ns(self) -> dict[str, str]:
         namespaces = {"media": MEDIA_NS}
         if self.uses_dc:
             namespaces["dc"] = DC_NS
+        if self.archive:
+            namespaces["fh"] = FH_NS
         return namespaces
 
     def extend_atom(self, feed: Any) -> Any:
@@ -70,6 +75,8 @@ class _FeedpubFeed:
         _set_date(feed, "updated", format_rfc3339(self.updated))
         for rel, href in self.links:
             etree.SubElement(feed, "link", rel=rel, href=href)
+        if self.archive:
+            etree.SubElement(feed, f"{{{FH_NS}}}archive")
         return feed
 
     def extend_rss(self, feed: Any) -> Any:
@@ -78,6 +85,8 @@ class _FeedpubFeed:
         _set_date(channel, "lastBuildDate", format_rfc822(self.updated))
         for rel, href in self.links:
             etree.SubElement(channel, f"{{{ATOM_NS}}}link", rel=rel, href=href)
+        if self.archive:
+            etree.SubElement(channel, f"{{{FH_NS}}}archive")
         return feed
 
 
@@ -163,7 +172,8 @@ def _generator(plan: FeedPlan, config: SiteConfig, fmt: Format, links: FeedLinks
     generator.register_extension("feedpub", _FeedpubFeed, _FeedpubEntry, atom=True, rss=True)
     generator.feedpub.uses_dc = needs_dc
     generator.feedpub.updated = plan.updated
-    generator.feedpub.links = [("hub", hub) for hub in links.hubs]
+    generator.feedpub.links = [(rel, urljoin(config.feeds_url, to)) for rel, to in links.extra(fmt)]
+    generator.feedpub.archive = links.archive
     self_url = urljoin(config.feeds_url, links.path(fmt))
     title = config.title if plan.category is None else f"{config.title}: {plan.category.label}"
     description = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -31,6 +31,7 @@ from feedpub.pipeline.plan import (
     render_reason,
     stale_files,
     still_current,
+    with_page_entries,
 )
 from feedpub.pipeline.read import Progress, read_records, shown_paths
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
@@ -179,7 +180,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         if reason is not None:
             reasons[feed.path] = reason
     _remember_touched(state, published, checks, job.dry_run)
-    to_render = [feed for feed in feeds if feed.path in reasons]
+    to_render = with_page_entries(state, [f for f in feeds if f.path in reasons], job.now)
     id_changes = _id_changes(state, job.articles_dir, to_render)
     report.warnings.extend(id_changes)
     articles, to_render, body_warnings = _load_bodies(job, categories, to_render)
@@ -216,10 +217,16 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     else:
         rendered = render_feeds(job.config, categories, articles, to_render)
 
-    for done in rendered:
-        outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
-        outcomes[done.feed.path] = outcome
-        report.warnings.extend(warnings)
+    try:
+        for done in rendered:
+            outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
+            outcomes[done.feed.path] = outcome
+            report.warnings.extend(warnings)
+    finally:
+        # A failed write must not leave the render workers alive: forked, they hold the
+        # lock's descriptor too, and the next build would find the lock taken.
+        if isinstance(rendered, Generator):
+            rendered.close()
     if spool is not None:
         spool.close()
     report.feeds = list(outcomes.values())
