@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import feedparser
+import pytest
 from lxml import etree
 
 from feedpub import BuildReport, build, load_config
 from feedpub.validate import validate_feed
+from tests.conftest import GOLDEN
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 FEEDS = "https://altumnews.com/feeds/"
@@ -243,3 +246,11 @@ def test_weeks_chain_too(site: Path, tmp_path: Path) -> None:
     expected = all_entries(site, tmp_path, "")
     pages, ids = walk(site, f"{FEEDS}atom.xml")
     assert sorted(ids) == sorted(expected) and pages
+
+
+def test_bodies_read_in_small_batches_give_the_same_feeds(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.run"], "BATCH_RECORDS", 2)
+    run(site)
+    assert tree(site / "public") == tree(GOLDEN)

@@ -18,6 +18,7 @@ from lxml import etree
 
 from feedpub import BuildReport, build, load_config
 from feedpub.cli import main
+from feedpub.errors import PublishError
 from feedpub.output.websub import PingPolicy
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -277,3 +278,20 @@ def test_a_refusing_hub_keeps_the_exit_code(site: Path, hub: Hub) -> None:
         f"{hub.url}: websub: warning: 33 changed feed(s) not announced (HTTP 400" in result.stderr
     )
     assert len(hub.requests) == 1
+
+
+def test_feeds_written_before_a_failed_write_are_announced_by_the_next_run(
+    site: Path, hub: Hub
+) -> None:
+    with_hubs(site, hub.url)
+    (site / "public").mkdir()
+    (site / "public/category").write_text("a file where a folder must go")
+    with pytest.raises(PublishError):
+        run(site)
+    assert hub.requests == []  # a failed build announces nothing...
+    assert (site / "public/rss.xml").is_file()  # though it wrote the site's feeds
+    (site / "public/category").unlink()
+    report = run(site)
+    # ...and the next one everything, also the files the failed one wrote and this one kept.
+    assert report.announced == 33
+    assert sorted(hub.urls()) == subscription_urls(site)

@@ -183,8 +183,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     to_render = with_page_entries(state, [f for f in feeds if f.path in reasons], job.now)
     id_changes = _id_changes(state, job.articles_dir, to_render)
     report.warnings.extend(id_changes)
-    articles, to_render, body_warnings = _load_bodies(job, categories, to_render)
-    report.warnings.extend(body_warnings)
+    body_warnings: list[RecordWarning] = []
     outcomes = {
         feed.path: _outcome(feed, published.get(feed.path), reasons.get(feed.path, ""))
         for feed in feeds
@@ -198,9 +197,10 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         invalid = False
         if not report.errors and not id_changes:
             spool = _Spool()
-            for done in render_feeds(job.config, categories, articles, to_render):
+            for done in _render_in_batches(job, categories, to_render, body_warnings):
                 spool.add(done)
                 invalid = invalid or not done.valid
+        report.warnings.extend(dict.fromkeys(body_warnings))  # once, if in two batches
         report.strict_withheld = bool(report.errors or id_changes or invalid)
         if report.strict_withheld:
             report.feeds = [
@@ -215,7 +215,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         if spool is not None:
             rendered = spool.feeds()
     else:
-        rendered = render_feeds(job.config, categories, articles, to_render)
+        rendered = _render_in_batches(job, categories, to_render, body_warnings)
 
     try:
         for done in rendered:
@@ -229,10 +229,13 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             rendered.close()
     if spool is not None:
         spool.close()
+    else:
+        report.warnings.extend(dict.fromkeys(body_warnings))  # once, if in two batches
     report.feeds = list(outcomes.values())
     for relative in stale_files(job.out_dir, published, set(outcomes)):
         if not job.dry_run:
-            remove_file(job.out_dir / relative, job.out_dir)
+            if remove_file(job.out_dir / relative, job.out_dir):
+                _owe_hubs(state, job, relative)
             state.forget_feed(relative)
         before = published.get(relative)
         report.feeds.append(
@@ -258,28 +261,27 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     return report
 
 
+def _owe_hubs(state: BuildState, job: _Job, path: str) -> None:
+    """A subscription document was written or removed: until told, every hub is owed it.
+    Remembered at once, so that a run that fails or is killed later forgets nothing."""
+    if job.config.hubs and is_subscription_path(path):
+        state.owe_hubs(job.config.hubs, urljoin(job.config.feeds_url, path))
+
+
 def _announce(state: BuildState, job: _Job, report: BuildReport) -> BuildReport:
-    """Tell each hub of the subscription documents this build wrote or removed, and of those
-    it is still owed; remember, before asking and after, which it has not been told of."""
+    """Tell each hub of the subscription documents it is owed (this build's changes and any
+    an earlier build could not announce), and remember which it still has not been told of."""
     hubs = job.config.hubs
     if not hubs or job.dry_run or report.strict_withheld:
         return report
-    changed = {
-        urljoin(job.config.feeds_url, outcome.path)
-        for outcome in report.feeds
-        if outcome.action in ("written", "removed") and is_subscription_path(outcome.path)
-    }
     owed = state.unannounced()
-    due = {hub: sorted(changed.union(owed.get(hub, ()))) for hub in hubs}
-    for hub, urls in due.items():
-        if set(urls) != set(owed.get(hub, ())):
-            state.set_unannounced(hub, urls)  # first: a run killed while asking forgets nothing
     if not job.ping:
-        report.unannounced = sum(len(urls) for urls in due.values())
+        report.unannounced = sum(len(owed.get(hub, ())) for hub in hubs)
         return report
     from feedpub.output.websub import notify_hub  # urllib loads only when a hub is asked
 
-    for hub, urls in due.items():
+    for hub in hubs:
+        urls = owed.get(hub, [])
         if not urls:
             continue
         result = notify_hub(hub, urls, job.ping_policy)
@@ -335,6 +337,8 @@ def _publish(
             outcome, action="written" if _differs(target, rendered.data) else "unchanged"
         ), warnings
     written = write_if_changed(target, rendered.data)
+    if written:
+        _owe_hubs(state, job, feed.path)
     stat = target.stat()
     state.record_feed(
         feed.path,
@@ -343,6 +347,43 @@ def _publish(
         ),
     )
     return replace(outcome, action="written" if written else "unchanged"), warnings
+
+
+#: The most records whose bodies one rendering batch holds: archive pages show every record,
+#: and a cold build of a large site must not hold every body at once.
+BATCH_RECORDS = 20000
+
+
+def _batches(feeds: list[PlannedFeed]) -> Iterator[list[PlannedFeed]]:
+    """The feeds in batches of at most about :data:`BATCH_RECORDS` distinct records: the
+    subscription documents first, then archive pages by period, since one period's pages
+    (the site's and its categories') show the same records."""
+    ordered = sorted(feeds, key=lambda f: (f.period is not None, f.period or ""))
+    batch: list[PlannedFeed] = []
+    seen: set[int] = set()
+    for feed in ordered:
+        rids = {e.rid for e in feed.entries}
+        if batch and len(seen) + len(rids - seen) > BATCH_RECORDS:
+            yield batch
+            batch, seen = [], set()
+        batch.append(feed)
+        seen |= rids
+    if batch:
+        yield batch
+
+
+def _render_in_batches(
+    job: _Job,
+    categories: dict[str, Category],
+    feeds: list[PlannedFeed],
+    body_warnings: list[RecordWarning],
+) -> Generator[RenderedFeed, None, None]:
+    """Render and validate ``feeds``, reading the bodies of one batch at a time; what the
+    reading warns of is added to ``body_warnings``."""
+    for batch in _batches(feeds):
+        articles, batch, warnings = _load_bodies(job, categories, batch)
+        body_warnings.extend(warnings)
+        yield from render_feeds(job.config, categories, articles, batch)
 
 
 def _load_bodies(

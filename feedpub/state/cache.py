@@ -634,6 +634,12 @@ class BuildState:
             found.setdefault(hub, []).append(url)
         return found
 
+    def owe_hubs(self, hubs: Iterable[str], url: str) -> None:
+        """Remember that each of ``hubs`` has to be told of ``url``."""
+        self.db.executemany(
+            "INSERT OR IGNORE INTO unannounced VALUES (?, ?)", ((hub, url) for hub in hubs)
+        )
+
     def set_unannounced(self, hub: str, urls: Iterable[str]) -> None:
         """Remember exactly ``urls`` as the feeds ``hub`` still has to be told of."""
         self.db.execute("DELETE FROM unannounced WHERE hub = ?", (hub,))
