@@ -278,6 +278,7 @@ def main() -> None:
 @env_option("--now", "now_text", metavar="ISO8601", help="The clock, for previews and tests.")
 @env_option("--strict", is_flag=True, help="Publish nothing if any record or feed is bad.")
 @env_option("--dry-run", is_flag=True, help="Do everything but write; list what would change.")
+@env_option("--no-ping", is_flag=True, help="Do not notify the WebSub hubs (the next run will).")
 @env_option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @env_option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
 @env_option("-v", "--verbose", is_flag=True, help="Print a line per feed written, and why.")
@@ -292,6 +293,7 @@ def build_command(
     now_text: str | None,
     strict: bool,
     dry_run: bool,
+    no_ping: bool,
     as_json: bool,
     quiet: bool,
     verbose: bool,
@@ -315,6 +317,7 @@ def build_command(
             dry_run=dry_run,
             wait=wait,
             progress=progress,
+            ping=not no_ping,
         )
     except FeedpubError as exc:
         _fail(exc)

@@ -25,9 +25,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from feedpub.digest import digest_text
 from feedpub.errors import ConfigError
-from feedpub.model import Author
+from feedpub.model import Author, Format
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
+from feedpub.records.periods import ARCHIVE_PERIODS
 from feedpub.records.sanitise import REFUSED_ATTRIBUTES, REFUSED_TAGS, HtmlAllow, check_allow
 from feedpub.records.urls import is_email, is_http_url
 from feedpub.records.zones import zone_from_spec
@@ -150,6 +151,32 @@ KEYS: tuple[Key, ...] = (
         default={},
         example={"tags": ["iframe"], "hosts": {"iframe": ["www.youtube-nocookie.com"]}},
     ),
+    # What is published: formats, WebSub hubs, RFC 5005 archives (see _syndication).
+    Key(
+        "formats",
+        "list",
+        "the formats every feed is published in: `rss`, `atom`, `json` (at least one)",
+        default=["rss", "atom", "json"],
+    ),
+    Key(
+        "hubs",
+        "list",
+        "WebSub hubs told of every changed subscription document (http(s) URLs)",
+        default=[],
+        example=["https://pubsubhubbub.appspot.com/"],
+    ),
+    Key(
+        "archive",
+        "str",
+        "RFC 5005 archive pages by `year`, `month`, `week` or `day`, or `off`",
+        default="month",
+    ),
+    Key(
+        "archive_categories",
+        "bool",
+        "archive category feeds too (false: only the site feed)",
+        default=True,
+    ),
     # Bounds on the work one record may cause: a record over one is that record's error.
     Key(
         "max_categories",
@@ -233,6 +260,15 @@ class SiteConfig:
     s3_endpoint_url: str | None = None
     #: The ``Cache-Control`` every object gets (object storage only; a folder has no headers).
     cache_control: str = DEFAULT_CACHE_CONTROL
+    # -- output formats, WebSub hubs, RFC 5005 archives (see _syndication_options) --
+    #: The formats every feed is published in, in this order.
+    formats: tuple[Format, ...] = ("rss", "atom", "json")
+    #: WebSub hubs told of every changed subscription document (absolute http(s) URLs).
+    hubs: tuple[str, ...] = ()
+    #: The calendar period of an RFC 5005 archive page (``year`` ... ``day``), or ``None``: off.
+    archive: str | None = "month"
+    #: Whether category feeds are archived too, or only the site feed.
+    archive_categories: bool = True
 
     @property
     def domain(self) -> str:
@@ -269,6 +305,38 @@ class ResolvedConfig:
     config: SiteConfig
     settings: tuple[Setting, ...]
     path: str
+
+
+# -- what is published ----------------------------------------------------------------
+
+ALL_FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
+
+
+def _syndication(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]:
+    """The output formats, WebSub hubs and archive keys, as :class:`SiteConfig` fields."""
+    formats = values["formats"]
+    if not formats:
+        raise checker.error(f"needs at least one format (of {', '.join(ALL_FORMATS)})", "formats")
+    for value in formats:
+        if value not in ALL_FORMATS:
+            raise checker.error(
+                f"unknown format {value!r} (known: {', '.join(ALL_FORMATS)})", "formats"
+            )
+    for hub in values["hubs"]:
+        if not is_http_url(hub):
+            raise checker.error(f"each hub must be an absolute http(s) URL, not {hub!r}", "hubs")
+    archive = values["archive"].strip()
+    if archive not in (*ARCHIVE_PERIODS, "off"):
+        raise checker.error(
+            f"must be one of {', '.join(ARCHIVE_PERIODS)} or off, not {archive!r}", "archive"
+        )
+    return {
+        "archive": None if archive == "off" else archive,
+        # Listed in a fixed order, once each, whatever order the config names them in.
+        "formats": tuple(f for f in ALL_FORMATS if f in formats),
+        # A hub is told once per feed, even when the config lists it twice.
+        "hubs": tuple(dict.fromkeys(values["hubs"])),
+    }
 
 
 # -- where feeds go ---------------------------------------------------------------------
@@ -736,6 +804,7 @@ def parse_config(
             "abbreviations": abbreviations,
             "html_allow": _html_allow(values["html_allow"], path),
             **_publishing(values, checker),
+            **_syndication(values, checker),
         }
     )
     return dataclasses.replace(config, fingerprint=fingerprint(config))

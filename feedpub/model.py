@@ -14,7 +14,7 @@ from typing import Literal
 __all__ = ["EPOCH", "Article", "Attachment", "Author", "Category", "FeedPlan", "Format"]
 
 #: An output format.
-Format = Literal["rss", "atom"]
+Format = Literal["rss", "atom", "json"]
 #: ``updated`` of a feed with no entry yet: fixed, so an empty site still rebuilds byte-identical.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -80,7 +80,7 @@ class Article:
 
 @dataclass(frozen=True)
 class FeedPlan:
-    """One pair of output feeds (RSS and Atom): the main one, or one category's."""
+    """One feed (in every format): the main one, or one category's."""
 
     category: Category | None
     entries: tuple[Article, ...]

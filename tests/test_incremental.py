@@ -19,7 +19,11 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.xml"))}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")  # the feeds, not the owner marker
+    }
 
 
 def run(site: Path, **options: Any) -> BuildReport:
@@ -43,12 +47,12 @@ def full_tree(site: Path, tmp_path: Path) -> dict[str, bytes]:
 
 def test_no_change_rebuild_reads_and_writes_nothing(site: Path) -> None:
     first = run(site)
-    assert first.count("written") == 22 and first.records_changed == 16
-    before = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*.xml")}
+    assert first.count("written") == 156 and first.records_changed == 16
+    before = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()}
     again = run(site)
     assert again.records_changed == 0
-    assert again.count("written") == 0 and again.count("unchanged") == 22
-    assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*.xml")} == before
+    assert again.count("written") == 0 and again.count("unchanged") == 156
+    assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()} == before
     assert again.exit_code == 0
 
 
@@ -61,11 +65,13 @@ def test_changed_file_rerenders_only_its_feeds(site: Path, tmp_path: Path) -> No
     report = run(site)
     assert report.records_changed == 1
     written = sorted(o.path for o in report.feeds if o.action == "written")
-    # The seed is in the main feed and in its two categories: six files, nothing else.
+    # The seed is in the main feed and in its two categories, and in each one's 2022-12
+    # archive page: eighteen files, nothing else.
     assert written == sorted(
-        f"{folder}{name}"
+        f"{folder}{page}{name}"
         for folder in ("", "category/lampung/", "category/pemerintahan/")
-        for name in ("atom.xml", "rss.xml")
+        for page in ("", "archive/2022-12/")
+        for name in ("atom.xml", "feed.json", "rss.xml")
     )
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
@@ -98,7 +104,11 @@ def test_added_removed_and_renamed_files(site: Path, tmp_path: Path) -> None:
     report = run(site)
     assert not (site / "public/category/cuaca").exists()
     removed = [o for o in report.feeds if o.action == "removed"]
-    assert sorted(o.path for o in removed) == ["category/cuaca/atom.xml", "category/cuaca/rss.xml"]
+    assert sorted(o.path for o in removed) == [
+        f"{folder}{name}"
+        for folder in ("archive/2024-06/", "category/cuaca/archive/2024-06/", "category/cuaca/")
+        for name in ("atom.xml", "feed.json", "rss.xml")
+    ]
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
 
@@ -238,17 +248,20 @@ def test_stored_problems_are_shown_under_this_run_s_folder_name(
 def test_strict_renders_each_feed_once(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     render_module = sys.modules["feedpub.output.render"]
     real_render = render_module.render_feed
-    rendered: list[tuple[object, str]] = []
+    rendered: list[tuple[object, str, str]] = []
 
-    def counting(plan: Any, config: Any, fmt: Any) -> bytes:
-        rendered.append((plan.term, fmt))
-        data: bytes = real_render(plan, config, fmt)
+    def counting(plan: Any, config: Any, fmt: Any, *links: Any) -> bytes:
+        rendered.append((plan.term, fmt, links[0].folder))
+        data: bytes = real_render(plan, config, fmt, *links)
         return data
 
     monkeypatch.setattr(render_module, "render_feed", counting)
+    # In this process, so that the counting is seen (workers would count in their copies).
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_FEEDS", 10**6)
     report = run(site, strict=True)
-    assert report.exit_code == 0 and report.count("written") == 22
-    assert len(rendered) == len(set(rendered)) == 22
+    assert report.exit_code == 0 and report.count("written") == 156
+    # The XML ones (feed.json has its own renderer): 22 subscription documents, 82 pages.
+    assert len(rendered) == len(set(rendered)) == 104
 
 
 def test_a_full_disk_in_the_state_folder_is_one_clear_error(

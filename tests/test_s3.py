@@ -129,7 +129,38 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     site = tmp_path_factory.mktemp("sample")
     shutil.copy(SAMPLE_CONFIG, site / "feedpub.toml")
     shutil.copytree(SAMPLE_ARTICLES, site / "articles")
+    _archives_off(site)
     return local_build(site, site)
+
+
+def _archives_off(site: Path) -> None:
+    config = site / "feedpub.toml"
+    config.write_text('archive = "off"\n' + config.read_text())  # before any [table]
+
+
+@pytest.fixture
+def site(site: Path) -> Path:
+    """The sample without archive pages, so that counts here are of subscription documents
+    (archive pages are tested on their own below)."""
+    _archives_off(site)
+    return site
+
+
+def test_archive_pages_go_up_before_the_documents_that_link_them(
+    tmp_path: Path, server: S3Server, client: Any, bucket: str
+) -> None:
+    shutil.copy(SAMPLE_CONFIG, tmp_path / "feedpub.toml")
+    shutil.copytree(SAMPLE_ARTICLES, tmp_path / "articles")
+    assert run(tmp_path, "--out", f"s3://{bucket}/{PREFIX}").exit_code == 0
+    golden = {
+        p.relative_to(GOLDEN).as_posix(): p.read_bytes() for p in GOLDEN.rglob("*") if p.is_file()
+    }
+    assert objects(client, bucket) == golden  # 33 subscription documents, 123 archive pages
+    order = puts(server, bucket)
+    last_page = max(i for i, path in enumerate(order) if "archive/" in path)
+    first_document = min(i for i, path in enumerate(order) if "archive/" not in path)
+    assert last_page < first_document
+    assert sorted(order[-3:]) == ["atom.xml", "feed.json", "rss.xml"]  # the site feed comes last
 
 
 def puts(server: S3Server, bucket: str) -> list[str]:
@@ -145,10 +176,7 @@ def test_objects_equal_the_local_build_byte_for_byte(
 ) -> None:
     result = run(site, "--out", f"s3://{bucket}/{PREFIX}")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
-    assert len(sample) == 22
-    assert sample == {
-        p.relative_to(GOLDEN).as_posix(): p.read_bytes() for p in GOLDEN.rglob("*") if p.is_file()
-    }
+    assert len(sample) == 33  # the subscription documents, in three formats
     assert objects(client, bucket) == sample
 
 
@@ -167,8 +195,8 @@ def test_each_object_has_its_content_type_and_the_configs_cache_control(
     assert paths
     for path in paths:
         head = client.head_object(Bucket=bucket, Key=PREFIX + path)
-        kind = "rss" if path.endswith("rss.xml") else "atom"
-        assert head["ContentType"] == f"application/{kind}+xml; charset=utf-8", path
+        kind = {"rss.xml": "rss+xml", "atom.xml": "atom+xml", "feed.json": "feed+json"}
+        assert head["ContentType"] == f"application/{kind[path.rsplit('/', 1)[-1]]}; charset=utf-8"
         assert head["CacheControl"] == "max-age=60", path
 
 
@@ -186,15 +214,15 @@ def test_a_no_change_run_uploads_nothing_even_with_a_cold_state(
     server.requests.clear()
     again = run(site, "--out", out, "--json")
     assert again.exit_code == 0
-    assert json.loads(again.stdout)["feeds_unchanged"] == 22
+    assert json.loads(again.stdout)["feeds_unchanged"] == 33
     # The warm state and one listing (top level, category/) decide: no GET, HEAD or PUT.
     assert [m for m, _ in server.requests] == ["GET", "GET"]
     shutil.rmtree(site / ".feedpub")  # the state is only a cache: cold, every object is compared
     server.requests.clear()
     cold = run(site, "--out", out, "--json")
-    assert cold.exit_code == 0 and json.loads(cold.stdout)["feeds_unchanged"] == 22
+    assert cold.exit_code == 0 and json.loads(cold.stdout)["feeds_unchanged"] == 33
     assert server.writes() == []
-    assert sum(1 for m, _ in server.requests if m == "HEAD") == 22
+    assert sum(1 for m, _ in server.requests if m == "HEAD") == 33
 
 
 def test_dry_run_uploads_nothing(site: Path, server: S3Server, client: Any, bucket: str) -> None:
@@ -214,7 +242,7 @@ def test_an_edit_uploads_only_the_objects_it_changes(
     (site / SEED).write_text(json.dumps(record, ensure_ascii=False))
     after = local_build(site, tmp_path)
     changed = sorted(p for p in after if after[p] != before.get(p))
-    assert len(changed) == 6  # the site feeds and the record's two categories, both formats
+    assert len(changed) == 9  # the site feed and the record's two categories, in three formats
     server.requests.clear()
     assert run(site, "--out", out).exit_code == 0
     assert sorted(puts(server, bucket)) == changed and deletes(server, bucket) == []
@@ -231,7 +259,7 @@ def test_a_deleted_record_deletes_its_empty_category_after_every_upload(
     after = local_build(site, tmp_path)
     changed = sorted(p for p in after if after[p] != before[p])
     gone = sorted(set(before) - set(after))
-    assert gone == ["category/olahraga/atom.xml", "category/olahraga/rss.xml"]
+    assert gone == [f"category/olahraga/{name}" for name in ("atom.xml", "feed.json", "rss.xml")]
     server.requests.clear()
     assert run(site, "--out", out).exit_code == 0
     assert sorted(puts(server, bucket)) == changed
@@ -240,7 +268,7 @@ def test_a_deleted_record_deletes_its_empty_category_after_every_upload(
     assert methods == ["PUT"] * len(changed) + ["DELETE"] * len(gone)  # deletions last
     uploaded = puts(server, bucket)
     # Category feeds go up before the site's own, which readers subscribe to.
-    assert uploaded[-2:] in (["rss.xml", "atom.xml"], ["atom.xml", "rss.xml"])
+    assert sorted(uploaded[-3:]) == ["atom.xml", "feed.json", "rss.xml"]
     assert objects(client, bucket) == after
 
 
@@ -267,7 +295,7 @@ def test_a_new_cache_control_is_applied_to_unchanged_bytes(
     )
     server.requests.clear()
     assert run(site, "--out", out).exit_code == 0
-    assert len(puts(server, bucket)) == 22
+    assert len(puts(server, bucket)) == 33
     assert objects(client, bucket) == first
     assert client.head_object(Bucket=bucket, Key=PREFIX + "rss.xml")["CacheControl"] == "no-cache"
 
@@ -303,7 +331,7 @@ def test_a_store_down_for_a_while_is_retried(
     config = load_config(site / "feedpub.toml")
     now = datetime(2026, 1, 1, tzinfo=UTC)
     report = build(site / "articles", target, config, now=now)
-    assert report.exit_code == 0 and report.count("written") == 22
+    assert report.exit_code == 0 and report.count("written") == 33
     assert waits == [FIRST_BACKOFF * 2**n for n in range(ATTEMPTS - 1)]
     assert sum(1 for m, p in server.requests if (m, p) == ("PUT", site_atom)) == ATTEMPTS
     assert objects(client, bucket) == sample
@@ -358,7 +386,7 @@ def test_an_invalid_feed_is_never_uploaded(
     assert result.exit_code == 1
     assert "rss.xml: invalid feed, not published" in result.stderr
     stored = objects(client, bucket)
-    assert "rss.xml" not in stored and len(stored) == 21
+    assert "rss.xml" not in stored and len(stored) == 32
 
 
 def test_the_environment_endpoint_wins_over_the_configs(
@@ -371,7 +399,7 @@ def test_the_environment_endpoint_wins_over_the_configs(
         )
     )
     assert run(site, "--out", f"s3://{bucket}/{PREFIX}").exit_code == 0
-    assert len(objects(client, bucket)) == 22
+    assert len(objects(client, bucket)) == 33
 
 
 def test_a_local_build_never_imports_boto3(site: Path) -> None:

@@ -321,3 +321,22 @@ def test_any_json_value_anywhere_gives_problems_not_exceptions(
     assert all(p.level in ("error", "warning") and p.path for p in problems)
     assert all(p.rule in RULES and "\n" not in p.message for p in problems)
     str(problems).encode("utf-8")  # printable: no lone surrogate reaches the output
+
+
+def test_an_author_url_may_be_a_mailto_link() -> None:
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "T",
+        "feed_url": "https://example.com/feed.json",
+        "items": [
+            {
+                "id": "1",
+                "content_text": "x",
+                "authors": [{"name": "Desk", "url": "mailto:desk@example.com"}],
+            }
+        ],
+    }
+    assert validate_feed(json.dumps(feed).encode(), "feed.json", publishing=True) == []
+    feed["items"][0]["authors"][0]["url"] = "ftp://example.com/desk"  # type: ignore[index]
+    problems = validate_feed(json.dumps(feed).encode(), "feed.json", publishing=True)
+    assert [p.rule for p in problems] == ["http-url"]

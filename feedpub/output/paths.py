@@ -1,31 +1,100 @@
-"""Where each feed is published under the output folder (and under ``feeds_url``), and as what."""
+"""Where each feed is published under the output folder (and under ``feeds_url``), and the
+links a document carries to the others."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from feedpub.model import Format
 
-__all__ = ["CONTENT_TYPES", "FEED_FILES", "feed_path", "is_feed_path"]
+__all__ = [
+    "CONTENT_TYPES",
+    "FEED_FILES",
+    "FeedLinks",
+    "archive_folder",
+    "feed_folder",
+    "feed_path",
+    "is_feed_path",
+    "is_subscription_path",
+]
 
 #: The file each format is published as, in the feed's folder: the paths aggregators know.
-FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml"}
+FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
 
 #: The media type each format is served as, where the target keeps one (object storage).
 CONTENT_TYPES: dict[Format, str] = {
     "rss": "application/rss+xml; charset=utf-8",
     "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
 }
+
+_ARCHIVE_PATH = re.compile(r"(category/[^/]+/)?archive/")
+#: Every path feedpub publishes a document at: a feed's folder (the site's, or a category's),
+#: optionally an archive page's folder below it, and one of the format files.
+_FEED_PATH = re.compile(
+    r"(?:category/(?!\.\.?/)[^/]+/)?(?:archive/(?!\.\.?/)[^/]+/)?(?:"
+    + "|".join(re.escape(name) for name in FEED_FILES.values())
+    + r")"
+)
+
+
+def feed_folder(term: str | None) -> str:
+    """``""`` for the main feed, ``category/<term>/`` for a category's."""
+    return "" if term is None else f"category/{term}/"
 
 
 def feed_path(term: str | None, fmt: Format) -> str:
     """``rss.xml`` for the main feed, ``category/<term>/rss.xml`` for a category's."""
-    return FEED_FILES[fmt] if term is None else f"category/{term}/{FEED_FILES[fmt]}"
+    return feed_folder(term) + FEED_FILES[fmt]
+
+
+def archive_folder(term: str | None, period: str) -> str:
+    """``archive/<period>/`` beside the feed's own files (RFC 5005 archive documents)."""
+    return f"{feed_folder(term)}archive/{period}/"
 
 
 def is_feed_path(path: str) -> bool:
-    """True for a path a feed can have: ``rss.xml``, ``category/<term>/atom.xml``, ..."""
-    parts = path.split("/")
-    if parts[-1] not in FEED_FILES.values():
-        return False
-    return len(parts) == 1 or (
-        len(parts) == 3 and parts[0] == "category" and parts[1] not in ("", ".", "..")
-    )
+    """True for a path a document can have: ``rss.xml``, ``category/<term>/atom.xml``,
+    ``archive/2022-12/feed.json``, ``category/<term>/archive/2022/rss.xml``."""
+    return _FEED_PATH.fullmatch(path) is not None
+
+
+def is_subscription_path(path: str) -> bool:
+    """True for a subscription document's path, False for an archive page's."""
+    return _ARCHIVE_PATH.match(path) is None
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """Where a document lives and what it links to besides its entries.
+
+    Paths are folders under the output folder (``""``, ``category/<term>/``), each holding
+    one file per format; a link to another document goes to the file of the same format.
+    """
+
+    folder: str
+    #: WebSub hubs that announce this document (subscription documents only).
+    hubs: tuple[str, ...] = ()
+    #: The folder of the archive document before this one (RFC 5005 ``prev-archive``).
+    prev_archive: str | None = None
+    #: For an archive document: its subscription document's folder (``current``).
+    current: str | None = None
+
+    @property
+    def archive(self) -> bool:
+        """True for an archive document (it carries ``<fh:archive/>``)."""
+        return self.current is not None
+
+    def extra(self, fmt: Format) -> list[tuple[str, str]]:
+        """Links beside ``self`` as (rel, path or URL): hubs, then the archive links."""
+        links = [("hub", hub) for hub in self.hubs]
+        if self.prev_archive is not None:
+            links.append(("prev-archive", self.prev_archive + FEED_FILES[fmt]))
+        if self.current is not None:
+            links.append(("current", self.current + FEED_FILES[fmt]))
+        return links
+
+    def path(self, fmt: Format) -> str:
+        """The path of this document in format ``fmt``."""
+        return self.folder + FEED_FILES[fmt]

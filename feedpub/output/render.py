@@ -37,12 +37,14 @@ from lxml import etree
 from feedpub.config import SiteConfig
 from feedpub.model import Article, FeedPlan, Format
 from feedpub.output.ids import entry_id
-from feedpub.output.paths import feed_path
+from feedpub.output.paths import FeedLinks, feed_folder
 from feedpub.records.dates import format_rfc822, format_rfc3339
 
 __all__ = ["render_feed"]
 
+ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+FH_NS = "http://purl.org/syndication/history/1.0"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 GENERATOR_URI = "https://pypi.org/project/feedpub/"
 
@@ -58,21 +60,36 @@ class _FeedpubFeed:
     def __init__(self) -> None:
         self.uses_dc = False
         self.updated: datetime | None = None
+        #: Feed links feedgen cannot write in RSS (hubs, RFC 5005 archives), as (rel, href).
+        self.links: list[tuple[str, str]] = []
+        #: An RFC 5005 archive document: it carries <fh:archive/>.
+        self.archive = False
 
     def extend_ns(self) -> dict[str, str]:
         namespaces = {"media": MEDIA_NS}
         if self.uses_dc:
             namespaces["dc"] = DC_NS
+        if self.archive:
+            namespaces["fh"] = FH_NS
         return namespaces
 
     def extend_atom(self, feed: Any) -> Any:
         assert self.updated is not None
         _set_date(feed, "updated", format_rfc3339(self.updated))
+        for rel, href in self.links:
+            etree.SubElement(feed, "link", rel=rel, href=href)
+        if self.archive:
+            etree.SubElement(feed, f"{{{FH_NS}}}archive")
         return feed
 
     def extend_rss(self, feed: Any) -> Any:
         assert self.updated is not None
-        _set_date(feed.find("channel"), "lastBuildDate", format_rfc822(self.updated))
+        channel = feed.find("channel")
+        _set_date(channel, "lastBuildDate", format_rfc822(self.updated))
+        for rel, href in self.links:
+            etree.SubElement(channel, f"{{{ATOM_NS}}}link", rel=rel, href=href)
+        if self.archive:
+            etree.SubElement(channel, f"{{{FH_NS}}}archive")
         return feed
 
 
@@ -153,20 +170,22 @@ def _rss_people(article: Article) -> tuple[str | None, list[str]]:
     return None, [c for c in creators if c]
 
 
-def _generator(plan: FeedPlan, config: SiteConfig, fmt: Format) -> FeedGenerator:
+def _generator(plan: FeedPlan, config: SiteConfig, fmt: Format, links: FeedLinks) -> FeedGenerator:
     generator = FeedGenerator()
     needs_dc = fmt == "rss" and any(_rss_people(entry)[1] for entry in plan.entries)
     generator.register_extension("feedpub", _FeedpubFeed, _FeedpubEntry, atom=True, rss=True)
     generator.feedpub.uses_dc = needs_dc
     generator.feedpub.updated = plan.updated
-    self_url = urljoin(config.feeds_url, feed_path(plan.term, fmt))
+    generator.feedpub.links = [(rel, urljoin(config.feeds_url, to)) for rel, to in links.extra(fmt)]
+    generator.feedpub.archive = links.archive
+    self_url = urljoin(config.feeds_url, links.path(fmt))
     title = config.title if plan.category is None else f"{config.title}: {plan.category.label}"
     description = (
         config.description
         if plan.category is None
         else f"{config.description} Category: {plan.category.label}."
     )
-    generator.id(urljoin(config.feeds_url, feed_path(plan.term, "atom")))
+    generator.id(urljoin(config.feeds_url, links.path("atom")))
     generator.title(title)
     # Order matters: feedgen's RSS <link> is the last link() given.
     generator.link(href=self_url, rel="self", type=f"application/{fmt}+xml")
@@ -241,9 +260,13 @@ def _add_entry(generator: FeedGenerator, article: Article, config: SiteConfig, f
             entry.content(article.content_html)
 
 
-def render_feed(plan: FeedPlan, config: SiteConfig, fmt: Format) -> bytes:
-    """Render one planned feed as UTF-8 XML bytes with a declaration."""
-    generator = _generator(plan, config, fmt)
+def render_feed(
+    plan: FeedPlan, config: SiteConfig, fmt: Format, links: FeedLinks | None = None
+) -> bytes:
+    """Render one planned feed as UTF-8 XML bytes with a declaration; ``links`` says where it
+    is published and what else it links to (default: its subscription folder, no hubs)."""
+    links = links or FeedLinks(feed_folder(plan.term))
+    generator = _generator(plan, config, fmt, links)
     for article in plan.entries:
         _add_entry(generator, article, config, fmt)
     data: bytes

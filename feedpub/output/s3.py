@@ -257,6 +257,6 @@ class S3Target:
         )
         return listed
 
-    def feed_paths(self) -> list[str]:
-        """Every feed object under the prefix."""
+    def feed_paths(self, *, archives: bool = True) -> list[str]:
+        """Every feed object under the prefix (one listing: archive pages come with it)."""
         return sorted(self._listing())

@@ -73,8 +73,9 @@ class PublishTarget(Protocol):
         """Remove what ``path`` holds; True when something was removed."""
         ...
 
-    def feed_paths(self) -> list[str]:
-        """Every path that holds a feed file now (``category/<term>/rss.xml`` and the like)."""
+    def feed_paths(self, *, archives: bool = True) -> list[str]:
+        """Every path that holds a feed file now (``category/<term>/rss.xml`` and the like);
+        archive pages only with ``archives`` where leaving them out saves work."""
         ...
 
 
@@ -116,17 +117,24 @@ class LocalFolder:
         """Remove the file and the folders it leaves empty."""
         return remove_file(self.root / path, self.root)
 
-    def feed_paths(self) -> list[str]:
-        """The site's feed files and those under ``category/*/``."""
-        found = [name for name in FEED_FILES.values() if (self.root / name).is_file()]
-        folder = self.root / "category"
-        if folder.is_dir():
-            for term_dir in folder.iterdir():
-                for name in FEED_FILES.values():
-                    relative = f"category/{term_dir.name}/{name}"
-                    if is_feed_path(relative) and (term_dir / name).is_file():
-                        found.append(relative)
-        return sorted(found)
+    def feed_paths(self, *, archives: bool = True) -> list[str]:
+        """The site's feed files and those under ``category/*/``, with their archive pages
+        (``archive/*/``) when ``archives``: a folder of many pages costs a walk of each."""
+        folders = [""]
+        category = self.root / "category"
+        if category.is_dir():
+            folders.extend(f"category/{d.name}/" for d in sorted(category.iterdir()) if d.is_dir())
+        if archives:
+            for folder in list(folders):
+                archive = self.root / folder / "archive"
+                if archive.is_dir():
+                    folders.extend(f"{folder}archive/{d.name}/" for d in archive.iterdir())
+        return sorted(
+            folder + name
+            for folder in folders
+            for name in FEED_FILES.values()
+            if is_feed_path(folder + name) and (self.root / folder / name).is_file()
+        )
 
 
 def is_s3_url(out: str | Path) -> bool:

@@ -7,20 +7,19 @@ value the render and publish stages read.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from feedpub.digest import digest_bytes, digest_text
 from feedpub.model import Category, Format
-from feedpub.output.paths import feed_path
-from feedpub.state import BuildState, IndexedEntry, LastBuild, PublishedFeed
+from feedpub.output.paths import FeedLinks, archive_folder, feed_folder
+from feedpub.state import ArchivePage, BuildState, IndexedEntry, LastBuild, PublishedFeed
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
     from feedpub.output.target import PublishTarget
 
 __all__ = [
-    "FORMATS",
     "FileCheck",
     "PlannedFeed",
     "check_file",
@@ -28,25 +27,38 @@ __all__ = [
     "render_reason",
     "stale_files",
     "still_current",
+    "with_page_entries",
 ]
-
-FORMATS: tuple[Format, ...] = ("rss", "atom")
 
 
 @dataclass(frozen=True)
 class PlannedFeed:
-    """One output file that should exist now: its format, entries and the digest of what it
-    shows (entries, labels, config, feedpub version)."""
+    """One output file that should exist now: its format, entries, links and the digest of what
+    it shows (entries, links, labels, config, feedpub version).
+
+    An archive page (``period`` set) is planned from its fingerprint alone; its entries are
+    read (:func:`with_page_entries`) only when it is rendered.
+    """
 
     path: str
     term: str | None
     fmt: Format
     entries: tuple[IndexedEntry, ...]
     digest: str
+    links: FeedLinks
+    period: str | None = None
 
     def keys(self) -> tuple[tuple[str, str], ...]:
-        """(entry id, record digest) of each entry, as the state remembers them."""
+        """(entry id, record digest) of each entry, as the state remembers them; none for an
+        archive page, whose entries all its digest stands for (keeping them would make the
+        state as large as the archive)."""
+        if self.period is not None:
+            return ()
         return tuple((e.id, e.digest) for e in self.entries)
+
+
+def _links_text(links: FeedLinks) -> str:
+    return f"{links.prev_archive}\x1e{links.current}"
 
 
 def plan_feeds(
@@ -59,24 +71,67 @@ def plan_feeds(
     """Every feed that should exist now, main feed first, then categories by term."""
     # Entries show their categories' first labels: a label change re-renders every feed.
     labels = digest_text(*(f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values()))
+    pages: dict[str | None, list[ArchivePage]] = {}
+    if config.archive:
+        for page in state.archive_pages(now, categories=config.archive_categories):
+            pages.setdefault(page.term, []).append(page)
     feeds: list[PlannedFeed] = []
     for term in [None, *categories]:
         entries = tuple(state.newest(term, config.limit, now))
         if term is not None and not entries:
             continue  # a category with no live entry has no feed (an old one is removed)
         shown = categories[term] if term is not None else None
-        for fmt in FORMATS:
+        periods = pages.get(term, [])
+        links = FeedLinks(
+            feed_folder(term),
+            hubs=config.hubs,
+            prev_archive=archive_folder(term, periods[-1].period) if periods else None,
+        )
+        common = (
+            version,
+            config.fingerprint,
+            term or "",
+            labels,
+            f"{shown.label}\x1e{shown.scheme}" if shown else "",
+        )
+        for fmt in config.formats:
             digest = digest_text(
-                version,
-                config.fingerprint,
-                fmt,
-                term or "",
-                labels,
-                f"{shown.label}\x1e{shown.scheme}" if shown else "",
-                *(f"{e.id}\x1e{e.digest}" for e in entries),
+                *common, fmt, _links_text(links), *(f"{e.id}\x1e{e.digest}" for e in entries)
             )
-            feeds.append(PlannedFeed(feed_path(term, fmt), term, fmt, entries, digest))
+            feeds.append(PlannedFeed(links.path(fmt), term, fmt, entries, digest, links))
+        # RFC 5005: each page links to the one before it and back to the subscription document;
+        # a page's digest is its entries' fingerprint and those links, nothing newer.
+        previous: str | None = None
+        for page in periods:
+            page_links = FeedLinks(
+                archive_folder(term, page.period), prev_archive=previous, current=links.folder
+            )
+            previous = page_links.folder
+            for fmt in config.formats:
+                digest = digest_text(*common, fmt, _links_text(page_links), page.fingerprint)
+                feeds.append(
+                    PlannedFeed(
+                        page_links.path(fmt), term, fmt, (), digest, page_links, page.period
+                    )
+                )
     return feeds
+
+
+def with_page_entries(
+    state: BuildState, feeds: list[PlannedFeed], now: float | None
+) -> list[PlannedFeed]:
+    """The feeds with each archive page's entries read, newest first (once per page for all
+    its formats); other feeds as they are."""
+    read: dict[tuple[str | None, str], tuple[IndexedEntry, ...]] = {}
+    filled = []
+    for feed in feeds:
+        if feed.period is not None:
+            key = (feed.term, feed.period)
+            if key not in read:
+                read[key] = tuple(state.page_entries(feed.term, feed.period, now))
+            feed = replace(feed, entries=read[key])
+        filled.append(feed)
+    return filled
 
 
 class FileCheck(enum.Enum):
@@ -137,7 +192,9 @@ def render_reason(
 def stale_files(
     target: PublishTarget, published: dict[str, PublishedFeed], planned: set[str]
 ) -> list[str]:
-    """Feed files no planned feed writes: known to the state, or left in the target."""
+    """Feed files no planned feed writes: known to the state, or left in the target by
+    feedpub's own names (a format no longer configured, a category with no entry left;
+    archive pages too when the state knows of no file, as after it was rebuilt)."""
     stale = {path for path in published if path not in planned}
-    stale.update(path for path in target.feed_paths() if path not in planned)
+    stale.update(path for path in target.feed_paths(archives=not published) if path not in planned)
     return sorted(stale)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from feedpub.errors import Problem
 from feedpub.model import Article, Category, FeedPlan, Format
+from feedpub.output.paths import FeedLinks
 from feedpub.parallel import ordered_map
 from feedpub.pipeline.plan import PlannedFeed
 
@@ -24,8 +25,8 @@ __all__ = ["PARALLEL_MIN_FEEDS", "RenderedFeed", "render_feeds"]
 PARALLEL_MIN_FEEDS = 48
 _GROUP = 8  # feeds per job
 
-#: A feed to render, as sent to a worker: (term, format, path, rids of its entries).
-_Spec = tuple[str | None, Format, str, list[int]]
+#: A feed to render, as sent to a worker: (term, format, path, rids of its entries, links).
+_Spec = tuple[str | None, Format, str, list[int], FeedLinks]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class RenderedFeed:
 def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[bytes, list[Problem]]]:
     """Render and validate a few feeds (one job) from the articles loaded before the fork."""
     # feedgen, lxml and the schemas load only when a feed is rendered, not on a no-change run.
+    from feedpub.output.jsonfeed import render_json_feed
     from feedpub.output.render import render_feed
     from feedpub.validate import validate_feed
 
@@ -52,9 +54,13 @@ def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[byte
     categories: dict[str, Category] = shared["categories"]
     articles: dict[int, Article] = shared["articles"]
     results = []
-    for term, fmt, path, rids in specs:
+    for term, fmt, path, rids, links in specs:
         plan = FeedPlan(categories.get(term or ""), tuple(articles[rid] for rid in rids))
-        data = render_feed(plan, config, fmt)
+        data = (
+            render_json_feed(plan, config, links)
+            if fmt == "json"
+            else render_feed(plan, config, fmt, links)
+        )
         results.append((data, validate_feed(data, source=path, publishing=True)))
     return results
 
@@ -66,7 +72,9 @@ def render_feeds(
     feeds: list[PlannedFeed],
 ) -> Iterator[RenderedFeed]:
     """Render and validate ``feeds``, yielding each in order as it is done."""
-    specs: list[_Spec] = [(f.term, f.fmt, f.path, [e.rid for e in f.entries]) for f in feeds]
+    specs: list[_Spec] = [
+        (f.term, f.fmt, f.path, [e.rid for e in f.entries], f.links) for f in feeds
+    ]
     groups = [specs[i : i + _GROUP] for i in range(0, len(specs), _GROUP)]
     shared = {"config": config, "categories": categories, "articles": articles}
     done = 0

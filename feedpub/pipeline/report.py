@@ -36,6 +36,9 @@ class BuildReport:
     dry_run: bool = False
     strict_withheld: bool = False
     index_note: str | None = None
+    #: Feed URLs WebSub hubs were told of, summed over hubs; and those still owed to them.
+    announced: int = 0
+    unannounced: int = 0
 
     def count(self, action: str) -> int:
         """How many output files ended (or would end) with ``action``."""
@@ -64,5 +67,7 @@ class BuildReport:
             "errors": [str(e) for e in self.errors],
             "warnings": [str(w) for w in self.warnings],
             "index": self.index_note,
+            "feeds_announced": self.announced,
+            "feeds_unannounced": self.unannounced,
             "elapsed_seconds": round(self.elapsed, 3),
         }

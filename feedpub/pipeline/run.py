@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
+from urllib.parse import urljoin
 
 from feedpub.digest import digest_bytes
 from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
 from feedpub.output.lock import build_lock
 from feedpub.output.owner import check_owner, claim_output
-from feedpub.output.paths import CONTENT_TYPES
+from feedpub.output.paths import CONTENT_TYPES, is_subscription_path
 from feedpub.output.publish import remove_leftover_temp_files
 from feedpub.output.target import LocalFolder, PublishTarget, open_target
 from feedpub.pipeline.plan import (
@@ -32,6 +33,7 @@ from feedpub.pipeline.plan import (
     render_reason,
     stale_files,
     still_current,
+    with_page_entries,
 )
 from feedpub.pipeline.read import Progress, read_records, shown_paths
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
@@ -42,6 +44,7 @@ from feedpub.version import __version__
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
+    from feedpub.output.websub import PingPolicy
 
 __all__ = ["build", "check"]
 
@@ -57,6 +60,8 @@ class _Job:
     strict: bool
     dry_run: bool
     progress: Progress | None
+    ping: bool = True
+    ping_policy: PingPolicy | None = None
 
 
 @contextmanager
@@ -88,6 +93,8 @@ def build(
     dry_run: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
+    ping: bool = True,
+    ping_policy: PingPolicy | None = None,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -99,6 +106,10 @@ def build(
     holds the lock, waiting up to ``wait`` seconds for another build
     (:class:`~feedpub.errors.LockedError` after that). ``dry_run`` writes nothing.
     ``out_dir`` is a folder, an ``s3://bucket/prefix/`` URL or a :class:`PublishTarget`.
+
+    After publishing, each of ``config.hubs`` is told of the subscription documents written
+    or removed (and of those earlier builds could not announce), as ``ping_policy`` says;
+    a hub that fails is a warning, never an error. ``ping=False`` only remembers them.
     """
     started = time.perf_counter()
     job = _Job(
@@ -109,12 +120,14 @@ def build(
         strict,
         dry_run,
         progress,
+        ping,
+        ping_policy,
     )
     with (
         _locked(state_dir, job.target, wait, dry_run),
         open_state(state_dir, __version__, config.fingerprint, scratch=dry_run, full=full) as run,
     ):
-        report, note = run(lambda state: _build(state, job))
+        report, note = run(lambda state: _announce(state, job, _build(state, job)))
     report.index_note = note
     report.elapsed = time.perf_counter() - started
     return report
@@ -185,12 +198,10 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         if reason is not None:
             reasons[feed.path] = reason
     _remember_touched(state, published, checks, job.dry_run)
-    # Category feeds before the site's: once the site feed shows an entry, so do its categories.
-    to_render = sorted((f for f in feeds if f.path in reasons), key=lambda f: f.term is None)
+    to_render = with_page_entries(state, [f for f in feeds if f.path in reasons], job.now)
     id_changes = _id_changes(state, job.articles_dir, to_render)
     report.warnings.extend(id_changes)
-    articles, to_render, body_warnings = _load_bodies(job, categories, to_render)
-    report.warnings.extend(body_warnings)
+    body_warnings: list[RecordWarning] = []
     outcomes = {
         feed.path: _outcome(feed, published.get(feed.path), reasons.get(feed.path, ""))
         for feed in feeds
@@ -204,9 +215,10 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         invalid = False
         if not report.errors and not id_changes:
             spool = _Spool()
-            for done in render_feeds(job.config, categories, articles, to_render):
+            for done in _render_in_batches(job, categories, to_render, body_warnings):
                 spool.add(done)
                 invalid = invalid or not done.valid
+        report.warnings.extend(dict.fromkeys(body_warnings))  # once, if in two batches
         report.strict_withheld = bool(report.errors or id_changes or invalid)
         if report.strict_withheld:
             report.feeds = [
@@ -221,27 +233,36 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         if spool is not None:
             rendered = spool.feeds()
     else:
-        rendered = render_feeds(job.config, categories, articles, to_render)
+        rendered = _render_in_batches(job, categories, to_render, body_warnings)
 
     if not job.dry_run and to_render:
         state.start_build()  # a build killed while writing leaves the next one to plan again
-    for done in rendered:
-        outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
-        outcomes[done.feed.path] = outcome
-        report.warnings.extend(warnings)
+    try:
+        for done in rendered:
+            outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
+            outcomes[done.feed.path] = outcome
+            report.warnings.extend(warnings)
+    finally:
+        # A failed write must not leave the render workers alive: forked, they hold the
+        # lock's descriptor too, and the next build would find the lock taken.
+        if isinstance(rendered, Generator):
+            rendered.close()
     if spool is not None:
         spool.close()
+    else:
+        report.warnings.extend(dict.fromkeys(body_warnings))  # once, if in two batches
     report.feeds = list(outcomes.values())
     for relative in stale_files(job.target, published, set(outcomes)):
         if not job.dry_run:
-            job.target.remove(relative)
+            if job.target.remove(relative):
+                _owe_hubs(state, job, relative)
             state.forget_feed(relative)
         before = published.get(relative)
         report.feeds.append(
             FeedOutcome(
                 relative,
                 "removed",
-                "its category has no entry now",
+                "no feed is planned there now (no entry left, or its format is off)",
                 removed=[entry_id for entry_id, _ in before.entries] if before else [],
             )
         )
@@ -257,6 +278,45 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 next_due=state.next_due(job.now),
             )
         )
+    return report
+
+
+def _owe_hubs(state: BuildState, job: _Job, path: str) -> None:
+    """A subscription document was written or removed: until told, every hub is owed it.
+    Remembered at once, so that a run that fails or is killed later forgets nothing."""
+    if job.config.hubs and is_subscription_path(path):
+        state.owe_hubs(job.config.hubs, urljoin(job.config.feeds_url, path))
+
+
+def _announce(state: BuildState, job: _Job, report: BuildReport) -> BuildReport:
+    """Tell each hub of the subscription documents it is owed (this build's changes and any
+    an earlier build could not announce), and remember which it still has not been told of."""
+    hubs = job.config.hubs
+    if not hubs or job.dry_run or report.strict_withheld:
+        return report
+    owed = state.unannounced()
+    if not job.ping:
+        report.unannounced = sum(len(owed.get(hub, ())) for hub in hubs)
+        return report
+    from feedpub.output.websub import notify_hub  # urllib loads only when a hub is asked
+
+    for hub in hubs:
+        urls = owed.get(hub, [])
+        if not urls:
+            continue
+        result = notify_hub(hub, urls, job.ping_policy)
+        state.set_unannounced(hub, result.pending)
+        report.announced += len(result.delivered)
+        report.unannounced += len(result.pending)
+        if result.error is not None:
+            report.warnings.append(
+                RecordWarning(
+                    f"{len(result.pending)} changed feed(s) not announced ({result.error}); "
+                    "the next build announces them",
+                    path=hub,
+                    field="websub",
+                )
+            )
     return report
 
 
@@ -296,11 +356,51 @@ def _publish(
         unchanged = job.target.holds(feed.path, rendered.data, content_type)
         return replace(outcome, action="unchanged" if unchanged else "written"), warnings
     written, stat = job.target.write_if_changed(feed.path, rendered.data, content_type)
+    if written:
+        _owe_hubs(state, job, feed.path)
     state.record_feed(
         feed.path,
         PublishedFeed(feed.digest, stat.size, stat.stamp, digest_bytes(rendered.data), feed.keys()),
     )
     return replace(outcome, action="written" if written else "unchanged"), warnings
+
+
+#: The most records whose bodies one rendering batch holds: archive pages show every record,
+#: and a cold build of a large site must not hold every body at once.
+BATCH_RECORDS = 20000
+
+
+def _batches(feeds: list[PlannedFeed]) -> Iterator[list[PlannedFeed]]:
+    """The feeds in batches of at most about :data:`BATCH_RECORDS` distinct records, in the
+    order they are published: archive pages by period (one period's pages, the site's and its
+    categories', show the same records), then category feeds, then the site's. So whenever a
+    document is up, what it links to and the entries it shows already are (object storage)."""
+    ordered = sorted(feeds, key=lambda f: (f.period is None, f.period or "", f.term is None))
+    batch: list[PlannedFeed] = []
+    seen: set[int] = set()
+    for feed in ordered:
+        rids = {e.rid for e in feed.entries}
+        if batch and len(seen) + len(rids - seen) > BATCH_RECORDS:
+            yield batch
+            batch, seen = [], set()
+        batch.append(feed)
+        seen |= rids
+    if batch:
+        yield batch
+
+
+def _render_in_batches(
+    job: _Job,
+    categories: dict[str, Category],
+    feeds: list[PlannedFeed],
+    body_warnings: list[RecordWarning],
+) -> Generator[RenderedFeed, None, None]:
+    """Render and validate ``feeds``, reading the bodies of one batch at a time; what the
+    reading warns of is added to ``body_warnings``."""
+    for batch in _batches(feeds):
+        articles, batch, warnings = _load_bodies(job, categories, batch)
+        body_warnings.extend(warnings)
+        yield from render_feeds(job.config, categories, articles, batch)
 
 
 def _load_bodies(

@@ -16,6 +16,7 @@ from feedpub.digest import digest_bytes
 from feedpub.errors import RecordError, RecordWarning
 from feedpub.model import Article
 from feedpub.parallel import ordered_map
+from feedpub.records.periods import archive_period
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
@@ -47,6 +48,7 @@ class RecordRow(NamedTuple):
     draft: bool
     digest: str  # of the record's source: changes when the record does
     categories: tuple[tuple[str, str, str | None], ...]  # (term, label, scheme)
+    period: str  # its archive period in the site's zone ("" when archives are off)
 
 
 class WantedRecord(NamedTuple):
@@ -100,6 +102,9 @@ def _parse_one(
             article.draft,
             digest,
             tuple((c.term, c.label, c.scheme) for c in article.categories),
+            archive_period(article.published, config.timezone, config.archive)
+            if config.archive
+            else "",
         )
         for order, (article, digest) in enumerate(zip(parsed.articles, parsed.digests, strict=True))
     ]

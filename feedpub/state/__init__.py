@@ -9,6 +9,7 @@ package: the pipeline talks to :class:`BuildState` through typed methods.
 from __future__ import annotations
 
 from feedpub.state.cache import (
+    ArchivePage,
     BuildState,
     Changes,
     Duplicate,
@@ -21,6 +22,7 @@ from feedpub.state.cache import (
 )
 
 __all__ = [
+    "ArchivePage",
     "BuildState",
     "Changes",
     "Duplicate",

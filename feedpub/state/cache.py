@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from feedpub.digest import digest_bytes
+from feedpub.digest import digest_bytes, digest_text
 from feedpub.errors import StateError
 from feedpub.model import Category
 from feedpub.records.parse import ParsedFile
 from feedpub.state.schema import DATABASE, INDEXES, SCHEMA_VERSION, TABLES
 
 __all__ = [
+    "ArchivePage",
     "BuildState",
     "Changes",
     "Duplicate",
@@ -52,6 +53,16 @@ class FileProblem(NamedTuple):
     line: int | None
     record: str | None
     field: str | None
+
+
+class ArchivePage(NamedTuple):
+    """One archive page as the records make it now: which feed (``term``), which period, and a
+    fingerprint of its entries that changes whenever an entry comes, goes or changes."""
+
+    term: str | None
+    period: str
+    size: int  # entries
+    fingerprint: str
 
 
 class PublishedFeed(NamedTuple):
@@ -505,6 +516,66 @@ class BuildState:
             )
         return [IndexedEntry(*row) for row in rows]
 
+    def archive_pages(self, now: float | None, categories: bool) -> list[ArchivePage]:
+        """Every archive page with a live entry, by feed (the site's first, then categories by
+        term) and period, oldest first; ``categories=False``: the site's only.
+
+        One grouped query per kind of feed: the fingerprint is the count and two sums of
+        numbers taken from each entry's record digest, so that no entry is read here.
+        """
+        due = float("inf") if now is None else now
+        rows = list(
+            self.db.execute(
+                """
+                SELECT NULL, period, COUNT(*), SUM(k1), SUM(k2) FROM records
+                WHERE draft = 0 AND shadowed = 0 AND published <= ?
+                GROUP BY period ORDER BY period
+                """,
+                (due,),
+            )
+        )
+        if categories:
+            rows.extend(
+                self.db.execute(
+                    """
+                    SELECT rc.term, r.period, COUNT(*), SUM(r.k1), SUM(r.k2)
+                    FROM record_categories rc JOIN records r ON r.rid = rc.rid
+                    WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
+                    GROUP BY rc.term, r.period ORDER BY rc.term, r.period
+                    """,
+                    (due,),
+                )
+            )
+        return [
+            ArchivePage(term, period, count, f"{count}.{k1}.{k2}")
+            for term, period, count, k1, k2 in rows
+        ]
+
+    def page_entries(self, term: str | None, period: str, now: float | None) -> list[IndexedEntry]:
+        """The live entries of one archive page, newest first."""
+        due = float("inf") if now is None else now
+        if term is None:
+            rows = self.db.execute(
+                """
+                SELECT rid, id, path, digest, url, published FROM records
+                WHERE period = ? AND draft = 0 AND shadowed = 0 AND published <= ?
+                ORDER BY published DESC, id
+                """,
+                (period, due),
+            )
+        else:
+            rows = self.db.execute(
+                """
+                SELECT r.rid, r.id, r.path, r.digest, r.url, r.published
+                FROM record_categories rc JOIN records r ON r.rid = rc.rid
+                WHERE rc.term = ? AND r.period = ? AND r.draft = 0 AND r.shadowed = 0
+                    AND r.published <= ?
+                ORDER BY rc.published DESC, rc.id
+                """,
+                (term, period, due),
+            )
+        return [IndexedEntry(*row) for row in rows]
+
     def next_due(self, now: float | None) -> float | None:
         """When the earliest withheld (future) entry falls due, if any."""
         if now is None:
@@ -556,6 +627,28 @@ class BuildState:
     def remember_urls(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Record the id each published URL now has."""
         self.db.executemany("INSERT OR REPLACE INTO published_urls VALUES (?, ?)", pairs)
+
+    # -- WebSub ---------------------------------------------------------------------------
+
+    def unannounced(self) -> dict[str, list[str]]:
+        """The feed URLs each hub has not been told of yet, by hub, URLs sorted."""
+        found: dict[str, list[str]] = {}
+        for hub, url in self.db.execute("SELECT hub, url FROM unannounced ORDER BY hub, url"):
+            found.setdefault(hub, []).append(url)
+        return found
+
+    def owe_hubs(self, hubs: Iterable[str], url: str) -> None:
+        """Remember that each of ``hubs`` has to be told of ``url``."""
+        self.db.executemany(
+            "INSERT OR IGNORE INTO unannounced VALUES (?, ?)", ((hub, url) for hub in hubs)
+        )
+
+    def set_unannounced(self, hub: str, urls: Iterable[str]) -> None:
+        """Remember exactly ``urls`` as the feeds ``hub`` still has to be told of."""
+        self.db.execute("DELETE FROM unannounced WHERE hub = ?", (hub,))
+        self.db.executemany(
+            "INSERT OR IGNORE INTO unannounced VALUES (?, ?)", ((hub, url) for url in urls)
+        )
 
 
 class Update:
@@ -610,6 +703,7 @@ class Update:
             )
         )
         for row in parsed.records:
+            shown = digest_text(row.id, row.digest)
             rid = self._rid
             self._rid += 1
             self._records.append(
@@ -625,6 +719,11 @@ class Update:
                     row.updated,
                     int(row.draft),
                     row.digest,
+                    row.period,
+                    # Two 28-bit numbers from what an entry shows (its id may come from the
+                    # file's path, not its bytes): an archive page's fingerprint sums them.
+                    int(shown[:7], 16),
+                    int(shown[7:14], 16),
                 )
             )
             self._categories.extend(
@@ -640,7 +739,7 @@ class Update:
         db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)", self._files)
         db.executemany(
             "INSERT INTO records (rid, path, ord, id, line, url, title, published, updated,"
-            " draft, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " draft, digest, period, k1, k2) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self._records,
         )
         db.executemany(

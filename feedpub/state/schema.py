@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["DATABASE", "INDEXES", "SCHEMA_VERSION", "TABLES"]
 
 #: Bump when the tables change shape: a cache of another shape is rebuilt.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "7"
 DATABASE = "index.sqlite3"
 
 TABLES = """
@@ -17,7 +17,9 @@ CREATE TABLE files (
 CREATE TABLE records (
     rid INTEGER PRIMARY KEY, path TEXT NOT NULL, ord INTEGER NOT NULL, id TEXT NOT NULL,
     line INTEGER, url TEXT, title TEXT NOT NULL, published REAL NOT NULL, updated REAL NOT NULL,
-    draft INTEGER NOT NULL, digest TEXT NOT NULL, shadowed INTEGER NOT NULL DEFAULT 0
+    draft INTEGER NOT NULL, digest TEXT NOT NULL, shadowed INTEGER NOT NULL DEFAULT 0,
+    -- the archive period, and two numbers from the digest an archive page's sum is made of
+    period TEXT NOT NULL DEFAULT '', k1 INTEGER NOT NULL DEFAULT 0, k2 INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE record_categories (
     rid INTEGER NOT NULL, term TEXT NOT NULL, label TEXT NOT NULL, scheme TEXT,
@@ -32,6 +34,7 @@ CREATE TABLE feeds (
     mtime_ns INTEGER NOT NULL, sha TEXT NOT NULL, entries TEXT NOT NULL
 );
 CREATE TABLE published_urls (url TEXT PRIMARY KEY, id TEXT NOT NULL);
+CREATE TABLE unannounced (hub TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (hub, url));
 """
 # Kept apart from the tables: a cold build loads the tables first and indexes them after,
 # which is several times faster than keeping the B-trees sorted row by row.
@@ -39,6 +42,7 @@ INDEXES = (
     "CREATE INDEX records_path ON records (path)",
     "CREATE INDEX records_newest ON records (published DESC, id)",
     "CREATE INDEX records_id ON records (id)",
+    "CREATE INDEX records_period ON records (period, published DESC, id)",
     "CREATE INDEX categories_newest ON record_categories (term, published DESC, id)",
     "CREATE INDEX categories_first ON record_categories (term, path, ord)",
     "CREATE INDEX categories_rid ON record_categories (rid)",

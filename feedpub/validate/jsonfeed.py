@@ -7,6 +7,7 @@ their path, and no line: JSON has no elements to point at.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -318,6 +319,10 @@ def _check_language(report: _Report, obj: dict[str, Any], at: tuple[str | int, .
         report.add(_pointer(*at, "language"), "language-tag", language_message("language", value))
 
 
+#: An author's url as a mailto: link to one address, which JSON Feed 1.1 allows.
+_MAILTO = re.compile(r"mailto:[^@\s/?#]+@[^@\s/?#]+")
+
+
 def _check_authors(report: _Report, obj: dict[str, Any], at: tuple[str | int, ...]) -> None:
     if "author" in obj:
         report.add(
@@ -339,5 +344,8 @@ def _check_authors(report: _Report, obj: dict[str, Any], at: tuple[str | int, ..
                 "jsonfeed-author",
                 "an author needs at least one of 'name', 'url' and 'avatar'",
             )
-        for name in ("url", "avatar"):
-            _check_url(report, author, name, where)
+        # JSON Feed 1.1: an author's url may be a mailto: link (it has no email member).
+        url = author.get("url")
+        if not (isinstance(url, str) and _MAILTO.fullmatch(url)):
+            _check_url(report, author, "url", where)
+        _check_url(report, author, "avatar", where)

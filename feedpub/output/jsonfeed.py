@@ -1,0 +1,106 @@
+"""Rendering a planned feed as JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
+
+The items are the entries the RSS and Atom documents show, in the same order,
+with the same ids (the Atom id) and dates (RFC 3339, each with its entry's own
+offset). The bytes are deterministic: members go out in one fixed order, and
+nothing depends on the clock, so unchanged input gives an unchanged file.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urljoin
+
+from feedpub.config import SiteConfig
+from feedpub.model import Article, Author, FeedPlan
+from feedpub.output.ids import entry_id
+from feedpub.output.paths import FEED_FILES, FeedLinks, feed_folder
+from feedpub.records.dates import format_rfc3339
+
+__all__ = ["JSON_FEED_VERSION", "render_json_feed"]
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def _author(author: Author) -> dict[str, str] | None:
+    """A JSON Feed author: ``name`` and ``url``; JSON Feed has no email member, so an address
+    goes out as a ``mailto:`` url when the author has no url of their own (the spec allows it)."""
+    shown: dict[str, str] = {}
+    if author.name:
+        shown["name"] = author.name
+    if author.url:
+        shown["url"] = author.url
+    elif author.email:
+        shown["url"] = f"mailto:{author.email}"
+        shown.setdefault("name", author.email)
+    return shown or None
+
+
+def _item(article: Article, config: SiteConfig) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": entry_id(article.id, article.published, config.domain)}
+    if article.url:
+        item["url"] = article.url
+    item["title"] = article.title
+    if article.content_html is not None:
+        item["content_html"] = article.content_html
+    else:
+        # JSON Feed needs one of the two bodies; a record without a body has its summary
+        # (Atom shows it as text content too), or nothing to say beyond its title and link.
+        item["content_text"] = article.summary or ""
+    if article.summary:
+        item["summary"] = article.summary
+    if article.image:
+        item["image"] = article.image
+    item["date_published"] = format_rfc3339(article.published)
+    if article.modified is not None:
+        item["date_modified"] = format_rfc3339(article.modified)
+    authors = [shown for shown in map(_author, article.authors) if shown]
+    if authors:
+        item["authors"] = authors
+    if article.categories:
+        item["tags"] = [category.label for category in article.categories]
+    if article.language:
+        item["language"] = article.language
+    if article.attachments:
+        attachments = []
+        for attachment in article.attachments:
+            shown: dict[str, Any] = {"url": attachment.url, "mime_type": attachment.mime_type}
+            if attachment.title:
+                shown["title"] = attachment.title
+            if attachment.size_in_bytes is not None:
+                shown["size_in_bytes"] = attachment.size_in_bytes
+            attachments.append(shown)
+        item["attachments"] = attachments
+    return item
+
+
+def render_json_feed(plan: FeedPlan, config: SiteConfig, links: FeedLinks | None = None) -> bytes:
+    """Render one planned feed as UTF-8 JSON Feed 1.1 bytes, ending in a newline; ``links`` says
+    where it is published and what else it links to (default: its subscription folder)."""
+    links = links or FeedLinks(feed_folder(plan.term))
+    label = plan.category.label if plan.category is not None else None
+    feed: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": config.title if label is None else f"{config.title}: {label}",
+        "home_page_url": config.link,
+        "feed_url": urljoin(config.feeds_url, links.path("json")),
+        "description": (
+            config.description if label is None else f"{config.description} Category: {label}."
+        ),
+    }
+    # The same feed author as the XML formats: the configured one, else the site itself.
+    author = _author(config.author or Author(name=config.title, url=config.link))
+    if author:
+        feed["authors"] = [author]
+    if config.language:
+        feed["language"] = config.language
+    if links.prev_archive is not None:
+        # JSON Feed's pagination: from the subscription document to the newest archive page,
+        # and from each archive page to the one before (RFC 5005's prev-archive).
+        feed["next_url"] = urljoin(config.feeds_url, links.prev_archive + FEED_FILES["json"])
+    if links.hubs:
+        feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in links.hubs]
+    feed["items"] = [_item(article, config) for article in plan.entries]
+    # ensure_ascii=False: the sample's Indonesian text stays readable; JSON is UTF-8 (RFC 8259).
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -1,0 +1,268 @@
+"""RFC 5005 archives: every entry reachable from the subscription document exactly once,
+pages by their entries' own dates in the site's zone, and only affected pages rewritten."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from lxml import etree
+
+from feedpub import BuildReport, build, load_config
+from feedpub.validate import validate_feed
+from tests.conftest import GOLDEN
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+FEEDS = "https://altumnews.com/feeds/"
+FH = "{http://purl.org/syndication/history/1.0}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def configure(site: Path, **keys: object) -> None:
+    """Set top-level config keys (first in the file: later ones would land in its table)."""
+    config = site / "feedpub.toml"
+    text = "\n".join(
+        line for line in config.read_text().splitlines() if line.split(" =")[0] not in keys
+    )
+    config.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in keys.items()) + text + "\n")
+
+
+def add_record(site: Path, name: str, **fields: Any) -> Path:
+    path = site / "articles" / f"{name}.json"
+    record = {"title": name.title(), "url": f"/{name}/", "summary": "Ringkas."}
+    record.update(fields)
+    path.write_text(json.dumps(record))
+    return path
+
+
+def run(site: Path, **options: Any) -> BuildReport:
+    report = build(
+        site / "articles",
+        site / "public",
+        load_config(site / "feedpub.toml"),
+        state_dir=site / ".feedpub",
+        now=NOW,
+        **options,
+    )
+    assert report.exit_code == 0, [str(e) for e in report.errors] + [
+        str(p) for o in report.feeds for p in o.problems
+    ]
+    return report
+
+
+def written(report: BuildReport) -> list[str]:
+    return sorted(o.path for o in report.feeds if o.action == "written")
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith(".")  # the feeds, not the owner marker
+    }
+
+
+def local(site: Path, url: str) -> Path:
+    assert url.startswith(FEEDS), url
+    return site / "public" / url[len(FEEDS) :]
+
+
+def walk(site: Path, start: str) -> tuple[list[str], list[str]]:
+    """Follow prev-archive from a subscription document with feedparser: the pages visited
+    and the entry ids found on them (not on the subscription document)."""
+    pages: list[str] = []
+    ids: list[str] = []
+    parsed = feedparser.parse(local(site, start).read_bytes())
+    while True:
+        previous = [
+            link.href for link in parsed.feed.get("links", []) if link.rel == "prev-archive"
+        ]
+        if not previous:
+            return pages, ids
+        (url,) = previous
+        assert url not in pages, "the chain loops"
+        pages.append(url)
+        data = local(site, url).read_bytes()
+        parsed = feedparser.parse(data)
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        current = [link.href for link in parsed.feed.links if link.rel == "current"]
+        assert current == [start]
+        root = etree.fromstring(data)
+        assert len(root.findall(f".//{FH}archive")) == 1
+        ids.extend(entry.id for entry in parsed.entries)
+
+
+def all_entries(site: Path, tmp_path: Path, *folders: str) -> dict[str, set[str]]:
+    """Every entry of some feeds, from one build with no archives and no limit (the oracle)."""
+    oracle = tmp_path / "oracle"
+    shutil.copytree(site, oracle, ignore=shutil.ignore_patterns("public", ".feedpub"))
+    configure(oracle, limit=10000, archive="off", formats=["json"])
+    run(oracle)
+    return {
+        folder: {
+            item["id"]
+            for item in json.loads((oracle / "public" / folder / "feed.json").read_bytes())["items"]
+        }
+        for folder in folders
+    }
+
+
+def test_walking_prev_archive_collects_every_due_entry_once(site: Path, tmp_path: Path) -> None:
+    add_record(site, "konsep", date_published="2022-12-05", draft=True)
+    add_record(site, "terjadwal", date_published="2026-02-01", categories=["Lampung"])
+    configure(site, limit=3)
+    run(site)
+    folders = ("", "category/lampung/", "category/olahraga/")
+    oracle = all_entries(site, tmp_path, *folders)
+    for folder in folders:
+        expected = oracle[folder]
+        assert expected and not any("konsep" in i or "terjadwal" in i for i in expected)
+        for name in ("rss.xml", "atom.xml"):
+            pages, ids = walk(site, f"{FEEDS}{folder}{name}")
+            assert len(ids) == len(set(ids)), "an entry is on two pages"
+            assert set(ids) == expected
+            # Newest page first, each period once, all beside the subscription document.
+            periods = [url.rsplit("/", 2)[1] for url in pages]
+            assert periods == sorted(set(periods), reverse=True)
+            assert all(url.startswith(f"{FEEDS}{folder}archive/") for url in pages)
+        # JSON Feed pages chain by next_url the same way.
+        url, ids = f"{FEEDS}{folder}feed.json", []
+        while url:
+            document = json.loads(local(site, url).read_bytes())
+            if "/archive/" in url:
+                ids.extend(item["id"] for item in document["items"])
+            assert "hubs" not in document or "/archive/" not in url
+            url = document.get("next_url")
+        assert sorted(ids) == sorted(expected)
+
+
+def test_every_archive_page_passes_the_validator(site: Path) -> None:
+    run(site)
+    pages = sorted((site / "public").rglob("archive/*/*.xml"))
+    assert len(pages) == 82
+    for page in pages:
+        assert validate_feed(page.read_bytes(), str(page)) == []
+
+
+def test_pages_follow_the_site_zone_and_the_period(site: Path) -> None:
+    # 18:00 UTC on 30 November is 01:00 on 1 December in Jakarta, the site's zone.
+    add_record(site, "subuh", date_published="2022-11-30T18:00:00+00:00")
+    run(site)
+    page = json.loads((site / "public/archive/2022-12/feed.json").read_bytes())
+    assert "tag:altumnews.com,2022-11-30:subuh" in [item["id"] for item in page["items"]]
+    assert not (site / "public/archive/2022-11").exists()
+    for period, folder in (("year", "2022"), ("week", "2022-W48"), ("day", "2022-12-01")):
+        configure(site, archive=period, archive_categories=False, formats=["json"])
+        run(site)
+        folders = {p.name for p in (site / "public/archive").iterdir()}
+        assert folder in folders, (period, sorted(folders))
+        assert all(len(name) == len(folder) for name in folders)  # the old pages are gone
+
+
+def test_archives_off_or_site_only(site: Path) -> None:
+    configure(site, archive_categories=False)
+    run(site)
+    assert (site / "public/archive/2022-12/atom.xml").is_file()
+    assert not list((site / "public/category").rglob("archive"))
+    assert b"prev-archive" not in (site / "public/category/lampung/atom.xml").read_bytes()
+    configure(site, archive="off")
+    report = run(site)
+    assert not (site / "public/archive").exists()
+    assert b"prev-archive" not in (site / "public/atom.xml").read_bytes()
+    assert "next_url" not in json.loads((site / "public/feed.json").read_bytes())
+    assert report.count("removed") == 13 * 3  # the site's 13 pages, three formats each
+
+
+def test_no_change_writes_nothing_and_an_old_edit_rewrites_only_its_pages(
+    site: Path, tmp_path: Path
+) -> None:
+    configure(site, limit=2)
+    run(site)
+    assert written(run(site)) == []
+    old = site / "articles/2021/08/upacara-hut-ri-76-digelar-terbatas.json"
+    record = json.loads(old.read_text())
+    record["title"] = "Upacara HUT RI ke-76 (diperbarui)"
+    old.write_text(json.dumps(record, ensure_ascii=False))
+    report = run(site)
+    # Too old for the subscription documents (limit 2): only its own pages change.
+    assert written(report) == sorted(
+        f"{folder}archive/2021-08/{name}"
+        for folder in ("", "category/lampung/", "category/pemerintahan/")
+        for name in ("atom.xml", "feed.json", "rss.xml")
+    )
+    shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))
+    run(tmp_path / "fresh")
+    assert tree(site / "public") == tree(tmp_path / "fresh/public")
+
+
+def test_a_new_record_adds_its_page_and_leaves_the_others(site: Path) -> None:
+    configure(site, limit=2)
+    run(site)
+    add_record(site, "baru", date_published="2025-03-04T10:00:00+07:00", categories=["Cuaca"])
+    report = run(site)
+    expected = {
+        f"{folder}{page}{name}"
+        for folder, pages in (
+            ("", ("", "archive/2025-03/")),
+            ("category/cuaca/", ("", "archive/2025-03/")),
+        )
+        for page in pages
+        for name in ("atom.xml", "feed.json", "rss.xml")
+    }
+    assert set(written(report)) == expected
+    rss = etree.parse(str(site / "public/rss.xml")).getroot()
+    links = {link.get("rel"): link.get("href") for link in rss.iter(f"{ATOM}link")}
+    assert links["prev-archive"] == f"{FEEDS}archive/2025-03/rss.xml"
+    page = etree.parse(str(site / "public/archive/2025-03/atom.xml")).getroot()
+    links = {link.get("rel"): link.get("href") for link in page.findall(f"{ATOM}link")}
+    assert links["prev-archive"] == f"{FEEDS}archive/2024-05/atom.xml"
+    assert links["current"] == f"{FEEDS}atom.xml"
+
+
+def test_an_emptied_page_is_removed_and_its_neighbour_mended(site: Path, tmp_path: Path) -> None:
+    configure(site, limit=2)
+    run(site)
+    (site / "articles/2022/03/pembelajaran-tatap-muka-penuh-kembali-digelar.json").unlink()
+    report = run(site)
+    removed = sorted(o.path for o in report.feeds if o.action == "removed")
+    assert "archive/2022-03/atom.xml" in removed
+    assert not (site / "public/archive/2022-03").exists()
+    # The next newer page now links past the gap.
+    assert "archive/2022-06/atom.xml" in written(report)
+    page = etree.parse(str(site / "public/archive/2022-06/atom.xml")).getroot()
+    links = {link.get("rel"): link.get("href") for link in page.findall(f"{ATOM}link")}
+    assert links["prev-archive"] == f"{FEEDS}archive/2021-11/atom.xml"
+    assert "atom.xml" not in written(report)  # the subscription document did not show it
+    shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))
+    run(tmp_path / "fresh")
+    assert tree(site / "public") == tree(tmp_path / "fresh/public")
+
+
+def test_a_rebuilt_state_still_removes_pages_it_did_not_write(site: Path) -> None:
+    run(site)
+    (site / "articles/2022/03/pembelajaran-tatap-muka-penuh-kembali-digelar.json").unlink()
+    shutil.rmtree(site / ".feedpub")
+    run(site)
+    assert not (site / "public/archive/2022-03").exists()
+
+
+def test_weeks_chain_too(site: Path, tmp_path: Path) -> None:
+    configure(site, archive="week", archive_categories=False, formats=["atom"])
+    run(site)
+    expected = all_entries(site, tmp_path, "")[""]
+    pages, ids = walk(site, f"{FEEDS}atom.xml")
+    assert sorted(ids) == sorted(expected) and pages
+
+
+def test_bodies_read_in_small_batches_give_the_same_feeds(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.run"], "BATCH_RECORDS", 2)
+    run(site)
+    assert tree(site / "public") == tree(GOLDEN)
