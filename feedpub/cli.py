@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
-from feedpub.config import SiteConfig, load_config
+from feedpub.config import SiteConfig, load_config, with_source_url
 from feedpub.errors import ExitCode, FeedpubError
 from feedpub.pipeline import BuildReport, build, check
 from feedpub.version import __version__
@@ -37,16 +37,17 @@ def _usage(message: str) -> NoReturn:
     sys.exit(int(ExitCode.USAGE))
 
 
-def _config(path: Path) -> SiteConfig:
+def _config(path: Path, source: str | None = None) -> SiteConfig:
     try:
-        return load_config(path)
+        config = load_config(path)
+        return with_source_url(config, source) if source else config
     except FeedpubError as exc:
         _fail(exc)
 
 
-def _articles_dir(articles: Path | None, config_path: Path) -> Path:
+def _articles_dir(articles: Path | None, config_path: Path, config: SiteConfig) -> Path:
     folder = articles if articles is not None else config_path.parent / "articles"
-    if not folder.is_dir():
+    if config.source is None and not folder.is_dir():
         _usage(f"{folder}: articles folder not found (pass --articles DIR)")
     return folder
 
@@ -142,6 +143,14 @@ articles_option = click.option(
     default=None,
     help="Folder of article records [default: articles/ beside the config].",
 )
+source_option = click.option(
+    "--source",
+    envvar="FEEDPUB_SOURCE",
+    metavar="URL",
+    default=None,
+    help="Read the records from this postgresql:// database instead of files"
+    " [env: FEEDPUB_SOURCE; default: the config's source].",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -152,6 +161,7 @@ def main() -> None:
 
 @main.command("build")
 @articles_option
+@source_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -181,6 +191,7 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Print a line per feed written, and why.")
 def build_command(
     articles: Path | None,
+    source: str | None,
     out: Path | None,
     config_path: Path,
     state: Path | None,
@@ -194,8 +205,8 @@ def build_command(
     verbose: bool,
 ) -> None:
     """Build the feeds from the records and publish the valid ones."""
-    config = _config(config_path)
-    articles_dir = _articles_dir(articles, config_path)
+    config = _config(config_path, source)
+    articles_dir = _articles_dir(articles, config_path, config)
     now = _parse_now(now_text)
     progress, finish = _progress_bar()
     try:
@@ -231,11 +242,15 @@ def build_command(
 
 @main.command("check")
 @articles_option
+@source_option
 @config_option
-def check_command(articles: Path | None, config_path: Path) -> None:
+def check_command(articles: Path | None, source: str | None, config_path: Path) -> None:
     """Check the records only, reporting every problem; write nothing."""
-    config = _config(config_path)
-    report = check(_articles_dir(articles, config_path), config)
+    config = _config(config_path, source)
+    try:
+        report = check(_articles_dir(articles, config_path, config), config)
+    except FeedpubError as exc:
+        _fail(exc)
     for error in report.errors:
         click.echo(str(error), err=True)
     for warning in report.warnings:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,29 @@ from feedpub.records.language import is_language_tag
 from feedpub.records.urls import is_email, is_http_url
 from feedpub.records.zones import zone_from_spec
 
-__all__ = ["SiteConfig", "load_config"]
+__all__ = ["SiteConfig", "SourceConfig", "load_config", "redacted_url", "with_source_url"]
 
 DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """A database the records are read from: which rows, and which column holds which field."""
+
+    #: ``postgresql://...``; ``None`` when only ``--source`` or ``FEEDPUB_SOURCE`` will give it.
+    url: str | None
+    #: The table (or view), maybe schema-qualified as ``schema.table``; ``None`` with ``query``.
+    table: str | None = "articles"
+    #: A SQL query whose rows are the records, in place of ``table``.
+    query: str | None = None
+    #: The change column: every edit of a row must change it (``None``: digest the whole row).
+    changed: str | None = "updated_at"
+    #: Record contract field to column name, for every field whose column is named otherwise.
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> str:
+        """The column that holds record field ``name``."""
+        return self.columns.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,8 @@ class SiteConfig:
     abbreviations: Mapping[str, tzinfo] = field(default_factory=dict)
     #: A digest of the config's meaning, so cached feeds are re-rendered when it changes.
     fingerprint: str = ""
+    #: Where the records come from when not from files: a database (``source``, ``[source]``).
+    source: SourceConfig | None = None
 
     @property
     def domain(self) -> str:
@@ -119,7 +141,84 @@ KNOWN_KEYS = {
     "dayfirst",
     "feeds_url",
     "timezone_abbreviations",
+    "source",
 }
+SOURCE_KEYS = {"url", "table", "query", "changed", "columns"}
+
+
+def _source(raw: Mapping[str, Any], path: str) -> SourceConfig | None:
+    """``source = "postgresql://..."``, or a ``[source]`` table (TOML cannot hold both)."""
+    value = raw.get("source")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return SourceConfig(url=_source_url(value, path, "source"))
+    if not isinstance(value, dict):
+        raise ConfigError(
+            "must be a postgresql:// URL or a [source] table", path=path, key="source"
+        )
+    unknown = set(value) - SOURCE_KEYS
+    if unknown:
+        raise ConfigError(
+            f"unknown key (known keys: {', '.join(sorted(SOURCE_KEYS))})",
+            path=path,
+            key="source." + sorted(unknown)[0],
+        )
+    where = f"{path}: source"
+    url = _require(value, "url", str, where, optional=True)
+    table = _require(value, "table", str, where, optional=True)
+    query = _require(value, "query", str, where, optional=True)
+    if table is not None and query is not None:
+        raise ConfigError("give table or query, not both", path=path, key="source.query")
+    changed = value.get("changed", "updated_at")
+    if changed is not False:
+        changed = _require(value, "changed", str, where, optional=True) or "updated_at"
+    columns = _require(value, "columns", dict, where, optional=True) or {}
+    from feedpub.records.loader import KNOWN_FIELDS
+
+    for name, column in columns.items():
+        if name not in KNOWN_FIELDS:
+            raise ConfigError(
+                f"not a record field (fields: {', '.join(sorted(KNOWN_FIELDS))})",
+                path=path,
+                key=f"source.columns.{name}",
+            )
+        if not isinstance(column, str) or not column.strip():
+            raise ConfigError(
+                "must be a column name string", path=path, key=f"source.columns.{name}"
+            )
+    return SourceConfig(
+        url=None if url is None else _source_url(url, path, "source.url"),
+        table=None if query is not None else (table or "articles"),
+        query=query,
+        changed=changed or None,
+        columns=dict(columns),
+    )
+
+
+def _source_url(value: str, path: str | None, key: str) -> str:
+    if urlsplit(value.strip()).scheme not in ("postgresql", "postgres"):
+        raise ConfigError(
+            f"must be a postgresql:// URL, not {redacted_url(value)!r}", path=path, key=key
+        )
+    return value.strip()
+
+
+def redacted_url(url: str) -> str:
+    """A URL as it may be shown: without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def with_source_url(config: SiteConfig, url: str) -> SiteConfig:
+    """``config`` reading its records from the database at ``url`` (``--source``,
+    ``FEEDPUB_SOURCE``), with the ``[source]`` table's mapping if it has one."""
+    checked = _source_url(url, None, "--source")
+    source = config.source or SourceConfig(url=None)
+    return replace(config, source=replace(source, url=checked))
 
 
 def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
@@ -184,6 +283,7 @@ def parse_config(raw: Mapping[str, Any], path: str) -> SiteConfig:
         feeds_url=feeds_url,
         abbreviations=abbreviations,
         fingerprint=fingerprint,
+        source=_source(raw, path),
     )
 
 

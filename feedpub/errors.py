@@ -9,6 +9,7 @@ Exception tree::
     ├── FeedValidationError       a rendered or given feed fails its schema or a rule
     ├── PublishError              a feed file cannot be written or removed
     ├── StateError                the state folder's cache cannot be written (disk full)
+    ├── SourceError               the records' database cannot be reached or read
     └── LockedError               another build holds the state directory's lock
 
 Every error carries its context as attributes and renders as one line,
@@ -31,6 +32,7 @@ __all__ = [
     "PublishError",
     "RecordError",
     "RecordWarning",
+    "SourceError",
     "StateError",
 ]
 
@@ -208,6 +210,19 @@ class StateError(FeedpubError):
     def __init__(self, state_dir: str, reason: str) -> None:
         super().__init__(f"{state_dir}: {reason}")
         self.state_dir = state_dir
+        self.reason = reason
+
+
+class SourceError(FeedpubError):
+    """Raised when the database the records come from cannot be reached, or refuses a query.
+
+    Nothing is published by that run; the next one tries again. A mapping that
+    names a column the source lacks is a :class:`ConfigError` instead.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
         self.reason = reason
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = ROOT / "articles"
 SAMPLE_CONFIG = ROOT / "feedpub.toml"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+# Read at import: the autouse fixture below clears FEEDPUB_* before each test.
+TEST_POSTGRES = os.environ.get("FEEDPUB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,3 +47,53 @@ def site(tmp_path: Path) -> Path:
     shutil.copy(SAMPLE_CONFIG, tmp_path / "feedpub.toml")
     shutil.copytree(SAMPLE_ARTICLES, tmp_path / "articles")
     return tmp_path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "postgres: needs the PostgreSQL server at FEEDPUB_TEST_POSTGRES"
+    )
+
+
+@pytest.fixture
+def postgres() -> Iterator[tuple[Any, str]]:
+    """An autocommit connection to the test server and a schema of this test's own.
+
+    Where ``CI`` is set a missing server (or driver) fails the test; elsewhere it
+    is skipped with one line. The schema is dropped afterwards.
+    """
+
+    def unavailable(reason: str) -> None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set, so PostgreSQL tests must run: {reason}", pytrace=False)
+        pytest.skip(f"PostgreSQL tests skipped: {reason} (set FEEDPUB_TEST_POSTGRES)")
+
+    try:
+        import psycopg
+    except ImportError:
+        unavailable("psycopg is not installed (pip install '.[test]')")
+    try:
+        connection = psycopg.connect(TEST_POSTGRES, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        unavailable(f"no server at {TEST_POSTGRES}: {str(exc).strip().splitlines()[0]}")
+    schema = f"feedpub_test_{uuid.uuid4().hex[:12]}"
+    connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield connection, schema
+    finally:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        connection.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say which service tests ran, so CI logs show PostgreSQL was really used."""
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "postgres" in getattr(report, "keywords", {}) and report.when in ("call", "setup"):
+                if outcome == "passed" and report.when != "call":
+                    continue
+                counts[outcome] = counts.get(outcome, 0) + 1
+    if counts:
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+        terminalreporter.write_line(f"service tests: PostgreSQL at {TEST_POSTGRES}: {shown}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING, BinaryIO
 from feedpub.digest import digest_bytes
 from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
-from feedpub.output.lock import build_lock
 from feedpub.output.publish import remove_file, write_if_changed
 from feedpub.pipeline.plan import (
     FileCheck,
@@ -30,10 +28,11 @@ from feedpub.pipeline.plan import (
     stale_files,
     still_current,
 )
-from feedpub.pipeline.read import Progress, read_records, shown_paths
+from feedpub.pipeline.read import Progress, read_records
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.pipeline.report import BuildReport, FeedOutcome
-from feedpub.records.parse import WantedRecord, load_articles
+from feedpub.records.parse import WantedRecord
+from feedpub.records.source import RecordSource, open_source
 from feedpub.state import BuildState, LastBuild, PublishedFeed, open_state
 from feedpub.version import __version__
 
@@ -47,19 +46,13 @@ __all__ = ["build", "check"]
 class _Job:
     """What one build was asked to do."""
 
-    articles_dir: Path
+    source: RecordSource
     out_dir: Path
     config: SiteConfig
     now: float | None
     strict: bool
     dry_run: bool
     progress: Progress | None
-
-
-@contextmanager
-def _locked(state_dir: Path | None, wait: float) -> Iterator[None]:
-    with build_lock(state_dir, wait) if state_dir is not None else nullcontext():
-        yield
 
 
 def build(
@@ -86,19 +79,20 @@ def build(
     (:class:`~feedpub.errors.LockedError` after that). ``dry_run`` writes nothing.
     """
     started = time.perf_counter()
-    job = _Job(
-        articles_dir,
-        out_dir,
-        config,
-        None if now is None else now.timestamp(),
-        strict,
-        dry_run,
-        progress,
-    )
     with (
-        _locked(state_dir, wait),
+        open_source(articles_dir, config) as source,
+        source.lock(state_dir, wait),
         open_state(state_dir, __version__, config.fingerprint, scratch=dry_run, full=full) as run,
     ):
+        job = _Job(
+            source,
+            out_dir,
+            config,
+            None if now is None else now.timestamp(),
+            strict,
+            dry_run,
+            progress,
+        )
         report, note = run(lambda state: _build(state, job))
     report.index_note = note
     report.elapsed = time.perf_counter() - started
@@ -108,9 +102,12 @@ def build(
 def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
     """Check every record (nothing is rendered or written); the report lists every problem."""
     started = time.perf_counter()
-    with BuildState(None, __version__, config.fingerprint) as state:
+    with (
+        open_source(articles_dir, config) as source,
+        BuildState(None, __version__, config.fingerprint) as state,
+    ):
         report = BuildReport(dry_run=True)
-        _note_records(report, state, articles_dir, config, bodies=True, progress=None)
+        _note_records(report, state, source, config, bodies=True, progress=None)
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -118,13 +115,13 @@ def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
 def _note_records(
     report: BuildReport,
     state: BuildState,
-    articles_dir: Path,
+    source: RecordSource,
     config: SiteConfig,
     *,
     bodies: bool,
     progress: Progress | None,
 ) -> bool:
-    read = read_records(state, articles_dir, config, bodies=bodies, progress=progress)
+    read = read_records(state, source, config, bodies=bodies, progress=progress)
     report.records_read = read.records
     report.records_changed = read.records_changed
     report.records_bad = read.bad
@@ -136,7 +133,7 @@ def _note_records(
 def _build(state: BuildState, job: _Job) -> BuildReport:
     report = BuildReport(dry_run=job.dry_run)
     changed = _note_records(
-        report, state, job.articles_dir, job.config, bodies=False, progress=job.progress
+        report, state, job.source, job.config, bodies=False, progress=job.progress
     )
     published = state.published()
     last = state.last_build()
@@ -167,7 +164,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             reasons[feed.path] = reason
     _remember_touched(state, published, checks, job.dry_run)
     to_render = [feed for feed in feeds if feed.path in reasons]
-    id_changes = _id_changes(state, job.articles_dir, to_render)
+    id_changes = _id_changes(state, job.source, to_render)
     report.warnings.extend(id_changes)
     articles, to_render, body_warnings = _load_bodies(job, categories, to_render)
     report.warnings.extend(body_warnings)
@@ -294,13 +291,10 @@ def _load_bodies(
     build) loses its entries from this build's feeds, with a warning; those feeds get a
     digest no plan makes, so that the next build, which sees the change, renders them again.
     """
-    shown = shown_paths(job.articles_dir)
+    shown = job.source.shown
     wanted = {e.rid: e for f in feeds for e in f.entries}
-    loaded = load_articles(
-        job.articles_dir,
-        shown,
-        job.config,
-        (WantedRecord(e.rid, e.id, e.path) for e in wanted.values()),
+    loaded = job.source.load(
+        job.config, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
     )
     articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
     missing = {rid: e for rid, e in wanted.items() if rid not in articles}
@@ -352,10 +346,10 @@ def _differs(path: Path, data: bytes) -> bool:
 
 
 def _id_changes(
-    state: BuildState, articles_dir: Path, feeds: list[PlannedFeed]
+    state: BuildState, source: RecordSource, feeds: list[PlannedFeed]
 ) -> list[RecordWarning]:
     """Warn when a URL that was published before comes back under another id."""
-    shown = shown_paths(articles_dir)
+    shown = source.shown
     entries = {e.url: e for f in feeds for e in f.entries if e.url is not None}
     before = state.previous_ids(entries)
     return [

@@ -1,0 +1,362 @@
+"""Records from PostgreSQL: one row, one record, checked exactly as a JSON record is.
+
+Each row is one "file" of the read stage: its path is ``table:id`` (the
+location messages give in place of ``path:line``), its mtime is its change
+column and its hash a digest of the row. A sync costs what changed:
+
+- one aggregate over ``(id, change column)`` on the server (a count and an
+  XOR of hashes, nothing sent back but two numbers) tells whether anything
+  changed since the last sync; when it did not, nothing else is read;
+- otherwise the ``(id, change column)`` pairs are listed (this notices
+  inserts, edits and deletions, also an edit that commits late), and only the
+  rows whose change column moved are read in full.
+
+Everything a build reads comes from one ``REPEATABLE READ`` snapshot, so
+bodies match the metadata read before them. Rows stream through server-side
+(named) cursors: memory stays flat however many rows there are.
+
+Values become what a JSON record would hold: text, numbers and booleans as
+they are; ``json``/``jsonb`` as parsed; arrays as lists; a ``timestamptz``
+as ISO 8601 in the record's ``timezone`` (else the site's), a ``timestamp``
+or ``date`` as ISO 8601 without an offset (read in that zone, as a JSON date
+without one is); NULL as an absent field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from feedpub.config import redacted_url
+from feedpub.digest import digest_bytes
+from feedpub.errors import ConfigError, SourceError
+from feedpub.output.lock import advisory_lock
+from feedpub.records.loader import KNOWN_FIELDS, parse_record
+from feedpub.records.parse import ParsedFile, WantedRecord, record_rows
+from feedpub.records.zones import zone_from_spec
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig, SourceConfig
+    from feedpub.model import Article
+
+__all__ = ["PostgresSource", "site_lock_key"]
+
+Listing = list[tuple[str, int, int]]
+
+#: Rows fetched per round trip from a server-side cursor.
+_ITERSIZE = 2000
+#: Up to this many changed rows are fetched by id; more, by one ordered scan.
+_BY_ID_MAX = 5000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def site_lock_key(link: str) -> int:
+    """The advisory lock key of a site: a digest of its link, as a signed 64-bit integer."""
+    digest = hashlib.sha256(b"feedpub build lock\0" + link.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+class PostgresSource:
+    """The rows of one table or query as records (see the module docstring)."""
+
+    def __init__(
+        self, connection: psycopg.Connection[Any], settings: SourceConfig, config: SiteConfig
+    ) -> None:
+        """Use an open (autocommit) connection; :meth:`connect` is the usual way in."""
+        self._db = connection
+        self._settings = settings
+        self._config = config
+        self._stack = ExitStack()
+        self._snapshot = False
+        #: The location prefix: the table as named, or "query".
+        self.name = settings.table or "query"
+        self.url = redacted_url(settings.url or "")
+        query = _strip_query(settings.query or "")
+        self._relation: sql.Composable = (
+            sql.Identifier(*settings.table.split("."))
+            if settings.table is not None
+            else sql.SQL("({})").format(sql.SQL(query))
+        )
+        # The same in a statement with parameters, where a "%" of the query must be doubled.
+        self._relation_with_params: sql.Composable = (
+            self._relation
+            if settings.table is not None
+            else sql.SQL("({})").format(sql.SQL(query.replace("%", "%%")))
+        )
+        self._fields: list[tuple[str, str]] = []  # (record field, column), in select order
+        self._id_column = ""
+        self._id_type = ""
+        self._version: sql.Composable = sql.SQL("0")
+
+    @classmethod
+    @contextmanager
+    def connect(cls, settings: SourceConfig, config: SiteConfig) -> Iterator[PostgresSource]:
+        """Connect, check the mapping against the source's columns, yield; close at the end."""
+        if settings.url is None:
+            raise ConfigError(
+                "no database URL: give source.url, FEEDPUB_SOURCE or --source", key="source.url"
+            )
+        shown = redacted_url(settings.url)
+        try:
+            connection = psycopg.connect(
+                settings.url, autocommit=True, connect_timeout=10, application_name="feedpub"
+            )
+        except psycopg.Error as exc:
+            raise SourceError(shown, f"cannot connect: {_first_line(exc)}") from None
+        source = cls(connection, settings, config)
+        try:
+            with connection, source._stack:
+                # The text of a timestamp (hashed by listing_digest) must not depend on the host.
+                connection.execute("SET TIME ZONE 'UTC'")
+                connection.execute("SET DateStyle = 'ISO, YMD'")
+                source._describe()
+                yield source
+        except psycopg.Error as exc:
+            raise SourceError(f"{shown} ({source.name})", _first_line(exc)) from None
+
+    # -- the shape of the source ---------------------------------------------------------
+
+    def _describe(self) -> None:
+        """Match the mapping with the columns the source has; learn the id column's type."""
+        settings = self._settings
+        key = "source.table" if settings.table is not None else "source.query"
+        try:
+            cursor = self._db.execute(
+                sql.SQL("SELECT * FROM {} AS q LIMIT 0").format(self._relation)
+            )
+        except (psycopg.errors.UndefinedTable, psycopg.errors.SyntaxError) as exc:
+            raise ConfigError(f"{self.name}: {_first_line(exc)}", key=key) from None
+        described = {column.name: column.type_code for column in cursor.description or ()}
+        for name in sorted(KNOWN_FIELDS):
+            column = settings.column(name)
+            if column in described:
+                self._fields.append((name, column))
+            elif name in settings.columns or name == "id":
+                raise ConfigError(
+                    f"{self.name} has no column {column!r} (columns: {', '.join(described)})",
+                    key=f"source.columns.{name}",
+                )
+        self._id_column = settings.column("id")
+        row = self._db.execute(
+            "SELECT format_type(%s, NULL)", (described[self._id_column],)
+        ).fetchone()
+        self._id_type = str(row[0]) if row else "text"
+        if settings.changed is None:
+            # No change column: a digest of the whole row, computed on the server.
+            self._version = sql.SQL("hashtextextended(q::text, 0)")
+        elif settings.changed in described:
+            self._version = sql.SQL("q.{}").format(sql.Identifier(settings.changed))
+        else:
+            raise ConfigError(
+                f"{self.name} has no change column {settings.changed!r} (name it with"
+                " source.changed, or set changed = false to digest every row on each run)",
+                key="source.changed",
+            )
+
+    def _read(self) -> None:
+        """From the first read on, everything comes from one snapshot (taken after the lock)."""
+        if not self._snapshot:
+            self._db.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            self._db.read_only = True
+            self._stack.enter_context(self._db.transaction())
+            self._snapshot = True
+
+    def _key(self, relative: str) -> str:
+        return relative[len(self.name) + 1 :]
+
+    # -- the read stage ------------------------------------------------------------------
+
+    def shown(self, relative: str) -> str:
+        """A row's location, ``table:id``, is its path."""
+        return relative
+
+    def listing_digest(self) -> str | None:
+        """Two numbers from the server: how many rows, and an XOR of each (id, version) hash."""
+        self._read()
+        row = self._db.execute(
+            sql.SQL(
+                "SELECT count(*), coalesce(bit_xor(hashtextextended("
+                "q.{id}::text || ' ' || coalesce(({version})::text, ''), 0)), 0)"
+                " FROM {relation} AS q"
+            ).format(
+                id=sql.Identifier(self._id_column),
+                version=self._version,
+                relation=self._relation,
+            )
+        ).fetchone()
+        count, mixed = row if row else (0, 0)
+        return f"postgresql:{self.name}:{count}:{mixed}"
+
+    def listing(self, *, parallel: bool) -> Listing:
+        """Every row as ``(table:id, 0, version)``, sorted by path; ids must be unique."""
+        self._read()
+        found: Listing = []
+        prefix = self.name + ":"
+        query = sql.SQL("SELECT q.{id}::text, {version} FROM {relation} AS q").format(
+            id=sql.Identifier(self._id_column), version=self._version, relation=self._relation
+        )
+        with self._db.cursor(name="feedpub_listing") as cursor:
+            cursor.itersize = 20000
+            cursor.execute(query)
+            for key, version in cursor:
+                if key is None:
+                    raise SourceError(
+                        f"{self.url} ({self.name})",
+                        f"a row has no {self._id_column} (NULL): every row needs a unique id",
+                    )
+                found.append((prefix + key, 0, _version_number(version)))
+        found.sort()
+        for before, after in itertools.pairwise(found):
+            if before[0] == after[0]:
+                raise SourceError(
+                    f"{self.url} ({self.name})",
+                    f"{self._id_column} {self._key(after[0])!r} is on more than one row:"
+                    " the id column must be unique",
+                )
+        return found
+
+    def parse(self, files: Listing, config: SiteConfig, *, bodies: bool) -> Iterator[ParsedFile]:
+        """Read the listed rows (metadata only, unless ``bodies``) and check each as a record."""
+        keys = [self._key(relative) for relative, _, _ in files]
+        for key, version, record in self._rows(keys):
+            yield self._parsed(key, version, record, config, bodies)
+
+    def load(self, config: SiteConfig, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
+        """The full articles of ``wanted`` rows, by key, from the build's snapshot."""
+        by_key: dict[str, list[WantedRecord]] = {}
+        for record in wanted:
+            by_key.setdefault(self._key(record.path), []).append(record)
+        loaded: dict[int, Article] = {}
+        for key, _, raw in self._rows(sorted(by_key)):
+            article, _, _ = parse_record(raw, config, path=self.name + ":" + key)
+            for want in by_key.get(key, ()):
+                if article is not None and article.id == want.id:
+                    loaded[want.key] = article
+        return loaded
+
+    def lock(self, state_dir: Path | None, wait: float) -> AbstractContextManager[None]:
+        """A PostgreSQL advisory lock keyed by the site: one build at a time on every host."""
+        return advisory_lock(
+            self._db, site_lock_key(self._config.link), wait, f"{self.url} (advisory lock)"
+        )
+
+    # -- rows --------------------------------------------------------------------------------
+
+    def _rows(self, keys: Sequence[str]) -> Iterator[tuple[str, int, dict[str, Any]]]:
+        """``(id, version, record)`` for the rows with these ids, in id order."""
+        self._read()
+        if not keys:
+            return
+        columns = sql.SQL(", ").join(
+            sql.SQL("q.{}").format(sql.Identifier(column)) for _, column in self._fields
+        )
+        head = sql.SQL("SELECT q.{id}::text, {version}, {columns} FROM {relation} AS q")
+        order = sql.SQL(" ORDER BY q.{}").format(sql.Identifier(self._id_column))
+        if len(keys) > _BY_ID_MAX:
+            # Many rows (a cold build): one ordered pass beats thousands of lookups.
+            wanted: set[str] | None = set(keys)
+            whole = head.format(
+                id=sql.Identifier(self._id_column),
+                version=self._version,
+                columns=columns,
+                relation=self._relation,
+            )
+            batches: list[tuple[sql.Composed, list[Any] | None]] = [(whole + order, None)]
+        else:
+            wanted = None
+            by_id = head.format(
+                id=sql.Identifier(self._id_column),
+                version=self._version,
+                columns=columns,
+                relation=self._relation_with_params,
+            )
+            where = sql.SQL(" WHERE q.{} = ANY(%s::{}[])").format(
+                sql.Identifier(self._id_column), sql.SQL(self._id_type)
+            )
+            batches = [
+                (by_id + where + order, [list(keys[i : i + 1000])])
+                for i in range(0, len(keys), 1000)
+            ]
+        names = [name for name, _ in self._fields]
+        for query, params in batches:
+            with self._db.cursor(name="feedpub_rows") as cursor:
+                cursor.itersize = _ITERSIZE
+                cursor.execute(query, params)
+                for row in cursor:
+                    key = row[0]
+                    if wanted is not None and key not in wanted:
+                        continue
+                    yield key, _version_number(row[1]), self._record(names, row[2:])
+
+    def _record(self, names: list[str], values: Sequence[Any]) -> dict[str, Any]:
+        """A row as the JSON record it stands for: NULL is an absent field."""
+        raw = dict(zip(names, values, strict=True))
+        zone = self._config.timezone
+        zone_name = raw.get("timezone")
+        if isinstance(zone_name, str):
+            with suppress(ValueError):  # the loader reports the bad zone
+                zone = zone_from_spec(zone_name)
+        return {name: _json_value(value, zone) for name, value in raw.items() if value is not None}
+
+    def _parsed(
+        self, key: str, version: int, record: dict[str, Any], config: SiteConfig, bodies: bool
+    ) -> ParsedFile:
+        path = self.name + ":" + key
+        digest = digest_bytes(
+            json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()
+        )
+        article, errors, warnings = parse_record(record, config, path=path, bodies=bodies)
+        articles = [article] if article is not None else []
+        rows = record_rows(articles, [digest] * len(articles))
+        return ParsedFile(path, 0, version, digest, rows, 1, errors, warnings)
+
+
+def _strip_query(query: str) -> str:
+    return query.strip().rstrip(";").strip()
+
+
+def _version_number(value: Any) -> int:
+    """A change column's value as the integer the state compares (an "mtime")."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return (value - _NAIVE_EPOCH) // _MICROSECOND
+        return (value - _EPOCH) // _MICROSECOND
+    if isinstance(value, date):
+        return value.toordinal()
+    if isinstance(value, int):
+        return value
+    if value is None:
+        return 0
+    return int.from_bytes(hashlib.sha256(str(value).encode()).digest()[:7], "big")
+
+
+def _json_value(value: Any, zone: tzinfo) -> Any:
+    """A column value as JSON would hold it."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json_value(item, zone) for item in value]
+    return value
