@@ -275,9 +275,11 @@ def test_two_concurrent_builds_one_exits_75(tmp_path: Path, postgres: Any) -> No
         args = ["build", "--config", str(site.config_path), "--state", str(other / "state")]
         args += ["--out", str(other / "public"), "--now", NOW.isoformat()]
         patch.setattr(PostgresSource, "listing_digest", real_digest)
+        holding = site.db.execute(HELD, _lock_ids(site.link)).fetchone()
         locked = CliRunner().invoke(main, [*args, "--wait", "0.3"])
         release.set()
         first.join(30)
+    assert holding == (1,)  # the first build holds the site's advisory lock
     assert locked.exit_code == 75, locked.output
     assert "another feedpub build is running (waited 0.3s)" in locked.stderr
     assert "advisory lock" in locked.stderr and "postgres@" in locked.stderr
@@ -286,21 +288,29 @@ def test_two_concurrent_builds_one_exits_75(tmp_path: Path, postgres: Any) -> No
     assert again.exit_code == 0, again.output
     # Each host's index is only a cache: both publish the same bytes.
     assert _tree(other / "public") == _tree(site.root / "public")
-    # The lock is the site's: nothing of it is left once the builds are done.
-    held = site.db.execute(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s",
-        [site_lock_key(site.link) & 0xFFFFFFFF],
-    ).fetchone()
-    assert held == (0,)
+    # Nothing of the lock is left once the builds are done.
+    assert site.db.execute(HELD, _lock_ids(site.link)).fetchone() == (0,)
+
+
+HELD = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND classid = %s AND objid = %s AND objsubid = 1"
+)
+
+
+def _lock_ids(link: str) -> list[int]:
+    """How pg_locks shows a bigint advisory key: its high and low 32 bits."""
+    key = site_lock_key(link) & 0xFFFFFFFFFFFFFFFF
+    return [key >> 32, key & 0xFFFFFFFF]
 
 
 def test_two_hosts_alternating_publish_what_one_host_would(tmp_path: Path, postgres: Any) -> None:
     site = Site(tmp_path, postgres)
     site.load_sample()
     records = {str(r["id"]): r for r in sample_records(SAMPLE_ARTICLES)}
-    out = tmp_path / "shared-public"
     for number, (host, title) in enumerate([("a", "Satu"), ("b", "Dua"), ("a", "Tiga")]):
         site.put(records[SEED] | {"title": title})
+        out = tmp_path / f"public-{host}"  # each host serves its own output folder
         report = site.build(state_dir=tmp_path / f"state-{host}", out=out)
         assert report.exit_code == 0
         assert _tree(out) == site.reference(f"ref{number}")
