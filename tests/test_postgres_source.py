@@ -156,6 +156,12 @@ def test_a_no_change_run_reads_no_row_and_an_edit_reads_one(tmp_path: Path, post
     site.put(records[SEED] | {"summary": "Ringkasan baru."})
     touched = site.build()
     assert touched.records_changed == 0 and touched.count("written") == 0
+    # An edit whose transaction committed late: its change value is older than the newest.
+    late = records[SEED] | {"summary": "Ringkasan yang terlambat."}
+    upsert(site.db, site.table, late, 0)
+    caught = site.build()
+    assert caught.records_changed == 1 and caught.count("written") > 0
+    assert "Ringkasan yang terlambat." in (site.root / "public" / "rss.xml").read_text()
 
 
 def _refuse(*args: Any, **kwargs: Any) -> Any:
@@ -200,7 +206,7 @@ def test_typed_columns_map_to_the_record_contract(tmp_path: Path, postgres: Any)
     )
     db.execute(
         f"""INSERT INTO {schema}.stories VALUES
-        (7, 'Jembatan baru dibuka', 'https://e.example/7', '2024-03-01 01:30:00+00',
+        (7, E'Jembatan baru\\001 dibuka', 'https://e.example/7', '2024-03-01 01:30:00+00',
          '2024-03-01 10:00:00', ARRAY['Infrastruktur', 'Lampung'],
          '[{{"name": "Rina", "email": "rina@e.example"}}]', '<p>Isi</p>', false, 1, 'x'),
         (8, 'Belum terbit', 'https://e.example/8', '2024-03-02 01:30:00+00',
@@ -224,6 +230,26 @@ def test_typed_columns_map_to_the_record_contract(tmp_path: Path, postgres: Any)
     assert "Belum terbit" not in rss
     assert "rina@e.example (Rina)" in rss
     assert (tmp_path / "public" / "category" / "infrastruktur" / "rss.xml").exists()
+    assert [str(w) for w in report.warnings] == [
+        f"{schema}.stories:7: title: warning: removed 1 character(s) that XML cannot carry"
+        " (record '7')"
+    ]
+
+
+def test_without_a_change_column_every_row_is_digested(tmp_path: Path, postgres: Any) -> None:
+    site = Site(tmp_path, postgres, changed="false")
+    text = site.config_path.read_text().replace('changed = "false"', "changed = false")
+    site.config_path.write_text(text)
+    site.load_sample()
+    assert site.build().records_changed == 16
+    assert site.build().records_changed == 0
+    # An edit that leaves updated_at alone is still seen: the row's digest moved.
+    site.db.execute(
+        f"UPDATE {site.table} SET title = %s WHERE id = %s", ['"Judul tanpa jam"', SEED]
+    )
+    edited = site.build()
+    assert edited.records_changed == 1
+    assert "Judul tanpa jam" in (site.root / "public" / "rss.xml").read_text()
 
 
 def test_a_query_source_and_a_mapping_naming_a_missing_column(
