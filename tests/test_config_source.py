@@ -94,3 +94,21 @@ def test_files_never_import_the_driver(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_without_the_driver_a_database_source_says_what_to_install(tmp_path: Path) -> None:
+    path = config_with(tmp_path, 'source = "postgresql://news@127.0.0.1:1/news"\n')
+    # A path entry that makes "import psycopg" fail, as on a machine without the extra.
+    (tmp_path / "psycopg").mkdir()
+    (tmp_path / "psycopg" / "__init__.py").write_text("raise ImportError('no', name='psycopg')")
+    script = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r});"
+        "from click.testing import CliRunner; from feedpub.cli import main;"
+        f"r = CliRunner().invoke(main, ['build', '--config', {str(path)!r}]);"
+        "print(r.exit_code); print(r.stderr, end='')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout == (
+        "2\nfeedpub: <config>: source: reading records from PostgreSQL needs psycopg:"
+        " pip install 'feedpub[postgres]'\n"
+    ), done.stderr

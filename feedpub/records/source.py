@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from feedpub.errors import ConfigError
 from feedpub.records.parse import ParsedFile, WantedRecord, load_articles, parse_files
 from feedpub.records.walk import find_record_files
 
@@ -101,7 +102,14 @@ def open_source(articles_dir: Path, config: SiteConfig) -> Iterator[RecordSource
     if config.source is None:
         yield FileSource(articles_dir)
         return
-    from feedpub.records.postgres import PostgresSource  # needs the postgres extra
-
+    try:
+        from feedpub.records.postgres import PostgresSource  # needs the postgres extra
+    except ImportError as exc:
+        if exc.name is None or not exc.name.startswith("psycopg"):
+            raise
+        raise ConfigError(
+            "reading records from PostgreSQL needs psycopg: pip install 'feedpub[postgres]'",
+            key="source",
+        ) from None
     with PostgresSource.connect(config.source, config) as source:
         yield source
