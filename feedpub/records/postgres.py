@@ -37,7 +37,7 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,9 +68,6 @@ RECENT_CHANGES = 1000
 _ITERSIZE = 2000
 #: Up to this many changed rows are fetched by id; more, by one ordered scan.
 _BY_ID_MAX = 5000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def site_lock_key(link: str) -> int:
@@ -114,6 +111,9 @@ class PostgresSource:
         self._id_column = ""
         self._id_type = ""
         self._version: sql.Composable = sql.SQL("0")
+        #: The change column as a bigint, made on the server: a million Python datetimes cost
+        #: seconds to build and convert, a million ints almost nothing.
+        self._version_number: sql.Composable = sql.SQL("0")
 
     @classmethod
     @contextmanager
@@ -179,6 +179,19 @@ class PostgresSource:
                 " source.changed, or set changed = false to digest every row on each run)",
                 key="source.changed",
             )
+        self._version_number = self._version
+        if settings.changed is not None:
+            row = self._db.execute(
+                "SELECT format_type(%s, NULL)", (described[settings.changed],)
+            ).fetchone()
+            kind = str(row[0]) if row else ""
+            if kind.startswith("timestamp") or kind == "date":
+                template = "floor(extract(epoch FROM {}) * 1000000)::bigint"
+            elif kind in ("smallint", "integer", "bigint"):
+                template = "({})::bigint"
+            else:
+                template = "hashtextextended(({})::text, 0)"
+            self._version_number = sql.SQL(template).format(self._version)
 
     def _read(self) -> None:
         """From the first read on, everything comes from one snapshot (taken after the lock)."""
@@ -233,7 +246,9 @@ class PostgresSource:
         found: Listing = []
         prefix = self.name + ":"
         query = sql.SQL("SELECT q.{id}::text, {version} FROM {relation} AS q").format(
-            id=sql.Identifier(self._id_column), version=self._version, relation=self._relation
+            id=sql.Identifier(self._id_column),
+            version=self._version_number,
+            relation=self._relation,
         )
         with self._db.cursor(name="feedpub_listing") as cursor:
             cursor.itersize = 20000
@@ -244,7 +259,7 @@ class PostgresSource:
                         f"{self.url} ({self.name})",
                         f"a row has no {self._id_column} (NULL): every row needs a unique id",
                     )
-                found.append((prefix + key, 0, _version_number(version)))
+                found.append((prefix + key, 0, version or 0))
         found.sort()
         for before, after in itertools.pairwise(found):
             if before[0] == after[0]:
@@ -300,7 +315,7 @@ class PostgresSource:
             wanted: set[str] | None = set(keys)
             whole = head.format(
                 id=sql.Identifier(self._id_column),
-                version=self._version,
+                version=self._version_number,
                 columns=columns,
                 relation=self._relation,
             )
@@ -309,7 +324,7 @@ class PostgresSource:
             wanted = None
             by_id = head.format(
                 id=sql.Identifier(self._id_column),
-                version=self._version,
+                version=self._version_number,
                 columns=columns,
                 relation=self._relation_with_params,
             )
@@ -329,7 +344,7 @@ class PostgresSource:
                     key = row[0]
                     if wanted is not None and key not in wanted:
                         continue
-                    yield key, _version_number(row[1]), self._record(names, row[2:])
+                    yield key, row[1] or 0, self._record(names, row[2:])
 
     def _record(self, names: list[str], values: Sequence[Any]) -> dict[str, Any]:
         """A row as the JSON record it stands for: NULL is an absent field."""
@@ -359,21 +374,6 @@ class PostgresSource:
 
 def _strip_query(query: str) -> str:
     return query.strip().rstrip(";").strip()
-
-
-def _version_number(value: Any) -> int:
-    """A change column's value as the integer the state compares (an "mtime")."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return (value - _NAIVE_EPOCH) // _MICROSECOND
-        return (value - _EPOCH) // _MICROSECOND
-    if isinstance(value, date):
-        return value.toordinal()
-    if isinstance(value, int):
-        return value
-    if value is None:
-        return 0
-    return int.from_bytes(hashlib.sha256(str(value).encode()).digest()[:7], "big")
 
 
 def _json_value(value: Any, zone: tzinfo) -> Any:
