@@ -132,6 +132,21 @@ def site(folder: Path, url: str, table: str) -> Path:
     return config
 
 
+def no_change_session(url: str, config_path: Path, repeat: int = 5) -> float:
+    """Median seconds of everything a no-change run asks of the database: connect, check the
+    mapping, take the advisory lock, the no-change check, release, close."""
+    config = load_config(config_path)
+    assert config.source is not None
+    settings = config.source.__class__(**{**vars(config.source), "url": url})
+    sessions = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        with PostgresSource.connect(settings, config) as source, source.lock(None, 0):
+            source.listing_digest()
+        sessions.append(time.perf_counter() - started)
+    return statistics.median(sessions)
+
+
 def database_time(url: str, config_path: Path, repeat: int = 5) -> tuple[float, float]:
     """Median seconds of the no-change check (one aggregate) and of the (id, change) listing."""
     config = load_config(config_path)
@@ -159,6 +174,8 @@ def check_only(n: int, url: str, table: str, keep: bool) -> None:
         config = site(work, url, table)
         digest, listing = database_time(url, config)
         print(f"no-change check: {digest * 1000:.1f} ms; (id, change) listing: {listing:.2f}s")
+        session = no_change_session(url, config)
+        print(f"a no-change run's whole database session: {session * 1000:.1f} ms")
         with psycopg.connect(url, autocommit=True) as db:
             db.execute(f"DROP INDEX {SCHEMA}.{index}")
         digest, _ = database_time(url, config, repeat=3)
@@ -217,6 +234,7 @@ def run_size(
             ).fetchone()
         steps["one-delete"] = measure(command, timeout)
         digest, listing = database_time(url, config)
+        session = no_change_session(url, config)
         with psycopg.connect(url, autocommit=True) as db:  # restore the table for the next run
             db.execute(
                 f"UPDATE {table} SET title = replace(title, ' (diperbarui)', ''),"
@@ -242,6 +260,7 @@ def run_size(
             detail = f"exit {step.returncode}: {step.stderr.strip()[-300:]}"
         print(f"{name:<12} {step.seconds:8.2f} {step.peak_rss_kib / 1024:9.0f}  {detail}")
     print(f"database time of the no-change check (median of 5): {digest * 1000:.1f} ms")
+    print(f"a no-change run's whole database session: {session * 1000:.1f} ms")
     print(f"(id, change) listing a run with changes reads: {listing:.2f}s")
 
 

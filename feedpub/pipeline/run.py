@@ -77,6 +77,8 @@ def build(
     state between runs (``None``: a fresh in-memory one, a full build) and
     holds the lock, waiting up to ``wait`` seconds for another build
     (:class:`~feedpub.errors.LockedError` after that). ``dry_run`` writes nothing.
+    When ``config.source`` names a database, the records are its rows (``articles_dir`` is
+    not read) and the lock is the site's advisory lock there, shared by every host.
     """
     started = time.perf_counter()
     with (
