@@ -277,6 +277,18 @@ def test_a_query_source_and_a_mapping_naming_a_missing_column(
     result = CliRunner().invoke(main, ["build", "--config", str(broken)])
     assert result.exit_code == 2
     assert result.stderr.startswith("feedpub: <config>: source.columns.title: query has no column")
+    missing = site_config(
+        tmp_path / "q",
+        f'[source]\nurl = "{TEST_POSTGRES}"\ntable = "no_such_schema.articles"\n',
+        SAMPLE_CONFIG,
+        link=site.link,
+    )
+    result = CliRunner().invoke(main, ["build", "--config", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "feedpub: <config>: source.table: no_such_schema.articles:"
+        ' relation "no_such_schema.articles" does not exist\n'
+    )
 
 
 def test_two_concurrent_builds_one_exits_75(tmp_path: Path, postgres: Any) -> None:

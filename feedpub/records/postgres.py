@@ -151,7 +151,12 @@ class PostgresSource:
             cursor = self._db.execute(
                 sql.SQL("SELECT * FROM {} AS q LIMIT 0").format(self._relation)
             )
-        except (psycopg.errors.UndefinedTable, psycopg.errors.SyntaxError) as exc:
+        except (
+            psycopg.errors.UndefinedTable,
+            psycopg.errors.InvalidSchemaName,
+            psycopg.errors.UndefinedColumn,
+            psycopg.errors.SyntaxError,
+        ) as exc:
             raise ConfigError(f"{self.name}: {_first_line(exc)}", key=key) from None
         described = {column.name: column.type_code for column in cursor.description or ()}
         for name in sorted(KNOWN_FIELDS):
