@@ -374,3 +374,27 @@ def test_source_from_the_flag_or_the_environment(tmp_path: Path, postgres: Any) 
     )
     assert wrong.exit_code == 1
     assert "cannot connect" in wrong.stderr and "s3cret" not in wrong.stderr
+
+
+def test_a_null_or_repeated_id_stops_the_run_naming_it(tmp_path: Path, postgres: Any) -> None:
+    site = Site(tmp_path, postgres)
+    site.load_sample()
+    loose = site.table.replace("articles", "loose")
+    site.db.execute(f"CREATE TABLE {loose} AS SELECT * FROM {site.table}")
+    config = site.config_path.read_text().replace(f'"{site.table}"', f'"{loose}"')
+    site.config_path.write_text(config)
+    args = ["build", "--config", str(site.config_path), "--now", NOW.isoformat(), "-q"]
+    site.db.execute(f"INSERT INTO {loose} SELECT * FROM {site.table} WHERE id = %s", [SEED])
+    repeated = CliRunner().invoke(main, args)
+    assert repeated.exit_code == 1
+    assert repeated.stderr == (
+        f"feedpub: {TEST_POSTGRES} ({loose}): id {SEED!r} is on more than one row:"
+        " the id column must be unique\n"
+    )
+    site.db.execute(f"UPDATE {loose} SET id = NULL WHERE id = %s", [SEED])
+    null = CliRunner().invoke(main, args)
+    assert null.exit_code == 1
+    assert null.stderr == (
+        f"feedpub: {TEST_POSTGRES} ({loose}): a row has no id (NULL): every row needs a unique id\n"
+    )
+    assert not (site.root / "public").exists()  # nothing was published

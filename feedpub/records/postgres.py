@@ -256,15 +256,16 @@ class PostgresSource:
             relation=self._relation,
         )
         with self._db.cursor(name="feedpub_listing") as cursor:
-            cursor.itersize = 20000
             cursor.execute(query)
-            for key, version in cursor:
-                if key is None:
+            # fetchmany and a comprehension: a million rows one by one cost seconds in Python.
+            while batch := cursor.fetchmany(50000):
+                try:
+                    found.extend([(prefix + key, 0, version or 0) for key, version in batch])
+                except TypeError:  # prefix + None
                     raise SourceError(
                         f"{self.url} ({self.name})",
                         f"a row has no {self._id_column} (NULL): every row needs a unique id",
-                    )
-                found.append((prefix + key, 0, version or 0))
+                    ) from None
         found.sort()
         for before, after in itertools.pairwise(found):
             if before[0] == after[0]:
