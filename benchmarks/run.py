@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/run.py [--sizes 1000,10000,100000] [--seed 1] [--keep]
+    python benchmarks/run.py [--sizes 1000,10000,100000] [--seed 1] [--keep] [--postgres [URL]]
 
 For each corpus size N it generates (or reuses) ``benchmarks/corpus/N-SEED``,
 then times, each in its own wrapper process so that peak RSS is per step:
@@ -14,6 +14,8 @@ then times, each in its own wrapper process so that peak RSS is per step:
 
 prints the ratios feedpub is held to, and counts the entries of every output
 feed whose instant differs from what the generator meant (``expected.tsv``).
+With ``--postgres``, the same size is then timed as a PostgreSQL source
+(``pg_source.py``: cold, no change, one change, one delete).
 The corpus is restored after the two edits; outputs are removed unless --keep.
 """
 
@@ -518,9 +520,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="command that runs feedpub (default: this Python with -m feedpub)",
     )
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per step")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        nargs="?",
+        const=os.environ.get("FEEDPUB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"),
+        help="also time a PostgreSQL source of each size there (see pg_source.py)",
+    )
     args = parser.parse_args(args_list)
     for n in args.sizes:
         run_size(n, args.seed, shlex.split(args.feedpub), args.keep, args.timeout)
+        if args.postgres:
+            from pg_source import run_size as run_postgres  # needs psycopg and a server
+
+            run_postgres(n, args.postgres, args.seed, 1500, False, args.timeout, False)
     return 0
 
 

@@ -35,6 +35,7 @@ from feedpub.config import (
     parse_config,
     resolve_config,
     toml_value,
+    with_source_url,
 )
 from feedpub.errors import ConfigError, ExitCode, FeedpubError, RecordWarning
 from feedpub.output.target import is_s3_url, split_s3_url
@@ -66,8 +67,13 @@ def _resolve(path: Path, sets: tuple[str, ...]) -> ResolvedConfig:
         _fail(exc)
 
 
-def _config(path: Path, sets: tuple[str, ...]) -> SiteConfig:
-    return _resolve(path, sets).config
+def _config(path: Path, sets: tuple[str, ...], source: str | None = None) -> SiteConfig:
+    """The run's config; ``--source URL`` replaces the source's URL (its mapping stays)."""
+    config = _resolve(path, sets).config
+    try:
+        return with_source_url(config, source) if source else config
+    except FeedpubError as exc:
+        _fail(exc)
 
 
 def _known_env_names() -> set[str]:
@@ -86,8 +92,9 @@ def _warn_unknown_environment() -> None:
         click.echo(line, err=True)
 
 
-def _articles_dir(folder: Path) -> Path:
-    if not folder.is_dir():
+def _articles_dir(folder: Path, config: SiteConfig | None = None) -> Path:
+    """The articles folder, which must exist unless the records come from a database."""
+    if (config is None or config.source is None) and not folder.is_dir():
         _usage(
             f"{folder}: articles folder not found (pass --articles DIR, "
             "or run `feedpub init` to start a site)"
@@ -219,6 +226,13 @@ articles_option = env_option(
     default=None,
     help="Folder of article records [default: articles/ beside the config].",
 )
+source_option = env_option(
+    "--source",
+    metavar="URL",
+    default=None,
+    help="Read the records from this postgresql:// database instead of files"
+    " [default: the config's source].",
+)
 out_option = env_option(
     "--out",
     metavar="DIR|s3://BUCKET/PREFIX/",
@@ -264,6 +278,7 @@ def main() -> None:
 
 @main.command("build")
 @articles_option
+@source_option
 @out_option
 @config_option
 @state_option
@@ -285,6 +300,7 @@ def main() -> None:
 @set_option
 def build_command(
     articles: Path | None,
+    source: str | None,
     out: str | None,
     config_path: Path,
     state: Path | None,
@@ -300,9 +316,9 @@ def build_command(
     sets: tuple[str, ...],
 ) -> None:
     """Build the feeds from the records and publish the valid ones."""
-    config = _config(config_path, sets)
+    config = _config(config_path, sets, source)
     articles_dir, _, state_dir = _paths(config_path, articles, None, state)
-    _articles_dir(articles_dir)
+    _articles_dir(articles_dir, config)
     now = _parse_now(now_text)
     progress, finish = _progress_bar()
     try:
@@ -323,7 +339,7 @@ def build_command(
         _fail(exc)
     finally:
         finish()
-    if not quiet and not as_json:
+    if not quiet and not as_json and config.source is None:
         # Only when the warnings are shown: the scan costs a second walk of the folder.
         report.warnings.extend(_first_mistakes(articles_dir, report))
     _print_problems(report, quiet)
@@ -342,14 +358,21 @@ def build_command(
 
 @main.command("check")
 @articles_option
+@source_option
 @config_option
 @set_option
-def check_command(articles: Path | None, config_path: Path, sets: tuple[str, ...]) -> None:
+def check_command(
+    articles: Path | None, source: str | None, config_path: Path, sets: tuple[str, ...]
+) -> None:
     """Check the records only, reporting every problem; write nothing."""
-    config = _config(config_path, sets)
-    articles_dir = _articles_dir(_paths(config_path, articles, None, None)[0])
-    report = check(articles_dir, config)
-    report.warnings.extend(_first_mistakes(articles_dir, report))
+    config = _config(config_path, sets, source)
+    articles_dir = _articles_dir(_paths(config_path, articles, None, None)[0], config)
+    try:
+        report = check(articles_dir, config)
+    except FeedpubError as exc:
+        _fail(exc)
+    if config.source is None:
+        report.warnings.extend(_first_mistakes(articles_dir, report))
     for error in report.errors:
         click.echo(str(error), err=True)
     for warning in report.warnings:

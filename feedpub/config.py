@@ -17,7 +17,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Literal
@@ -39,11 +39,14 @@ __all__ = [
     "ResolvedConfig",
     "Setting",
     "SiteConfig",
+    "SourceConfig",
     "load_config",
     "parse_assignments",
     "parse_config",
     "parse_env_value",
+    "redacted_url",
     "resolve_config",
+    "with_source_url",
 ]
 
 DEFAULT_LIMIT = 50
@@ -87,6 +90,11 @@ class Key:
     example: Any = None
     minimum: int | None = None
     maximum: int | None = None
+    #: For a string-or-table key: a string from the environment or a flag, where the file has
+    #: a table, fills this member of it (``--source URL`` keeps the ``[source]`` mapping).
+    string_member: str | None = None
+    #: What a value must be, for messages, where the kind alone says too little.
+    shape: str = ""
 
     @property
     def env(self) -> str:
@@ -118,6 +126,7 @@ KEYS: tuple[Key, ...] = (
         "name-or-table",
         "the feeds' author: a name, or `{ name, email, url }`",
         default_text="the site's title",
+        shape="name string or a table with name/email/url",
         example={"name": "The Newsroom", "email": "desk@news.example.com"},
     ),
     Key(
@@ -177,6 +186,17 @@ KEYS: tuple[Key, ...] = (
         "archive category feeds too (false: only the site feed)",
         default=True,
     ),
+    Key(
+        "source",
+        "name-or-table",
+        "read records from PostgreSQL, not files: a `postgresql://` URL, or a `[source]` table"
+        " (see [Past one machine](#past-one-machine))",
+        default_text="the files under articles/",
+        secret=True,
+        string_member="url",
+        shape="postgresql:// URL or a [source] table",
+        example="postgresql://feedpub@db.example/news",
+    ),
     # Bounds on the work one record may cause: a record over one is that record's error.
     Key(
         "max_categories",
@@ -231,6 +251,26 @@ KEY_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
 
 
 @dataclass(frozen=True)
+class SourceConfig:
+    """A database the records are read from: which rows, and which column holds which field."""
+
+    #: ``postgresql://...``; ``None`` when only ``--source`` or ``FEEDPUB_SOURCE`` will give it.
+    url: str | None
+    #: The table (or view), maybe schema-qualified as ``schema.table``; ``None`` with ``query``.
+    table: str | None = "articles"
+    #: A SQL query whose rows are the records, in place of ``table``.
+    query: str | None = None
+    #: The change column: every edit of a row must change it (``None``: digest the whole row).
+    changed: str | None = "updated_at"
+    #: Record contract field to column name, for every field whose column is named otherwise.
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> str:
+        """The column that holds record field ``name``."""
+        return self.columns.get(name, name)
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """Everything feedpub needs to know about the site it publishes for."""
 
@@ -269,6 +309,8 @@ class SiteConfig:
     archive: str | None = "month"
     #: Whether category feeds are archived too, or only the site feed.
     archive_categories: bool = True
+    #: Where the records come from when not from files: a database (``source``, ``[source]``).
+    source: SourceConfig | None = None
 
     @property
     def domain(self) -> str:
@@ -337,6 +379,97 @@ def _syndication(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]
         # A hub is told once per feed, even when the config lists it twice.
         "hubs": tuple(dict.fromkeys(values["hubs"])),
     }
+
+
+# -- where the records come from ------------------------------------------------------
+
+SOURCE_KEYS = {"url", "table", "query", "changed", "columns"}
+
+
+def _source(raw: Mapping[str, Any], path: str) -> SourceConfig | None:
+    """``source = "postgresql://..."``, or a ``[source]`` table (TOML cannot hold both)."""
+    value = raw.get("source")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return SourceConfig(url=_source_url(value, path, "source"))
+    if not isinstance(value, dict):
+        raise ConfigError(
+            "must be a postgresql:// URL or a [source] table", path=path, key="source"
+        )
+    unknown = set(value) - SOURCE_KEYS
+    if unknown:
+        raise ConfigError(
+            f"unknown key (known keys: {', '.join(sorted(SOURCE_KEYS))})",
+            path=path,
+            key="source." + sorted(unknown)[0],
+        )
+    url = _source_member(value, "url", str, path)
+    table = _source_member(value, "table", str, path)
+    query = _source_member(value, "query", str, path)
+    if table is not None and query is not None:
+        raise ConfigError("give table or query, not both", path=path, key="source.query")
+    changed = value.get("changed", "updated_at")
+    if changed is not False:
+        changed = _source_member(value, "changed", str, path) or "updated_at"
+    columns = _source_member(value, "columns", dict, path) or {}
+    from feedpub.records.loader import KNOWN_FIELDS
+
+    for name, column in columns.items():
+        if name not in KNOWN_FIELDS:
+            raise ConfigError(
+                f"not a record field (fields: {', '.join(sorted(KNOWN_FIELDS))})",
+                path=path,
+                key=f"source.columns.{name}",
+            )
+        if not isinstance(column, str) or not column.strip():
+            raise ConfigError(
+                "must be a column name string", path=path, key=f"source.columns.{name}"
+            )
+    return SourceConfig(
+        url=None if url is None else _source_url(url, path, "source.url"),
+        table=None if query is not None else (table or "articles"),
+        query=query,
+        changed=changed or None,
+        columns=dict(columns),
+    )
+
+
+def _source_member(table: Mapping[str, Any], name: str, kind: type, path: str) -> Any:
+    """An optional member of the ``[source]`` table, checked to be of ``kind``."""
+    value = table.get(name)
+    if value is not None and not isinstance(value, kind):
+        raise ConfigError(
+            f"must be a {kind.__name__}, not {type(value).__name__} ({value!r})",
+            path=path,
+            key=f"source.{name}",
+        )
+    return value
+
+
+def _source_url(value: str, path: str | None, key: str) -> str:
+    if urlsplit(value.strip()).scheme not in ("postgresql", "postgres"):
+        raise ConfigError(
+            f"must be a postgresql:// URL, not {redacted_url(value)!r}", path=path, key=key
+        )
+    return value.strip()
+
+
+def redacted_url(url: str) -> str:
+    """A URL as it may be shown: without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def with_source_url(config: SiteConfig, url: str) -> SiteConfig:
+    """``config`` reading its records from the database at ``url`` (``--source``,
+    ``FEEDPUB_SOURCE``), with the ``[source]`` table's mapping if it has one."""
+    checked = _source_url(url, None, "--source")
+    source = config.source or SourceConfig(url=None)
+    return replace(config, source=replace(source, url=checked))
 
 
 # -- where feeds go ---------------------------------------------------------------------
@@ -581,6 +714,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError("not valid TOML: nested too deeply", path=shown) from None
 
 
+def _into_table(key: Key, value: Any, in_file: Mapping[str, Any]) -> Any:
+    """``value`` for ``key``, a string merged into the file's table where the key says so."""
+    table = in_file.get(key.name)
+    if key.string_member and isinstance(value, str) and isinstance(table, dict):
+        return {**table, key.string_member: value}
+    return value
+
+
 def resolve_config(
     path: Path,
     *,
@@ -607,10 +748,10 @@ def resolve_config(
     for key in KEYS:
         text = environ.get(key.env, "")
         if key.name in overrides:
-            values[key.name] = overrides[key.name]
+            values[key.name] = _into_table(key, overrides[key.name], in_file)
             sources[key.name] = Source("flag", "--set")
         elif text.strip():
-            values[key.name] = parse_env_value(key, text)
+            values[key.name] = _into_table(key, parse_env_value(key, text), in_file)
             sources[key.name] = Source("env", key.env)
         elif key.name in in_file:
             values[key.name] = in_file[key.name]
@@ -683,8 +824,8 @@ class _Checker:
             key.kind in ("int", "float") and isinstance(value, bool)
         ):
             names = " or ".join(t.__name__ for t in expected[key.kind])
-            if key.kind == "name-or-table":
-                names = "name string or a table with name/email/url"
+            if key.shape:
+                names = key.shape
             raise self.error(f"must be a {names}, not {type(value).__name__} ({value!r})", key.name)
         checked: Any = value  # isinstance against a tuple of types narrows to object
         if isinstance(checked, str):
@@ -805,6 +946,7 @@ def parse_config(
             "html_allow": _html_allow(values["html_allow"], path),
             **_publishing(values, checker),
             **_syndication(values, checker),
+            "source": _source({"source": values["source"]}, path),
         }
     )
     return dataclasses.replace(config, fingerprint=fingerprint(config))

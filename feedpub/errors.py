@@ -11,6 +11,7 @@ Exception tree::
     ├── StateError                the state folder's cache cannot be written (disk full)
     ├── SharedOutputError         another state folder already publishes to the output folder
     ├── InitError                 ``feedpub init`` would replace a file, or cannot write one
+    ├── SourceError               the records' database cannot be reached or read
     └── LockedError               another build holds the state directory's lock
 
 Every error carries its context as attributes and renders as one line,
@@ -35,6 +36,7 @@ __all__ = [
     "RecordError",
     "RecordWarning",
     "SharedOutputError",
+    "SourceError",
     "StateError",
 ]
 
@@ -243,6 +245,18 @@ class InitError(FeedpubError):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
+
+
+class SourceError(FeedpubError):
+    """Raised when the database the records come from cannot be reached, or refuses a query.
+
+    Nothing is published by that run; the next one tries again. A mapping that
+    names a column the source lacks is a :class:`ConfigError` instead.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
         self.reason = reason
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = ROOT / "articles"
 SAMPLE_CONFIG = ROOT / "feedpub.toml"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+# Read at import: the autouse fixture below clears FEEDPUB_* before each test.
+TEST_POSTGRES = os.environ.get("FEEDPUB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +53,36 @@ def site(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def postgres() -> Iterator[tuple[Any, str]]:
+    """An autocommit connection to the test server and a schema of this test's own.
+
+    Where ``CI`` is set a missing server (or driver) fails the test; elsewhere it
+    is skipped with one line. The schema is dropped afterwards.
+    """
+
+    def unavailable(reason: str) -> None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set, so PostgreSQL tests must run: {reason}", pytrace=False)
+        pytest.skip(f"PostgreSQL tests skipped: {reason} (set FEEDPUB_TEST_POSTGRES)")
+
+    try:
+        import psycopg
+    except ImportError:
+        unavailable("psycopg is not installed (pip install '.[test]')")
+    try:
+        connection = psycopg.connect(TEST_POSTGRES, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        unavailable(f"no server at {TEST_POSTGRES}: {str(exc).strip().splitlines()[0]}")
+    schema = f"feedpub_test_{uuid.uuid4().hex[:12]}"
+    connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield connection, schema
+    finally:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        connection.close()
+
+
 _SERVICE_TESTS: dict[str, str] = {}  # node id -> the real service it runs against
 
 
@@ -58,6 +91,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         marker = item.get_closest_marker("service")
         if marker is not None:
             _SERVICE_TESTS[item.nodeid] = str(marker.args[0])
+        elif "postgres" in getattr(item, "fixturenames", ()):
+            _SERVICE_TESTS[item.nodeid] = f"PostgreSQL at {TEST_POSTGRES}"
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -211,7 +211,7 @@ def test_published_file_touched_but_unchanged_is_not_rewritten(site: Path) -> No
 def test_file_changed_during_the_build_waits_for_the_next_one(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build_module = sys.modules["feedpub.pipeline.run"]
+    build_module = sys.modules["feedpub.records.source"]  # where the file source reads bodies
     real_load = build_module.load_articles
     seed = site / "articles/2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi.json"
     original = seed.read_text()

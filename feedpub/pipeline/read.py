@@ -7,16 +7,13 @@ problems, with paths as this run names the articles folder) is worded here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedpub.errors import RecordError, RecordWarning
-from feedpub.records import find_record_files
-from feedpub.records.parse import parse_files
-from feedpub.records.walk import WalkProblem
+from feedpub.records.source import FileSource, RecordSource, shown_paths
 from feedpub.state import BuildState, FileProblem
 
 if TYPE_CHECKING:
@@ -42,12 +39,6 @@ class RecordsRead:
     warnings: list[RecordWarning] = field(default_factory=list)
 
 
-def shown_paths(root: Path) -> Callable[[str], str]:
-    """How a record file's relative path is shown: under the articles folder as named."""
-    prefix = str(root) + os.sep
-    return lambda relative: prefix + relative.replace("/", os.sep)
-
-
 def _from_stored(problems: list[FileProblem], shown: str) -> list[RecordError | RecordWarning]:
     return [
         (RecordError if p.level == "error" else RecordWarning)(
@@ -59,31 +50,33 @@ def _from_stored(problems: list[FileProblem], shown: str) -> list[RecordError | 
 
 def read_records(
     state: BuildState,
-    root: Path,
+    root: Path | RecordSource,
     config: SiteConfig,
     *,
     bodies: bool = False,
     progress: Progress | None = None,
 ) -> RecordsRead:
-    """Sync ``state`` with the records under ``root``; report their problems and counts.
+    """Sync ``state`` with the records under ``root`` (a folder, or a database source); report
+    their problems and counts.
 
     ``bodies`` checks bodies fully too (``feedpub check``); a build checks the
     bodies it renders. ``progress(done, total)`` is called now and then.
     """
-    shown = shown_paths(root)
-    skipped: list[WalkProblem] = []
-    found = find_record_files(root, parallel=state.known_files >= PARALLEL_WALK, problems=skipped)
+    source = FileSource(root) if isinstance(root, Path) else root
+    shown = source.shown
     # What the walk could not look at is reported, and its records stay as last read.
-    changes = state.changes(found, unseen=[problem.relative for problem in skipped])
-    problems: list[RecordError | RecordWarning] = [problem.error for problem in skipped]
+    changes = state.changes(
+        lambda: source.listing(parallel=state.known_files >= PARALLEL_WALK),
+        listing=source.listing_digest(),
+        unseen=lambda: [problem.relative for problem in source.skipped()],
+    )
+    problems: list[RecordError | RecordWarning] = [problem.error for problem in source.skipped()]
     for relative in changes.flagged:
         problems.extend(_from_stored(state.problems(relative), shown(relative)))
     changed_records = 0
     if changes.any:
         with state.update(changes) as update:
-            for done, parsed in enumerate(
-                parse_files(root, shown, changes.changed, config, bodies=bodies), 1
-            ):
+            for done, parsed in enumerate(source.parse(changes.changed, config, bodies=bodies), 1):
                 if progress is not None and done % 500 == 0:
                     progress(done, len(changes.changed))
                 stored_hash = state.file_hash(parsed.path)

@@ -20,7 +20,6 @@ from urllib.parse import urljoin
 from feedpub.digest import digest_bytes
 from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
-from feedpub.output.lock import build_lock
 from feedpub.output.owner import check_owner, claim_output
 from feedpub.output.paths import CONTENT_TYPES, is_subscription_path
 from feedpub.output.publish import remove_leftover_temp_files
@@ -35,10 +34,11 @@ from feedpub.pipeline.plan import (
     still_current,
     with_page_entries,
 )
-from feedpub.pipeline.read import Progress, read_records, shown_paths
+from feedpub.pipeline.read import Progress, read_records
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.pipeline.report import BuildReport, FeedOutcome
-from feedpub.records.parse import WantedRecord, load_articles
+from feedpub.records.parse import WantedRecord
+from feedpub.records.source import RecordSource, open_source
 from feedpub.state import BuildState, LastBuild, PublishedFeed, open_state
 from feedpub.version import __version__
 
@@ -53,7 +53,7 @@ __all__ = ["build", "check"]
 class _Job:
     """What one build was asked to do."""
 
-    articles_dir: Path
+    source: RecordSource
     target: PublishTarget
     config: SiteConfig
     now: float | None
@@ -66,18 +66,21 @@ class _Job:
 
 @contextmanager
 def _locked(
-    state_dir: Path | None, target: PublishTarget, wait: float, dry_run: bool
+    source: RecordSource,
+    state_dir: Path | None,
+    target: PublishTarget,
+    wait: float,
+    dry_run: bool,
 ) -> Iterator[None]:
-    """Hold the state folder's lock; for a local output folder, refuse one that another state
-    folder publishes to, and claim it once this build has published into it."""
-    if state_dir is None:
+    """Hold the source's lock (the state folder's flock, or a database's advisory lock); for a
+    local output folder, refuse one that another state folder publishes to, and claim it once
+    this build has published into it."""
+    with source.lock(state_dir, wait):
+        folder = target.root if isinstance(target, LocalFolder) and state_dir else None
+        unclaimed = folder is not None and state_dir is not None and check_owner(folder, state_dir)
         yield
-        return
-    with build_lock(state_dir, wait):
-        folder = target.root if isinstance(target, LocalFolder) else None
-        unclaimed = folder is not None and check_owner(folder, state_dir)
-        yield
-        if folder is not None and unclaimed and not dry_run and folder.is_dir():
+        published = folder is not None and folder.is_dir()
+        if unclaimed and published and folder is not None and state_dir and not dry_run:
             claim_output(folder, state_dir)
 
 
@@ -106,27 +109,31 @@ def build(
     holds the lock, waiting up to ``wait`` seconds for another build
     (:class:`~feedpub.errors.LockedError` after that). ``dry_run`` writes nothing.
     ``out_dir`` is a folder, an ``s3://bucket/prefix/`` URL or a :class:`PublishTarget`.
+    When ``config.source`` names a database, the records are its rows (``articles_dir`` is
+    not read) and the lock is the site's advisory lock there, shared by every host.
 
     After publishing, each of ``config.hubs`` is told of the subscription documents written
     or removed (and of those earlier builds could not announce), as ``ping_policy`` says;
     a hub that fails is a warning, never an error. ``ping=False`` only remembers them.
     """
     started = time.perf_counter()
-    job = _Job(
-        articles_dir,
-        open_target(out_dir, config) if isinstance(out_dir, str | Path) else out_dir,
-        config,
-        None if now is None else now.timestamp(),
-        strict,
-        dry_run,
-        progress,
-        ping,
-        ping_policy,
-    )
+    target = open_target(out_dir, config) if isinstance(out_dir, str | Path) else out_dir
     with (
-        _locked(state_dir, job.target, wait, dry_run),
+        open_source(articles_dir, config) as source,
+        _locked(source, state_dir, target, wait, dry_run),
         open_state(state_dir, __version__, config.fingerprint, scratch=dry_run, full=full) as run,
     ):
+        job = _Job(
+            source,
+            target,
+            config,
+            None if now is None else now.timestamp(),
+            strict,
+            dry_run,
+            progress,
+            ping,
+            ping_policy,
+        )
         report, note = run(lambda state: _announce(state, job, _build(state, job)))
     report.index_note = note
     report.elapsed = time.perf_counter() - started
@@ -136,9 +143,12 @@ def build(
 def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
     """Check every record (nothing is rendered or written); the report lists every problem."""
     started = time.perf_counter()
-    with BuildState(None, __version__, config.fingerprint) as state:
+    with (
+        open_source(articles_dir, config) as source,
+        BuildState(None, __version__, config.fingerprint) as state,
+    ):
         report = BuildReport(dry_run=True)
-        _note_records(report, state, articles_dir, config, bodies=True, progress=None)
+        _note_records(report, state, source, config, bodies=True, progress=None)
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -146,13 +156,13 @@ def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
 def _note_records(
     report: BuildReport,
     state: BuildState,
-    articles_dir: Path,
+    source: RecordSource,
     config: SiteConfig,
     *,
     bodies: bool,
     progress: Progress | None,
 ) -> bool:
-    read = read_records(state, articles_dir, config, bodies=bodies, progress=progress)
+    read = read_records(state, source, config, bodies=bodies, progress=progress)
     report.records_read = read.records
     report.records_changed = read.records_changed
     report.records_bad = read.bad
@@ -164,7 +174,7 @@ def _note_records(
 def _build(state: BuildState, job: _Job) -> BuildReport:
     report = BuildReport(dry_run=job.dry_run)
     changed = _note_records(
-        report, state, job.articles_dir, job.config, bodies=False, progress=job.progress
+        report, state, job.source, job.config, bodies=False, progress=job.progress
     )
     published = state.published()
     last = state.last_build()
@@ -199,7 +209,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             reasons[feed.path] = reason
     _remember_touched(state, published, checks, job.dry_run)
     to_render = with_page_entries(state, [f for f in feeds if f.path in reasons], job.now)
-    id_changes = _id_changes(state, job.articles_dir, to_render)
+    id_changes = _id_changes(state, job.source, to_render)
     report.warnings.extend(id_changes)
     body_warnings: list[RecordWarning] = []
     outcomes = {
@@ -412,13 +422,10 @@ def _load_bodies(
     build) loses its entries from this build's feeds, with a warning; those feeds get a
     digest no plan makes, so that the next build, which sees the change, renders them again.
     """
-    shown = shown_paths(job.articles_dir)
+    shown = job.source.shown
     wanted = {e.rid: e for f in feeds for e in f.entries}
-    loaded = load_articles(
-        job.articles_dir,
-        shown,
-        job.config,
-        (WantedRecord(e.rid, e.id, e.path) for e in wanted.values()),
+    loaded = job.source.load(
+        job.config, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
     )
     articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
     missing = {rid: e for rid, e in wanted.items() if rid not in articles}
@@ -463,10 +470,10 @@ def _outcome(feed: PlannedFeed, before: PublishedFeed | None, reason: str) -> Fe
 
 
 def _id_changes(
-    state: BuildState, articles_dir: Path, feeds: list[PlannedFeed]
+    state: BuildState, source: RecordSource, feeds: list[PlannedFeed]
 ) -> list[RecordWarning]:
     """Warn when a URL that was published before comes back under another id."""
-    shown = shown_paths(articles_dir)
+    shown = source.shown
     entries = {e.url: e for f in feeds for e in f.entries if e.url is not None}
     before = state.previous_ids(entries)
     return [

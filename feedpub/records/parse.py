@@ -28,6 +28,7 @@ __all__ = [
     "WantedRecord",
     "load_articles",
     "parse_files",
+    "record_rows",
 ]
 
 #: Below this many files, worker processes cost more than they save.
@@ -73,6 +74,28 @@ class ParsedFile:
     warnings: list[RecordWarning]
 
 
+def record_rows(articles: list[Article], digests: list[str], config: SiteConfig) -> list[RecordRow]:
+    """What the cache keeps of each good article of one file (``digests`` in the same order)."""
+    return [
+        RecordRow(
+            order,
+            article.id,
+            article.line,
+            article.url,
+            article.title,
+            article.published.timestamp(),
+            article.updated.timestamp(),
+            article.draft,
+            digest,
+            tuple((c.term, c.label, c.scheme) for c in article.categories),
+            archive_period(article.published, config.timezone, config.archive)
+            if config.archive
+            else "",
+        )
+        for order, (article, digest) in enumerate(zip(articles, digests, strict=True))
+    ]
+
+
 def _parse_one(
     root: Path,
     shown: str,
@@ -90,24 +113,7 @@ def _parse_one(
     from feedpub.records.loader import parse_file  # not loaded at all when nothing changed
 
     parsed = parse_file(data, relative, shown, config, bodies=bodies)
-    rows = [
-        RecordRow(
-            order,
-            article.id,
-            article.line,
-            article.url,
-            article.title,
-            article.published.timestamp(),
-            article.updated.timestamp(),
-            article.draft,
-            digest,
-            tuple((c.term, c.label, c.scheme) for c in article.categories),
-            archive_period(article.published, config.timezone, config.archive)
-            if config.archive
-            else "",
-        )
-        for order, (article, digest) in enumerate(zip(parsed.articles, parsed.digests, strict=True))
-    ]
+    rows = record_rows(parsed.articles, parsed.digests, config)
     bad = len({(e.line, e.record) for e in parsed.errors})
     return ParsedFile(
         relative,

@@ -309,22 +309,30 @@ class BuildState:
 
     # -- the articles folder -------------------------------------------------------
 
-    def changes(self, found: list[tuple[str, int, int]], unseen: Sequence[str] = ()) -> Changes:
+    def changes(
+        self,
+        found: list[tuple[str, int, int]] | Callable[[], list[tuple[str, int, int]]],
+        *,
+        listing: str | None = None,
+        unseen: Callable[[], Sequence[str]] = tuple,
+    ) -> Changes:
         """Compare a walk of the articles folder (``(path, size, mtime_ns)``, sorted) with
-        what the cache knows. Known files under an ``unseen`` path (a folder, ending in "/",
-        or a file the walk could not look at) are kept as they are, not taken as removed."""
+        what the cache knows. Known files under a path ``unseen()`` names (a folder, ending
+        in "/", or a file the walk could not look at) are kept as they are, not removed.
+
+        A source that digests its own listing cheaply (a database) passes that digest as
+        ``listing`` and ``found`` as a function, called only when the digest is new.
+        """
+        if listing is not None and listing == self._meta("walk"):
+            return Changes(listing, self.known_files, [], [], self._flagged())
+        if callable(found):
+            found = found()
         # marshal: the fastest stable encoding of the listing within one Python version; after an
         # upgrade the digest differs once and the files are compared one by one, as usual.
-        listing = digest_bytes(marshal.dumps(found))
+        listing = listing or digest_bytes(marshal.dumps(found))
         if listing == self._meta("walk"):
             # Every file has the size and mtime it had last time: nothing to re-read.
-            flagged = [
-                path
-                for (path,) in self.db.execute(
-                    "SELECT path FROM files WHERE problems != '[]' ORDER BY path"
-                )
-            ]
-            return Changes(listing, len(found), [], [], flagged)
+            return Changes(listing, len(found), [], [], self._flagged())
         known = {
             path: (size, mtime_ns, flagged)
             for path, size, mtime_ns, flagged in self.db.execute(
@@ -340,9 +348,14 @@ class BuildState:
                     flagged_files.append(relative)
             else:
                 changed.append((relative, size, mtime_ns))
-        prefixes = tuple(unseen)
+        prefixes = tuple(unseen())
         removed = sorted(path for path in known if not (prefixes and path.startswith(prefixes)))
         return Changes(listing, len(found), changed, removed, flagged_files)
+
+    def _flagged(self) -> list[str]:
+        """Files that had problems, to report them again."""
+        rows = self.db.execute("SELECT path FROM files WHERE problems != '[]' ORDER BY path")
+        return [path for (path,) in rows]
 
     def problems(self, path: str) -> list[FileProblem]:
         """The problems a record file had when it was last parsed."""

@@ -1,0 +1,125 @@
+"""Where the records come from: a folder of files, or a database table or query.
+
+The read stage sees one shape either way: a listing of ``(path, size,
+mtime_ns)`` to compare with the build state, :class:`ParsedFile` values for
+what changed, and full articles by key for the entries a feed shows. For a
+database, each row is one "file" whose path is ``table:id`` and whose mtime is
+its change column (see :mod:`feedpub.records.postgres`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from feedpub.errors import ConfigError
+from feedpub.records.parse import ParsedFile, WantedRecord, load_articles, parse_files
+from feedpub.records.walk import WalkProblem, find_record_files
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig
+    from feedpub.model import Article
+
+__all__ = ["FileSource", "RecordSource", "open_source", "shown_paths"]
+
+Listing = list[tuple[str, int, int]]
+
+
+class RecordSource(Protocol):
+    """What the read and render stages need from wherever the records live."""
+
+    def shown(self, relative: str) -> str:
+        """How a record's path is shown in messages."""
+        ...
+
+    def listing_digest(self) -> str | None:
+        """A cheap digest of the listing, or ``None`` when only the listing itself tells."""
+        ...
+
+    def listing(self, *, parallel: bool) -> Listing:
+        """Every record "file" as ``(path, size, mtime_ns)``, sorted by path."""
+        ...
+
+    def skipped(self) -> list[WalkProblem]:
+        """What the last listing could not look at (its records are not gone, only unseen)."""
+        ...
+
+    def parse(self, files: Listing, config: SiteConfig, *, bodies: bool) -> Iterator[ParsedFile]:
+        """Parse the given listed files (metadata only, unless ``bodies``)."""
+        ...
+
+    def load(self, config: SiteConfig, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
+        """The full articles of ``wanted`` records by key; one gone or changed is left out."""
+        ...
+
+    def lock(self, state_dir: Path | None, wait: float) -> AbstractContextManager[None]:
+        """One build at a time: held for the whole build."""
+        ...
+
+
+def shown_paths(root: Path) -> Callable[[str], str]:
+    """How a record file's relative path is shown: under the articles folder as named."""
+    prefix = str(root) + os.sep
+    return lambda relative: prefix + relative.replace("/", os.sep)
+
+
+class FileSource:
+    """Record files (``*.json``, ``*.jsonl``) under an articles folder."""
+
+    def __init__(self, root: Path) -> None:
+        """Read the records under ``root``."""
+        self.root = root
+        self.shown = shown_paths(root)
+        self._skipped: list[WalkProblem] = []
+
+    def listing_digest(self) -> str | None:
+        """Files have none cheaper than their walk."""
+        return None
+
+    def listing(self, *, parallel: bool) -> Listing:
+        """One walk of the folder; what it cannot look at is kept for :meth:`skipped`."""
+        self._skipped = []
+        return find_record_files(self.root, parallel=parallel, problems=self._skipped)
+
+    def skipped(self) -> list[WalkProblem]:
+        """Folders and links the last walk skipped (loops, unreadable folders, ...)."""
+        return self._skipped
+
+    def parse(self, files: Listing, config: SiteConfig, *, bodies: bool) -> Iterator[ParsedFile]:
+        """Parse the files, in worker processes when there are many."""
+        return parse_files(self.root, self.shown, files, config, bodies=bodies)
+
+    def load(self, config: SiteConfig, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
+        """Read the files the wanted records are in, each once."""
+        return load_articles(self.root, self.shown, config, wanted)
+
+    def lock(self, state_dir: Path | None, wait: float) -> AbstractContextManager[None]:
+        """The state folder's ``flock`` (no state folder: nothing to protect)."""
+        from feedpub.output.lock import build_lock
+
+        return build_lock(state_dir, wait) if state_dir is not None else nullcontext()
+
+
+@contextmanager
+def open_source(articles_dir: Path, config: SiteConfig) -> Iterator[RecordSource]:
+    """The config's database source if it names one, else the files under ``articles_dir``.
+
+    A database connection is held open until the block ends.
+    """
+    if config.source is None:
+        yield FileSource(articles_dir)
+        return
+    try:
+        from feedpub.records.postgres import PostgresSource  # needs the postgres extra
+    except ImportError as exc:
+        if exc.name is None or not exc.name.startswith("psycopg"):
+            raise
+        raise ConfigError(
+            "reading records from PostgreSQL needs psycopg: pip install 'feedpub[postgres]'",
+            key="source",
+        ) from None
+    with PostgresSource.connect(config.source, config) as source:
+        yield source
