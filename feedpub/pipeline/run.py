@@ -31,7 +31,7 @@ from feedpub.pipeline.plan import (
     stale_files,
     still_current,
 )
-from feedpub.pipeline.read import Progress, read_records, shown_paths
+from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, read_records, shown_paths
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.pipeline.report import BuildReport, FeedOutcome
 from feedpub.records.parse import WantedRecord, load_articles
@@ -218,10 +218,12 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
 
     if not job.dry_run and to_render:
         state.start_build()  # a build killed while writing leaves the next one to plan again
-    for done in rendered:
+    for number, done in enumerate(rendered, 1):
         outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
         outcomes[done.feed.path] = outcome
         report.warnings.extend(warnings)
+        if job.progress is not None:
+            job.progress(number, len(to_render), FEEDS_WRITTEN)
     if spool is not None:
         spool.close()
     report.feeds = list(outcomes.values())
