@@ -8,6 +8,8 @@ For each corpus size N it generates (or reuses) ``benchmarks/corpus/N-SEED``,
 then times, each in its own wrapper process so that peak RSS is per step:
 
 - reading and ``json.loads``-ing every record file (the yardstick);
+- ``benchmarks/statfloor.py``: listing every folder and stat-ing every file, the
+  floor of a no-change build;
 - ``benchmarks/naive.py``;
 - ``feedpub build``: cold, again with nothing changed, after one record's title
   changed, and after one record was added;
@@ -60,6 +62,7 @@ TARGETS = (
     ("one-new / cold", "one-new", "cold", 1 / 10, "time"),
 )
 STEP_LABELS = {
+    "stat": "stat floor (scandir+stat)",
     "read+json": "read+json.loads",
     "naive": "naive.py",
     "cold": "feedpub cold build",
@@ -83,13 +86,16 @@ EDIT_SUFFIX = " (diperbarui)"
 
 @dataclass(frozen=True)
 class Step:
-    """What one measured command did: exit code, wall time, peak RSS and output."""
+    """What one measured command did: exit code, wall time, peak RSS, CPU time and output."""
 
     returncode: int
     seconds: float
     peak_rss_kib: int
     stdout: str
     stderr: str
+    #: user + system CPU seconds of the command and its children (worker processes): on a
+    #: shared machine it moves far less than wall time does.
+    cpu_seconds: float = 0.0
 
     @property
     def usable(self) -> bool:
@@ -117,6 +123,7 @@ def measure(command: Sequence[str], timeout: float, cwd: Path = REPO) -> Step:
         report["peak_rss_kib"],
         report["stdout"],
         report["stderr"],
+        report.get("cpu_seconds", 0.0),
     )
 
 
@@ -133,7 +140,8 @@ def _measure_child(timeout: float, command: list[str]) -> int:
     except OSError as error:
         returncode, stdout, stderr = 127, "", f"cannot run {command[0]}: {error}"
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = usage.ru_maxrss
     if sys.platform == "darwin":
         peak //= 1024  # bytes there, KiB on Linux
     report = {
@@ -142,6 +150,7 @@ def _measure_child(timeout: float, command: list[str]) -> int:
         "peak_rss_kib": peak,
         "stdout": stdout[-20000:],
         "stderr": stderr[-20000:],
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
     }
     print(json.dumps(report))
     return 0
@@ -352,6 +361,8 @@ def _ratio(steps: dict[str, Step], top: str, bottom: str, what: str) -> float | 
         return None
     if what == "rss":
         return a.peak_rss_kib / b.peak_rss_kib if b.peak_rss_kib else None
+    if what == "cpu":
+        return a.cpu_seconds / b.cpu_seconds if b.cpu_seconds else None
     return a.seconds / b.seconds if b.seconds else None
 
 
@@ -363,26 +374,39 @@ def _print_report(
     changed: Expected,
 ) -> None:
     print(f"\n== N = {n}, seed {seed} ==")
-    print(f"{'step':<28}{'time (s)':>10}{'peak RSS (MiB)':>16}  note")
+    print(f"{'step':<28}{'time (s)':>10}{'CPU (s)':>10}{'peak RSS (MiB)':>16}  note")
     for key, label in STEP_LABELS.items():
         step = steps.get(key)
         if step is None:
             continue
         note = "" if step.returncode == 0 else f"exit {step.returncode}"
-        print(f"{label:<28}{step.seconds:>10.2f}{step.peak_rss_kib / 1024:>16.1f}  {note}")
+        print(
+            f"{label:<28}{step.seconds:>10.2f}{step.cpu_seconds:>10.2f}"
+            f"{step.peak_rss_kib / 1024:>16.1f}  {note}"
+        )
     for key in ("naive", "cold"):
         step = steps.get(key)
         if step is not None and step.usable and step.stdout.strip():
             print(f"  {STEP_LABELS[key]} said: {step.stdout.strip().splitlines()[-1][:300]}")
 
-    print(f"\n{'ratio':<28}{'value':>10}{'target':>12}  result")
+    print(f"\n{'ratio':<28}{'value':>10}{'target':>12}  result  (by CPU time)")
     for label, top, bottom, target, what in TARGETS:
         value = _ratio(steps, top, bottom, what)
+        by_cpu = _ratio(steps, top, bottom, "cpu") if what == "time" else None
+        cpu_note = "" if by_cpu is None else f"  ({by_cpu:.2f})"
         if value is None:
             print(f"{label:<28}{'n/a':>10}{'<= ' + format(target, '.2f'):>12}  -")
         else:
             verdict = "PASS" if value <= target else "FAIL"
-            print(f"{label:<28}{value:>10.2f}{'<= ' + format(target, '.2f'):>12}  {verdict}")
+            print(
+                f"{label:<28}{value:>10.2f}{'<= ' + format(target, '.2f'):>12}  {verdict}"
+                + cpu_note
+            )
+
+    floor = _ratio(steps, "no-change", "stat", "time")
+    if floor is not None:
+        by_cpu = _ratio(steps, "no-change", "stat", "cpu") or 0.0
+        print(f"{'no-change / stat floor':<28}{floor:>10.2f}{'(info)':>12}  ({by_cpu:.2f})")
 
     print(
         f"\n{'correctness':<12}{'feeds':>7}{'entries':>9}{'wrong':>8}{'records':>9}"
@@ -461,6 +485,8 @@ def run_size(n: int, seed: int, feedpub: list[str], keep: bool, timeout: float) 
     yardstick = [sys.executable, str(Path(__file__).resolve()), "_yardstick", str(articles)]
     measure(yardstick, timeout)  # warm the page cache, so every step reads from memory
     steps["read+json"] = measure(yardstick, timeout)
+    floor = [sys.executable, str(HERE / "statfloor.py"), str(articles), "--repeat", "1"]
+    steps["stat"] = measure(floor, timeout)
     naive = [sys.executable, str(HERE / "naive.py"), "--articles", str(articles)]
     naive += ["--out", str(naive_out), "--config", str(config)]
     steps["naive"] = measure(naive, timeout)

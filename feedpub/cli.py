@@ -40,6 +40,7 @@ from feedpub.config import (
 from feedpub.errors import ConfigError, ExitCode, FeedpubError, RecordWarning
 from feedpub.output.target import is_s3_url, split_s3_url
 from feedpub.pipeline import BuildReport, build, check
+from feedpub.pipeline.read import RECORDS_READ, Progress
 from feedpub.version import __version__
 
 __all__ = ["EXAMPLES", "main"]
@@ -182,18 +183,26 @@ def _print_dry_run(report: BuildReport) -> None:
                     click.echo(f"  {label} {entry_id}")
 
 
-def _progress_bar() -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
-    """A progress callback drawing click's bar, only on a terminal; never in cron mail."""
+def _progress_bar() -> tuple[Progress | None, Callable[[], None]]:
+    """A progress callback drawing click's bars (count and ETA), only on a terminal; never in
+    cron mail. Records read get a bar from PROGRESS_MIN_FILES files on; feeds written get
+    one in a build that showed the records' bar (a large cold build)."""
     if not sys.stderr.isatty():
         return None, lambda: None
     bar: Any = None
+    shown: str | None = None
 
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if total < PROGRESS_MIN_FILES:
-            return
-        if bar is None:
-            bar = click.progressbar(length=total, label="reading records", file=sys.stderr)
+    def update(done: int, total: int, what: str = RECORDS_READ) -> None:
+        nonlocal bar, shown
+        if shown != what:
+            if what == RECORDS_READ:
+                if total < PROGRESS_MIN_FILES:
+                    return
+            elif shown is None:
+                return  # no bar for the records: a build over before a bar would help
+            finish()
+            shown = what
+            bar = click.progressbar(length=total, label=what, show_pos=True, file=sys.stderr)
             bar.__enter__()
         bar.update(done - bar.pos)
 

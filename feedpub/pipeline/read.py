@@ -7,10 +7,9 @@ problems, with paths as this run names the articles folder) is worded here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from feedpub.errors import RecordError, RecordWarning
 from feedpub.records.source import FileSource, RecordSource, shown_paths
@@ -19,10 +18,27 @@ from feedpub.state import BuildState, FileProblem
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
 
-__all__ = ["PARALLEL_WALK", "Progress", "RecordsRead", "read_records", "shown_paths"]
+__all__ = [
+    "FEEDS_WRITTEN",
+    "PARALLEL_WALK",
+    "RECORDS_READ",
+    "Progress",
+    "RecordsRead",
+    "read_records",
+    "shown_paths",
+]
 
-#: Called as progress(done, total) while record files are read.
-Progress = Callable[[int, int], None]
+
+class Progress(Protocol):
+    """Told how far a build is: ``progress(done, total)`` while record files are read, then
+    ``progress(done, total, FEEDS_WRITTEN)`` as planned feeds are published."""
+
+    def __call__(self, done: int, total: int, what: str = ..., /) -> None:
+        """``done`` of ``total`` ``what`` (:data:`RECORDS_READ` or :data:`FEEDS_WRITTEN`)."""
+
+
+RECORDS_READ = "records read"
+FEEDS_WRITTEN = "feeds written"
 #: From this many record files on (as the last walk found), the walk is shared out.
 PARALLEL_WALK = 20000
 

@@ -34,7 +34,7 @@ from feedpub.pipeline.plan import (
     still_current,
     with_page_entries,
 )
-from feedpub.pipeline.read import Progress, read_records
+from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, read_records
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.pipeline.report import BuildReport, FeedOutcome
 from feedpub.records.parse import WantedRecord
@@ -248,10 +248,12 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     if not job.dry_run and to_render:
         state.start_build()  # a build killed while writing leaves the next one to plan again
     try:
-        for done in rendered:
+        for number, done in enumerate(rendered, 1):
             outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
             outcomes[done.feed.path] = outcome
             report.warnings.extend(warnings)
+            if job.progress is not None:
+                job.progress(number, len(to_render), FEEDS_WRITTEN)
     finally:
         # A failed write must not leave the render workers alive: forked, they hold the
         # lock's descriptor too, and the next build would find the lock taken.

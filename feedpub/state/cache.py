@@ -215,6 +215,9 @@ class BuildState:
         self._identity = {"schema": SCHEMA_VERSION, "feedpub": version, "config": fingerprint}
         #: Why a stored cache was not used, if it was not.
         self.rebuilt_reason: str | None = None
+        #: True during an update that began with no file known (a cold build): no file
+        #: parsed in it can have a stored hash, so none is looked up.
+        self._cold = False
         self.db = self._open()
 
     # -- opening -----------------------------------------------------------------
@@ -341,13 +344,14 @@ class BuildState:
         }
         changed: list[tuple[str, int, int]] = []
         flagged_files: list[str] = []
-        for relative, size, mtime_ns in found:
+        for entry in found:
+            relative, size, mtime_ns = entry
             old = known.pop(relative, None)
             if old is not None and old[0] == size and old[1] == mtime_ns:
                 if old[2]:
                     flagged_files.append(relative)
             else:
-                changed.append((relative, size, mtime_ns))
+                changed.append(entry)  # the walk's own tuple: a million copies cost ~70 MB
         prefixes = tuple(unseen())
         removed = sorted(path for path in known if not (prefixes and path.startswith(prefixes)))
         return Changes(listing, len(found), changed, removed, flagged_files)
@@ -364,6 +368,8 @@ class BuildState:
 
     def file_hash(self, path: str) -> str | None:
         """The content hash of a record file as last parsed, if it is known."""
+        if self._cold:
+            return None  # one query per file would cost a cold build ~1 s per 100,000 files
         row = self.db.execute("SELECT hash FROM files WHERE path = ?", (path,)).fetchone()
         return None if row is None else str(row[0])
 
@@ -375,7 +381,8 @@ class BuildState:
         db = self.db
         db.execute("BEGIN")
         try:
-            bulk = self._empty() and len(changes.changed) >= BULK_MIN_FILES
+            self._cold = self._empty()
+            bulk = self._cold and len(changes.changed) >= BULK_MIN_FILES
             if bulk:
                 for statement in INDEXES:
                     db.execute("DROP INDEX " + statement.split()[2])
@@ -396,6 +403,8 @@ class BuildState:
             if db.in_transaction:  # SQLite ends a transaction itself on some errors (disk full)
                 db.execute("ROLLBACK")
             raise
+        finally:
+            self._cold = False
 
     def remember_walk(self, changes: Changes) -> None:
         """Remember a walk that changed nothing but stats the cache already matched."""
