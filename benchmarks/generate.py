@@ -530,6 +530,8 @@ author = "Redaksi Berita Contoh"
 limit = {FEED_LIMIT}
 dayfirst = true
 feeds_url = "{SITE_LINK}feeds/"
+# The subscription feeds only: the work every site does (archives are measured on their own).
+archive = "off"
 """
 
 # Which records go into .jsonl batches and .json lists instead of a file of their own.

@@ -197,6 +197,15 @@ KEYS: tuple[Key, ...] = (
         shape="postgresql:// URL or a [source] table",
         example="postgresql://feedpub@db.example/news",
     ),
+    Key(
+        "max_bytes",
+        "int",
+        "the largest a subscription document may be, in bytes: one over it leaves out its"
+        " oldest entries until it fits (archive pages keep them)",
+        default_text="no cap",
+        minimum=1024,
+        example=524288,
+    ),
     # Bounds on the work one record may cause: a record over one is that record's error.
     Key(
         "max_categories",
@@ -309,6 +318,8 @@ class SiteConfig:
     archive: str | None = "month"
     #: Whether category feeds are archived too, or only the site feed.
     archive_categories: bool = True
+    #: The largest a subscription document may be; ``None``: no cap (see ``max_bytes``).
+    max_bytes: int | None = None
     #: Where the records come from when not from files: a database (``source``, ``[source]``).
     source: SourceConfig | None = None
 

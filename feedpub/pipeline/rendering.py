@@ -36,6 +36,8 @@ class RenderedFeed:
     feed: PlannedFeed
     data: bytes
     problems: tuple[Problem, ...]
+    #: The oldest entries left out to keep the document within ``max_bytes``.
+    dropped: int = 0
 
     @property
     def valid(self) -> bool:
@@ -43,7 +45,9 @@ class RenderedFeed:
         return not any(p.level == "error" for p in self.problems)
 
 
-def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[bytes, list[Problem]]]:
+def _render_group(
+    shared: dict[str, Any], specs: list[_Spec]
+) -> list[tuple[bytes, list[Problem], int]]:
     """Render and validate a few feeds (one job) from the articles loaded before the fork."""
     # feedgen, lxml and the schemas load only when a feed is rendered, not on a no-change run.
     from feedpub.output.jsonfeed import render_json_feed
@@ -53,15 +57,35 @@ def _render_group(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[byte
     config: SiteConfig = shared["config"]
     categories: dict[str, Category] = shared["categories"]
     articles: dict[int, Article] = shared["articles"]
+
+    def render(
+        term: str | None, fmt: Format, entries: tuple[Article, ...], links: FeedLinks
+    ) -> bytes:
+        plan = FeedPlan(categories.get(term or ""), entries)
+        if fmt == "json":
+            return render_json_feed(plan, config, links)
+        return render_feed(plan, config, fmt, links)
+
     results = []
     for term, fmt, path, rids, links in specs:
-        plan = FeedPlan(categories.get(term or ""), tuple(articles[rid] for rid in rids))
-        data = (
-            render_json_feed(plan, config, links)
-            if fmt == "json"
-            else render_feed(plan, config, fmt, links)
+        entries = tuple(articles[rid] for rid in rids)
+        data = render(term, fmt, entries, links)
+        kept = len(entries)
+        if config.max_bytes is not None and len(data) > config.max_bytes and not links.archive:
+            # Keep the most of the newest entries that fit: found by halving, since the size
+            # grows with each entry kept (archive pages, which nothing replaces, keep them all).
+            low, high, best, kept = 0, kept - 1, render(term, fmt, (), links), 0
+            while low <= high:
+                middle = (low + high) // 2
+                trial = render(term, fmt, entries[:middle], links)
+                if len(trial) <= config.max_bytes:
+                    low, best, kept = middle + 1, trial, middle
+                else:
+                    high = middle - 1
+            data = best
+        results.append(
+            (data, validate_feed(data, source=path, publishing=True), len(entries) - kept)
         )
-        results.append((data, validate_feed(data, source=path, publishing=True)))
     return results
 
 
@@ -81,6 +105,6 @@ def render_feeds(
     for results in ordered_map(
         _render_group, groups, shared, min_jobs=-(-PARALLEL_MIN_FEEDS // _GROUP)
     ):
-        for data, problems in results:
-            yield RenderedFeed(feeds[done], data, tuple(problems))
+        for data, problems, dropped in results:
+            yield RenderedFeed(feeds[done], data, tuple(problems), dropped)
             done += 1

@@ -356,6 +356,17 @@ def _publish(
         for p in rendered.problems
         if p.level == "warning"
     ]
+    if rendered.dropped:
+        shown = len(feed.entries) - rendered.dropped
+        where = " (they stay in its archive pages)" if job.config.archive else ""
+        warnings.append(
+            RecordWarning(
+                f"over max_bytes ({job.config.max_bytes:,} bytes): shows its {shown} newest "
+                f"entries, the {rendered.dropped} oldest left out{where}",
+                path=feed.path,
+                field="max_bytes",
+            )
+        )
     content_type = CONTENT_TYPES[feed.fmt]
     if not rendered.valid:
         return replace(
@@ -497,19 +508,21 @@ class _Spool:
 
     def __init__(self) -> None:
         self._file: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self._feeds: list[tuple[PlannedFeed, int, int, tuple[Problem, ...]]] = []
+        self._feeds: list[tuple[PlannedFeed, int, int, tuple[Problem, ...], int]] = []
 
     def add(self, rendered: RenderedFeed) -> None:
         """Keep a rendered feed."""
         offset = self._file.seek(0, 2)
         self._file.write(rendered.data)
-        self._feeds.append((rendered.feed, offset, len(rendered.data), rendered.problems))
+        self._feeds.append(
+            (rendered.feed, offset, len(rendered.data), rendered.problems, rendered.dropped)
+        )
 
     def feeds(self) -> Iterator[RenderedFeed]:
         """The kept feeds, in the order they were added."""
-        for feed, offset, size, problems in self._feeds:
+        for feed, offset, size, problems, dropped in self._feeds:
             self._file.seek(offset)
-            yield RenderedFeed(feed, self._file.read(size), problems)
+            yield RenderedFeed(feed, self._file.read(size), problems, dropped)
 
     def close(self) -> None:
         """Drop the spool file."""
