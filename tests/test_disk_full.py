@@ -1,4 +1,5 @@
-"""A full disk under the output folder: one clear line, exit 1, the old feeds untouched.
+"""A full disk under the output or the state folder: one clear line, exit 1, the old feeds
+untouched, and the next build (with room again) repairs.
 
 The output folder is a small tmpfs mounted for the test (root only); where no tmpfs
 can be mounted the test is skipped with the reason.
@@ -44,10 +45,20 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(mount_point)], check=False)
 
 
-def build(site: Path, out: Path) -> tuple[int, str]:
+def build(site: Path, out: Path, *extra: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         main,
-        ["build", "-q", "--config", str(site / "feedpub.toml"), "--out", str(out), "--now", NOW],
+        [
+            "build",
+            "-q",
+            "--config",
+            str(site / "feedpub.toml"),
+            "--out",
+            str(out),
+            "--now",
+            NOW,
+            *extra,
+        ],
     )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stderr
@@ -98,3 +109,23 @@ def test_a_full_output_disk_is_one_line_and_keeps_the_old_feeds(
     for name, data in after.items():
         if name.endswith((".xml", ".json")):  # the feeds (beside them: the owner marker)
             assert [p for p in validate_feed(data, source=name) if p.level == "error"] == []
+
+
+def test_a_full_state_disk_is_one_line_and_keeps_the_feeds(site: Path, small_disk: Path) -> None:
+    out = site / "public"
+    state = small_disk / "state"
+    assert build(site, out, "--state", str(state)) == (0, "")
+    before = snapshot(out)
+    new = site / "articles" / "2024" / "baru.json"
+    new.write_text(
+        json.dumps({"title": "Baru", "date_published": "2024-06-01", "url": "/baru/"}), "utf-8"
+    )
+    filler = fill(small_disk)
+    code, stderr = build(site, out, "--state", str(state))
+    assert code == 1
+    assert len(stderr.splitlines()) == 1 and "disk full" in stderr, stderr
+    assert "Traceback" not in stderr
+    assert snapshot(out) == before  # the index could not take the change: nothing published
+    filler.unlink()
+    assert build(site, out, "--state", str(state)) == (0, "")  # room again: repaired
+    assert b"/baru/" in (out / "rss.xml").read_bytes()
