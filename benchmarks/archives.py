@@ -1,0 +1,138 @@
+"""Benchmark builds with RFC 5005 archives on, against the same corpus with archives off.
+
+Usage::
+
+    python benchmarks/archives.py [--size 100000] [--seed 1] [--archive month]
+
+Reuses (or generates) ``benchmarks/corpus/N-SEED`` as ``run.py`` does, then times, each in its
+own process: the archives-off cold build, a plain ``cp -r`` of an archives-on output folder, and
+the archives-on cold, no-change, one-changed and one-new builds. It prints the cold target of
+issue 10 (archives-on cold <= 3x (archives-off cold + cp -r)), the incremental ratios against
+the archives-on cold build, the files and bytes the cold build wrote, the files each incremental
+run touched, and documents written per second. Outputs live in a temporary folder, removed after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+NOW = "2026-01-01T00:00:00Z"
+
+
+def _timed(command: list[str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
+    return elapsed, done.stdout
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    found = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            stat = os.stat(os.path.join(folder, name))
+            found[os.path.join(folder, name)] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def main() -> int:
+    """Run the archive benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--archive", default="month", choices=["year", "month", "week", "day"])
+    args = parser.parse_args()
+    corpus = HERE / "corpus" / f"{args.size}-{args.seed}"
+    subprocess.run(
+        [sys.executable, str(HERE / "generate.py"), str(args.size), "--seed", str(args.seed),
+         "--out", str(corpus)],
+        check=True,
+    )  # fmt: skip
+    work = Path(tempfile.mkdtemp(prefix="feedpub-archives-", dir=HERE / "corpus"))
+    try:
+        text = (corpus / "feedpub.toml").read_text().replace('archive = "off"', "")
+        config_off, config_on = work / "off.toml", work / "on.toml"
+        config_off.write_text('archive = "off"\n' + text)  # before any [table]
+        config_on.write_text(f'archive = "{args.archive}"\n' + text)
+        articles = work / "articles"
+        shutil.copytree(corpus / "articles", articles)
+        on_out, on_state = work / "out-on", work / "state-on"
+
+        def feedpub(config: Path, out: Path, state: Path) -> tuple[float, dict[str, object]]:
+            elapsed, stdout = _timed(
+                [sys.executable, "-m", "feedpub", "build", "--articles", str(articles),
+                 "--config", str(config), "--out", str(out), "--state", str(state),
+                 "--now", NOW, "--json", "-q"]
+            )  # fmt: skip
+            summary: dict[str, object] = json.loads(stdout)
+            return elapsed, summary
+
+        def step() -> tuple[float, int]:
+            """An archives-on rebuild: its time and how many output files it touched."""
+            before = _tree(on_out)
+            elapsed, _ = feedpub(config_on, on_out, on_state)
+            after = _tree(on_out)
+            touched = sum(
+                1 for path in before.keys() | after.keys() if before.get(path) != after.get(path)
+            )
+            return elapsed, touched
+
+        off_cold, _ = feedpub(config_off, work / "out-off", work / "state-off")
+        on_cold, cold = feedpub(config_on, on_out, on_state)
+        files = _tree(on_out)
+        copy, _ = _timed(["cp", "-r", str(on_out), str(work / "copy")])
+        steps = {"no-change": step()}
+        newest = max(articles.rglob("*.json"), key=lambda path: path.name)
+        record = json.loads(newest.read_text())
+        if isinstance(record, dict):
+            record["title"] = str(record.get("title", "")) + " (diperbarui)"
+            newest.write_text(json.dumps(record, ensure_ascii=False))
+        steps["one-change"] = step()
+        (articles / "2025" / "benchmark-new.json").write_text(
+            json.dumps(
+                {"title": "Berita baru", "date_published": "2025-12-31T12:00:00+07:00",
+                 "url": "/2025/12/berita-baru/", "content_text": "Isi."}
+            )
+        )  # fmt: skip
+        steps["one-new"] = step()
+
+        written = sum(size for size, _ in files.values())
+        print(f"== N = {args.size}, seed {args.seed}, archive = {args.archive!r} ==")
+        print(f"archives-off cold build       {off_cold:8.2f} s")
+        print(f"cp -r of the archives-on out  {copy:8.2f} s")
+        print(
+            f"archives-on cold build        {on_cold:8.2f} s  ({cold['feeds_written']} documents)"
+        )
+        print(
+            f"  wrote {len(files):,} files, {written / 2**20:,.1f} MiB;"
+            f" {int(str(cold['feeds_written'])) / on_cold:,.0f} documents a second"
+        )
+        bound = 3 * (off_cold + copy)
+        verdict = "PASS" if on_cold <= bound else "FAIL"
+        print(f"cold / 3x(off cold + cp -r)   {on_cold / bound:8.2f}  <= 1.00  {verdict}")
+        for name, (seconds, touched) in steps.items():
+            target = 1 / 20 if name == "no-change" else 1 / 10
+            ratio = seconds / on_cold
+            result = "PASS" if ratio <= target else "FAIL"
+            print(
+                f"{name:<12} {seconds:6.2f} s  / cold {ratio:5.3f} <= {target:.3f} {result}"
+                f"  files touched: {touched}"
+            )
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
