@@ -7,8 +7,10 @@ Usage::
 Not a CI test (it takes minutes). A seeded corpus (benchmarks/generate.py) is
 built once; then, N times: some records are edited, added or removed (so feeds
 change, appear and go), a ``feedpub build`` (full or incremental, alternately)
-is started and killed with SIGKILL after a random delay within a build's
-duration. After each kill it checks:
+is started and killed with SIGKILL: two times in three after a random delay
+within a build's duration, the third time as soon as a temporary file shows
+(between a feed's write and its rename, a window random delays rarely hit).
+After each kill it checks:
 
 - every published feed is valid, and is either the version before the kill or
   the version a clean build of the new records publishes (nothing half-written);
@@ -50,6 +52,7 @@ class Counts:
     """What the runs found."""
 
     kills: int = 0
+    aimed: int = 0
     killed_before_end: int = 0
     feeds_checked: int = 0
     corrupt_feeds: int = 0
@@ -138,6 +141,15 @@ def edit(site: Path, rng: random.Random) -> None:
         rng.choice(extra).unlink()
 
 
+def aim_at_a_write(process: subprocess.Popen[bytes], out: Path) -> bool:
+    """Wait until the build has a temporary file open (between a write and its rename), or
+    has ended; True when one was seen. Random delays rarely land in that window."""
+    while process.poll() is None:
+        if temp_files(out):
+            return True
+    return False
+
+
 def invalid(data: bytes, source: str) -> bool:
     return any(p.level == "error" for p in validate_feed(data, source=source))
 
@@ -179,7 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             new = clean_build(site)
             extra = ("--full",) if number % 2 else ()
             process = feedpub(site, out, state, *extra)
-            time.sleep(rng.uniform(0, full_time * (1.1 if extra else 0.6)))
+            if number % 3 == 2:
+                c.aimed += aim_at_a_write(process, out)
+            else:
+                time.sleep(rng.uniform(0, full_time * (1.1 if extra else 0.6)))
             process.send_signal(signal.SIGKILL)
             process.communicate()
             c.kills += 1
@@ -196,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 c.mismatches_with_clean_build += 1
                 c.notes.append(f"kill {number}: the next build differs from a clean build")
     print(f"builds killed:                     {c.kills} ({c.killed_before_end} before they ended)")
+    print(f"  of them while writing a feed:    {c.aimed}")
     print(f"feeds checked after a kill:        {c.feeds_checked}")
     print(f"corrupt (invalid) feeds:           {c.corrupt_feeds}")
     print(f"feeds neither old nor new:         {c.neither_old_nor_new}")

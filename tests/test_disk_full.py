@@ -42,7 +42,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         yield mount_point
     finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
+        # Lazily: a failed in-process build may still hold a file open on it.
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def build(site: Path, out: Path, *extra: str) -> tuple[int, str]:

@@ -214,6 +214,13 @@ def test_a_cdata_wrapper_is_unwrapped_with_a_warning(field: str, value: str, sho
     assert any(w.field == field and "CDATA" in w.reason for w in parsed.warnings)
 
 
+def test_a_summary_drawn_from_the_body_drops_a_leading_cdata_opener() -> None:
+    parsed = parse_file(
+        record(content_text="<![CDATA[ <![CDATA[ Body text"), "x.json", "x.json", CONFIG
+    )
+    assert parsed.articles[0].summary == "Body text"
+
+
 def test_an_unclosed_cdata_marker_is_the_records_error() -> None:
     parsed = parse_file(record(title="<![CDATA[ never closed"), "x.json", "x.json", CONFIG)
     assert parsed.articles == []
@@ -473,3 +480,30 @@ def test_a_folder_that_turns_unreadable_is_reported_and_keeps_its_records(
     assert f"{year}: cannot read this folder (Permission denied)" in result.stderr
     # Not seen is not gone: the records under it stay published as they were.
     assert (site / "public" / "rss.xml").read_bytes() == before
+
+
+def test_an_unreadable_folder_is_reported_and_its_records_kept(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(site, "build").exit_code == 0
+    before = (site / "public" / "rss.xml").read_bytes()
+    refuse_scandir(monkeypatch, site / "articles" / "2024")
+    for command in ("build", "check"):
+        result = run(site, command)
+        assert result.exit_code == 1, result.stderr
+        assert [line for line in result.stderr.splitlines() if "Permission denied" in line] == [
+            f"{site / 'articles' / '2024'}: cannot read this folder (Permission denied); its"
+            " records are skipped"
+        ]
+    # Unreadable is not deleted: the folder's records stay in the feeds.
+    assert (site / "public" / "rss.xml").read_bytes() == before
+
+
+def test_a_link_out_of_the_articles_folder_is_reported(site: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.json").write_bytes(record())
+    os.symlink(outside, site / "articles" / "linked")
+    result = run(site, "check")
+    assert result.exit_code == 1
+    assert "outside the articles folder: not followed" in result.stderr

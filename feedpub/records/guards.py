@@ -18,6 +18,7 @@ __all__ = [
     "may_nest_deeply",
     "nesting_exceeds",
     "unwrap_cdata",
+    "without_cdata_openers",
 ]
 
 #: How deep a record's JSON may nest. A record is an object of strings and short lists of
@@ -51,6 +52,7 @@ def nesting_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
 
 _CDATA_OPEN = "<![CDATA["
 _CDATA_CLOSE = "]]>"
+_CDATA_START = re.compile(r"\s*<!\[CDATA\[")
 
 
 def unwrap_cdata(text: str) -> tuple[str, bool] | None:
@@ -62,14 +64,21 @@ def unwrap_cdata(text: str) -> tuple[str, bool] | None:
     when the text begins with an opening marker that is never closed: what the
     author meant cannot be told, so the loader refuses it.
     """
-    stripped = text.strip()
-    if not stripped.startswith(_CDATA_OPEN):
+    if not _CDATA_START.match(text):  # nearly always: no copy of a long body is made
         return text, False
+    stripped = text.strip()
     while stripped.startswith(_CDATA_OPEN):
         if not stripped.endswith(_CDATA_CLOSE):
             return None
         stripped = stripped[len(_CDATA_OPEN) : -len(_CDATA_CLOSE)].strip()
     return stripped, True
+
+
+def without_cdata_openers(text: str) -> str:
+    """``text`` without the literal CDATA openers it begins with (a derived summary's start)."""
+    while match := _CDATA_START.match(text):
+        text = text[match.end() :]
+    return text
 
 
 # What urllib refuses to split (ValueError) comes with a bracket (an IPv6 host left unclosed,

@@ -34,6 +34,7 @@ from feedpub.records.guards import (
     may_nest_deeply,
     nesting_exceeds,
     unwrap_cdata,
+    without_cdata_openers,
 )
 from feedpub.records.language import is_language_tag
 from feedpub.records.sanitise import html_removals, sanitise_html
@@ -367,13 +368,6 @@ def _clean_object(value: dict[str, Any], prefix: str, cleaned: list[tuple[str, i
     return result
 
 
-def _without_cdata_markers(text: str) -> str:
-    """Text that does not begin with a literal CDATA marker (a derived summary's start)."""
-    while text.lstrip().startswith("<![CDATA["):
-        text = text.lstrip()[len("<![CDATA[") :]
-    return text
-
-
 def _draft_problems(
     errors: list[RecordError], warnings: list[RecordWarning]
 ) -> tuple[None, list[RecordError], list[RecordWarning]]:
@@ -537,7 +531,7 @@ def parse_record(
         if not summary and body is not None:
             source_text = content_text if content_text else html_to_text(body, SUMMARY_LENGTH)
             # A body's text may itself begin with a CDATA marker: the summary must not.
-            summary = summarize(_without_cdata_markers(source_text)) or None
+            summary = summarize(without_cdata_openers(source_text)) or None
     article = Article(
         id=record_id,
         title=" ".join(title.split()),
