@@ -76,12 +76,13 @@ def _locked(
     local output folder, refuse one that another state folder publishes to, and claim it once
     this build has published into it."""
     with source.lock(state_dir, wait):
-        folder = target.root if isinstance(target, LocalFolder) and state_dir else None
-        unclaimed = folder is not None and state_dir is not None and check_owner(folder, state_dir)
+        if state_dir is None or not isinstance(target, LocalFolder):
+            yield
+            return
+        unclaimed = check_owner(target.root, state_dir)
         yield
-        published = folder is not None and folder.is_dir()
-        if unclaimed and published and folder is not None and state_dir and not dry_run:
-            claim_output(folder, state_dir)
+        if unclaimed and not dry_run and target.root.is_dir():
+            claim_output(target.root, state_dir)
 
 
 def build(

@@ -397,7 +397,7 @@ class BuildState:
             if update.touched_records:
                 self._mark_duplicates()
                 self._find_label_conflicts()
-            self._remember_walk(changes)
+            self.remember_walk(changes)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:  # SQLite ends a transaction itself on some errors (disk full)
@@ -407,10 +407,7 @@ class BuildState:
             self._cold = False
 
     def remember_walk(self, changes: Changes) -> None:
-        """Remember a walk that changed nothing but stats the cache already matched."""
-        self._remember_walk(changes)
-
-    def _remember_walk(self, changes: Changes) -> None:
+        """Remember the walk (its digest and file count), so the next one can be compared."""
         self._set_meta("walk", changes.listing)
         self._set_meta("files", str(changes.files))
 
