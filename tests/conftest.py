@@ -13,8 +13,12 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+# No property test may depend on the machine's speed: Hypothesis' per-example deadline is off
+# (a loaded CI core would otherwise fail a correct test).
+settings.register_profile("default", deadline=None)
+settings.load_profile("default")
 # `pytest --hypothesis-profile=long`: thousands of examples per property (the fuzz tests).
-settings.register_profile("long", max_examples=5000)
+settings.register_profile("long", max_examples=5000, deadline=None)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = ROOT / "articles"
@@ -83,16 +87,14 @@ def postgres() -> Iterator[tuple[Any, str]]:
         connection.close()
 
 
-_SERVICE_TESTS: dict[str, str] = {}  # node id -> the real service it runs against
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A user property travels with the test's reports, also from xdist's worker processes.
     for item in items:
         marker = item.get_closest_marker("service")
         if marker is not None:
-            _SERVICE_TESTS[item.nodeid] = str(marker.args[0])
+            item.user_properties.append(("service", str(marker.args[0])))
         elif "postgres" in getattr(item, "fixturenames", ()):
-            _SERVICE_TESTS[item.nodeid] = f"PostgreSQL at {TEST_POSTGRES}"
+            item.user_properties.append(("service", f"PostgreSQL at {TEST_POSTGRES}"))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -100,7 +102,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     counts: dict[str, dict[str, int]] = {}
     for outcome in ("passed", "failed", "skipped", "error"):
         for report in terminalreporter.stats.get(outcome, []):
-            service = _SERVICE_TESTS.get(getattr(report, "nodeid", ""))
+            service = dict(getattr(report, "user_properties", ())).get("service")
             # A test passes at its call; it is skipped or broken at whichever phase it was.
             if service is None or (outcome == "passed" and report.when != "call"):
                 continue

@@ -136,7 +136,9 @@ def _assert_inert(fragment: str, *, relative: bool = False) -> None:
                 assert urlsplit(value).scheme in schemes, fragment
             if name == "srcset":
                 for candidate in value.split(","):
-                    assert urlsplit(candidate.split()[0]).scheme in schemes, fragment
+                    url = candidate.split()
+                    if url:  # an empty candidate names nothing to fetch
+                        assert urlsplit(url[0]).scheme in schemes, fragment
 
 
 def _site(tmp_path: Path, bodies: list[str], config: str = CONFIG) -> Path:

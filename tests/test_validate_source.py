@@ -212,10 +212,10 @@ def test_refused_connection_is_one_fetch_error(server: FeedServer) -> None:
 
 
 @pytest.mark.parametrize("fixture", ["xxe.xml", "billion-laughs.xml"])
-def test_entity_attacks_are_refused_unexpanded_and_fast(fixture: str) -> None:
-    started = time.perf_counter()
+def test_entity_attacks_are_refused_unexpanded(fixture: str) -> None:
+    # Refused at the DTD, before any entity is expanded (no timing: the suite never
+    # depends on the machine's speed).
     [problem] = validate_source(str(FEEDS / "unsafe" / fixture))
-    assert time.perf_counter() - started < 1.0
     assert (problem.level, problem.rule) == ("error", "unsafe-xml")
     assert "entities" in problem.message
     assert "root:" not in problem.message  # /etc/passwd never read
