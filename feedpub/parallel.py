@@ -39,6 +39,8 @@ def cores() -> int:
 
 #: How often a worker looks whether its parent is still alive, in seconds.
 PARENT_CHECK_INTERVAL = 0.2
+#: Jobs sent ahead per worker: enough to keep every core busy, few enough to bound memory.
+IN_FLIGHT_PER_CORE = 3
 
 
 def _install(shared: dict[str, Any], parent: int) -> None:
@@ -94,11 +96,35 @@ def ordered_map(
 
     ``function`` must be a module-level function; ``shared`` holds what every
     job needs (set once per worker, not sent with each job). Fewer than
-    ``min_jobs`` jobs run in this process.
+    ``min_jobs`` jobs run in this process. Jobs are taken from ``jobs`` only as
+    workers become free, and results wait for the caller only a few at a time.
     """
     if len(jobs) < min_jobs or cores() < 2 or "fork" not in mp.get_all_start_methods():
         for job in jobs:
             yield function(shared, job)
         return
+    # At most a few jobs are out at a time: a pool left to itself sends every job at once and
+    # keeps every result until the caller takes it, so a slow caller (the parent storing a
+    # million parsed files) would hold them all.
+    window = threading.Semaphore(IN_FLIGHT_PER_CORE * cores())
+    stop = threading.Event()
+
+    def send() -> Iterator[tuple[Callable[[dict[str, Any], Job], Result], Job]]:
+        taken = iter(jobs)  # made one at a time, as sent: a lazy Sequence never exists whole
+        while True:
+            while not window.acquire(timeout=PARENT_CHECK_INTERVAL):
+                if stop.is_set():  # the caller is gone: let the pool's feeder thread end
+                    return
+            for job in taken:  # the next job, if there is one
+                yield function, job
+                break
+            else:
+                return  # no job is left
+
     with _Pool(cores(), _install, (shared, os.getpid()), context=mp.get_context("fork")) as pool:
-        yield from pool.imap(_call, [(function, job) for job in jobs])
+        try:
+            for result in pool.imap(_call, send()):
+                window.release()
+                yield result
+        finally:
+            stop.set()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from feedpub.parallel import cores, ordered_map
+from feedpub.parallel import IN_FLIGHT_PER_CORE, cores, ordered_map
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,3 +61,37 @@ def test_workers_exit_quietly_when_the_parent_is_killed() -> None:
     _, stderr = parent.communicate(timeout=30)
     assert parent.returncode == -signal.SIGKILL
     assert stderr == ""
+
+
+class _Counted:
+    """Jobs that count how many the pool has taken."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.taken = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Any:
+        for job in range(self.count):
+            self.taken += 1
+            yield job
+
+
+@pytest.mark.skipif(cores() < 2, reason="one core: ordered_map runs no worker processes")
+def test_jobs_are_taken_only_a_few_ahead_of_the_caller() -> None:
+    jobs = _Counted(300)
+    ahead = IN_FLIGHT_PER_CORE * cores()
+    results = []
+    for result in ordered_map(square, jobs, {"add": 0}, min_jobs=2):  # type: ignore[arg-type]
+        # Never more than the window beyond what the caller has taken, however slow it is.
+        assert jobs.taken <= len(results) + ahead
+        results.append(result)
+    assert results == [n * n for n in range(300)]
+
+
+def test_a_caller_that_stops_early_ends_the_workers() -> None:
+    results = ordered_map(square, list(range(10_000)), {"add": 0}, min_jobs=2)
+    assert [next(results) for _ in range(3)] == [0, 1, 4]
+    results.close()  # type: ignore[attr-defined]  # the pool ends at once, nothing hangs

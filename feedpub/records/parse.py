@@ -18,6 +18,7 @@ from feedpub.digest import digest_bytes
 from feedpub.errors import RecordError, RecordWarning
 from feedpub.model import Article
 from feedpub.parallel import ordered_map
+from feedpub.records.listing import Listing
 from feedpub.records.periods import archive_period
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def _parse_chunk(shared: dict[str, Any], chunk: list[tuple[str, int, int]]) -> l
 def parse_files(
     root: Path,
     shown_path: Callable[[str], str],
-    files: list[tuple[str, int, int]],
+    files: Listing | Iterable[tuple[str, int, int]],
     config: SiteConfig,
     *,
     bodies: bool = False,
@@ -169,9 +170,9 @@ def parse_files(
     check`` does); a build leaves that to :func:`load_articles`, for the
     entries its feeds show.
     """
-    # Chunks are slices of ``files`` and paths are shown in the worker: at a million files a
-    # list of every shown path would cost the parent hundreds of MB.
-    chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+    # Chunks are made as workers take them and paths are shown in the worker: at a million
+    # files a list of every chunk, or of every shown path, would cost the parent hundreds of MB.
+    chunks = (files if isinstance(files, Listing) else Listing(files)).chunks(_CHUNK)
     shared = {"root": root, "shown_path": shown_path, "config": config, "bodies": bodies}
     for parsed_chunk in ordered_map(
         _parse_chunk, chunks, shared, min_jobs=-(-PARALLEL_MIN_FILES // _CHUNK)

@@ -33,7 +33,6 @@ without one is); NULL as an absent field.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
@@ -50,6 +49,7 @@ from feedpub.config import redacted_url
 from feedpub.digest import digest_bytes
 from feedpub.errors import ConfigError, SourceError
 from feedpub.output.lock import advisory_lock
+from feedpub.records.listing import Listing
 from feedpub.records.loader import KNOWN_FIELDS, may_hold_xml_illegal, parse_record
 from feedpub.records.parse import ParsedFile, WantedRecord, record_rows
 from feedpub.records.walk import WalkProblem
@@ -61,7 +61,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PostgresSource", "site_lock_key"]
 
-Listing = list[tuple[str, int, int]]
 
 #: How many of the most recently changed rows the no-change check hashes (see the docstring).
 RECENT_CHANGES = 1000
@@ -249,32 +248,35 @@ class PostgresSource:
     def listing(self, *, parallel: bool) -> Listing:
         """Every row as ``(table:id, 0, version)``, sorted by path; ids must be unique."""
         self._read()
-        found: Listing = []
+        found = Listing()
         prefix = self.name + ":"
-        query = sql.SQL("SELECT q.{id}::text, {version} FROM {relation} AS q").format(
+        # Sorted by the server in byte order ("C"), which is the order of Python's strings: the
+        # listing is built as it streams in, never held as a million tuples.
+        query = sql.SQL(
+            'SELECT q.{id}::text, {version} FROM {relation} AS q ORDER BY q.{id}::text COLLATE "C"'
+        ).format(
             id=sql.Identifier(self._id_column),
             version=self._version_number,
             relation=self._relation,
         )
+        before: str | None = None
         with self._db.cursor(name="feedpub_listing") as cursor:
             cursor.execute(query)
-            # fetchmany and a comprehension: a million rows one by one cost seconds in Python.
             while batch := cursor.fetchmany(50000):
-                try:
-                    found.extend([(prefix + key, 0, version or 0) for key, version in batch])
-                except TypeError:  # prefix + None
-                    raise SourceError(
-                        f"{self.url} ({self.name})",
-                        f"a row has no {self._id_column} (NULL): every row needs a unique id",
-                    ) from None
-        found.sort()
-        for before, after in itertools.pairwise(found):
-            if before[0] == after[0]:
-                raise SourceError(
-                    f"{self.url} ({self.name})",
-                    f"{self._id_column} {self._key(after[0])!r} is on more than one row:"
-                    " the id column must be unique",
-                )
+                for key, version in batch:
+                    if key is None:
+                        raise SourceError(
+                            f"{self.url} ({self.name})",
+                            f"a row has no {self._id_column} (NULL): every row needs a unique id",
+                        )
+                    if key == before:
+                        raise SourceError(
+                            f"{self.url} ({self.name})",
+                            f"{self._id_column} {key!r} is on more than one row:"
+                            " the id column must be unique",
+                        )
+                    found.append(prefix + key, 0, version or 0)
+                    before = key
         return found
 
     def skipped(self) -> list[WalkProblem]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from feedpub.errors import ConfigError
+from feedpub.records.listing import Listing
 from feedpub.records.parse import ParsedFile, WantedRecord, load_articles, parse_files
 from feedpub.records.walk import WalkProblem, find_record_files
 
@@ -23,9 +24,7 @@ if TYPE_CHECKING:
     from feedpub.config import SiteConfig
     from feedpub.model import Article
 
-__all__ = ["FileSource", "RecordSource", "open_source", "shown_paths"]
-
-Listing = list[tuple[str, int, int]]
+__all__ = ["FileSource", "Listing", "RecordSource", "open_source", "shown_paths"]
 
 
 class RecordSource(Protocol):

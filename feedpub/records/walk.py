@@ -13,19 +13,19 @@ not followed, so a record file can only be what the articles folder holds.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from feedpub.errors import RecordError
 from feedpub.parallel import ordered_map
+from feedpub.records.listing import Found, Listing
 
 __all__ = ["RECORD_SUFFIXES", "WalkProblem", "find_record_files"]
 
 RECORD_SUFFIXES = (".json", ".jsonl")
 
-#: A file found: (relative posix path, size, mtime_ns).
-Found = tuple[str, int, int]
 #: A folder to walk: (path, relative prefix ending in "/", (device, inode) of it and of
 #: every folder above it, to know a link that leads back up as a loop).
 _Folder = tuple[str, str, frozenset[tuple[int, int]]]
@@ -45,29 +45,49 @@ class WalkProblem:
 
 def find_record_files(
     root: Path, *, parallel: bool = False, problems: list[WalkProblem] | None = None
-) -> list[Found]:
-    """Every record file under ``root`` as ``(relative posix path, size, mtime_ns)``, sorted.
+) -> Listing:
+    """Every record file under ``root`` as ``(relative posix path, size, mtime_ns)``, sorted
+    by path, in a compact :class:`Listing`.
 
-    One walk, one stat per file. Hidden files and folders (``.git``, editor
-    swap files) are skipped. With ``parallel`` (for large archives) the
-    top-level folders are walked by worker processes, one core each. What
-    cannot be walked is appended to ``problems`` (see :class:`WalkProblem`);
-    only ``root`` itself being unreadable raises (``OSError``).
+    One walk, one stat per file, each folder's names sorted as it is read (so the
+    listing comes out sorted without ever holding it as tuples). Hidden files and
+    folders (``.git``, editor swap files) are skipped. With ``parallel`` (for
+    large archives) the top-level folders are walked by worker processes, one core
+    each. What cannot be walked is appended to ``problems`` (see
+    :class:`WalkProblem`); only ``root`` itself being unreadable raises (``OSError``).
     """
     walk = _Walk(str(root))
     top = os.stat(root)
-    found, folders = walk.scan((str(root), "", frozenset({(top.st_dev, top.st_ino)})))
+    start = (str(root), "", frozenset({(top.st_dev, top.st_ino)}))
+    found = Listing()
     if parallel:
-        for part, part_problems in ordered_map(_walk_job, folders, {"root": str(root)}, min_jobs=2):
-            found.extend(part)
-            walk.problems.extend(part_problems)
+        files, folders = walk.scan(start)
+        parts = ordered_map(_walk_job, folders, {"root": str(root)}, min_jobs=2)
+        for item in _in_order(files, folders):
+            if isinstance(item[1], int):
+                found.append(*item)
+            else:  # the next folder's files, walked by a worker
+                part, part_problems = next(parts)
+                found.extend(part)
+                walk.problems.extend(part_problems)
+        next(parts, None)  # every folder is taken: this ends the workers
     else:
-        for folder in folders:
-            found.extend(walk.walk(folder))
-    found.sort()
+        walk.walk(start, found)
     if problems is not None:
         problems.extend(sorted(walk.problems, key=lambda p: p.relative))
     return found
+
+
+def _in_order(files: list[Found], folders: list[_Folder]) -> Iterator[Found | _Folder]:
+    """One folder's files and subfolders (each sorted) in the order of the paths under them:
+    a subfolder sorts as its name with "/" after it, so ``a.json`` comes before ``a/b.json``."""
+    index = 0
+    for folder in folders:
+        while index < len(files) and files[index][0] < folder[1]:
+            yield files[index]
+            index += 1
+        yield folder
+    yield from files[index:]
 
 
 def _shown(path: str) -> str:
@@ -98,17 +118,21 @@ class _Walk:
         shown = _shown(os.path.join(self.root, relative.rstrip("/")))
         self.problems.append(WalkProblem(relative, RecordError(reason, path=shown)))
 
-    def walk(self, folder: _Folder) -> list[Found]:
-        found: list[Found] = []
-        stack = [folder]
+    def walk(self, folder: _Folder, found: Listing) -> None:
+        """Append the record files under ``folder`` to ``found``, sorted by path (depth first,
+        with a stack of the folders being read: a deep tree cannot exhaust the recursion)."""
+        stack = [_in_order(*self.scan(folder))]
         while stack:
-            files, folders = self.scan(stack.pop())
-            found.extend(files)
-            stack.extend(folders)
-        return found
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+            elif isinstance(item[1], int):
+                found.append(*item)
+            else:
+                stack.append(_in_order(*self.scan(item)))
 
     def scan(self, folder: _Folder) -> tuple[list[Found], list[_Folder]]:
-        """The record files directly in one folder, and its subfolders to walk."""
+        """The record files directly in one folder, and its subfolders to walk, each sorted."""
         path, prefix, above = folder
         files: list[Found] = []
         folders: list[_Folder] = []
@@ -163,6 +187,8 @@ class _Walk:
                 continue  # removed while the walk ran: the next build sees it gone
             except OSError as exc:
                 self.problem(relative, f"cannot be read ({exc.strerror}): skipped")
+        files.sort()
+        folders.sort(key=lambda folder: folder[1])
         return files, folders
 
     def link_stays_inside(self, entry: os.DirEntry[str], relative: str) -> bool:
@@ -183,6 +209,8 @@ class _Walk:
         return True
 
 
-def _walk_job(shared: dict[str, Any], folder: _Folder) -> tuple[list[Found], list[WalkProblem]]:
+def _walk_job(shared: dict[str, Any], folder: _Folder) -> tuple[Listing, list[WalkProblem]]:
     walk = _Walk(shared["root"])
-    return walk.walk(folder), walk.problems
+    found = Listing()
+    walk.walk(folder, found)
+    return found, walk.problems

@@ -11,8 +11,8 @@ foreign-version cache is thrown away and rebuilt from the files
 from __future__ import annotations
 
 import errno
+import itertools
 import json
-import marshal
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from feedpub.digest import digest_bytes, digest_text
+from feedpub.digest import digest_text
 from feedpub.errors import StateError
 from feedpub.model import Category
+from feedpub.records.listing import Listing
 from feedpub.records.parse import ParsedFile
 from feedpub.state.schema import DATABASE, INDEXES, SCHEMA_VERSION, TABLES
 
@@ -128,7 +129,7 @@ class Changes:
     listing: str  # digest of the walk
     files: int
     #: New or changed (by size or mtime) files, as (relative path, size, mtime_ns).
-    changed: list[tuple[str, int, int]]
+    changed: Listing
     removed: list[str]
     #: Unchanged files that had problems (to report them again).
     flagged: list[str]
@@ -314,47 +315,54 @@ class BuildState:
 
     def changes(
         self,
-        found: list[tuple[str, int, int]] | Callable[[], list[tuple[str, int, int]]],
+        found: Listing | Callable[[], Listing],
         *,
         listing: str | None = None,
         unseen: Callable[[], Sequence[str]] = tuple,
     ) -> Changes:
-        """Compare a walk of the articles folder (``(path, size, mtime_ns)``, sorted) with
-        what the cache knows. Known files under a path ``unseen()`` names (a folder, ending
-        in "/", or a file the walk could not look at) are kept as they are, not removed.
+        """Compare a walk of the articles folder (``(path, size, mtime_ns)``, sorted by path)
+        with what the cache knows. Known files under a path ``unseen()`` names (a folder,
+        ending in "/", or a file the walk could not look at) are kept as they are, not removed.
 
         A source that digests its own listing cheaply (a database) passes that digest as
         ``listing`` and ``found`` as a function, called only when the digest is new.
         """
         if listing is not None and listing == self._meta("walk"):
-            return Changes(listing, self.known_files, [], [], self._flagged())
+            return Changes(listing, self.known_files, Listing(), [], self._flagged())
         if callable(found):
             found = found()
-        # marshal: the fastest stable encoding of the listing within one Python version; after an
-        # upgrade the digest differs once and the files are compared one by one, as usual.
-        listing = listing or digest_bytes(marshal.dumps(found))
+        listing = listing or found.digest()
         if listing == self._meta("walk"):
             # Every file has the size and mtime it had last time: nothing to re-read.
-            return Changes(listing, len(found), [], [], self._flagged())
-        known = {
-            path: (size, mtime_ns, flagged)
-            for path, size, mtime_ns, flagged in self.db.execute(
-                "SELECT path, size, mtime_ns, problems != '[]' FROM files"
-            )
-        }
-        changed: list[tuple[str, int, int]] = []
-        flagged_files: list[str] = []
-        for entry in found:
-            relative, size, mtime_ns = entry
-            old = known.pop(relative, None)
-            if old is not None and old[0] == size and old[1] == mtime_ns:
-                if old[2]:
-                    flagged_files.append(relative)
-            else:
-                changed.append(entry)  # the walk's own tuple: a million copies cost ~70 MB
+            return Changes(listing, len(found), Listing(), [], self._flagged())
+        if self._empty():
+            return Changes(listing, len(found), found, [], [])  # a cold build: all of it is new
+        changed, removed, flagged = Listing(), [], []
         prefixes = tuple(unseen())
-        removed = sorted(path for path in known if not (prefixes and path.startswith(prefixes)))
-        return Changes(listing, len(found), changed, removed, flagged_files)
+        # Both sides sorted by path (SQLite's byte order of UTF-8 is the order of Python's
+        # strings): one pass, and neither side is ever held whole.
+        known = self.db.execute(
+            "SELECT path, size, mtime_ns, problems != '[]' FROM files ORDER BY path"
+        )
+        old = next(known, None)
+        for relative, size, mtime_ns in found:
+            while old is not None and old[0] < relative:
+                if not (prefixes and old[0].startswith(prefixes)):
+                    removed.append(old[0])
+                old = next(known, None)
+            if old is not None and old[0] == relative:
+                if old[1] == size and old[2] == mtime_ns:
+                    if old[3]:
+                        flagged.append(relative)
+                else:
+                    changed.append(relative, size, mtime_ns)
+                old = next(known, None)
+            else:
+                changed.append(relative, size, mtime_ns)
+        for row in itertools.chain([old] if old is not None else [], known):
+            if not (prefixes and row[0].startswith(prefixes)):
+                removed.append(row[0])
+        return Changes(listing, len(found), changed, removed, flagged)
 
     def _flagged(self) -> list[str]:
         """Files that had problems, to report them again."""

@@ -1,0 +1,85 @@
+"""The compact listing of record files, and the walk's order: the build state compares both
+with its own sorted rows, so the walk must come out sorted exactly as Python sorts paths."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from feedpub.records.listing import Listing
+from feedpub.records.walk import find_record_files
+
+ENTRIES = [("2022/12/a.json", 10, 1), ("2022/12/b ü.jsonl", 0, -5), ("x.json", 2**40, 2**62)]
+
+
+def test_a_listing_gives_back_what_went_in() -> None:
+    listing = Listing(ENTRIES)
+    assert list(listing) == ENTRIES
+    assert len(listing) == 3 and listing
+    assert listing[0] == ENTRIES[0] and listing[-1] == ENTRIES[-1]
+    with pytest.raises(IndexError):
+        listing[3]
+    assert not Listing()
+    assert pickle.loads(pickle.dumps(listing)) == listing  # how walk workers send theirs
+
+
+def test_chunks_are_consecutive_and_the_last_may_be_short() -> None:
+    listing = Listing((f"{n:04}.json", n, n) for n in range(10))
+    chunks = listing.chunks(4)
+    assert len(chunks) == 3
+    assert [len(chunk) for chunk in chunks] == [4, 4, 2]
+    assert chunks[2] == [("0008.json", 8, 8), ("0009.json", 9, 9)]
+    assert [entry for chunk in chunks for entry in chunk] == list(listing)
+
+
+def test_extend_appends_in_order() -> None:
+    listing = Listing(ENTRIES[:1])
+    listing.extend(Listing(ENTRIES[1:]))
+    assert list(listing) == ENTRIES
+
+
+def test_the_digest_changes_with_any_path_size_or_mtime() -> None:
+    digest = Listing(ENTRIES).digest()
+    assert Listing(ENTRIES).digest() == digest
+    rest = ENTRIES[1:]
+    for changed in (
+        ("2022/12/c.json", 10, 1),
+        ("2022/12/a.json", 11, 1),
+        ("2022/12/a.json", 10, 2),
+    ):
+        assert Listing([changed, *rest]).digest() != digest
+    # Moving a byte from one path to the next is a different listing too.
+    moved = Listing([("ab", 0, 0), ("c", 0, 0)]), Listing([("a", 0, 0), ("bc", 0, 0)])
+    assert moved[0].digest() != moved[1].digest()
+
+
+# Names whose order differs from a folder-at-a-time walk unless folders sort as "name/":
+# "-", " " and "." sort before "/", "0" and "_" after it.
+TRICKY = [
+    "a.json",
+    "a-b.json",
+    "a b.json",
+    "a/z.json",
+    "a/b/c.json",
+    "a0.json",
+    "a_/x.json",
+    "b.jsonl",
+    "é/ü.json",
+    "Z.json",
+    "a.json.d/inner.json",
+]
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_the_walk_comes_out_sorted_as_python_sorts_paths(tmp_path: Path, parallel: bool) -> None:
+    for relative in TRICKY:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+    found = find_record_files(tmp_path, parallel=parallel)
+    assert [relative for relative, _, _ in found] == sorted(TRICKY)
+    stat = os.stat(tmp_path / "a" / "z.json")
+    assert ("a/z.json", stat.st_size, stat.st_mtime_ns) in list(found)
