@@ -19,13 +19,23 @@ import multiprocessing.pool
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
-__all__ = ["cores", "ordered_map"]
+__all__ = ["Jobs", "cores", "ordered_map"]
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
+_Item = TypeVar("_Item", covariant=True)
+
+
+class Jobs(Protocol[_Item]):
+    """Jobs to spread: a list, or anything that knows its length and makes them as asked."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[_Item]: ...
+
 
 _shared: dict[str, Any] = {}
 
@@ -87,7 +97,7 @@ def _call(item: tuple[Callable[[dict[str, Any], Any], Any], Any]) -> Any:
 
 def ordered_map(
     function: Callable[[dict[str, Any], Job], Result],
-    jobs: Sequence[Job],
+    jobs: Jobs[Job],
     shared: dict[str, Any],
     *,
     min_jobs: int,
@@ -110,7 +120,7 @@ def ordered_map(
     stop = threading.Event()
 
     def send() -> Iterator[tuple[Callable[[dict[str, Any], Job], Result], Job]]:
-        taken = iter(jobs)  # made one at a time, as sent: a lazy Sequence never exists whole
+        taken = iter(jobs)  # made one at a time, as sent: lazy jobs never exist all at once
         while True:
             while not window.acquire(timeout=PARENT_CHECK_INTERVAL):
                 if stop.is_set():  # the caller is gone: let the pool's feeder thread end

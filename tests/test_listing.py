@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from feedpub.records.listing import Listing
+from feedpub.records.listing import BLOCK, Listing
 from feedpub.records.walk import find_record_files
 
 ENTRIES = [("2022/12/a.json", 10, 1), ("2022/12/b ü.jsonl", 0, -5), ("x.json", 2**40, 2**62)]
@@ -19,26 +19,44 @@ def test_a_listing_gives_back_what_went_in() -> None:
     listing = Listing(ENTRIES)
     assert list(listing) == ENTRIES
     assert len(listing) == 3 and listing
-    assert listing[0] == ENTRIES[0] and listing[-1] == ENTRIES[-1]
-    with pytest.raises(IndexError):
-        listing[3]
     assert not Listing()
     assert pickle.loads(pickle.dumps(listing)) == listing  # how walk workers send theirs
 
 
+MANY = [
+    (f"{year}/{n:06}-berita.json", n * 7, n * 10**9) for year in (2021, 2022) for n in range(3000)
+]
+
+
+def test_a_listing_of_many_blocks_gives_back_what_went_in() -> None:
+    listing = Listing(MANY)
+    assert len(listing) == len(MANY) > 2 * BLOCK
+    assert list(listing) == MANY
+    assert pickle.loads(pickle.dumps(listing)) == listing
+
+
 def test_chunks_are_consecutive_and_the_last_may_be_short() -> None:
-    listing = Listing((f"{n:04}.json", n, n) for n in range(10))
-    chunks = listing.chunks(4)
-    assert len(chunks) == 3
-    assert [len(chunk) for chunk in chunks] == [4, 4, 2]
-    assert chunks[2] == [("0008.json", 8, 8), ("0009.json", 9, 9)]
-    assert [entry for chunk in chunks for entry in chunk] == list(listing)
+    listing = Listing(MANY)
+    chunks = listing.chunks(256)
+    assert len(chunks) == -(-len(MANY) // 256)
+    made = list(chunks)
+    assert len(made) == len(chunks)
+    assert {len(chunk) for chunk in made[:-1]} == {256}
+    assert made[-1] == MANY[-(len(MANY) % 256) :]
+    assert [entry for chunk in made for entry in chunk] == MANY
 
 
-def test_extend_appends_in_order() -> None:
-    listing = Listing(ENTRIES[:1])
-    listing.extend(Listing(ENTRIES[1:]))
-    assert list(listing) == ENTRIES
+@pytest.mark.parametrize("split", [0, 1, BLOCK - 1, BLOCK, BLOCK + 5, 4000])
+def test_a_listing_put_together_from_parts_is_the_same_listing(split: int) -> None:
+    # The parallel walk extends one listing with each folder's: neither its files nor its
+    # digest (what tells the next build nothing changed) may depend on where the parts met.
+    whole = Listing(MANY)
+    joined = Listing(MANY[:split])
+    joined.extend(Listing(MANY[split:]))
+    joined.append("zzz.json", 1, 2)
+    whole.append("zzz.json", 1, 2)
+    assert list(joined) == list(whole)
+    assert joined.digest() == whole.digest()
 
 
 def test_the_digest_changes_with_any_path_size_or_mtime() -> None:

@@ -59,7 +59,10 @@ def test_any_bytes_never_crash_the_loader(data: bytes) -> None:
 @given(
     st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1)),
     st.sampled_from([0, 7 * 60, 8 * 60, -5 * 60, 5 * 60 + 45]),
-    st.text(min_size=1).filter(lambda t: bool(t.strip()) and t.isprintable()),
+    # A title opening a CDATA marker it never closes is an error of its own (test_hostile.py).
+    st.text(min_size=1).filter(
+        lambda t: bool(t.strip()) and t.isprintable() and not t.lstrip().startswith("<![CDATA[")
+    ),
     st.lists(
         st.text(min_size=1, max_size=20).filter(lambda t: bool(t.strip()) and t.isprintable()),
         max_size=4,
