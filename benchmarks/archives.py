@@ -91,6 +91,7 @@ def main() -> int:
         off_cold, _ = feedpub(config_off, work / "out-off", work / "state-off")
         on_cold, cold = feedpub(config_on, on_out, on_state)
         files = _tree(on_out)
+        entries = _entries(on_out)
         copy, _ = _timed(["cp", "-r", str(on_out), str(work / "copy")])
         steps = {"no-change": step()}
         newest = max(articles.rglob("*.json"), key=lambda path: path.name)
@@ -118,6 +119,7 @@ def main() -> int:
             f"  wrote {len(files):,} files, {written / 2**20:,.1f} MiB;"
             f" {int(str(cold['feeds_written'])) / on_cold:,.0f} documents a second"
         )
+        print(f"  {entries:,} entries rendered, {entries / on_cold:,.0f} a second")
         bound = 3 * (off_cold + copy)
         verdict = "PASS" if on_cold <= bound else "FAIL"
         print(f"cold / 3x(off cold + cp -r)   {on_cold / bound:8.2f}  <= 1.00  {verdict}")
@@ -132,6 +134,18 @@ def main() -> int:
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _entries(out: Path) -> int:
+    """Entries in every document under ``out`` (RSS items, Atom entries, JSON Feed items)."""
+    count = 0
+    for path in out.rglob("*"):
+        if path.suffix == ".xml":
+            data = path.read_bytes()
+            count += data.count(b"<item>") + data.count(b"<entry>")
+        elif path.suffix == ".json":
+            count += len(json.loads(path.read_bytes()).get("items", []))
+    return count
 
 
 if __name__ == "__main__":
