@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["DATABASE", "INDEXES", "SCHEMA_VERSION", "TABLES"]
 
 #: Bump when the tables change shape: a cache of another shape is rebuilt.
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 DATABASE = "index.sqlite3"
 
 TABLES = """
@@ -43,6 +43,8 @@ INDEXES = (
     "CREATE INDEX records_newest ON records (published DESC, id)",
     "CREATE INDEX records_id ON records (id)",
     "CREATE INDEX records_period ON records (period, published DESC, id)",
+    # Every build lists the duplicates: without this, a scan of every record (0.3 s at 1M).
+    "CREATE INDEX records_shadowed ON records (path, ord) WHERE shadowed = 1",
     "CREATE INDEX categories_newest ON record_categories (term, published DESC, id)",
     "CREATE INDEX categories_first ON record_categories (term, path, ord)",
     "CREATE INDEX categories_rid ON record_categories (rid)",
