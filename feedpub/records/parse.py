@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from feedpub.digest import digest_bytes
+from feedpub.digest import digest_bytes, digest_text
 from feedpub.errors import RecordError, RecordWarning
 from feedpub.model import Article
 from feedpub.parallel import ordered_map
@@ -55,6 +55,9 @@ class RecordRow(NamedTuple):
     digest: str  # of the record's source: changes when the record does
     categories: tuple[tuple[str, str, str | None], ...]  # (term, label, scheme)
     period: str  # its archive period in the site's zone ("" when archives are off)
+    #: ``digest_text(id, digest)``: of what an entry shows (its id may come from the file's
+    #: path, not its bytes). Made here, in the worker, not by the parent that stores it.
+    shown: str
 
 
 class WantedRecord(NamedTuple):
@@ -96,6 +99,7 @@ def record_rows(articles: list[Article], digests: list[str], config: SiteConfig)
             archive_period(article.published, config.timezone, config.archive)
             if config.archive
             else "",
+            digest_text(article.id, digest),
         )
         for order, (article, digest) in enumerate(zip(articles, digests, strict=True))
     ]
