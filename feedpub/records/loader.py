@@ -302,6 +302,8 @@ class _Record:
         would be published as the entry's identity, which must be a well-formed IRI."""
         if not record_id[:8].lower().startswith(("http://", "https://")):
             return True
+        if _PLAIN_HTTP_URL.match(record_id):  # the common case: urllib reads it, at a cost
+            return True
         try:
             urlsplit(record_id).port  # noqa: B018 - raises ValueError for a malformed URL
         except ValueError as exc:
@@ -456,9 +458,10 @@ def parse_record(
     r.within_limits()
     for name, removed in cleaned:
         r.warn(name, f"removed {removed} character(s) that XML cannot carry")
-    for name in raw:
-        if name not in KNOWN_FIELDS and not name.startswith("_"):  # "_x": JSON Feed extensions
-            r.warn(name, "unknown field, ignored")
+    if not raw.keys() <= KNOWN_FIELDS:  # one test in C for the common case
+        for name in raw:
+            if name not in KNOWN_FIELDS and not name.startswith("_"):  # "_x": JSON Feed extensions
+                r.warn(name, "unknown field, ignored")
 
     title = r.unwrapped("title", r.text("title", required=True))
     zone = config.timezone
@@ -482,7 +485,8 @@ def parse_record(
     content_text = r.text("content_text")
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
-    shows_something = any(t and t.strip() for t in (content_html, content_text, summary))
+    # isspace, not strip: no copy of a long body
+    shows_something = any(t and not t.isspace() for t in (content_html, content_text, summary))
     if raw.get("url") is None and not shows_something and not is_draft:
         r.error("url", "a record without a url needs content_html, content_text or summary")
     language = r.text("language")
