@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -166,7 +167,7 @@ class _Record:
         for number, item in enumerate(value, 1):
             name = f"authors[{number}]"
             if isinstance(item, str) and item.strip():
-                authors.append(Author(name=item.strip()))
+                authors.append(_named_author(item))
             elif isinstance(item, dict) and any(
                 isinstance(item.get(k), str) for k in ("name", "email", "url")
             ):
@@ -209,8 +210,7 @@ class _Record:
         for number, item in enumerate(value, 1):
             name = f"categories[{number}]"
             if isinstance(item, str) and item.strip():
-                text = " ".join(item.split())
-                category = Category(term=slugify(text), label=text)
+                category = _labelled_category(item)
             elif isinstance(item, dict):
                 term, label, scheme = item.get("term"), item.get("label"), item.get("scheme")
                 if not isinstance(term, str) or not term.strip():
@@ -336,6 +336,23 @@ def may_hold_xml_illegal(json_bytes: bytes) -> bool:
     ):
         return True
     return _ILLEGAL_ESCAPE.search(json_bytes) is not None
+
+
+# A site's records share a few hundred author names and category labels: each value is made
+# once per process (they are frozen), not once per record.
+
+
+@lru_cache(maxsize=4096)
+def _named_author(item: str) -> Author:
+    """The author a non-blank name string credits."""
+    return Author(name=item.strip())
+
+
+@lru_cache(maxsize=4096)
+def _labelled_category(item: str) -> Category:
+    """The category a non-blank label string names."""
+    text = " ".join(item.split())
+    return Category(term=slugify(text), label=text)
 
 
 def _stripped(value: str | None) -> str | None:
