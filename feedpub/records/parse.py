@@ -86,24 +86,29 @@ class ParsedFile:
 def record_rows(articles: list[Article], digests: list[str], config: SiteConfig) -> list[RecordRow]:
     """What the cache keeps of each good article of one file (``digests`` in the same order)."""
     return [
-        RecordRow(
-            order,
-            article.id,
-            article.line,
-            article.url,
-            article.title,
-            article.published.timestamp(),
-            article.updated.timestamp(),
-            article.draft,
-            digest,
-            tuple((c.term, c.label, c.scheme) for c in article.categories),
-            archive_period(article.published, config.timezone, config.archive)
-            if config.archive
-            else "",
-            digest_text(article.id, digest),
-        )
+        _record_row(order, article, digest, config)
         for order, (article, digest) in enumerate(zip(articles, digests, strict=True))
     ]
+
+
+def _record_row(order: int, article: Article, digest: str, config: SiteConfig) -> RecordRow:
+    published = article.published.timestamp()
+    return RecordRow(
+        order,
+        article.id,
+        article.line,
+        article.url,
+        article.title,
+        published,
+        published if article.modified is None else article.modified.timestamp(),  # updated
+        article.draft,
+        digest,
+        tuple([(c.term, c.label, c.scheme) for c in article.categories]),
+        archive_period(article.published, config.timezone, config.archive)
+        if config.archive
+        else "",
+        digest_text(article.id, digest),
+    )
 
 
 def _read(root: Path, relative: str, size: int | None = None) -> bytes:
