@@ -227,7 +227,7 @@ def _parse_text(
             zone = fixed_offset(match["zsign"], match["zh"], match["zm"])
         except OffsetOutOfRange as exc:
             raise DateError(str(exc)) from None
-        return naive.replace(tzinfo=zone)
+        return _attached(naive, zone, naive.fold)
     if match["zabbr"] is not None:
         return _localize(naive, _abbreviation(match["zabbr"], abbreviations))
     return _localize(naive, default_tz)
@@ -356,15 +356,31 @@ def _abbreviation(token: str, extra: Mapping[str, tzinfo] | None) -> tzinfo:
 
 def _localize(naive: datetime, zone: tzinfo) -> datetime:
     """Attach ``zone`` to a wall-clock time, refusing times a DST change skips."""
-    earlier = naive.replace(tzinfo=zone)
+    earlier = _attached(naive, zone, naive.fold)
     before = earlier.utcoffset()
-    after = earlier.replace(fold=1).utcoffset()
+    after = _attached(naive, zone, 1).utcoffset()
     # PEP 495: fold=0 and fold=1 disagree only around a transition. When the offset grows
     # the wall time was skipped (a gap); when it shrinks it happened twice, and fold=0,
     # the first occurrence, is what we keep.
     if before is not None and after is not None and before < after:
         raise DateError(_gap_reason(naive, zone, before, after))
     return earlier
+
+
+def _attached(naive: datetime, zone: tzinfo, fold: int) -> datetime:
+    """``naive.replace(tzinfo=zone, fold=fold)``, by the constructor: a quarter of the cost of
+    replace(), which every record's date pays once or twice."""
+    return datetime(
+        naive.year,
+        naive.month,
+        naive.day,
+        naive.hour,
+        naive.minute,
+        naive.second,
+        naive.microsecond,
+        zone,
+        fold=fold,
+    )
 
 
 def _gap_reason(naive: datetime, zone: tzinfo, before: timedelta, after: timedelta) -> str:

@@ -95,10 +95,19 @@ _LINK_VALUE = re.compile(
 )
 
 
+def _may_trouble_urllib(text: str) -> bool:
+    """Whether ``text`` holds a bracket or a look-alike delimiter. An ASCII text (known at
+    no cost) can only hold brackets, which two memchr scans find, where the character class
+    of :data:`_URL_TROUBLE` is tested on every character of a long body."""
+    if text.isascii():
+        return "[" in text or "]" in text
+    return _URL_TROUBLE.search(text) is not None
+
+
 def has_unreadable_url(body: str, base: str) -> str | None:
     """The first link value in an HTML body that urllib cannot resolve against ``base``, or
     ``None``; cheap on a body without brackets or look-alike delimiters (nearly all)."""
-    if not _URL_TROUBLE.search(body):
+    if not _may_trouble_urllib(body):
         return None
     for match in _LINK_VALUE.finditer(body):
         value = html.unescape(next(group for group in match.groups() if group is not None))

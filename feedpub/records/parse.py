@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from feedpub.digest import digest_bytes
+from feedpub.digest import digest_bytes, digest_text
 from feedpub.errors import RecordError, RecordWarning
 from feedpub.model import Article
 from feedpub.parallel import ordered_map
@@ -37,6 +37,7 @@ __all__ = [
 #: Below this many files, worker processes cost more than they save.
 PARALLEL_MIN_FILES = 2000
 _CHUNK = 256
+_READ_MORE = 1 << 16
 # A file whose JSON document is one object (optional BOM and white space first): the loader
 # digests all its bytes as that record's digest, which is then the file's hash too.
 _ONE_OBJECT = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*\{")
@@ -56,6 +57,9 @@ class RecordRow(NamedTuple):
     digest: str  # of the record's source: changes when the record does
     categories: tuple[tuple[str, str, str | None], ...]  # (term, label, scheme)
     period: str  # its archive period in the site's zone ("" when archives are off)
+    #: ``digest_text(id, digest)``: of what an entry shows (its id may come from the file's
+    #: path, not its bytes). Made here, in the worker, not by the parent that stores it.
+    shown: str
 
 
 class WantedRecord(NamedTuple):
@@ -83,30 +87,47 @@ class ParsedFile:
 def record_rows(articles: list[Article], digests: list[str], config: SiteConfig) -> list[RecordRow]:
     """What the cache keeps of each good article of one file (``digests`` in the same order)."""
     return [
-        RecordRow(
-            order,
-            article.id,
-            article.line,
-            article.url,
-            article.title,
-            article.published.timestamp(),
-            article.updated.timestamp(),
-            article.draft,
-            digest,
-            tuple((c.term, c.label, c.scheme) for c in article.categories),
-            archive_period(article.published, config.timezone, config.archive)
-            if config.archive
-            else "",
-        )
+        _record_row(order, article, digest, config)
         for order, (article, digest) in enumerate(zip(articles, digests, strict=True))
     ]
 
 
-def _read(root: Path, relative: str) -> bytes:
-    """The bytes of a record file: what ``(root / relative).read_bytes()`` gives, without
-    pathlib's per-call cost (a tenth of parsing a small record)."""
-    with open(os.path.join(root, relative), "rb") as stream:
-        return stream.read()
+def _record_row(order: int, article: Article, digest: str, config: SiteConfig) -> RecordRow:
+    published = article.published.timestamp()
+    return RecordRow(
+        order,
+        article.id,
+        article.line,
+        article.url,
+        article.title,
+        published,
+        published if article.modified is None else article.modified.timestamp(),  # updated
+        article.draft,
+        digest,
+        tuple([(c.term, c.label, c.scheme) for c in article.categories]),
+        archive_period(article.published, config.timezone, config.archive)
+        if config.archive
+        else "",
+        digest_text(article.id, digest),
+    )
+
+
+def _read(root: Path, relative: str, size: int | None = None) -> bytes:
+    """The bytes of a record file: what ``(root / relative).read_bytes()`` gives, in one
+    ``read`` while the file has the ``size`` the walk saw. Without pathlib's and ``open()``'s
+    layers: those cost a tenth of parsing a small record."""
+    fd = os.open(os.path.join(root, relative), os.O_RDONLY)
+    try:
+        expected = os.fstat(fd).st_size if size is None else size
+        data = os.read(fd, expected + 1)  # a byte more, to see that the file ends there
+        if len(data) == expected:
+            return data
+        chunks = [data]  # it changed since: read to its end
+        while chunk := os.read(fd, _READ_MORE):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _parse_one(
@@ -119,7 +140,7 @@ def _parse_one(
     bodies: bool,
 ) -> ParsedFile:
     try:
-        data = _read(root, relative)
+        data = _read(root, relative, size)
     except OSError as exc:
         error = RecordError(f"cannot read: {exc.strerror}", path=shown)
         return ParsedFile(relative, -1, -1, "", [], 1, [error], [])
