@@ -12,11 +12,12 @@ from lxml import etree
 from feedpub.records.language import is_language_tag
 from feedpub.records.urls import iri_flaw
 from feedpub.validate.namespaces import KNOWN_VOCABULARIES, NS, XML_LANG, Element
-from feedpub.validate.report import Report, line_of, name_of, text_of
+from feedpub.validate.report import Report, judged_once, line_of, name_of, text_of
 
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+@judged_once
 def url_verdict(value: str, *, http_only: bool) -> tuple[str, str] | None:
     """Judge a URL: None when it is absolute http(s), else (rule, reason)."""
     if not value:
