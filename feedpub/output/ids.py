@@ -23,7 +23,8 @@ def entry_id(record_id: str, published: datetime, domain: str) -> str:
 
 # An entry is in several feeds, in every format: its id is made once. Keyed by the local
 # date, never the datetime, which compares equal to the same instant at another offset.
-@functools.lru_cache(maxsize=1 << 14)
+# Small: the formats of one feed follow each other, so a repeat is seldom far.
+@functools.lru_cache(maxsize=1 << 10)
 def _entry_id(record_id: str, day: date, domain: str) -> str:
     if is_absolute_iri(record_id):
         return record_id
