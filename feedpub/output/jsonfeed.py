@@ -8,9 +8,10 @@ nothing depends on the clock, so unchanged input gives an unchanged file.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urljoin
+
+import msgspec
 
 from feedpub.config import SiteConfig
 from feedpub.model import Article, Author, FeedPlan
@@ -21,6 +22,8 @@ from feedpub.records.dates import format_rfc3339
 __all__ = ["JSON_FEED_VERSION", "render_json_feed"]
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+_ENCODER = msgspec.json.Encoder()
 
 
 def _author(author: Author) -> dict[str, str] | None:
@@ -102,5 +105,7 @@ def render_json_feed(plan: FeedPlan, config: SiteConfig, links: FeedLinks | None
     if links.hubs:
         feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in links.hubs]
     feed["items"] = [_item(article, config) for article in plan.entries]
-    # ensure_ascii=False: the sample's Indonesian text stays readable; JSON is UTF-8 (RFC 8259).
-    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    # The bytes json.dumps(feed, ensure_ascii=False, indent=2) gives, members in order and
+    # text unescaped (the sample's Indonesian stays readable; JSON is UTF-8, RFC 8259), but
+    # encoded and indented in C: the standard library's encoder indents in Python, 10x slower.
+    return msgspec.json.format(_ENCODER.encode(feed), indent=2) + b"\n"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from feedpub.records.zones import OffsetOutOfRange, fixed_offset
 from feedpub.validate.namespaces import Element
-from feedpub.validate.report import text_of
+from feedpub.validate.report import judged_once, text_of
 
 __all__ = ["atom_moment", "newest_dated", "rfc822_datetime", "rfc3339_datetime", "rss_moment"]
 
@@ -41,6 +41,7 @@ _RFC3339 = re.compile(
 )
 
 
+@judged_once
 def rfc822_datetime(text: str) -> tuple[datetime, str | None]:
     """Read an RSS date; return it and a warning, or raise ValueError saying what is wrong."""
     match = _RFC822.fullmatch(text)
@@ -92,6 +93,7 @@ def _rfc822_zone(name: str, text: str) -> tuple[tzinfo, str | None]:
     )
 
 
+@judged_once
 def rfc3339_datetime(text: str) -> datetime:
     """Read an Atom date; raise ValueError saying what is wrong."""
     match = _RFC3339.fullmatch(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 from feedpub.records.language import is_language_tag
@@ -80,7 +81,10 @@ def _check_rss_cardinality(report: Report) -> None:
 
 
 def _report_repeats(report: Report, parent: Element, tags: Iterable[str]) -> None:
+    counts = Counter(child.tag for child in parent)
     for tag in tags:
+        if counts[tag] < 2:
+            continue  # the common case, told without a search per tag
         for repeat in parent.findall(tag)[1:]:
             report.add(
                 repeat,
