@@ -114,3 +114,38 @@ def test_formats_choose_the_files_and_dropping_one_removes_it(site: Path) -> Non
     names = {p.name for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")}
     assert names == {"feed.json"}
     assert report.count("removed") == 104  # 22 subscription documents, 82 archive pages
+
+
+def _xml_legal(code: int) -> bool:
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or code >= 0x10000
+    )
+
+
+# Every character of the first planes' start, then a spread to the last code point, with the
+# line and paragraph separators and the BOM that JSON encoders tend to treat differently.
+TEXT = "".join(
+    chr(code)
+    for code in [*range(0x3000), *range(0x3000, 0x110000, 97), 0x2028, 0x2029, 0xFEFF, 0x10FFFF]
+    if _xml_legal(code)
+)
+
+
+def test_the_bytes_are_what_the_standard_json_encoder_writes(site: Path) -> None:
+    # feed.json is encoded with msgspec for speed; its bytes must stay json.dumps'.
+    record = {
+        "id": "every-character",
+        "title": "Every character",
+        "url": "https://berita.example.id/every-character/",
+        "date_published": "2022-12-02T10:00:00+07:00",
+        "content_text": '"quotes", \\backslashes\\ and\ttabs',
+        "summary": f"[{TEXT}]",  # bracketed: a summary's outer white space is trimmed
+    }
+    (site / "articles" / "every-character.json").write_text(json.dumps(record), encoding="utf-8")
+    data = (_build(site) / "feed.json").read_bytes()
+    feed = json.loads(data)
+    assert any(item.get("summary") == f"[{TEXT}]" for item in feed["items"])
+    assert data == (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
