@@ -14,6 +14,7 @@ import hashlib
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 __all__ = ["BLOCK", "Found", "Listing"]
 
@@ -35,7 +36,7 @@ class Listing:
     """Record "files" as ``(path, size, mtime_ns)``, in the order they were appended (sorted by
     path wherever the build state compares them)."""
 
-    __slots__ = ("_blocks", "_count", "_mtimes", "_paths", "_sizes")
+    __slots__ = ("_blocks", "_count", "_hashed", "_mtimes", "_paths", "_sizes", "_streams")
 
     def __init__(self, entries: Iterable[Found] = ()) -> None:
         """A listing of ``entries``."""
@@ -45,8 +46,21 @@ class Listing:
         self._paths: list[str] = []
         self._sizes = array("q")
         self._mtimes = array("q")
+        self._digest_from(0)
         for relative, size, mtime_ns in entries:
             self.append(relative, size, mtime_ns)
+
+    def _digest_from(self, hashed: int) -> None:
+        # The digest's three streams (paths, sizes, mtimes), fed every block before ``hashed``.
+        self._streams = [hashlib.blake2b(digest_size=16) for _ in range(3)]
+        self._hashed = hashed
+
+    def __getstate__(self) -> tuple[object, ...]:
+        return self._blocks, self._count, self._paths, self._sizes, self._mtimes
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self._blocks, self._count, self._paths, self._sizes, self._mtimes = state
+        self._digest_from(0)
 
     def append(self, relative: str, size: int, mtime_ns: int) -> None:
         """Add one file."""
@@ -64,13 +78,29 @@ class Listing:
             self._paths, self._sizes, self._mtimes = [], array("q"), array("q")
 
     def extend(self, other: Listing) -> None:
-        """Add every file of ``other``, after these (its blocks are taken as they are)."""
+        """Add every file of ``other``, after these (its blocks are taken as they are).
+
+        The blocks are digested now: a parallel walk extends with each folder while the
+        workers walk the next, so the digest costs the wait, not the run."""
         self._seal()
         self._blocks.extend(other._blocks)
         self._paths = list(other._paths)
         self._sizes = array("q", other._sizes)
         self._mtimes = array("q", other._mtimes)
         self._count += other._count
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Feed the digest's streams every sealed block not fed yet."""
+        paths_stream, sizes_stream, mtimes_stream = self._streams
+        for paths, numbers in self._blocks[self._hashed :]:
+            names = zlib.decompress(paths)
+            values = zlib.decompress(numbers)
+            split = 8 * (names.count(b"\0") + 1)
+            paths_stream.update(names + b"\0")
+            sizes_stream.update(values[:split])
+            mtimes_stream.update(values[split:])
+        self._hashed = len(self._blocks)
 
     def __len__(self) -> int:
         return self._count
@@ -110,11 +140,12 @@ class Listing:
     def digest(self) -> str:
         """A short digest of every path, size and mtime in order: equal listings, equal digest,
         however they were put together."""
-        streams = [hashlib.blake2b(digest_size=16) for _ in range(3)]
-        for paths, sizes, mtimes in self._parts():
-            streams[0].update(_encode(paths) + b"\0")
-            streams[1].update(sizes)
-            streams[2].update(mtimes)
+        self._catch_up()
+        streams = [stream.copy() for stream in self._streams]
+        if self._paths:
+            streams[0].update(_encode(self._paths) + b"\0")
+            streams[1].update(self._sizes)
+            streams[2].update(self._mtimes)
         return hashlib.blake2b(
             b"".join(stream.digest() for stream in streams), digest_size=16
         ).hexdigest()

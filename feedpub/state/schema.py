@@ -43,8 +43,10 @@ INDEXES = (
     "CREATE INDEX records_newest ON records (published DESC, id)",
     "CREATE INDEX records_id ON records (id)",
     "CREATE INDEX records_period ON records (period, published DESC, id)",
-    # Every build lists the duplicates: without this, a scan of every record (0.3 s at 1M).
+    # Every build lists the duplicates and the files with problems: without these, each is a
+    # scan of every row (0.3 s and 0.1 s at 1,000,000 records).
     "CREATE INDEX records_shadowed ON records (path, ord) WHERE shadowed = 1",
+    "CREATE INDEX files_flagged ON files (path) WHERE problems != '[]'",
     "CREATE INDEX categories_newest ON record_categories (term, published DESC, id)",
     "CREATE INDEX categories_first ON record_categories (term, path, ord)",
     "CREATE INDEX categories_rid ON record_categories (rid)",
