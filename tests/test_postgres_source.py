@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -404,3 +405,38 @@ def test_a_null_or_repeated_id_stops_the_run_naming_it(tmp_path: Path, postgres:
         f"feedpub: {TEST_POSTGRES} ({loose}): a row has no id (NULL): every row needs a unique id\n"
     )
     assert not (site.root / "public").exists()  # nothing was published
+
+
+def test_a_database_whose_byte_order_is_not_pythons_still_lists_sorted(
+    tmp_path: Path, postgres: Any
+) -> None:
+    # COLLATE "C" sorts by the bytes of the database's encoding: in WIN1251, "ё" (0xB8) comes
+    # before "Я" (0xDF), which Python (by code point) puts the other way round. The state
+    # compares the listing with its own rows in Python's order, so feedpub sorts it itself.
+    admin, _ = postgres
+    name = f"feedpub_win1251_{uuid.uuid4().hex[:8]}"
+    admin.execute(
+        f"CREATE DATABASE {name} ENCODING 'WIN1251' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    )
+    try:
+        url = TEST_POSTGRES.rsplit("/", 1)[0] + "/" + name
+        import psycopg  # the fixture has made sure it is installed
+
+        with psycopg.connect(url, autocommit=True) as db:
+            create_table(db, "articles")
+            for version, key in enumerate(["a", "ё", "Я", "z"], 1):
+                upsert(
+                    db,
+                    "articles",
+                    {"id": key, "title": key, "date_published": "2022-12-02"},
+                    version,
+                )
+        section = f'[source]\nurl = "{url}"\ntable = "articles"\n'
+        config = load_config(
+            site_config(tmp_path, section, SAMPLE_CONFIG, link="https://c.example/")
+        )
+        with PostgresSource.connect(config.source, config) as source:
+            listed = [path for path, _, _ in source.listing(parallel=False)]
+        assert listed == sorted(listed) == ["articles:a", "articles:z", "articles:Я", "articles:ё"]
+    finally:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

@@ -33,6 +33,7 @@ without one is); NULL as an absent field.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
@@ -260,6 +261,7 @@ class PostgresSource:
             relation=self._relation,
         )
         before: str | None = None
+        unordered: list[tuple[str, int, int]] | None = None
         with self._db.cursor(name="feedpub_listing") as cursor:
             cursor.execute(query)
             while batch := cursor.fetchmany(50000):
@@ -270,14 +272,30 @@ class PostgresSource:
                             f"a row has no {self._id_column} (NULL): every row needs a unique id",
                         )
                     if key == before:
-                        raise SourceError(
-                            f"{self.url} ({self.name})",
-                            f"{self._id_column} {key!r} is on more than one row:"
-                            " the id column must be unique",
-                        )
-                    found.append(prefix + key, 0, version or 0)
+                        raise self._not_unique(key)
+                    entry = (prefix + key, 0, version or 0)
+                    if unordered is None and before is not None and key < before:
+                        # "C" order is byte order in the database's encoding: only UTF-8 (and
+                        # Latin-1) give Python's order. Otherwise the rows are sorted here.
+                        unordered = list(found)
+                    if unordered is not None:
+                        unordered.append(entry)
+                    else:
+                        found.append(*entry)
                     before = key
-        return found
+        if unordered is None:
+            return found
+        unordered.sort()
+        for first, second in itertools.pairwise(unordered):
+            if first[0] == second[0]:
+                raise self._not_unique(self._key(second[0]))
+        return Listing(unordered)
+
+    def _not_unique(self, key: str) -> SourceError:
+        return SourceError(
+            f"{self.url} ({self.name})",
+            f"{self._id_column} {key!r} is on more than one row: the id column must be unique",
+        )
 
     def skipped(self) -> list[WalkProblem]:
         """A query sees every row it can read: nothing is skipped."""
