@@ -123,7 +123,7 @@ class Listing:
             yield from zip(paths, sizes, mtimes, strict=True)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Listing | list):
+        if isinstance(other, Listing):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 

@@ -11,7 +11,6 @@ foreign-version cache is thrown away and rebuilt from the files
 from __future__ import annotations
 
 import errno
-import itertools
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -358,9 +357,10 @@ class BuildState:
                 old = next(known, None)
             else:
                 changed.append(relative, size, mtime_ns)
-        for row in itertools.chain([old] if old is not None else [], known):
-            if not (prefixes and row[0].startswith(prefixes)):
-                removed.append(row[0])
+        while old is not None:  # known files past the last one found
+            if not (prefixes and old[0].startswith(prefixes)):
+                removed.append(old[0])
+            old = next(known, None)
         return Changes(listing, len(found), changed, removed, flagged)
 
     def _flagged(self) -> list[str]:
