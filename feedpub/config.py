@@ -29,6 +29,7 @@ from feedpub.model import Author, Format
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
 from feedpub.records.periods import ARCHIVE_PERIODS
+from feedpub.records.rules import RecordRules
 from feedpub.records.sanitise import REFUSED_ATTRIBUTES, REFUSED_TAGS, HtmlAllow, check_allow
 from feedpub.records.urls import is_email, is_http_url
 from feedpub.records.zones import zone_from_spec
@@ -288,6 +289,8 @@ class SiteConfig:
     description: str
     timezone: tzinfo
     timezone_name: str
+    #: What decides a record's meaning once loaded (the records part's own settings).
+    records: RecordRules
     language: str | None = None
     author: Author | None = None
     limit: int = DEFAULT_LIMIT
@@ -942,21 +945,38 @@ def parse_config(
         for name, value in values.items()
         if name in fields
     }
+    zone = checker.zone(zone_name, "timezone")
+    html_allow = _html_allow(values["html_allow"], path)
+    syndication = _syndication(values, checker)
+    records = RecordRules(
+        link=link,
+        timezone=zone,
+        timezone_name=zone_name,
+        dayfirst=values["dayfirst"],
+        abbreviations=abbreviations,
+        archive=syndication["archive"],
+        max_categories=values["max_categories"],
+        max_authors=values["max_authors"],
+        max_attachments=values["max_attachments"],
+        max_record_bytes=values["max_record_bytes"],
+        html_allow=html_allow,
+    )
     config = SiteConfig(
         **{
             **plain,
             "title": values["title"].strip(),
             "link": link,
             "description": values["description"].strip(),
-            "timezone": checker.zone(zone_name, "timezone"),
+            "timezone": zone,
             "timezone_name": zone_name,
+            "records": records,
             "language": language.strip() if language else None,
             "author": checker.author(values["author"]),
             "feeds_url": checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
             "abbreviations": abbreviations,
-            "html_allow": _html_allow(values["html_allow"], path),
+            "html_allow": html_allow,
             **_publishing(values, checker),
-            **_syndication(values, checker),
+            **syndication,
             "source": _source({"source": values["source"]}, path),
         }
     )
