@@ -20,6 +20,7 @@ from feedpub.errors import (
 )
 from feedpub.model import Article, Attachment, Author, Category
 from feedpub.pipeline import BuildReport, FeedOutcome, build
+from feedpub.site import Run, build_site, check_site, resolve_run
 from feedpub.version import __version__
 
 __all__ = [
@@ -40,10 +41,14 @@ __all__ = [
     "PublishError",
     "RecordError",
     "RecordWarning",
+    "Run",
     "SharedOutputError",
     "SiteConfig",
     "StateError",
     "__version__",
     "build",
+    "build_site",
+    "check_site",
     "load_config",
+    "resolve_run",
 ]

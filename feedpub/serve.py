@@ -38,12 +38,12 @@ from werkzeug.security import safe_join
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from feedpub.config import load_config
 from feedpub.errors import FeedpubError
 from feedpub.output.paths import FEED_FILES
 
 if TYPE_CHECKING:
     from feedpub.pipeline import BuildReport
+    from feedpub.site import Run
 
 __all__ = [
     "ARCHIVE_MAX_AGE",
@@ -195,27 +195,26 @@ class Rebuilder:
     """Rebuilds the feeds when a record file or the config changes.
 
     :meth:`check` compares a cheap signature (the path, size and mtime of every record
-    file and of the config) with the last one and, when it changed, reloads the config and
-    calls :func:`feedpub.build` (incremental: only what changed is read and rendered).
-    ``now`` is the clock, injected so tests and previews can pin it.
+    file and of the config) with the last one and, when it changed, resolves the run again
+    through ``resolve`` (the same flags each time, so ``--set`` and the config's ``out``
+    hold for every rebuild) and builds it (incremental: only what changed is read and
+    rendered). A preview tells no WebSub hub unless ``ping``. ``now`` is the clock,
+    injected so tests and previews can pin it.
     """
 
     def __init__(
         self,
-        articles_dir: Path,
-        config_path: Path,
-        out_dir: Path,
+        resolve: Callable[[], Run],
         *,
-        state_dir: Path | None,
         now: Callable[[], datetime],
+        ping: bool = False,
         on_report: Callable[[BuildReport], None] | None = None,
         on_error: Callable[[FeedpubError], None] | None = None,
     ) -> None:
-        self.articles_dir = articles_dir
-        self.config_path = config_path
-        self.out_dir = out_dir
-        self.state_dir = state_dir
+        self.resolve = resolve
+        self.run = resolve()  # a bad config is the caller's error before anything listens
         self.now = now
+        self.ping = ping
         self.on_report = on_report
         self.on_error = on_error
         self._signature: int | None = None
@@ -223,7 +222,7 @@ class Rebuilder:
     def signature(self) -> int:
         """A digest of what a build reads: record files' paths, sizes and mtimes, the config's."""
         entries = []
-        for folder, dirs, files in os.walk(self.articles_dir):
+        for folder, dirs, files in os.walk(self.run.articles_dir):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             for name in files:
                 if name.endswith((".json", ".jsonl")) and not name.startswith("."):
@@ -233,30 +232,25 @@ class Rebuilder:
                     except OSError:  # removed while walking: the next check sees it
                         continue
                     entries.append((path, stat.st_size, stat.st_mtime_ns))
+        config_path = self.run.config_path
         try:
-            stat = self.config_path.stat()
-            entries.append((str(self.config_path), stat.st_size, stat.st_mtime_ns))
+            stat = config_path.stat()
+            entries.append((str(config_path), stat.st_size, stat.st_mtime_ns))
         except OSError:
-            entries.append((str(self.config_path), -1, -1))
+            entries.append((str(config_path), -1, -1))
         return hash(tuple(sorted(entries)))
 
     def check(self) -> BuildReport | None:
         """Build when anything changed since the last check (always, the first time)."""
-        from feedpub.pipeline import build  # the pipeline is only needed with --build
+        from feedpub.site import build_site  # the pipeline is only needed with --build
 
         signature = self.signature()
         if signature == self._signature:
             return None
         self._signature = signature  # a failed build is not retried until something changes
         try:
-            config = load_config(self.config_path, environ=os.environ)
-            report = build(
-                self.articles_dir,
-                self.out_dir,
-                config,
-                state_dir=self.state_dir,
-                now=self.now(),
-            )
+            self.run = self.resolve()
+            report = build_site(self.run, now=self.now(), ping=self.ping)
         except FeedpubError as exc:
             if self.on_error is not None:
                 self.on_error(exc)

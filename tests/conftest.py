@@ -7,6 +7,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = ROOT / "articles"
 SAMPLE_CONFIG = ROOT / "feedpub.toml"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+#: "Now" for every build a test starts without its own: fixed, and later than any sample record.
+TEST_CLOCK = datetime(2030, 1, 1, tzinfo=UTC)
+
 # Read at import: the autouse fixture below clears FEEDPUB_* before each test.
 TEST_POSTGRES = os.environ.get("FEEDPUB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -44,6 +48,8 @@ def pinned_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             monkeypatch.delenv(name)
     monkeypatch.setenv("TZ", "America/St_Johns")  # -03:30 / -02:30: any leak of local time shows.
     time.tzset()
+    # A build given no `now` reads this clock, never the wall's: after every sample record.
+    monkeypatch.setattr("feedpub.pipeline.run.current_time", lambda: TEST_CLOCK)
     yield
     monkeypatch.undo()
     time.tzset()

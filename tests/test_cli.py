@@ -313,7 +313,7 @@ def test_completion_offers_commands_and_options() -> None:
 
 
 def test_every_build_option_has_an_environment_name_in_help_and_readme() -> None:
-    from feedpub.cli import build_command
+    from feedpub.cli.building import build_command
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     help_text = " ".join(invoke(["build", "--help"]).stdout.split())

@@ -65,7 +65,7 @@ def cli_build(site: Path) -> str:
 def test_bars_show_on_a_terminal_and_never_in_cron_mail(
     site: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool
 ) -> None:
-    monkeypatch.setattr(feedpub.cli, "PROGRESS_MIN_FILES", 1)  # the sample is small
+    monkeypatch.setattr(feedpub.cli.building, "PROGRESS_MIN_FILES", 1)  # the sample is small
     # The runner's stderr stands in for a terminal, or for cron's pipe to its mail.
     monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda _: terminal)
     stderr = cli_build(site)

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from feedpub import build, load_config
 from feedpub.cli import main
 from feedpub.serve import ARCHIVE_MAX_AGE, FEED_MAX_AGE, Rebuilder, feed_server
+from feedpub.site import resolve_run
 from tests.conftest import SAMPLE_ARTICLES, SAMPLE_CONFIG
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -199,10 +200,7 @@ def test_rebuilder_builds_on_change_and_the_server_serves_the_new_file(
 ) -> None:
     reports: list[Any] = []
     rebuilder = Rebuilder(
-        site / "articles",
-        site / "feedpub.toml",
-        site / "public",
-        state_dir=site / ".feedpub",
+        lambda: resolve_run(site / "feedpub.toml"),
         now=lambda: NOW,
         on_report=reports.append,
     )
@@ -228,10 +226,7 @@ def test_rebuilder_builds_on_change_and_the_server_serves_the_new_file(
 def test_rebuilder_reports_a_bad_config_and_keeps_serving(site: Path) -> None:
     errors: list[Any] = []
     rebuilder = Rebuilder(
-        site / "articles",
-        site / "feedpub.toml",
-        site / "public",
-        state_dir=site / ".feedpub",
+        lambda: resolve_run(site / "feedpub.toml"),
         now=lambda: NOW,
         on_error=errors.append,
     )

@@ -9,7 +9,8 @@ validate, in parallel), :mod:`.run` (publish, and the order of it all),
 
 from __future__ import annotations
 
+from feedpub.pipeline.read import Progress
 from feedpub.pipeline.report import BuildReport, FeedOutcome
-from feedpub.pipeline.run import build, check
+from feedpub.pipeline.run import build, check, current_time
 
-__all__ = ["BuildReport", "FeedOutcome", "build", "check"]
+__all__ = ["BuildReport", "FeedOutcome", "Progress", "build", "check", "current_time"]

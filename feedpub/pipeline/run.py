@@ -12,7 +12,7 @@ import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urljoin
@@ -46,7 +46,13 @@ if TYPE_CHECKING:
     from feedpub.config import SiteConfig
     from feedpub.output.websub import PingPolicy
 
-__all__ = ["build", "check"]
+__all__ = ["build", "check", "current_time"]
+
+
+def current_time() -> datetime:
+    """The clock a build reads when it is given no ``now`` (the CLI's default and the
+    library's alike); tests replace it, so that none reads the wall clock."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,7 @@ def build(
     A bad record is reported and left out; an invalid feed is reported and not
     written (the previous file stays). With ``strict``, nothing is written when
     anything is bad. An entry published after ``now`` is withheld until it is
-    due (``now=None``: nothing is withheld). ``state_dir`` keeps the build
+    due (``now=None``: the current time, as ``feedpub build``). ``state_dir`` keeps the build
     state between runs (``None``: a fresh in-memory one, a full build) and
     holds the lock, waiting up to ``wait`` seconds for another build
     (:class:`~feedpub.errors.LockedError` after that). ``dry_run`` writes nothing.
@@ -118,6 +124,8 @@ def build(
     a hub that fails is a warning, never an error. ``ping=False`` only remembers them.
     """
     started = time.perf_counter()
+    if now is None:
+        now = current_time()
     target = open_target(out_dir, config) if isinstance(out_dir, str | Path) else out_dir
     with (
         open_source(articles_dir, config) as source,
@@ -128,7 +136,7 @@ def build(
             source,
             target,
             config,
-            None if now is None else now.timestamp(),
+            now.timestamp(),
             strict,
             dry_run,
             progress,

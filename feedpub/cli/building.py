@@ -1,0 +1,228 @@
+"""``feedpub build`` and ``feedpub check``: a run's records to feeds, and what the run says."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from feedpub import hints
+from feedpub.cli.app import main
+from feedpub.cli.common import (
+    articles_option,
+    config_option,
+    env_option,
+    fail,
+    out_option,
+    parse_now,
+    resolve,
+    set_option,
+    source_option,
+    state_option,
+    usage,
+)
+from feedpub.errors import ExitCode, FeedpubError, RecordWarning
+from feedpub.pipeline import BuildReport
+from feedpub.pipeline.read import RECORDS_READ, Progress
+from feedpub.site import Run, build_site, check_site
+
+__all__ = ["build_command", "check_command", "print_problems", "summary_line"]
+
+#: Below this many record files a progress bar would only flicker.
+PROGRESS_MIN_FILES = 5000
+
+
+def articles_checked(run: Run) -> Run:
+    """``run``, whose articles folder must exist unless the records come from a database."""
+    if run.reads_files and not run.articles_dir.is_dir():
+        usage(
+            f"{run.articles_dir}: articles folder not found (pass --articles DIR, "
+            "or run `feedpub init` to start a site)"
+        )
+    return run
+
+
+def _first_mistakes(run: Run, report: BuildReport) -> list[RecordWarning]:
+    """Warnings that explain what was not read: stray files, or no records at all."""
+    found = hints.stray_record_files(run.articles_dir)
+    if report.records_read == 0 and not report.errors:
+        found.append(hints.empty_articles_hint(run.articles_dir))
+    return found
+
+
+def print_problems(report: BuildReport, quiet: bool) -> None:
+    for error in report.errors:
+        click.echo(str(error), err=True)
+    for outcome in report.feeds:
+        if outcome.action == "invalid":
+            click.echo(
+                f"{outcome.path}: invalid feed, not published (the previous file is kept)", err=True
+            )
+            for problem in outcome.problems:
+                if problem.level == "error":
+                    click.echo(f"  {problem}", err=True)
+    if not quiet:
+        for warning in report.warnings:
+            click.echo(str(warning), err=True)
+    if report.strict_withheld:
+        click.echo(
+            "feedpub: --strict: nothing was published because of the problems above", err=True
+        )
+
+
+def summary_line(report: BuildReport) -> str:
+    would = "would be " if report.dry_run else ""
+    return (
+        f"feedpub: {report.records_read} records read, {report.records_changed} changed, "
+        f"{report.records_bad} bad; feeds {would}written {report.count('written')}, "
+        f"unchanged {report.count('unchanged')}, removed {report.count('removed')}, "
+        f"invalid {report.count('invalid')}; {report.elapsed:.2f}s"
+    )
+
+
+def _print_dry_run(report: BuildReport) -> None:
+    for outcome in report.feeds:
+        if outcome.action in ("written", "removed", "invalid"):
+            click.echo(f"{outcome.path}: would be {outcome.action}")
+            for label, ids in (
+                ("+", outcome.added),
+                ("~", outcome.updated),
+                ("-", outcome.removed),
+            ):
+                for entry_id in ids:
+                    click.echo(f"  {label} {entry_id}")
+
+
+def _progress_bar() -> tuple[Progress | None, Callable[[], None]]:
+    """A progress callback drawing click's bars (count and ETA), only on a terminal; never in
+    cron mail. Records read get a bar from PROGRESS_MIN_FILES files on; feeds written get
+    one in a build that showed the records' bar (a large cold build)."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    bar: Any = None
+    shown: str | None = None
+
+    def update(done: int, total: int, what: str = RECORDS_READ) -> None:
+        nonlocal bar, shown
+        if shown != what:
+            if what == RECORDS_READ:
+                if total < PROGRESS_MIN_FILES:
+                    return
+            elif shown is None:
+                return  # no bar for the records: a build over before a bar would help
+            finish()
+            shown = what
+            bar = click.progressbar(length=total, label=what, show_pos=True, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    def finish() -> None:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+    return update, finish
+
+
+@main.command("build")
+@articles_option
+@source_option
+@out_option
+@config_option
+@state_option
+@env_option("--full", is_flag=True, help="Ignore the index: re-read every record.")
+@env_option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another build's lock before exiting 75.",
+)
+@env_option("--now", "now_text", metavar="ISO8601", help="The clock, for previews and tests.")
+@env_option("--strict", is_flag=True, help="Publish nothing if any record or feed is bad.")
+@env_option("--dry-run", is_flag=True, help="Do everything but write; list what would change.")
+@env_option("--no-ping", is_flag=True, help="Do not notify the WebSub hubs (the next run will).")
+@env_option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@env_option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
+@env_option("-v", "--verbose", is_flag=True, help="Print a line per feed written, and why.")
+@set_option
+def build_command(
+    articles: Path | None,
+    source: str | None,
+    out: str | None,
+    config_path: Path,
+    state: Path | None,
+    full: bool,
+    wait: float,
+    now_text: str | None,
+    strict: bool,
+    dry_run: bool,
+    no_ping: bool,
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
+    sets: tuple[str, ...],
+) -> None:
+    """Build the feeds from the records and publish the valid ones (RSS, Atom, JSON Feed)."""
+    run = articles_checked(
+        resolve(config_path, sets, articles=articles, out=out, state=state, source=source)
+    )
+    now = parse_now(now_text)
+    progress, finish = _progress_bar()
+    try:
+        report = build_site(
+            run,
+            full=full,
+            now=now,
+            strict=strict,
+            dry_run=dry_run,
+            wait=wait,
+            progress=progress,
+            ping=not no_ping,
+        )
+    except FeedpubError as exc:
+        fail(exc)
+    finally:
+        finish()
+    if not quiet and not as_json and run.reads_files:
+        # Only when the warnings are shown: the scan costs a second walk of the folder.
+        report.warnings.extend(_first_mistakes(run, report))
+    print_problems(report, quiet)
+    if verbose:
+        for outcome in report.feeds:
+            if outcome.action != "unchanged":
+                click.echo(f"{outcome.path}: {outcome.action} ({outcome.reason})", err=True)
+    if dry_run and not as_json:
+        _print_dry_run(report)
+    if as_json:
+        click.echo(json.dumps(report.summary(), ensure_ascii=False))
+    elif not quiet or report.exit_code != ExitCode.OK:
+        click.echo(summary_line(report), err=True)
+    sys.exit(int(report.exit_code))
+
+
+@main.command("check")
+@articles_option
+@source_option
+@config_option
+@set_option
+def check_command(
+    articles: Path | None, source: str | None, config_path: Path, sets: tuple[str, ...]
+) -> None:
+    """Check the records only, reporting every problem; write nothing."""
+    run = articles_checked(resolve(config_path, sets, articles=articles, source=source))
+    try:
+        report = check_site(run)
+    except FeedpubError as exc:
+        fail(exc)
+    if run.reads_files:
+        report.warnings.extend(_first_mistakes(run, report))
+    for error in report.errors:
+        click.echo(str(error), err=True)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    click.echo(f"feedpub: {report.records_read} records, {report.records_bad} bad", err=True)
+    sys.exit(int(report.exit_code))
