@@ -11,7 +11,6 @@ a type and bounds check, a few lines in :func:`parse_config`).
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import json
 import re
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 from feedpub.digest import digest_text
 from feedpub.errors import ConfigError
 from feedpub.model import Author, Format
+from feedpub.output.meta import FeedMeta, Syndication, render_fingerprint
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
 from feedpub.records.periods import ARCHIVE_PERIODS
@@ -282,54 +282,83 @@ class SourceConfig:
 
 @dataclass(frozen=True)
 class SiteConfig:
-    """Everything feedpub needs to know about the site it publishes for."""
+    """Everything feedpub needs to know about the site it publishes for, one value per part.
 
-    title: str
-    link: str
-    description: str
-    timezone: tzinfo
-    timezone_name: str
-    #: What decides a record's meaning once loaded (the records part's own settings).
+    Each part owns its settings and their meaning: :class:`RecordRules` (how records are
+    read), :class:`FeedMeta` and :class:`Syndication` (what is published, and how), the
+    source's and the target's. This module only reads the layers and assembles them.
+    """
+
+    #: What decides a record's meaning once loaded.
     records: RecordRules
-    language: str | None = None
-    author: Author | None = None
-    limit: int = DEFAULT_LIMIT
-    dayfirst: bool = True
-    feeds_url: str = ""
-    abbreviations: Mapping[str, tzinfo] = field(default_factory=dict)
-    #: A digest of the config's meaning, so cached feeds are re-rendered when it changes.
-    fingerprint: str = ""
-    # Bounds on the work one record may cause; a record over one is that record's error.
-    max_categories: int = 20
-    max_authors: int = 20
-    max_attachments: int = 20
-    max_record_bytes: int = 1_000_000
-    #: Tags and attributes the site adds to the HTML allow-list (``[html_allow]``).
-    html_allow: HtmlAllow = field(default_factory=HtmlAllow)
+    #: What every document says about the site.
+    feed: FeedMeta
+    #: Formats, entries per feed, archives, size cap, WebSub hubs.
+    syndication: Syndication
     #: Where feeds go when ``--out`` is not given: a folder (relative to the config's) or s3:// URL.
     out: str | None = None
     #: The S3-compatible store's base URL (MinIO, Ceph, R2); ``None``: AWS, or the environment's.
     s3_endpoint_url: str | None = None
     #: The ``Cache-Control`` every object gets (object storage only; a folder has no headers).
     cache_control: str = DEFAULT_CACHE_CONTROL
-    # -- output formats, WebSub hubs, RFC 5005 archives (see _syndication_options) --
-    #: The formats every feed is published in, in this order.
-    formats: tuple[Format, ...] = ("rss", "atom", "json")
-    #: WebSub hubs told of every changed subscription document (absolute http(s) URLs).
-    hubs: tuple[str, ...] = ()
-    #: The calendar period of an RFC 5005 archive page (``year`` ... ``day``), or ``None``: off.
-    archive: str | None = "month"
-    #: Whether category feeds are archived too, or only the site feed.
-    archive_categories: bool = True
-    #: The largest a subscription document may be; ``None``: no cap (see ``max_bytes``).
-    max_bytes: int | None = None
     #: Where the records come from when not from files: a database (``source``, ``[source]``).
     source: SourceConfig | None = None
 
     @property
-    def domain(self) -> str:
-        """The site's host name, used in tag URIs."""
-        return urlsplit(self.link).hostname or ""
+    def feeds_fingerprint(self) -> str:
+        """What a published document depends on besides its entries (see :mod:`.output.meta`)."""
+        return render_fingerprint(self.feed, self.syndication)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what the records and the documents depend on, whichever layer each
+        value came from (``feedpub config`` shows it; the state keeps one per part)."""
+        return digest_text(self.records.fingerprint(), self.feeds_fingerprint)
+
+    # -- the records part's settings, read here until the record stages take RecordRules --
+    @property
+    def link(self) -> str:
+        return self.records.link
+
+    @property
+    def timezone(self) -> tzinfo:
+        return self.records.timezone
+
+    @property
+    def timezone_name(self) -> str:
+        return self.records.timezone_name
+
+    @property
+    def dayfirst(self) -> bool:
+        return self.records.dayfirst
+
+    @property
+    def abbreviations(self) -> Mapping[str, tzinfo]:
+        return self.records.abbreviations
+
+    @property
+    def max_categories(self) -> int:
+        return self.records.max_categories
+
+    @property
+    def max_authors(self) -> int:
+        return self.records.max_authors
+
+    @property
+    def max_attachments(self) -> int:
+        return self.records.max_attachments
+
+    @property
+    def max_record_bytes(self) -> int:
+        return self.records.max_record_bytes
+
+    @property
+    def html_allow(self) -> HtmlAllow:
+        return self.records.html_allow
+
+    @property
+    def archive(self) -> str | None:
+        return self.records.archive
 
 
 @dataclass(frozen=True)
@@ -387,6 +416,9 @@ def _syndication(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]
             f"must be one of {', '.join(ARCHIVE_PERIODS)} or off, not {archive!r}", "archive"
         )
     return {
+        "limit": values["limit"],
+        "archive_categories": values["archive_categories"],
+        "max_bytes": values["max_bytes"],
         "archive": None if archive == "off" else archive,
         # Listed in a fixed order, once each, whatever order the config names them in.
         "formats": tuple(f for f in ALL_FORMATS if f in formats),
@@ -937,78 +969,36 @@ def parse_config(
             )
         abbreviations[name.upper()] = checker.zone(spec, where)
     feeds_url = values["feeds_url"]
-    # A key whose name is a SiteConfig field and needs no more than its type check (and
-    # bounds) reaches the config as it is: a new key of that sort is a KEYS entry and a field.
-    fields = {f.name for f in dataclasses.fields(SiteConfig)}
-    plain = {
-        name: tuple(value) if isinstance(value, list) else value  # frozen all the way down
-        for name, value in values.items()
-        if name in fields
-    }
     zone = checker.zone(zone_name, "timezone")
-    html_allow = _html_allow(values["html_allow"], path)
-    syndication = _syndication(values, checker)
+    syndication = Syndication(**_syndication(values, checker))
     records = RecordRules(
         link=link,
         timezone=zone,
         timezone_name=zone_name,
         dayfirst=values["dayfirst"],
         abbreviations=abbreviations,
-        archive=syndication["archive"],
+        archive=syndication.archive,
         max_categories=values["max_categories"],
         max_authors=values["max_authors"],
         max_attachments=values["max_attachments"],
         max_record_bytes=values["max_record_bytes"],
-        html_allow=html_allow,
+        html_allow=_html_allow(values["html_allow"], path),
     )
-    config = SiteConfig(
-        **{
-            **plain,
-            "title": values["title"].strip(),
-            "link": link,
-            "description": values["description"].strip(),
-            "timezone": zone,
-            "timezone_name": zone_name,
-            "records": records,
-            "language": language.strip() if language else None,
-            "author": checker.author(values["author"]),
-            "feeds_url": checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
-            "abbreviations": abbreviations,
-            "html_allow": html_allow,
-            **_publishing(values, checker),
-            **syndication,
-            "source": _source({"source": values["source"]}, path),
-        }
+    feed = FeedMeta(
+        title=values["title"].strip(),
+        description=values["description"].strip(),
+        link=link,
+        feeds_url=checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
+        language=language.strip() if language else None,
+        author=checker.author(values["author"]),
     )
-    return dataclasses.replace(config, fingerprint=fingerprint(config))
-
-
-def fingerprint(config: SiteConfig) -> str:
-    """A digest of what the config means, whichever layer each value came from.
-
-    It is taken over the checked :class:`SiteConfig`, not the text, so `limit = 50` in the
-    file, ``FEEDPUB_LIMIT=50`` and no `limit` at all give one fingerprint, and any field a
-    new key adds takes part without more code.
-    """
-    meaning = {
-        f.name: _canonical(getattr(config, f.name))
-        for f in dataclasses.fields(config)
-        if f.name != "fingerprint"
-    }
-    return digest_text(json.dumps(meaning, sort_keys=True))
-
-
-def _canonical(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | frozenset | set):
-        items = [_canonical(v) for v in value]
-        return sorted(items, key=json.dumps) if isinstance(value, set | frozenset) else items
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)  # a tzinfo: its zone name or offset
+    return SiteConfig(
+        records=records,
+        feed=feed,
+        syndication=syndication,
+        **_publishing(values, checker),
+        source=_source({"source": values["source"]}, path),
+    )
 
 
 # -- showing ------------------------------------------------------------------------------

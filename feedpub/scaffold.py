@@ -124,11 +124,11 @@ def example_record(answers: SiteAnswers, now: datetime) -> dict[str, Any]:
     config = parse_config(answers.values(), "answers")
     published = now.astimezone(config.timezone).isoformat(timespec="seconds")
     return {
-        "title": f"Welcome to {config.title}",
+        "title": f"Welcome to {config.feed.title}",
         "date_published": published,
         "categories": ["Announcements"],
         "content_text": (
-            f"This is the first article of {config.title}.\n\n"
+            f"This is the first article of {config.feed.title}.\n\n"
             "Each article is a JSON file under articles/ (a .json file holds one record or "
             "a list, a .jsonl file one record per line). Edit this one or add your own, then "
             "run `feedpub build` again: the feeds in public/ follow."

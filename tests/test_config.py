@@ -29,9 +29,9 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD))
     assert config.link == "https://example.com/"
-    assert config.feeds_url == "https://example.com/"
-    assert config.limit == 50 and config.dayfirst is True
-    assert config.domain == "example.com"
+    assert config.feed.feeds_url == "https://example.com/"
+    assert config.syndication.limit == 50 and config.dayfirst is True
+    assert config.feed.domain == "example.com"
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_limit_out_of_range_is_a_config_error(tmp_path: Path, limit: str) -> Non
     assert result.exit_code == 2
     assert result.stderr.startswith(f"feedpub: {path}: limit: must be at ")
     assert result.stderr.count("\n") == 1
-    assert load_config(write(tmp_path, GOOD + "limit = 10000\n")).limit == 10_000
+    assert load_config(write(tmp_path, GOOD + "limit = 10000\n")).syndication.limit == 10_000
 
 
 @pytest.mark.parametrize(
@@ -136,11 +136,11 @@ def test_environment_overrides_the_file_and_names_the_variable(tmp_path: Path) -
         "FEEDPUB_AUTHOR": '{"name": "Desk", "email": "desk@example.com"}',
     }
     config = load_config(path, environ=environ)
-    assert (config.limit, config.dayfirst, config.language) == (20, False, "en-US")
+    assert (config.syndication.limit, config.dayfirst, config.feed.language) == (20, False, "en-US")
     assert set(config.abbreviations) == {"SGT", "IST"}
-    assert config.author is not None and config.author.email == "desk@example.com"
+    assert config.feed.author is not None and config.feed.author.email == "desk@example.com"
     # Without environ the library reads the file alone.
-    assert load_config(path).limit == 10
+    assert load_config(path).syndication.limit == 10
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_bad_environment_value_names_the_variable(
 
 def test_empty_variable_counts_as_unset(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD + "limit = 7\n"), environ={"FEEDPUB_LIMIT": " "})
-    assert config.limit == 7
+    assert config.syndication.limit == 7
 
 
 def test_lists_read_as_json_or_commas() -> None:

@@ -222,7 +222,7 @@ def test_the_loader_survives_and_what_it_accepts_renders_valid(mutation: tuple[s
     # A draft is in no feed (it skips the completeness rules until it is published).
     for article in (a for a in parsed.articles if not a.draft):
         for fmt in ("rss", "atom"):
-            feed = render_feed(FeedPlan(None, (article,)), config, fmt)
+            feed = render_feed(FeedPlan(None, (article,)), config.feed, fmt)
             assert _errors(feed, f"{article.id}.{fmt}") == []
 
 

@@ -28,26 +28,26 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD))
-    assert config.formats == ("rss", "atom", "json")
-    assert config.hubs == ()
-    assert config.archive == "month" and config.archive_categories is True
+    assert config.syndication.formats == ("rss", "atom", "json")
+    assert config.syndication.hubs == ()
+    assert config.syndication.archive == "month" and config.syndication.archive_categories is True
 
 
 def test_archive_off_and_site_only(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD + 'archive = "off"\narchive_categories = false\n'))
-    assert config.archive is None and config.archive_categories is False
+    assert config.syndication.archive is None and config.syndication.archive_categories is False
     assert load_config(write(tmp_path, GOOD + 'archive = "week"\n')).archive == "week"
 
 
 def test_hubs_keep_their_order_once_each(tmp_path: Path) -> None:
     text = GOOD + 'hubs = ["https://b.example/hub", "http://a.example/", "https://b.example/hub"]\n'
     config = load_config(write(tmp_path, text))
-    assert config.hubs == ("https://b.example/hub", "http://a.example/")
+    assert config.syndication.hubs == ("https://b.example/hub", "http://a.example/")
 
 
 def test_formats_are_kept_in_one_order_once_each(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD + 'formats = ["json", "rss", "json"]\n'))
-    assert config.formats == ("rss", "json")
+    assert config.syndication.formats == ("rss", "json")
 
 
 @pytest.mark.parametrize(

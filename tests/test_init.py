@@ -78,11 +78,11 @@ def test_non_interactive_asks_nothing_and_uses_defaults(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "?" not in result.stdout and ":" not in result.stdout.splitlines()[-1]
     config = load_config(tmp_path / "kabar-lampung" / "feedpub.toml")
-    assert config.title == "Kabar Lampung"
+    assert config.feed.title == "Kabar Lampung"
     assert config.link == "http://localhost:8000/"
     # Without a question the machine's zone is not used: scripts get the same file anywhere.
     assert config.timezone_name == "UTC"
-    assert config.language is None
+    assert config.feed.language is None
 
 
 def test_flags_make_it_scriptable(tmp_path: Path) -> None:
@@ -101,13 +101,13 @@ def test_flags_make_it_scriptable(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     config = load_config(tmp_path / "feedpub.toml")
-    assert (config.title, config.link, config.timezone_name, config.language) == (
+    assert (config.feed.title, config.link, config.timezone_name, config.feed.language) == (
         "Kabar",
         "https://kabar.example/",
         "Asia/Jakarta",
         "id",
     )
-    assert config.description == "Berita."
+    assert config.feed.description == "Berita."
     record = json.loads((tmp_path / "articles" / "welcome.json").read_text())
     assert record["date_published"] == "2026-03-01T08:00:00+07:00"
 
@@ -122,7 +122,7 @@ def test_answers_on_stdin(tmp_path: Path) -> None:
     assert "must be an absolute http(s) URL" in out
     assert "BCP 47" in out
     config = load_config(tmp_path / "k" / "feedpub.toml")
-    assert (config.title, config.link, config.timezone_name, config.language) == (
+    assert (config.feed.title, config.link, config.timezone_name, config.feed.language) == (
         "Kabar",
         "https://kabar.example/",
         "Asia/Makassar",  # the empty answer took the default
@@ -183,7 +183,7 @@ def test_never_overwrites_unless_forced(tmp_path: Path) -> None:
     assert "Hello" in record.read_text()
     result = init(str(tmp_path), "--title", "Other", "--force")
     assert result.exit_code == 0
-    assert load_config(config).title == "Other"
+    assert load_config(config).feed.title == "Other"
 
 
 def test_existing_records_are_kept_and_no_example_added(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ from urllib.parse import urljoin
 
 import msgspec
 
-from feedpub.config import SiteConfig
 from feedpub.model import Article, Author, FeedPlan
 from feedpub.output.ids import entry_id
+from feedpub.output.meta import FeedMeta
 from feedpub.output.paths import FEED_FILES, FeedLinks, feed_folder
 from feedpub.records.dates import format_rfc3339
 
@@ -40,7 +40,7 @@ def _author(author: Author) -> dict[str, str] | None:
     return shown or None
 
 
-def _item(article: Article, config: SiteConfig) -> dict[str, Any]:
+def _item(article: Article, config: FeedMeta) -> dict[str, Any]:
     item: dict[str, Any] = {"id": entry_id(article.id, article.published, config.domain)}
     if article.url:
         item["url"] = article.url
@@ -78,7 +78,7 @@ def _item(article: Article, config: SiteConfig) -> dict[str, Any]:
     return item
 
 
-def render_json_feed(plan: FeedPlan, config: SiteConfig, links: FeedLinks | None = None) -> bytes:
+def render_json_feed(plan: FeedPlan, config: FeedMeta, links: FeedLinks | None = None) -> bytes:
     """Render one planned feed as UTF-8 JSON Feed 1.1 bytes, ending in a newline; ``links`` says
     where it is published and what else it links to (default: its subscription folder)."""
     links = links or FeedLinks(feed_folder(plan.term))

@@ -34,9 +34,9 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
-from feedpub.config import SiteConfig
 from feedpub.model import Article, FeedPlan, Format
 from feedpub.output.ids import entry_id
+from feedpub.output.meta import FeedMeta
 from feedpub.output.paths import FeedLinks, feed_folder
 from feedpub.records.dates import format_rfc822, format_rfc3339
 
@@ -170,7 +170,7 @@ def _rss_people(article: Article) -> tuple[str | None, list[str]]:
     return None, [c for c in creators if c]
 
 
-def _generator(plan: FeedPlan, config: SiteConfig, fmt: Format, links: FeedLinks) -> FeedGenerator:
+def _generator(plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks) -> FeedGenerator:
     generator = FeedGenerator()
     needs_dc = fmt == "rss" and any(_rss_people(entry)[1] for entry in plan.entries)
     generator.register_extension("feedpub", _FeedpubFeed, _FeedpubEntry, atom=True, rss=True)
@@ -217,7 +217,7 @@ def _generator(plan: FeedPlan, config: SiteConfig, fmt: Format, links: FeedLinks
     return generator
 
 
-def _add_entry(generator: FeedGenerator, article: Article, config: SiteConfig, fmt: Format) -> None:
+def _add_entry(generator: FeedGenerator, article: Article, config: FeedMeta, fmt: Format) -> None:
     entry: FeedEntry = generator.add_entry(order="append")
     entry.feedpub.article = article
     guid = entry_id(article.id, article.published, config.domain)
@@ -261,7 +261,7 @@ def _add_entry(generator: FeedGenerator, article: Article, config: SiteConfig, f
 
 
 def render_feed(
-    plan: FeedPlan, config: SiteConfig, fmt: Format, links: FeedLinks | None = None
+    plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks | None = None
 ) -> bytes:
     """Render one planned feed as UTF-8 XML bytes with a declaration; ``links`` says where it
     is published and what else it links to (default: its subscription folder, no hubs)."""

@@ -72,29 +72,30 @@ def plan_feeds(
     # Entries show their categories' first labels: a label change re-renders every feed.
     labels = digest_text(*(f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values()))
     pages: dict[str | None, list[ArchivePage]] = {}
-    if config.archive:
-        for page in state.archive_pages(now, categories=config.archive_categories):
+    syndication = config.syndication
+    if syndication.archive:
+        for page in state.archive_pages(now, categories=syndication.archive_categories):
             pages.setdefault(page.term, []).append(page)
     feeds: list[PlannedFeed] = []
     for term in [None, *categories]:
-        entries = tuple(state.newest(term, config.limit, now))
+        entries = tuple(state.newest(term, syndication.limit, now))
         if term is not None and not entries:
             continue  # a category with no live entry has no feed (an old one is removed)
         shown = categories[term] if term is not None else None
         periods = pages.get(term, [])
         links = FeedLinks(
             feed_folder(term),
-            hubs=config.hubs,
+            hubs=syndication.hubs,
             prev_archive=archive_folder(term, periods[-1].period) if periods else None,
         )
         common = (
             version,
-            config.fingerprint,
+            config.feeds_fingerprint,
             term or "",
             labels,
             f"{shown.label}\x1e{shown.scheme}" if shown else "",
         )
-        for fmt in config.formats:
+        for fmt in syndication.formats:
             digest = digest_text(
                 *common, fmt, _links_text(links), *(f"{e.id}\x1e{e.digest}" for e in entries)
             )
@@ -107,7 +108,7 @@ def plan_feeds(
                 archive_folder(term, page.period), prev_archive=previous, current=links.folder
             )
             previous = page_links.folder
-            for fmt in config.formats:
+            for fmt in syndication.formats:
                 digest = digest_text(*common, fmt, _links_text(page_links), page.fingerprint)
                 feeds.append(
                     PlannedFeed(
@@ -162,10 +163,12 @@ def still_current(
     published: dict[str, PublishedFeed],
     checks: dict[str, FileCheck],
     now: float | None,
+    feeds: str,
 ) -> bool:
-    """True when the last build's feeds still stand: it finished, with the same kind of clock,
-    nothing fell due since, and every published file holds what it wrote."""
-    if last is None or not last.complete or not published:
+    """True when the last build's feeds still stand: it finished, with the same kind of clock
+    and the same ``feeds`` fingerprint (what shapes a document besides its entries), nothing
+    fell due since, and every published file holds what it wrote."""
+    if last is None or not last.complete or not published or last.feeds != feeds:
         return False
     if last.clocked != (now is not None):
         return False

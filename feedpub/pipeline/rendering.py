@@ -63,22 +63,23 @@ def _render_group(
     ) -> bytes:
         plan = FeedPlan(categories.get(term or ""), entries)
         if fmt == "json":
-            return render_json_feed(plan, config, links)
-        return render_feed(plan, config, fmt, links)
+            return render_json_feed(plan, config.feed, links)
+        return render_feed(plan, config.feed, fmt, links)
 
     results = []
     for term, fmt, path, rids, links in specs:
         entries = tuple(articles[rid] for rid in rids)
         data = render(term, fmt, entries, links)
         kept = len(entries)
-        if config.max_bytes is not None and len(data) > config.max_bytes and not links.archive:
+        cap = config.syndication.max_bytes
+        if cap is not None and len(data) > cap and not links.archive:
             # Keep the most of the newest entries that fit: found by halving, since the size
             # grows with each entry kept (archive pages, which nothing replaces, keep them all).
             low, high, best, kept = 0, kept - 1, render(term, fmt, (), links), 0
             while low <= high:
                 middle = (low + high) // 2
                 trial = render(term, fmt, entries[:middle], links)
-                if len(trial) <= config.max_bytes:
+                if len(trial) <= cap:
                     low, best, kept = middle + 1, trial, middle
                 else:
                     high = middle - 1

@@ -130,7 +130,9 @@ def build(
     with (
         open_source(articles_dir, config) as source,
         _locked(source, state_dir, target, wait, dry_run),
-        open_state(state_dir, __version__, config.fingerprint, scratch=dry_run, full=full) as run,
+        open_state(
+            state_dir, __version__, config.records.fingerprint(), scratch=dry_run, full=full
+        ) as run,
     ):
         job = _Job(
             source,
@@ -154,7 +156,7 @@ def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
     started = time.perf_counter()
     with (
         open_source(articles_dir, config) as source,
-        BuildState(None, __version__, config.fingerprint) as state,
+        BuildState(None, __version__, config.records.fingerprint()) as state,
     ):
         report = BuildReport(dry_run=True)
         _note_records(report, state, source, config, bodies=True, progress=None)
@@ -193,7 +195,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     if not changed:
         checks = {path: check_file(job.target, path, feed) for path, feed in published.items()}
         verdicts = {path: verdict for path, (verdict, _) in checks.items()}
-        if still_current(last, published, verdicts, job.now):
+        if still_current(last, published, verdicts, job.now, job.config.feeds_fingerprint):
             # Nothing read changed, nothing fell due, every published file is as written: done.
             _remember_touched(state, published, checks, job.dry_run)
             report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
@@ -297,6 +299,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 complete=not (report.count("invalid") or body_warnings),
                 clocked=job.now is not None,
                 next_due=state.next_due(job.now),
+                feeds=job.config.feeds_fingerprint,
             )
         )
     return report
@@ -305,14 +308,14 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
 def _owe_hubs(state: BuildState, job: _Job, path: str) -> None:
     """A subscription document was written or removed: until told, every hub is owed it.
     Remembered at once, so that a run that fails or is killed later forgets nothing."""
-    if job.config.hubs and is_subscription_path(path):
-        state.owe_hubs(job.config.hubs, urljoin(job.config.feeds_url, path))
+    if job.config.syndication.hubs and is_subscription_path(path):
+        state.owe_hubs(job.config.syndication.hubs, urljoin(job.config.feed.feeds_url, path))
 
 
 def _announce(state: BuildState, job: _Job, report: BuildReport) -> BuildReport:
     """Tell each hub of the subscription documents it is owed (this build's changes and any
     an earlier build could not announce), and remember which it still has not been told of."""
-    hubs = job.config.hubs
+    hubs = job.config.syndication.hubs
     if not hubs or job.dry_run or report.strict_withheld:
         return report
     owed = state.unannounced()
@@ -367,11 +370,11 @@ def _publish(
     ]
     if rendered.dropped:
         shown = len(feed.entries) - rendered.dropped
-        where = " (they stay in its archive pages)" if job.config.archive else ""
+        where = " (they stay in its archive pages)" if job.config.syndication.archive else ""
         warnings.append(
             RecordWarning(
-                f"over max_bytes ({job.config.max_bytes:,} bytes): shows its {shown} newest "
-                f"entries, the {rendered.dropped} oldest left out{where}",
+                f"over max_bytes ({job.config.syndication.max_bytes:,} bytes): shows its "
+                f"{shown} newest entries, the {rendered.dropped} oldest left out{where}",
                 path=feed.path,
                 field="max_bytes",
             )

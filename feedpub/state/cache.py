@@ -96,6 +96,9 @@ class LastBuild:
     clocked: bool
     #: When the earliest withheld entry falls due, if any.
     next_due: float | None
+    #: What shaped its documents besides their entries (the config's feeds fingerprint): a
+    #: new title, limit or format leaves the records as they are but every document stale.
+    feeds: str = ""
 
 
 @dataclass(frozen=True)
@@ -299,7 +302,12 @@ class BuildState:
         if stored is None:
             return None
         fields = json.loads(stored)
-        return LastBuild(bool(fields["complete"]), bool(fields["clocked"]), fields["next_due"])
+        return LastBuild(
+            bool(fields["complete"]),
+            bool(fields["clocked"]),
+            fields["next_due"],
+            str(fields.get("feeds", "")),
+        )
 
     def start_build(self) -> None:
         """Forget how the last build ended: until this one finishes, nothing is trusted."""
