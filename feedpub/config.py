@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 from feedpub.digest import digest_text
 from feedpub.errors import ConfigError
 from feedpub.model import Author, Format
+from feedpub.output.formats import FORMATS
 from feedpub.output.meta import FeedMeta, Syndication, render_fingerprint
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
@@ -394,7 +395,7 @@ class ResolvedConfig:
 
 # -- what is published ----------------------------------------------------------------
 
-ALL_FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
+ALL_FORMATS: tuple[Format, ...] = tuple(FORMATS)
 
 
 def _syndication(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from feedpub.errors import FeedpubError
-from feedpub.output.paths import FEED_FILES
+from feedpub.output.formats import FORMATS, sniff_format
 
 if TYPE_CHECKING:
     from feedpub.pipeline import BuildReport
@@ -62,12 +62,8 @@ ARCHIVE_MAX_AGE = 86400
 #: Below this many bytes gzip saves less than its header costs.
 GZIP_MIN_BYTES = 256
 
-_TYPES = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-    "json": "application/feed+json; charset=utf-8",
-}
-_BY_NAME = {name: _TYPES[fmt] for fmt, name in FEED_FILES.items()} | {"feed.json": _TYPES["json"]}
+#: Each format's file name and the type it is served as (from the format table).
+_BY_NAME = {spec.file_name: spec.content_type for spec in FORMATS.values()}
 _COMPRESSIBLE = ("application/", "text/", "image/svg+xml")
 
 
@@ -76,15 +72,11 @@ def content_type(path: Path, head: bytes) -> str:
     known = _BY_NAME.get(path.name)
     if known:
         return known
-    start = head[:2048]
+    spec = sniff_format(path.suffix, head[:2048])
+    if spec is not None:
+        return spec.content_type
     if path.suffix == ".xml":
-        if b"<rss" in start:
-            return _TYPES["rss"]
-        if b"<feed" in start:
-            return _TYPES["atom"]
         return "application/xml; charset=utf-8"
-    if path.suffix == ".json" and b"jsonfeed.org/version" in start:
-        return _TYPES["json"]
     guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if guessed.startswith("text/") or guessed in ("application/json", "application/xml"):
         return f"{guessed}; charset=utf-8"
@@ -110,7 +102,8 @@ def _resolve(root: Path, url_path: str) -> Path | None:
 def _listing(folder: Path, url_path: str) -> Response:
     """A small page listing the feeds of a folder, with the autodiscovery links a site's own
     pages should carry."""
-    feeds = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".xml", ".json"))
+    suffixes = {spec.suffix for spec in FORMATS.values()}
+    feeds = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes)
     feeds = [
         p for p in feeds if not any(part.startswith(".") for part in p.relative_to(folder).parts)
     ]

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from feedpub.cli import main
 from feedpub.config import load_config
 from feedpub.model import FeedPlan
+from feedpub.output.paths import FeedLinks
 from feedpub.output.render import render_feed
 from feedpub.records.loader import parse_file
 from feedpub.validate import validate_feed
@@ -222,7 +223,7 @@ def test_the_loader_survives_and_what_it_accepts_renders_valid(mutation: tuple[s
     # A draft is in no feed (it skips the completeness rules until it is published).
     for article in (a for a in parsed.articles if not a.draft):
         for fmt in ("rss", "atom"):
-            feed = render_feed(FeedPlan(None, (article,)), config.feed, fmt)
+            feed = render_feed(FeedPlan(None, (article,)), config.feed, fmt, FeedLinks(""))
             assert _errors(feed, f"{article.id}.{fmt}") == []
 
 

@@ -11,6 +11,7 @@ from lxml import etree
 from feedpub import Article, Attachment, Author, Category
 from feedpub.config import parse_config
 from feedpub.model import FeedPlan
+from feedpub.output.paths import FeedLinks
 from feedpub.output.render import render_feed
 from feedpub.validate import validate_feed
 
@@ -45,7 +46,7 @@ def article(**fields: object) -> Article:
 
 def render(fmt: str, *entries: Article) -> etree._Element:
     plan = FeedPlan(None, tuple(entries))
-    return etree.fromstring(render_feed(plan, CONFIG.feed, fmt))  # type: ignore[arg-type]
+    return etree.fromstring(render_feed(plan, CONFIG.feed, fmt, FeedLinks("")))  # type: ignore[arg-type]
 
 
 def test_dates_come_from_entries_not_the_clock_and_drop_microseconds() -> None:
@@ -198,8 +199,8 @@ def test_historic_offsets_with_seconds_become_valid_dates() -> None:
     # Jakarta kept local mean time, +07:07:12, until 1924: no RFC can write that offset, so
     # the same instant is shown at the whole-minute offset +07:07 (12 seconds earlier on the clock).
     old = article(published=datetime(1910, 6, 1, 12, 0, tzinfo=JAKARTA))
-    rss = render_feed(FeedPlan(None, (old,)), CONFIG.feed, "rss")
-    atom = render_feed(FeedPlan(None, (old,)), CONFIG.feed, "atom")
+    rss = render_feed(FeedPlan(None, (old,)), CONFIG.feed, "rss", FeedLinks(""))
+    atom = render_feed(FeedPlan(None, (old,)), CONFIG.feed, "atom", FeedLinks(""))
     assert validate_feed(rss) == [] and validate_feed(atom) == []
     root = etree.fromstring(atom)
     assert root.findtext(f"{ATOM}updated") == "1910-06-01T11:59:48+07:07"

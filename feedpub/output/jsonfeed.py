@@ -8,16 +8,20 @@ nothing depends on the clock, so unchanged input gives an unchanged file.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import msgspec
 
 from feedpub.model import Article, Author, FeedPlan
 from feedpub.output.ids import entry_id
-from feedpub.output.meta import FeedMeta
-from feedpub.output.paths import FEED_FILES, FeedLinks, feed_folder
 from feedpub.records.dates import format_rfc3339
+
+if TYPE_CHECKING:
+    # Only types: a renderer imports nothing that reads the format table (output/formats.py
+    # imports the renderers), so the imports form no circle.
+    from feedpub.output.meta import FeedMeta
+    from feedpub.output.paths import FeedLinks
 
 __all__ = ["JSON_FEED_VERSION", "render_json_feed"]
 
@@ -78,10 +82,9 @@ def _item(article: Article, config: FeedMeta) -> dict[str, Any]:
     return item
 
 
-def render_json_feed(plan: FeedPlan, config: FeedMeta, links: FeedLinks | None = None) -> bytes:
+def render_json_feed(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> bytes:
     """Render one planned feed as UTF-8 JSON Feed 1.1 bytes, ending in a newline; ``links`` says
-    where it is published and what else it links to (default: its subscription folder)."""
-    links = links or FeedLinks(feed_folder(plan.term))
+    where it is published and what else it links to."""
     label = plan.category.label if plan.category is not None else None
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
@@ -98,10 +101,11 @@ def render_json_feed(plan: FeedPlan, config: FeedMeta, links: FeedLinks | None =
         feed["authors"] = [author]
     if config.language:
         feed["language"] = config.language
-    if links.prev_archive is not None:
+    prev_archive = links.prev_archive_path("json")
+    if prev_archive is not None:
         # JSON Feed's pagination: from the subscription document to the newest archive page,
         # and from each archive page to the one before (RFC 5005's prev-archive).
-        feed["next_url"] = urljoin(config.feeds_url, links.prev_archive + FEED_FILES["json"])
+        feed["next_url"] = urljoin(config.feeds_url, prev_archive)
     if links.hubs:
         feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in links.hubs]
     feed["items"] = [_item(article, config) for article in plan.entries]

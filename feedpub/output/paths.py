@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from feedpub.model import Format
+from feedpub.output.formats import FORMATS
 
 __all__ = [
     "CONTENT_TYPES",
@@ -19,15 +20,11 @@ __all__ = [
     "is_subscription_path",
 ]
 
-#: The file each format is published as, in the feed's folder: the paths aggregators know.
-FEED_FILES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
+#: The file each format is published as, in the feed's folder (from the format table).
+FEED_FILES: dict[Format, str] = {name: spec.file_name for name, spec in FORMATS.items()}
 
 #: The media type each format is served as, where the target keeps one (object storage).
-CONTENT_TYPES: dict[Format, str] = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-    "json": "application/feed+json; charset=utf-8",
-}
+CONTENT_TYPES: dict[Format, str] = {name: spec.content_type for name, spec in FORMATS.items()}
 
 _ARCHIVE_PATH = re.compile(r"(category/[^/]+/)?archive/")
 #: Every path feedpub publishes a document at: a feed's folder (the site's, or a category's),
@@ -89,11 +86,16 @@ class FeedLinks:
     def extra(self, fmt: Format) -> list[tuple[str, str]]:
         """Links beside ``self`` as (rel, path or URL): hubs, then the archive links."""
         links = [("hub", hub) for hub in self.hubs]
-        if self.prev_archive is not None:
-            links.append(("prev-archive", self.prev_archive + FEED_FILES[fmt]))
+        prev_archive = self.prev_archive_path(fmt)
+        if prev_archive is not None:
+            links.append(("prev-archive", prev_archive))
         if self.current is not None:
             links.append(("current", self.current + FEED_FILES[fmt]))
         return links
+
+    def prev_archive_path(self, fmt: Format) -> str | None:
+        """The path of the archive document before this one in format ``fmt``, if any."""
+        return None if self.prev_archive is None else self.prev_archive + FEED_FILES[fmt]
 
     def path(self, fmt: Format) -> str:
         """The path of this document in format ``fmt``."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedEntry, FeedGenerator
@@ -36,9 +36,13 @@ from lxml import etree
 
 from feedpub.model import Article, FeedPlan, Format
 from feedpub.output.ids import entry_id
-from feedpub.output.meta import FeedMeta
-from feedpub.output.paths import FeedLinks, feed_folder
 from feedpub.records.dates import format_rfc822, format_rfc3339
+
+if TYPE_CHECKING:
+    # Only types: a renderer imports nothing that reads the format table (output/formats.py
+    # imports the renderers), so the imports form no circle.
+    from feedpub.output.meta import FeedMeta
+    from feedpub.output.paths import FeedLinks
 
 __all__ = ["render_feed"]
 
@@ -260,12 +264,9 @@ def _add_entry(generator: FeedGenerator, article: Article, config: FeedMeta, fmt
             entry.content(article.content_html)
 
 
-def render_feed(
-    plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks | None = None
-) -> bytes:
-    """Render one planned feed as UTF-8 XML bytes with a declaration; ``links`` says where it
-    is published and what else it links to (default: its subscription folder, no hubs)."""
-    links = links or FeedLinks(feed_folder(plan.term))
+def render_feed(plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks) -> bytes:
+    """Render one planned feed as UTF-8 XML bytes with a declaration, in ``fmt`` (``rss`` or
+    ``atom``); ``links`` says where it is published and what else it links to."""
     generator = _generator(plan, config, fmt, links)
     for article in plan.entries:
         _add_entry(generator, article, config, fmt)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from feedpub.errors import Problem
 from feedpub.model import Article, Category, FeedPlan, Format
+from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FeedLinks
 from feedpub.parallel import ordered_map
 from feedpub.pipeline.plan import PlannedFeed
@@ -49,9 +50,8 @@ def _render_group(
     shared: dict[str, Any], specs: list[_Spec]
 ) -> list[tuple[bytes, list[Problem], int]]:
     """Render and validate a few feeds (one job) from the articles loaded before the fork."""
-    # feedgen, lxml and the schemas load only when a feed is rendered, not on a no-change run.
-    from feedpub.output.jsonfeed import render_json_feed
-    from feedpub.output.render import render_feed
+    # feedgen, lxml and the schemas load only when a feed is rendered, not on a no-change run
+    # (the format table imports each renderer when it is first called).
     from feedpub.validate import validate_feed
 
     config: SiteConfig = shared["config"]
@@ -61,10 +61,9 @@ def _render_group(
     def render(
         term: str | None, fmt: Format, entries: tuple[Article, ...], links: FeedLinks
     ) -> bytes:
-        plan = FeedPlan(categories.get(term or ""), entries)
-        if fmt == "json":
-            return render_json_feed(plan, config.feed, links)
-        return render_feed(plan, config.feed, fmt, links)
+        return FORMATS[fmt].render(
+            FeedPlan(categories.get(term or ""), entries), config.feed, links
+        )
 
     results = []
     for term, fmt, path, rids, links in specs:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Callable, Iterable
 from importlib import resources
 
 from lxml import etree
 
+from feedpub.errors import Problem
+from feedpub.validate.namespaces import ElementTree
 from feedpub.validate.parse import LogEntry, log_entries
 from feedpub.validate.report import Report, element_at, name_of
 
-__all__ = ["check_schema"]
+__all__ = ["check_schema", "validate_xml"]
 
 
 @functools.cache
@@ -107,3 +110,19 @@ def _report_xsd_errors(report: Report, entries: list[LogEntry]) -> None:
             report.add_at(entry.line, "schema", message)
         else:
             report.add(element, "schema", message)
+
+
+def validate_xml(
+    tree: ElementTree,
+    source: str,
+    publishing: bool,
+    schema_file: str,
+    rules: Iterable[Callable[[Report], None]],
+) -> list[Problem]:
+    """Judge a parsed XML document by its format's bundled schema, then by each of its rules."""
+    report = Report(source, tree, publishing)
+    check_schema(report, schema_file)
+    for rule in rules:
+        rule(report)
+    # Problems without a line concern the whole document: they come first.
+    return sorted(report.problems, key=lambda problem: problem.line or 0)
