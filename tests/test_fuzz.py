@@ -212,8 +212,8 @@ def _examples(default: int) -> int:
 def test_the_loader_survives_and_what_it_accepts_renders_valid(mutation: tuple[str, bytes]) -> None:
     name, data = mutation
     config = _config()
-    parsed = parse_file(data, name, f"articles/{name}", config)
-    metadata = parse_file(data, name, f"articles/{name}", config, bodies=False)
+    parsed = parse_file(data, name, f"articles/{name}", config.records)
+    metadata = parse_file(data, name, f"articles/{name}", config.records, bodies=False)
     # The build reads metadata first and bodies later: both must judge the record alike.
     assert [a.id for a in metadata.articles] == [a.id for a in parsed.articles]
     assert all(str(e).startswith(f"articles/{name}") for e in parsed.errors)
@@ -273,7 +273,7 @@ def test_one_mutated_record_never_hurts_the_build(mutation: tuple[str, bytes]) -
     assert "Traceback" not in result.stderr
     for path, feed in files.items():
         assert _errors(feed, path) == []
-    alone = parse_file(data, name, f"articles/{name}", _config())
+    alone = parse_file(data, name, f"articles/{name}", _config().records)
     if not alone.articles:
         # Refused (or empty): the site is published exactly as it would be without it.
         assert files == baseline

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from feedpub import BuildReport, build, load_config
 from feedpub.cli import main
 from feedpub.records.postgres import PostgresSource, site_lock_key
+from feedpub.records.postgres_settings import PostgresSettings
 from tests.conftest import SAMPLE_ARTICLES, SAMPLE_CONFIG, TEST_POSTGRES
 from tests.pg_records import create_table, export, sample_records, site_config, upsert
 
@@ -435,7 +436,9 @@ def test_a_database_whose_byte_order_is_not_pythons_still_lists_sorted(
         config = load_config(
             site_config(tmp_path, section, SAMPLE_CONFIG, link="https://c.example/")
         )
-        with PostgresSource.connect(config.source, config) as source:
+        assert config.source is not None
+        settings = PostgresSettings(**vars(config.source))
+        with PostgresSource.connect(settings, config.records) as source:
             listed = [path for path, _, _ in source.listing(parallel=False)]
         assert listed == sorted(listed) == ["articles:a", "articles:z", "articles:Я", "articles:ё"]
     finally:

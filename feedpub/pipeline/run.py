@@ -38,15 +38,29 @@ from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, read_records
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.pipeline.report import BuildReport, FeedOutcome
 from feedpub.records.parse import WantedRecord
+from feedpub.records.postgres_settings import PostgresSettings
 from feedpub.records.source import RecordSource, open_source
 from feedpub.state import BuildState, LastBuild, PublishedFeed, open_state
 from feedpub.version import __version__
 
 if TYPE_CHECKING:
-    from feedpub.config import SiteConfig
+    from feedpub.config import SiteConfig, SourceConfig
     from feedpub.output.websub import PingPolicy
 
 __all__ = ["build", "check"]
+
+
+def _source_settings(source: SourceConfig | None) -> PostgresSettings | None:
+    """The PostgreSQL source's own settings from the config's (until the config builds them)."""
+    if source is None:
+        return None
+    return PostgresSettings(
+        url=source.url,
+        table=source.table,
+        query=source.query,
+        changed=source.changed,
+        columns=source.columns,
+    )
 
 
 @dataclass(frozen=True)
@@ -120,7 +134,7 @@ def build(
     started = time.perf_counter()
     target = open_target(out_dir, config) if isinstance(out_dir, str | Path) else out_dir
     with (
-        open_source(articles_dir, config) as source,
+        open_source(articles_dir, _source_settings(config.source), config.records) as source,
         _locked(source, state_dir, target, wait, dry_run),
         open_state(state_dir, __version__, config.fingerprint, scratch=dry_run, full=full) as run,
     ):
@@ -145,7 +159,7 @@ def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
     """Check every record (nothing is rendered or written); the report lists every problem."""
     started = time.perf_counter()
     with (
-        open_source(articles_dir, config) as source,
+        open_source(articles_dir, _source_settings(config.source), config.records) as source,
         BuildState(None, __version__, config.fingerprint) as state,
     ):
         report = BuildReport(dry_run=True)
@@ -439,7 +453,7 @@ def _load_bodies(
     shown = job.source.shown
     wanted = {e.rid: e for f in feeds for e in f.entries}
     loaded = job.source.load(
-        job.config, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
+        job.config.records, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
     )
     articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
     missing = {rid: e for rid, e in wanted.items() if rid not in articles}
