@@ -137,11 +137,11 @@ def no_change_session(url: str, config_path: Path, repeat: int = 5) -> float:
     mapping, take the advisory lock, the no-change check, release, close."""
     config = load_config(config_path)
     assert config.source is not None
-    settings = config.source.__class__(**{**vars(config.source), "url": url})
+    settings = config.source.with_url(url)
     sessions = []
     for _ in range(repeat):
         started = time.perf_counter()
-        with PostgresSource.connect(settings, config) as source, source.lock(None, 0):
+        with PostgresSource.connect(settings, config.records) as source, source.lock(None, 0):
             source.listing_digest()
         sessions.append(time.perf_counter() - started)
     return statistics.median(sessions)
@@ -151,9 +151,9 @@ def database_time(url: str, config_path: Path, repeat: int = 5) -> tuple[float, 
     """Median seconds of the no-change check (one aggregate) and of the (id, change) listing."""
     config = load_config(config_path)
     assert config.source is not None
-    settings = config.source.__class__(**{**vars(config.source), "url": url})
+    settings = config.source.with_url(url)
     digests, listings = [], []
-    with PostgresSource.connect(settings, config) as source:
+    with PostgresSource.connect(settings, config.records) as source:
         for _ in range(repeat):
             started = time.perf_counter()
             source.listing_digest()

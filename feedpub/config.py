@@ -16,7 +16,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Literal
@@ -30,9 +30,10 @@ from feedpub.output.meta import FeedMeta, Syndication, render_fingerprint
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
 from feedpub.records.periods import ARCHIVE_PERIODS
+from feedpub.records.postgres_settings import PostgresSettings, postgres_settings
 from feedpub.records.rules import RecordRules
 from feedpub.records.sanitise import REFUSED_ATTRIBUTES, REFUSED_TAGS, HtmlAllow, check_allow
-from feedpub.records.urls import is_email, is_http_url
+from feedpub.records.urls import is_email, is_http_url, redacted_url
 from feedpub.records.zones import zone_from_spec
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
     "ResolvedConfig",
     "Setting",
     "SiteConfig",
-    "SourceConfig",
     "load_config",
     "parse_assignments",
     "parse_config",
@@ -262,26 +262,6 @@ KEY_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
 
 
 @dataclass(frozen=True)
-class SourceConfig:
-    """A database the records are read from: which rows, and which column holds which field."""
-
-    #: ``postgresql://...``; ``None`` when only ``--source`` or ``FEEDPUB_SOURCE`` will give it.
-    url: str | None
-    #: The table (or view), maybe schema-qualified as ``schema.table``; ``None`` with ``query``.
-    table: str | None = "articles"
-    #: A SQL query whose rows are the records, in place of ``table``.
-    query: str | None = None
-    #: The change column: every edit of a row must change it (``None``: digest the whole row).
-    changed: str | None = "updated_at"
-    #: Record contract field to column name, for every field whose column is named otherwise.
-    columns: Mapping[str, str] = field(default_factory=dict)
-
-    def column(self, name: str) -> str:
-        """The column that holds record field ``name``."""
-        return self.columns.get(name, name)
-
-
-@dataclass(frozen=True)
 class SiteConfig:
     """Everything feedpub needs to know about the site it publishes for, one value per part.
 
@@ -303,7 +283,7 @@ class SiteConfig:
     #: The ``Cache-Control`` every object gets (object storage only; a folder has no headers).
     cache_control: str = DEFAULT_CACHE_CONTROL
     #: Where the records come from when not from files: a database (``source``, ``[source]``).
-    source: SourceConfig | None = None
+    source: PostgresSettings | None = None
 
     @property
     def feeds_fingerprint(self) -> str:
@@ -315,51 +295,6 @@ class SiteConfig:
         """A digest of what the records and the documents depend on, whichever layer each
         value came from (``feedpub config`` shows it; the state keeps one per part)."""
         return digest_text(self.records.fingerprint(), self.feeds_fingerprint)
-
-    # -- the records part's settings, read here until the record stages take RecordRules --
-    @property
-    def link(self) -> str:
-        return self.records.link
-
-    @property
-    def timezone(self) -> tzinfo:
-        return self.records.timezone
-
-    @property
-    def timezone_name(self) -> str:
-        return self.records.timezone_name
-
-    @property
-    def dayfirst(self) -> bool:
-        return self.records.dayfirst
-
-    @property
-    def abbreviations(self) -> Mapping[str, tzinfo]:
-        return self.records.abbreviations
-
-    @property
-    def max_categories(self) -> int:
-        return self.records.max_categories
-
-    @property
-    def max_authors(self) -> int:
-        return self.records.max_authors
-
-    @property
-    def max_attachments(self) -> int:
-        return self.records.max_attachments
-
-    @property
-    def max_record_bytes(self) -> int:
-        return self.records.max_record_bytes
-
-    @property
-    def html_allow(self) -> HtmlAllow:
-        return self.records.html_allow
-
-    @property
-    def archive(self) -> str | None:
-        return self.records.archive
 
 
 @dataclass(frozen=True)
@@ -430,93 +365,12 @@ def _syndication(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]
 
 # -- where the records come from ------------------------------------------------------
 
-SOURCE_KEYS = {"url", "table", "query", "changed", "columns"}
-
-
-def _source(raw: Mapping[str, Any], path: str) -> SourceConfig | None:
-    """``source = "postgresql://..."``, or a ``[source]`` table (TOML cannot hold both)."""
-    value = raw.get("source")
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return SourceConfig(url=_source_url(value, path, "source"))
-    if not isinstance(value, dict):
-        raise ConfigError(
-            "must be a postgresql:// URL or a [source] table", path=path, key="source"
-        )
-    unknown = set(value) - SOURCE_KEYS
-    if unknown:
-        raise ConfigError(
-            f"unknown key (known keys: {', '.join(sorted(SOURCE_KEYS))})",
-            path=path,
-            key="source." + sorted(unknown)[0],
-        )
-    url = _source_member(value, "url", str, path)
-    table = _source_member(value, "table", str, path)
-    query = _source_member(value, "query", str, path)
-    if table is not None and query is not None:
-        raise ConfigError("give table or query, not both", path=path, key="source.query")
-    changed = value.get("changed", "updated_at")
-    if changed is not False:
-        changed = _source_member(value, "changed", str, path) or "updated_at"
-    columns = _source_member(value, "columns", dict, path) or {}
-    from feedpub.records.loader import KNOWN_FIELDS
-
-    for name, column in columns.items():
-        if name not in KNOWN_FIELDS:
-            raise ConfigError(
-                f"not a record field (fields: {', '.join(sorted(KNOWN_FIELDS))})",
-                path=path,
-                key=f"source.columns.{name}",
-            )
-        if not isinstance(column, str) or not column.strip():
-            raise ConfigError(
-                "must be a column name string", path=path, key=f"source.columns.{name}"
-            )
-    return SourceConfig(
-        url=None if url is None else _source_url(url, path, "source.url"),
-        table=None if query is not None else (table or "articles"),
-        query=query,
-        changed=changed or None,
-        columns=dict(columns),
-    )
-
-
-def _source_member(table: Mapping[str, Any], name: str, kind: type, path: str) -> Any:
-    """An optional member of the ``[source]`` table, checked to be of ``kind``."""
-    value = table.get(name)
-    if value is not None and not isinstance(value, kind):
-        raise ConfigError(
-            f"must be a {kind.__name__}, not {type(value).__name__} ({value!r})",
-            path=path,
-            key=f"source.{name}",
-        )
-    return value
-
-
-def _source_url(value: str, path: str | None, key: str) -> str:
-    if urlsplit(value.strip()).scheme not in ("postgresql", "postgres"):
-        raise ConfigError(
-            f"must be a postgresql:// URL, not {redacted_url(value)!r}", path=path, key=key
-        )
-    return value.strip()
-
-
-def redacted_url(url: str) -> str:
-    """A URL as it may be shown: without its password."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
-
 
 def with_source_url(config: SiteConfig, url: str) -> SiteConfig:
     """``config`` reading its records from the database at ``url`` (``--source``,
     ``FEEDPUB_SOURCE``), with the ``[source]`` table's mapping if it has one."""
-    checked = _source_url(url, None, "--source")
-    source = config.source or SourceConfig(url=None)
-    return replace(config, source=replace(source, url=checked))
+    source = config.source or PostgresSettings(url=None)
+    return replace(config, source=source.with_url(url))
 
 
 # -- where feeds go ---------------------------------------------------------------------
@@ -998,7 +852,7 @@ def parse_config(
         feed=feed,
         syndication=syndication,
         **_publishing(values, checker),
-        source=_source({"source": values["source"]}, path),
+        source=postgres_settings(values["source"], path),
     )
 
 

@@ -122,7 +122,7 @@ def _is_zone_name(name: str) -> bool:
 def example_record(answers: SiteAnswers, now: datetime) -> dict[str, Any]:
     """The example article: published ``now`` in the site's zone, saying how to go on."""
     config = parse_config(answers.values(), "answers")
-    published = now.astimezone(config.timezone).isoformat(timespec="seconds")
+    published = now.astimezone(config.records.timezone).isoformat(timespec="seconds")
     return {
         "title": f"Welcome to {config.feed.title}",
         "date_published": published,

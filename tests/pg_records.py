@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from feedpub.records.loader import KNOWN_FIELDS
+from feedpub.records.fields import KNOWN_FIELDS
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 #: Every record field but id in a jsonb column, so each row holds exactly its JSON record.

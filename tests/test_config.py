@@ -28,9 +28,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD))
-    assert config.link == "https://example.com/"
+    assert config.records.link == "https://example.com/"
     assert config.feed.feeds_url == "https://example.com/"
-    assert config.syndication.limit == 50 and config.dayfirst is True
+    assert config.syndication.limit == 50 and config.records.dayfirst is True
     assert config.feed.domain == "example.com"
 
 
@@ -81,7 +81,7 @@ def test_missing_and_unparsable_config(tmp_path: Path) -> None:
 
 def test_abbreviation_table_reaches_the_dates(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD + "[timezone_abbreviations]\nIST = '+05:30'\n"))
-    assert "IST" in config.abbreviations
+    assert "IST" in config.records.abbreviations
 
 
 def test_non_utf8_config_is_a_config_error_not_a_traceback(tmp_path: Path) -> None:
@@ -136,8 +136,12 @@ def test_environment_overrides_the_file_and_names_the_variable(tmp_path: Path) -
         "FEEDPUB_AUTHOR": '{"name": "Desk", "email": "desk@example.com"}',
     }
     config = load_config(path, environ=environ)
-    assert (config.syndication.limit, config.dayfirst, config.feed.language) == (20, False, "en-US")
-    assert set(config.abbreviations) == {"SGT", "IST"}
+    assert (config.syndication.limit, config.records.dayfirst, config.feed.language) == (
+        20,
+        False,
+        "en-US",
+    )
+    assert set(config.records.abbreviations) == {"SGT", "IST"}
     assert config.feed.author is not None and config.feed.author.email == "desk@example.com"
     # Without environ the library reads the file alone.
     assert load_config(path).syndication.limit == 10

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from feedpub.cli import main
@@ -208,13 +208,23 @@ def _examples(default: int) -> int:
     return max(default, settings.default.max_examples)
 
 
+def _with_id(record_id: str) -> tuple[str, bytes]:
+    """The first mutable sample record with ``record_id`` as its id, as a file."""
+    return "mutated.json", json.dumps({**MUTABLE[0], "id": record_id}).encode()
+
+
 @settings(max_examples=_examples(300), deadline=None)
 @given(mutations)
+# Ids the loader once accepted and the Atom absolute-iri rule refused (issue 18).
+@example(_with_id("https://example.com/a#b#c"))
+@example(_with_id("https://example.com/a{b}"))
+@example(_with_id("https://example.com/a|b"))
+@example(_with_id("https://example.com/a%zz"))
 def test_the_loader_survives_and_what_it_accepts_renders_valid(mutation: tuple[str, bytes]) -> None:
     name, data = mutation
     config = _config()
-    parsed = parse_file(data, name, f"articles/{name}", config)
-    metadata = parse_file(data, name, f"articles/{name}", config, bodies=False)
+    parsed = parse_file(data, name, f"articles/{name}", config.records)
+    metadata = parse_file(data, name, f"articles/{name}", config.records, bodies=False)
     # The build reads metadata first and bodies later: both must judge the record alike.
     assert [a.id for a in metadata.articles] == [a.id for a in parsed.articles]
     assert all(str(e).startswith(f"articles/{name}") for e in parsed.errors)
@@ -274,7 +284,7 @@ def test_one_mutated_record_never_hurts_the_build(mutation: tuple[str, bytes]) -
     assert "Traceback" not in result.stderr
     for path, feed in files.items():
         assert _errors(feed, path) == []
-    alone = parse_file(data, name, f"articles/{name}", _config())
+    alone = parse_file(data, name, f"articles/{name}", _config().records)
     if not alone.articles:
         # Refused (or empty): the site is published exactly as it would be without it.
         assert files == baseline

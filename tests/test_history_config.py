@@ -36,7 +36,7 @@ def test_defaults(tmp_path: Path) -> None:
 def test_archive_off_and_site_only(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD + 'archive = "off"\narchive_categories = false\n'))
     assert config.syndication.archive is None and config.syndication.archive_categories is False
-    assert load_config(write(tmp_path, GOOD + 'archive = "week"\n')).archive == "week"
+    assert load_config(write(tmp_path, GOOD + 'archive = "week"\n')).syndication.archive == "week"
 
 
 def test_hubs_keep_their_order_once_each(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def test_deep_nesting_is_the_files_error(site: Path, data: bytes) -> None:
 def test_deep_nesting_in_one_record_of_a_list_spares_the_others() -> None:
     deep = {**GOOD, "id": "deep", "_x": json.loads("[" * 100 + "]" * 100)}
     data = json.dumps([{**GOOD, "id": "a"}, deep, {**GOOD, "id": "b"}]).encode()
-    parsed = parse_file(data, "list.json", "articles/list.json", CONFIG)
+    parsed = parse_file(data, "list.json", "articles/list.json", CONFIG.records)
     assert [a.id for a in parsed.articles] == ["a", "b"]
     assert [e.record for e in parsed.errors] == ["deep"]
     assert "nested more than" in str(parsed.errors[0])
@@ -120,7 +120,7 @@ def test_lone_surrogates_are_removed_with_a_warning(site: Path, name: str, data:
     assert "Traceback" not in result.stderr
     assert any(name in line and "XML cannot carry" in line for line in result.stderr.splitlines())
     assert_site_published(site)
-    parsed = parse_file(data, name, name, CONFIG)
+    parsed = parse_file(data, name, name, CONFIG.records)
     assert len(parsed.articles) == 1
     for text in (parsed.articles[0].title, *(str(w) for w in parsed.warnings)):
         text.encode("utf-8")  # nothing the loader hands on fails to encode
@@ -128,7 +128,7 @@ def test_lone_surrogates_are_removed_with_a_warning(site: Path, name: str, data:
 
 def test_a_valid_surrogate_pair_is_kept() -> None:
     data = record(title="Smile \\ud83d\\ude00").replace(b"\\\\", b"\\")
-    parsed = parse_file(data, "x.json", "x.json", CONFIG)
+    parsed = parse_file(data, "x.json", "x.json", CONFIG.records)
     assert parsed.articles[0].title == "Smile \U0001f600"
     assert parsed.warnings == []
 
@@ -172,7 +172,7 @@ def test_a_json_lines_record_may_hold_a_unicode_line_separator() -> None:
         json.dumps({**GOOD, "id": f"r{n}", "title": "a\u2028b\x85c"}, ensure_ascii=False)
         for n in range(2)
     ]
-    parsed = parse_file("\r\n".join(lines).encode(), "x.jsonl", "x.jsonl", CONFIG)
+    parsed = parse_file("\r\n".join(lines).encode(), "x.jsonl", "x.jsonl", CONFIG.records)
     assert parsed.errors == []
     assert [a.line for a in parsed.articles] == [1, 2]
 
@@ -188,7 +188,7 @@ def test_a_json_lines_record_may_hold_a_unicode_line_separator() -> None:
     ],
 )
 def test_a_url_is_published_as_xs_anyuri_accepts_it(url: str, published: str) -> None:
-    parsed = parse_file(record(url=url), "x.json", "x.json", CONFIG)
+    parsed = parse_file(record(url=url), "x.json", "x.json", CONFIG.records)
     assert parsed.articles[0].url == published
 
 
@@ -203,7 +203,7 @@ def test_a_url_is_published_as_xs_anyuri_accepts_it(url: str, published: str) ->
 )
 def test_a_cdata_wrapper_is_unwrapped_with_a_warning(field: str, value: str, shown: str) -> None:
     fields = {field: value, "content_text": None} if field == "content_html" else {field: value}
-    parsed = parse_file(record(**fields), "x.json", "x.json", CONFIG)
+    parsed = parse_file(record(**fields), "x.json", "x.json", CONFIG.records)
     (article,) = parsed.articles
     held = {
         "title": article.title,
@@ -216,13 +216,13 @@ def test_a_cdata_wrapper_is_unwrapped_with_a_warning(field: str, value: str, sho
 
 def test_a_summary_drawn_from_the_body_drops_a_leading_cdata_opener() -> None:
     parsed = parse_file(
-        record(content_text="<![CDATA[ <![CDATA[ Body text"), "x.json", "x.json", CONFIG
+        record(content_text="<![CDATA[ <![CDATA[ Body text"), "x.json", "x.json", CONFIG.records
     )
     assert parsed.articles[0].summary == "Body text"
 
 
 def test_an_unclosed_cdata_marker_is_the_records_error() -> None:
-    parsed = parse_file(record(title="<![CDATA[ never closed"), "x.json", "x.json", CONFIG)
+    parsed = parse_file(record(title="<![CDATA[ never closed"), "x.json", "x.json", CONFIG.records)
     assert parsed.articles == []
     assert parsed.errors[0].field == "title"
     assert "CDATA" in parsed.errors[0].reason
@@ -254,7 +254,7 @@ def test_a_huge_body_is_the_records_error_and_names_it(site: Path) -> None:
 )  # fmt: skip
 def test_an_attachment_type_is_a_media_type(mime: str, accepted: bool) -> None:
     attachment = {"url": "/a.mp3", "mime_type": mime}
-    parsed = parse_file(record(attachments=[attachment]), "x.json", "x.json", CONFIG)
+    parsed = parse_file(record(attachments=[attachment]), "x.json", "x.json", CONFIG.records)
     assert bool(parsed.articles) is accepted
 
 
@@ -274,11 +274,11 @@ def test_an_attachment_type_is_a_media_type(mime: str, accepted: bool) -> None:
     ],
 )
 def test_a_record_over_a_limit_is_its_error(field: str, value: list[Any], key: str) -> None:
-    parsed = parse_file(record(**{field: value}), "x.json", "x.json", CONFIG)
+    parsed = parse_file(record(**{field: value}), "x.json", "x.json", CONFIG.records)
     assert parsed.articles == []
     (error,) = parsed.errors
     assert error.field == field and key in error.reason and "21" in error.reason
-    at_limit = parse_file(record(**{field: value[:20]}), "x.json", "x.json", CONFIG)
+    at_limit = parse_file(record(**{field: value[:20]}), "x.json", "x.json", CONFIG.records)
     assert len(at_limit.articles) == 1, at_limit.errors
 
 
@@ -293,9 +293,9 @@ def test_limits_are_config_keys() -> None:
         },
         "test.toml",
     )
-    three = parse_file(record(categories=["a", "b", "c"]), "x.json", "x.json", config)
+    three = parse_file(record(categories=["a", "b", "c"]), "x.json", "x.json", config.records)
     assert "max_categories (2)" in three.errors[0].reason
-    big = parse_file(record(content_text="x" * 600), "x.json", "x.json", config)
+    big = parse_file(record(content_text="x" * 600), "x.json", "x.json", config.records)
     assert "max_record_bytes (500)" in big.errors[0].reason
 
 
@@ -315,7 +315,7 @@ def test_a_list_file_is_judged_per_record() -> None:
         ("list.json", json.dumps(records).encode()),
         ("lines.jsonl", "\n".join(json.dumps(r) for r in records).encode()),
     ):
-        parsed = parse_file(data, name, name, config)
+        parsed = parse_file(data, name, name, config.records)
         assert len(data) > 400
         assert [e.record for e in parsed.errors] == ["r4"]
         assert len(parsed.articles) == 9

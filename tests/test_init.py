@@ -79,9 +79,9 @@ def test_non_interactive_asks_nothing_and_uses_defaults(tmp_path: Path) -> None:
     assert "?" not in result.stdout and ":" not in result.stdout.splitlines()[-1]
     config = load_config(tmp_path / "kabar-lampung" / "feedpub.toml")
     assert config.feed.title == "Kabar Lampung"
-    assert config.link == "http://localhost:8000/"
+    assert config.records.link == "http://localhost:8000/"
     # Without a question the machine's zone is not used: scripts get the same file anywhere.
-    assert config.timezone_name == "UTC"
+    assert config.records.timezone_name == "UTC"
     assert config.feed.language is None
 
 
@@ -101,7 +101,12 @@ def test_flags_make_it_scriptable(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     config = load_config(tmp_path / "feedpub.toml")
-    assert (config.feed.title, config.link, config.timezone_name, config.feed.language) == (
+    assert (
+        config.feed.title,
+        config.records.link,
+        config.records.timezone_name,
+        config.feed.language,
+    ) == (
         "Kabar",
         "https://kabar.example/",
         "Asia/Jakarta",
@@ -122,7 +127,12 @@ def test_answers_on_stdin(tmp_path: Path) -> None:
     assert "must be an absolute http(s) URL" in out
     assert "BCP 47" in out
     config = load_config(tmp_path / "k" / "feedpub.toml")
-    assert (config.feed.title, config.link, config.timezone_name, config.feed.language) == (
+    assert (
+        config.feed.title,
+        config.records.link,
+        config.records.timezone_name,
+        config.feed.language,
+    ) == (
         "Kabar",
         "https://kabar.example/",
         "Asia/Makassar",  # the empty answer took the default
@@ -144,7 +154,7 @@ def test_ask_without_a_machine_zone_offers_utc(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "Site title" not in result.stdout  # given by flag, not asked
     assert "Time zone [UTC]: " in result.stdout
-    assert load_config(tmp_path / "feedpub.toml").timezone_name == "UTC"
+    assert load_config(tmp_path / "feedpub.toml").records.timezone_name == "UTC"
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ json_values = st.recursive(
 @given(st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=8))
 def test_any_record_gives_an_article_or_located_errors(raw: dict[str, Any]) -> None:
     data = json.dumps(raw).encode()
-    parsed = parse_file(data, "x.json", "articles/x.json", CONFIG)
+    parsed = parse_file(data, "x.json", "articles/x.json", CONFIG.records)
     # A draft with problems is left out with warnings only: it can break no feed.
     broken_draft = raw.get("draft") is True and not parsed.articles and parsed.warnings
     assert len(parsed.articles) + bool(parsed.errors) + bool(broken_draft) == 1
@@ -52,7 +52,7 @@ def test_any_record_gives_an_article_or_located_errors(raw: dict[str, Any]) -> N
 @given(st.binary(max_size=200))
 def test_any_bytes_never_crash_the_loader(data: bytes) -> None:
     for name in ("x.json", "x.jsonl"):
-        parsed = parse_file(data, name, f"articles/{name}", CONFIG)
+        parsed = parse_file(data, name, f"articles/{name}", CONFIG.records)
         assert all(str(e).startswith(f"articles/{name}") for e in parsed.errors)
 
 
@@ -79,7 +79,7 @@ def test_good_record_keeps_its_meaning(
         else f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     )
     record = {"title": title, "date_published": stamp, "url": "/a/", "categories": labels}
-    parsed = parse_file(json.dumps(record).encode(), "a.json", "articles/a.json", CONFIG)
+    parsed = parse_file(json.dumps(record).encode(), "a.json", "articles/a.json", CONFIG.records)
     assert not parsed.errors, [str(e) for e in parsed.errors]
     (article,) = parsed.articles
     assert article.published.utcoffset() == offset

@@ -26,7 +26,8 @@ def test_every_file_hash_is_the_digest_of_its_bytes(site: Path) -> None:
     for name, data in files.items():
         (root / name).write_bytes(data)
     jobs = [(name, len(data), 0) for name, data in sorted(files.items())]
-    parsed = list(parse_files(root, shown_paths(root), jobs, load_config(site / "feedpub.toml")))
+    rules = load_config(site / "feedpub.toml").records
+    parsed = list(parse_files(root, shown_paths(root), jobs, rules))
     assert [p.path for p in parsed] == sorted(files)
     for p in parsed:
         assert p.file_hash == digest_bytes(files[p.path]), p.path

@@ -435,7 +435,9 @@ def test_a_database_whose_byte_order_is_not_pythons_still_lists_sorted(
         config = load_config(
             site_config(tmp_path, section, SAMPLE_CONFIG, link="https://c.example/")
         )
-        with PostgresSource.connect(config.source, config) as source:
+        assert config.source is not None
+        settings = config.source
+        with PostgresSource.connect(settings, config.records) as source:
             listed = [path for path, _, _ in source.listing(parallel=False)]
         assert listed == sorted(listed) == ["articles:a", "articles:z", "articles:Я", "articles:ё"]
     finally:

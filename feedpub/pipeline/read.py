@@ -92,7 +92,9 @@ def read_records(
     changed_records = 0
     if changes.any:
         with state.update(changes) as update:
-            for done, parsed in enumerate(source.parse(changes.changed, config, bodies=bodies), 1):
+            for done, parsed in enumerate(
+                source.parse(changes.changed, config.records, bodies=bodies), 1
+            ):
                 if progress is not None and done % 500 == 0:
                     progress(done, len(changes.changed))
                 stored_hash = state.file_hash(parsed.path)

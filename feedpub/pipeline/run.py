@@ -128,7 +128,7 @@ def build(
         now = current_time()
     target = open_target(out_dir, config) if isinstance(out_dir, str | Path) else out_dir
     with (
-        open_source(articles_dir, config) as source,
+        open_source(articles_dir, config.source, config.records) as source,
         _locked(source, state_dir, target, wait, dry_run),
         open_state(
             state_dir, __version__, config.records.fingerprint(), scratch=dry_run, full=full
@@ -155,7 +155,7 @@ def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
     """Check every record (nothing is rendered or written); the report lists every problem."""
     started = time.perf_counter()
     with (
-        open_source(articles_dir, config) as source,
+        open_source(articles_dir, config.source, config.records) as source,
         BuildState(None, __version__, config.records.fingerprint()) as state,
     ):
         report = BuildReport(dry_run=True)
@@ -450,7 +450,7 @@ def _load_bodies(
     shown = job.source.shown
     wanted = {e.rid: e for f in feeds for e in f.entries}
     loaded = job.source.load(
-        job.config, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
+        job.config.records, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
     )
     articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
     missing = {rid: e for rid, e in wanted.items() if rid not in articles}

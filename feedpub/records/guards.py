@@ -15,8 +15,10 @@ from urllib.parse import urljoin
 __all__ = [
     "MAX_NESTING",
     "has_unreadable_url",
+    "may_hold_xml_illegal",
     "may_nest_deeply",
     "nesting_exceeds",
+    "unusable_json",
     "unwrap_cdata",
     "without_cdata_openers",
 ]
@@ -25,6 +27,36 @@ __all__ = [
 #: objects (depth 3 or 4); extension fields get room to spare, while every recursive step
 #: after the parse (cleaning, hashing, rendering) stays far from Python's recursion limit.
 MAX_NESTING = 32
+
+
+def unusable_json(exc: RecursionError | ValueError) -> str:
+    """Why JSON parsed to nothing Python can hold: nested past the recursion limit, or a
+    number with more digits than Python converts."""
+    if isinstance(exc, RecursionError):
+        return f"not usable JSON: nested more than {MAX_NESTING} levels deep"
+    return f"not usable JSON: {exc}"
+
+
+# JSON cannot hold a raw control character in a string: one can only come in escaped (\b, \f
+# or \u00XX), or as a raw U+FFFE/U+FFFF. A lone surrogate escape also matches; a valid
+# pair (or an escaped backslash before a "b") only costs a needless clean. One pattern, with
+# the backslash as its literal prefix: a test per escape (`b"\\b" in data`...) costs a scan of
+# the whole file each, slow on a body full of escaped quotes (14 us a file, against 2 us).
+_ILLEGAL_ESCAPE = re.compile(rb"\\(?:[bf]|u(?:00[01][0-9a-f]|d[89a-f][0-9a-f]{2}|fff[ef]))", re.I)
+# A lone surrogate as "surrogatepass" writes it (a record encoded by the contract, never a
+# file: UTF-8 text cannot hold one); other characters led by 0xED continue with 0x80-0x9F.
+_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
+
+
+def may_hold_xml_illegal(json_bytes: bytes) -> bool:
+    """False when decoding ``json_bytes`` (UTF-8) cannot give a character XML cannot carry."""
+    if b"\xef" in json_bytes and (  # the UTF-8 lead of U+FFxx: one byte, found by memchr
+        b"\xef\xbf\xbe" in json_bytes or b"\xef\xbf\xbf" in json_bytes  # U+FFFE, U+FFFF
+    ):
+        return True
+    if b"\xed" in json_bytes and _SURROGATE.search(json_bytes):
+        return True
+    return _ILLEGAL_ESCAPE.search(json_bytes) is not None
 
 
 def may_nest_deeply(json_bytes: bytes) -> bool:

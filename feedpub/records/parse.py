@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from feedpub.digest import digest_bytes, digest_text
 from feedpub.errors import RecordError, RecordWarning
@@ -20,9 +20,7 @@ from feedpub.model import Article
 from feedpub.parallel import ordered_map
 from feedpub.records.listing import Listing
 from feedpub.records.periods import archive_period
-
-if TYPE_CHECKING:
-    from feedpub.config import SiteConfig
+from feedpub.records.rules import RecordRules
 
 __all__ = [
     "PARALLEL_MIN_FILES",
@@ -84,15 +82,15 @@ class ParsedFile:
     warnings: list[RecordWarning]
 
 
-def record_rows(articles: list[Article], digests: list[str], config: SiteConfig) -> list[RecordRow]:
+def record_rows(articles: list[Article], digests: list[str], rules: RecordRules) -> list[RecordRow]:
     """What the cache keeps of each good article of one file (``digests`` in the same order)."""
     return [
-        _record_row(order, article, digest, config)
+        _record_row(order, article, digest, rules)
         for order, (article, digest) in enumerate(zip(articles, digests, strict=True))
     ]
 
 
-def _record_row(order: int, article: Article, digest: str, config: SiteConfig) -> RecordRow:
+def _record_row(order: int, article: Article, digest: str, rules: RecordRules) -> RecordRow:
     published = article.published.timestamp()
     return RecordRow(
         order,
@@ -105,9 +103,7 @@ def _record_row(order: int, article: Article, digest: str, config: SiteConfig) -
         article.draft,
         digest,
         tuple([(c.term, c.label, c.scheme) for c in article.categories]),
-        archive_period(article.published, config.timezone, config.archive)
-        if config.archive
-        else "",
+        archive_period(article.published, rules.timezone, rules.archive) if rules.archive else "",
         digest_text(article.id, digest),
     )
 
@@ -136,7 +132,7 @@ def _parse_one(
     relative: str,
     size: int,
     mtime_ns: int,
-    config: SiteConfig,
+    rules: RecordRules,
     bodies: bool,
 ) -> ParsedFile:
     try:
@@ -146,8 +142,8 @@ def _parse_one(
         return ParsedFile(relative, -1, -1, "", [], 1, [error], [])
     from feedpub.records.loader import parse_file  # not loaded at all when nothing changed
 
-    parsed = parse_file(data, relative, shown, config, bodies=bodies)
-    rows = record_rows(parsed.articles, parsed.digests, config)
+    parsed = parse_file(data, relative, shown, rules, bodies=bodies)
+    rows = record_rows(parsed.articles, parsed.digests, rules)
     bad = len({(e.line, e.record) for e in parsed.errors})
     return ParsedFile(
         relative,
@@ -170,9 +166,9 @@ def _file_hash(data: bytes, relative: str, digests: list[str]) -> str:
 
 def _parse_chunk(shared: dict[str, Any], chunk: list[tuple[str, int, int]]) -> list[ParsedFile]:
     root, shown_path = shared["root"], shared["shown_path"]
-    config, bodies = shared["config"], shared["bodies"]
+    rules, bodies = shared["rules"], shared["bodies"]
     return [
-        _parse_one(root, shown_path(rel), rel, size, mtime, config, bodies)
+        _parse_one(root, shown_path(rel), rel, size, mtime, rules, bodies)
         for rel, size, mtime in chunk
     ]
 
@@ -181,7 +177,7 @@ def parse_files(
     root: Path,
     shown_path: Callable[[str], str],
     files: Listing | Iterable[tuple[str, int, int]],
-    config: SiteConfig,
+    rules: RecordRules,
     *,
     bodies: bool = False,
 ) -> Iterator[ParsedFile]:
@@ -194,7 +190,7 @@ def parse_files(
     # Chunks are made as workers take them and paths are shown in the worker: at a million
     # files a list of every chunk, or of every shown path, would cost the parent hundreds of MB.
     chunks = (files if isinstance(files, Listing) else Listing(files)).chunks(_CHUNK)
-    shared = {"root": root, "shown_path": shown_path, "config": config, "bodies": bodies}
+    shared = {"root": root, "shown_path": shown_path, "rules": rules, "bodies": bodies}
     for parsed_chunk in ordered_map(
         _parse_chunk, chunks, shared, min_jobs=-(-PARALLEL_MIN_FILES // _CHUNK)
     ):
@@ -202,13 +198,13 @@ def parse_files(
 
 
 def _load_chunk(shared: dict[str, Any], wanted: list[WantedRecord]) -> dict[int, Article]:
-    return _load(shared["root"], shared["shown_path"], shared["config"], wanted)
+    return _load(shared["root"], shared["shown_path"], shared["rules"], wanted)
 
 
 def _load(
     root: Path,
     shown_path: Callable[[str], str],
-    config: SiteConfig,
+    rules: RecordRules,
     wanted: Iterable[WantedRecord],
 ) -> dict[int, Article]:
     from feedpub.records.loader import parse_file
@@ -223,7 +219,7 @@ def _load(
             data = _read(root, relative)
         except OSError:
             continue
-        for article in parse_file(data, relative, shown_path(relative), config).articles:
+        for article in parse_file(data, relative, shown_path(relative), rules).articles:
             if article.id in keys:
                 loaded[keys.pop(article.id)] = article
     return loaded
@@ -232,7 +228,7 @@ def _load(
 def load_articles(
     root: Path,
     shown_path: Callable[[str], str],
-    config: SiteConfig,
+    rules: RecordRules,
     wanted: Iterable[WantedRecord],
 ) -> dict[int, Article]:
     """Read the full articles (bodies included) of ``wanted`` records, by key, one read per
@@ -249,7 +245,7 @@ def load_articles(
         [record for relative in files[i : i + _CHUNK] for record in by_path[relative]]
         for i in range(0, len(files), _CHUNK)
     ]
-    shared = {"root": root, "shown_path": shown_path, "config": config}
+    shared = {"root": root, "shown_path": shown_path, "rules": rules}
     loaded: dict[int, Article] = {}
     for part in ordered_map(_load_chunk, chunks, shared, min_jobs=-(-PARALLEL_MIN_FILES // _CHUNK)):
         loaded.update(part)

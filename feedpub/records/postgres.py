@@ -23,42 +23,31 @@ Everything a build reads comes from one ``REPEATABLE READ`` snapshot, so
 bodies match the metadata read before them. Rows stream through server-side
 (named) cursors: memory stays flat however many rows there are.
 
-Values become what a JSON record would hold: text, numbers and booleans as
-they are; ``json``/``jsonb`` as parsed; arrays as lists; a ``timestamptz``
-as ISO 8601 in the record's ``timezone`` (else the site's), a ``timestamp``
-or ``date`` as ISO 8601 without an offset (read in that zone, as a JSON date
-without one is); NULL as an absent field.
+Values become what a JSON record would hold (:func:`feedpub.records.rows.json_value`),
+and each row goes through the record contract with a file's guards; that, the ids'
+uniqueness and the listing are :class:`~feedpub.records.rows.RowSource`'s, shared
+with any other SQL source. This module is only PostgreSQL's SQL and connection.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
-import json
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
-from datetime import date, datetime, tzinfo
-from decimal import Decimal
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import set_json_loads
 
-from feedpub.config import redacted_url
-from feedpub.digest import digest_bytes
 from feedpub.errors import ConfigError, SourceError
 from feedpub.output.lock import advisory_lock
-from feedpub.records.listing import Listing
-from feedpub.records.loader import KNOWN_FIELDS, may_hold_xml_illegal, parse_record
-from feedpub.records.parse import ParsedFile, WantedRecord, record_rows
-from feedpub.records.walk import WalkProblem
-from feedpub.records.zones import zone_from_spec
-
-if TYPE_CHECKING:
-    from feedpub.config import SiteConfig, SourceConfig
-    from feedpub.model import Article
+from feedpub.records.fields import KNOWN_FIELDS
+from feedpub.records.postgres_settings import PostgresSettings
+from feedpub.records.rows import RowSource, guarded_json_loads
+from feedpub.records.rules import RecordRules
+from feedpub.records.urls import redacted_url
 
 __all__ = ["PostgresSource", "site_lock_key"]
 
@@ -81,16 +70,17 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-class PostgresSource:
-    """The rows of one table or query as records (see the module docstring)."""
+class PostgresSource(RowSource):
+    """The rows of one table or query as records (see the module docstring); what is not
+    PostgreSQL's own (ids, values, the contract) is :class:`~feedpub.records.rows.RowSource`'s."""
 
     def __init__(
-        self, connection: psycopg.Connection[Any], settings: SourceConfig, config: SiteConfig
+        self, connection: psycopg.Connection[Any], settings: PostgresSettings, rules: RecordRules
     ) -> None:
         """Use an open (autocommit) connection; :meth:`connect` is the usual way in."""
+        super().__init__(rules)
         self._db = connection
         self._settings = settings
-        self._config = config
         self._stack = ExitStack()
         self._snapshot = False
         #: The location prefix: the table as named, or "query".
@@ -109,7 +99,7 @@ class PostgresSource:
             else sql.SQL("({})").format(sql.SQL(query.replace("%", "%%")))
         )
         self._fields: list[tuple[str, str]] = []  # (record field, column), in select order
-        self._id_column = ""
+        self.id_column = ""
         self._id_type = ""
         self._version: sql.Composable = sql.SQL("0")
         #: The change column as a bigint, made on the server: a million Python datetimes cost
@@ -118,7 +108,7 @@ class PostgresSource:
 
     @classmethod
     @contextmanager
-    def connect(cls, settings: SourceConfig, config: SiteConfig) -> Iterator[PostgresSource]:
+    def connect(cls, settings: PostgresSettings, rules: RecordRules) -> Iterator[PostgresSource]:
         """Connect, check the mapping against the source's columns, yield; close at the end."""
         if settings.url is None:
             raise ConfigError(
@@ -131,7 +121,10 @@ class PostgresSource:
             )
         except psycopg.Error as exc:
             raise SourceError(shown, f"cannot connect: {_first_line(exc)}") from None
-        source = cls(connection, settings, config)
+        # json/jsonb values Python cannot hold (nested past the recursion limit...) become
+        # that row's error, not an exception ending the read.
+        set_json_loads(guarded_json_loads, connection)
+        source = cls(connection, settings, rules)
         try:
             with connection, source._stack:
                 # The text of a timestamp (hashed by listing_digest) must not depend on the host.
@@ -169,9 +162,9 @@ class PostgresSource:
                     f"{self.name} has no column {column!r} (columns: {', '.join(described)})",
                     key=f"source.columns.{name}",
                 )
-        self._id_column = settings.column("id")
+        self.id_column = settings.column("id")
         row = self._db.execute(
-            "SELECT format_type(%s, NULL)", (described[self._id_column],)
+            "SELECT format_type(%s, NULL)", (described[self.id_column],)
         ).fetchone()
         self._id_type = str(row[0]) if row else "text"
         if settings.changed is None:
@@ -207,21 +200,14 @@ class PostgresSource:
             self._stack.enter_context(self._db.transaction())
             self._snapshot = True
 
-    def _key(self, relative: str) -> str:
-        return relative[len(self.name) + 1 :]
-
     # -- the read stage ------------------------------------------------------------------
-
-    def shown(self, relative: str) -> str:
-        """A row's location, ``table:id``, is its path."""
-        return relative
 
     def listing_digest(self) -> str | None:
         """A few numbers from the server that change whenever the rows do (see the module
         docstring): the row count, the newest change and a hash of the newest changes."""
         self._read()
         names = {
-            "id": sql.Identifier(self._id_column),
+            "id": sql.Identifier(self.id_column),
             "version": self._version,
             "relation": self._relation,
             "recent": sql.Literal(RECENT_CHANGES),
@@ -246,93 +232,32 @@ class PostgresSource:
         count, newest, mixed = row if row else (0, None, 0)
         return f"postgresql:{self.name}:{count}:{newest}:{mixed}"
 
-    def listing(self, *, parallel: bool) -> Listing:
-        """Every row as ``(table:id, 0, version)``, sorted by path; ids must be unique."""
+    def _listed(self) -> Iterator[tuple[str | None, int | None]]:
+        """Every row's ``(id as text, version)``, sorted by the server in byte order ("C"),
+        which is the order of Python's strings in a UTF-8 (or Latin-1) database."""
         self._read()
-        found = Listing()
-        prefix = self.name + ":"
-        # Sorted by the server in byte order ("C"), which is the order of Python's strings: the
-        # listing is built as it streams in, never held as a million tuples.
         query = sql.SQL(
             'SELECT q.{id}::text, {version} FROM {relation} AS q ORDER BY q.{id}::text COLLATE "C"'
         ).format(
-            id=sql.Identifier(self._id_column),
+            id=sql.Identifier(self.id_column),
             version=self._version_number,
             relation=self._relation,
         )
-        before: str | None = None
-        unordered: list[tuple[str, int, int]] | None = None
         with self._db.cursor(name="feedpub_listing") as cursor:
             cursor.execute(query)
             while batch := cursor.fetchmany(50000):
-                for key, version in batch:
-                    if key is None:
-                        raise SourceError(
-                            f"{self.url} ({self.name})",
-                            f"a row has no {self._id_column} (NULL): every row needs a unique id",
-                        )
-                    if key == before:
-                        raise self._not_unique(key)
-                    entry = (prefix + key, 0, version or 0)
-                    if unordered is None and before is not None and key < before:
-                        # "C" order is byte order in the database's encoding: only UTF-8 (and
-                        # Latin-1) give Python's order. Otherwise the rows are sorted here.
-                        unordered = list(found)
-                    if unordered is not None:
-                        unordered.append(entry)
-                    else:
-                        found.append(*entry)
-                    before = key
-        if unordered is None:
-            return found
-        unordered.sort()
-        for first, second in itertools.pairwise(unordered):
-            if first[0] == second[0]:
-                raise self._not_unique(self._key(second[0]))
-        return Listing(unordered)
-
-    def _not_unique(self, key: str) -> SourceError:
-        return SourceError(
-            f"{self.url} ({self.name})",
-            f"{self._id_column} {key!r} is on more than one row: the id column must be unique",
-        )
-
-    def skipped(self) -> list[WalkProblem]:
-        """A query sees every row it can read: nothing is skipped."""
-        return []
-
-    def parse(self, files: Listing, config: SiteConfig, *, bodies: bool) -> Iterator[ParsedFile]:
-        """Read the listed rows (metadata only, unless ``bodies``) and check each as a record."""
-        keys = [self._key(relative) for relative, _, _ in files]
-        for key, version, record in self._rows(keys):
-            yield self._parsed(key, version, record, config, bodies)
-
-    def load(self, config: SiteConfig, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
-        """The full articles of ``wanted`` rows, by key, from the build's snapshot."""
-        by_key: dict[str, list[WantedRecord]] = {}
-        for record in wanted:
-            by_key.setdefault(self._key(record.path), []).append(record)
-        loaded: dict[int, Article] = {}
-        for key, _, raw in self._rows(sorted(by_key)):
-            source = json.dumps(raw, sort_keys=True, default=str).encode("ascii")
-            article, _, _ = parse_record(
-                raw, config, path=self.name + ":" + key, clean=may_hold_xml_illegal(source)
-            )
-            for want in by_key.get(key, ()):
-                if article is not None and article.id == want.id:
-                    loaded[want.key] = article
-        return loaded
+                yield from batch
 
     def lock(self, state_dir: Path | None, wait: float) -> AbstractContextManager[None]:
         """A PostgreSQL advisory lock keyed by the site: one build at a time on every host."""
         return advisory_lock(
-            self._db, site_lock_key(self._config.link), wait, f"{self.url} (advisory lock)"
+            self._db, site_lock_key(self.rules.link), wait, f"{self.url} (advisory lock)"
         )
 
     # -- rows --------------------------------------------------------------------------------
 
-    def _rows(self, keys: Sequence[str]) -> Iterator[tuple[str, int, dict[str, Any]]]:
-        """``(id, version, record)`` for the rows with these ids, in id order."""
+    def _rows(self, keys: Sequence[str]) -> Iterator[tuple[str, int, list[str], Sequence[Any]]]:
+        """``(id, version, field names, values)`` for the rows with these ids, in id order."""
         self._read()
         if not keys:
             return
@@ -340,12 +265,12 @@ class PostgresSource:
             sql.SQL("q.{}").format(sql.Identifier(column)) for _, column in self._fields
         )
         head = sql.SQL("SELECT q.{id}::text, {version}, {columns} FROM {relation} AS q")
-        order = sql.SQL(" ORDER BY q.{}").format(sql.Identifier(self._id_column))
+        order = sql.SQL(" ORDER BY q.{}").format(sql.Identifier(self.id_column))
         if len(keys) > _BY_ID_MAX:
             # Many rows (a cold build): one ordered pass beats thousands of lookups.
             wanted: set[str] | None = set(keys)
             whole = head.format(
-                id=sql.Identifier(self._id_column),
+                id=sql.Identifier(self.id_column),
                 version=self._version_number,
                 columns=columns,
                 relation=self._relation,
@@ -354,13 +279,13 @@ class PostgresSource:
         else:
             wanted = None
             by_id = head.format(
-                id=sql.Identifier(self._id_column),
+                id=sql.Identifier(self.id_column),
                 version=self._version_number,
                 columns=columns,
                 relation=self._relation_with_params,
             )
             where = sql.SQL(" WHERE q.{} = ANY(%s::{}[])").format(
-                sql.Identifier(self._id_column), sql.SQL(self._id_type)
+                sql.Identifier(self.id_column), sql.SQL(self._id_type)
             )
             batches = [
                 (by_id + where + order, [list(keys[i : i + 1000])])
@@ -375,55 +300,8 @@ class PostgresSource:
                     key = row[0]
                     if wanted is not None and key not in wanted:
                         continue
-                    yield key, row[1] or 0, self._record(names, row[2:])
-
-    def _record(self, names: list[str], values: Sequence[Any]) -> dict[str, Any]:
-        """A row as the JSON record it stands for: NULL is an absent field."""
-        raw = dict(zip(names, values, strict=True))
-        zone = self._config.timezone
-        zone_name = raw.get("timezone")
-        if isinstance(zone_name, str):
-            with suppress(ValueError):  # the loader reports the bad zone
-                zone = zone_from_spec(zone_name)
-        return {name: _json_value(value, zone) for name, value in raw.items() if value is not None}
-
-    def _parsed(
-        self, key: str, version: int, record: dict[str, Any], config: SiteConfig, bodies: bool
-    ) -> ParsedFile:
-        path = self.name + ":" + key
-        # ASCII JSON: every character XML cannot carry shows as an escape the loader's cheap test
-        # finds, so most rows skip the cleaning pass, as most files do.
-        source = json.dumps(record, sort_keys=True, default=str).encode("ascii")
-        digest = digest_bytes(source)
-        article, errors, warnings = parse_record(
-            record, config, path=path, bodies=bodies, clean=may_hold_xml_illegal(source)
-        )
-        articles = [article] if article is not None else []
-        rows = record_rows(articles, [digest] * len(articles), self._config)
-        return ParsedFile(path, 0, version, digest, rows, 1, errors, warnings)
+                    yield key, row[1] or 0, names, row[2:]
 
 
 def _strip_query(query: str) -> str:
     return query.strip().rstrip(";").strip()
-
-
-def _json_value(value: Any, zone: tzinfo) -> Any:
-    """A column value as JSON would hold it."""
-    if type(value) in _AS_IS:  # the common case: text, and what json/jsonb decoded to
-        return value
-    if isinstance(value, datetime):
-        return value.astimezone(zone).isoformat() if value.tzinfo else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, list | tuple):
-        if all(type(item) in _AS_IS for item in value):
-            return list(value)
-        return [_json_value(item, zone) for item in value]
-    return value
-
-
-_AS_IS = frozenset({str, int, float, bool, dict})

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Protocol
 from feedpub.errors import ConfigError
 from feedpub.records.listing import Listing
 from feedpub.records.parse import ParsedFile, WantedRecord, load_articles, parse_files
+from feedpub.records.postgres_settings import PostgresSettings
+from feedpub.records.rules import RecordRules
 from feedpub.records.walk import WalkProblem, find_record_files
 
 if TYPE_CHECKING:
-    from feedpub.config import SiteConfig
     from feedpub.model import Article
 
 __all__ = ["FileSource", "Listing", "RecordSource", "open_source", "shown_paths"]
@@ -46,11 +47,11 @@ class RecordSource(Protocol):
         """What the last listing could not look at (its records are not gone, only unseen)."""
         ...
 
-    def parse(self, files: Listing, config: SiteConfig, *, bodies: bool) -> Iterator[ParsedFile]:
+    def parse(self, files: Listing, rules: RecordRules, *, bodies: bool) -> Iterator[ParsedFile]:
         """Parse the given listed files (metadata only, unless ``bodies``)."""
         ...
 
-    def load(self, config: SiteConfig, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
+    def load(self, rules: RecordRules, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
         """The full articles of ``wanted`` records by key; one gone or changed is left out."""
         ...
 
@@ -87,13 +88,13 @@ class FileSource:
         """Folders and links the last walk skipped (loops, unreadable folders, ...)."""
         return self._skipped
 
-    def parse(self, files: Listing, config: SiteConfig, *, bodies: bool) -> Iterator[ParsedFile]:
+    def parse(self, files: Listing, rules: RecordRules, *, bodies: bool) -> Iterator[ParsedFile]:
         """Parse the files, in worker processes when there are many."""
-        return parse_files(self.root, self.shown, files, config, bodies=bodies)
+        return parse_files(self.root, self.shown, files, rules, bodies=bodies)
 
-    def load(self, config: SiteConfig, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
+    def load(self, rules: RecordRules, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
         """Read the files the wanted records are in, each once."""
-        return load_articles(self.root, self.shown, config, wanted)
+        return load_articles(self.root, self.shown, rules, wanted)
 
     def lock(self, state_dir: Path | None, wait: float) -> AbstractContextManager[None]:
         """The state folder's ``flock`` (no state folder: nothing to protect)."""
@@ -103,12 +104,15 @@ class FileSource:
 
 
 @contextmanager
-def open_source(articles_dir: Path, config: SiteConfig) -> Iterator[RecordSource]:
-    """The config's database source if it names one, else the files under ``articles_dir``.
+def open_source(
+    articles_dir: Path, settings: PostgresSettings | None, rules: RecordRules
+) -> Iterator[RecordSource]:
+    """The database ``settings`` name if any, else the files under ``articles_dir``.
 
-    A database connection is held open until the block ends.
+    A database connection is held open until the block ends. The driver is imported
+    only here, and only for a database.
     """
-    if config.source is None:
+    if settings is None:
         yield FileSource(articles_dir)
         return
     try:
@@ -120,5 +124,5 @@ def open_source(articles_dir: Path, config: SiteConfig) -> Iterator[RecordSource
             "reading records from PostgreSQL needs psycopg: pip install 'feedpub[postgres]'",
             key="source",
         ) from None
-    with PostgresSource.connect(config.source, config) as source:
+    with PostgresSource.connect(settings, rules) as source:
         yield source
