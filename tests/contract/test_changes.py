@@ -1,0 +1,105 @@
+"""An edit, an addition, a deletion and a record turned into a draft touch only their documents.
+
+For each change, the documents expected to change are those whose bytes differ between the
+clean reference builds before and after it; that set is first checked to be the documents
+showing the entry (before or after) plus, where an archive page appeared or went, the pages
+beside it (their prev-archive link moves), and nothing else. Then every combination must
+write or remove exactly that set, and hold the reference's bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.contract.conftest import PAIRWISE, References, combos
+from tests.contract.test_publishing import S3_ARCHIVES_REUPLOADED, _s3_with_archives
+from tests.contract.world import World, apply, sample
+
+RAKOR = "2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi"
+DAYUNG = "2023/09/atlet-dayung-lampung-raih-emas-di-jayapura"
+FRESH: dict[str, Any] = {
+    "id": "2023/09/pelatda-dayung-lampung-dimulai",
+    "title": "Pelatda dayung Lampung dimulai",
+    "url": "/2023/09/pelatda-dayung-lampung-dimulai/",
+    "date_published": "2023-09-12T09:00:00+07:00",
+    "categories": ["Olahraga", "Lampung"],
+    "content_text": "Pemusatan latihan daerah cabang dayung dimulai di Way Kanan.",
+}
+
+
+def steps() -> list[tuple[str, list[tuple[str, Any]], str]]:
+    """Each change: its name, what it does to the records, and the url its entry shows."""
+    records = sample()
+    rakor, dayung = records[RAKOR], records[DAYUNG]
+    return [
+        ("edit", [("put", rakor | {"title": "Rakor Reformasi Birokrasi (diperbarui)"})], RAKOR),
+        ("add", [("put", FRESH)], str(FRESH["id"])),
+        ("delete", [("delete", FRESH["id"])], str(FRESH["id"])),
+        ("draft", [("put", dayung | {"draft": True})], DAYUNG),
+    ]
+
+
+def _url(record_id: str) -> bytes:
+    """What every document showing the entry carries: its link's path."""
+    record = sample().get(record_id, FRESH)
+    return str(record["url"]).encode()
+
+
+def _showing(documents: dict[str, bytes], marker: bytes) -> set[str]:
+    return {path for path, data in documents.items() if marker in data}
+
+
+def _beside(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    """The archive pages next in time (either way) to a page that appeared or went."""
+    paths = before.keys() | after.keys()
+    found: set[str] = set()
+    for page in before.keys() ^ after.keys():
+        if "archive/" not in page:
+            continue
+        folder, rest = page.split("archive/")
+        period, name = rest.split("/")
+        chain = sorted(
+            {
+                p.split("archive/")[1].split("/")[0]
+                for p in paths
+                if p.startswith(folder + "archive/") and p.endswith("/" + name)
+            }
+        )
+        at = chain.index(period)
+        found.update(f"{folder}archive/{p}/{name}" for p in chain[max(at - 1, 0) : at + 2])
+    return found
+
+
+# A folder without archives is the folder with them, less the pages: the costlier one runs.
+@pytest.mark.parametrize(
+    "world",
+    combos(
+        [c for c in PAIRWISE if c.target != "folder" or c.archives],
+        (_s3_with_archives, S3_ARCHIVES_REUPLOADED),
+    ),
+    indirect=True,
+)
+def test_edit_add_delete_and_draft_touch_only_their_documents(
+    world: World, references: References
+) -> None:
+    first = world.build()
+    assert first.exit_code == 0, [str(e) for e in first.errors]
+    before = references.get("sample", world.archives)
+    done: list[tuple[str, Any]] = []
+    for name, changes, record_id in steps():
+        apply(world.records, changes)
+        done = done + changes
+        after = references.get(name, world.archives, done)
+        expected = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+        shown = _showing(before, _url(record_id)) | _showing(after, _url(record_id))
+        assert shown, name
+        assert shown <= expected <= shown | _beside(before, after), (name, expected - shown)
+        world.target.mark()
+        report = world.build()
+        assert report.exit_code == 0, (name, [str(e) for e in report.errors])
+        assert sorted(world.target.touched()) == sorted(expected), name
+        assert world.target.documents() == after, name
+        assert world.target.leftovers() == [], name
+        before = after
