@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from feedpub.pipeline import check
-from tests.contract.conftest import PAIRWISE, Combo, References, combos
+from tests.contract.conftest import PAIRWISE, References, combos
 from tests.contract.world import RowRecords, World
 
 
@@ -70,36 +70,11 @@ HOSTILE = {
     ),
 }
 
-ROWS_UNGUARDED = (
-    "defect (issue 18): a PostgreSQL row escapes the nesting and max_record_bytes guards a "
-    "file gets (a RecursionError traceback; a row over the limit is published); remove "
-    "this mark once rows pass the same guards"
-)
-ID_CONTRACT = (
-    "defect (issue 18): the loader accepts ids the Atom validator refuses, so the record is "
-    "not an error and atom.xml and its archive page are withheld; remove this mark once the "
-    "id rule is the validator's"
-)
-
-
-def _rows(combo: Combo) -> bool:
-    return combo.source == "rows"
-
-
-def _every(combo: Combo) -> bool:
-    return True
-
-
 def _cases() -> list[object]:
     memory = [c for c in PAIRWISE if c.target == "memory" and c.archives]
     found: list[object] = []
     for name, hostile in HOSTILE.items():
-        defects = {
-            "nested-5000": [(_rows, ROWS_UNGUARDED)],
-            "over-max-record-bytes": [(_rows, ROWS_UNGUARDED)],
-            "id-the-atom-validator-refuses": [(_every, ID_CONTRACT)],
-        }[name]
-        for param in combos(memory, *defects):
+        for param in combos(memory):
             found.append(
                 pytest.param(param.values[0], hostile, id=f"{param.id}-{name}", marks=param.marks)
             )
