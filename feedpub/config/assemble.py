@@ -1,0 +1,317 @@
+"""The config's composition root: checked values from every layer, assembled into one frozen
+:class:`SiteConfig` of each part's own settings (records, feeds, syndication, source, target).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any
+
+from feedpub.config.keys import (
+    DEFAULT_CACHE_CONTROL,
+    KEYS,
+    Key,
+    check_known_keys,
+    unknown_key_reason,
+)
+from feedpub.digest import digest_text
+from feedpub.errors import ConfigError
+from feedpub.model import Author, Format
+from feedpub.output.formats import FORMATS
+from feedpub.output.meta import FeedMeta, Syndication, render_fingerprint
+from feedpub.records.allow_list import html_allow
+from feedpub.records.content import strip_xml_illegal
+from feedpub.records.language import is_language_tag
+from feedpub.records.periods import ARCHIVE_PERIODS
+from feedpub.records.postgres_settings import PostgresSettings, postgres_settings
+from feedpub.records.rules import RecordRules
+from feedpub.records.urls import is_email, is_http_url
+from feedpub.records.zones import zone_from_spec
+
+if TYPE_CHECKING:
+    from feedpub.config.layers import Source
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything feedpub needs to know about the site it publishes for, one value per part.
+
+    Each part owns its settings and their meaning: :class:`RecordRules` (how records are
+    read), :class:`FeedMeta` and :class:`Syndication` (what is published, and how), the
+    source's and the target's. This module only reads the layers and assembles them.
+    """
+
+    #: What decides a record's meaning once loaded.
+    records: RecordRules
+    #: What every document says about the site.
+    feed: FeedMeta
+    #: Formats, entries per feed, archives, size cap, WebSub hubs.
+    syndication: Syndication
+    #: Where feeds go when ``--out`` is not given: a folder (relative to the config's) or s3:// URL.
+    out: str | None = None
+    #: The S3-compatible store's base URL (MinIO, Ceph, R2); ``None``: AWS, or the environment's.
+    s3_endpoint_url: str | None = None
+    #: The ``Cache-Control`` every object gets (object storage only; a folder has no headers).
+    cache_control: str = DEFAULT_CACHE_CONTROL
+    #: Where the records come from when not from files: a database (``source``, ``[source]``).
+    source: PostgresSettings | None = None
+
+    @property
+    def feeds_fingerprint(self) -> str:
+        """What a published document depends on besides its entries (see :mod:`.output.meta`)."""
+        return render_fingerprint(self.feed, self.syndication)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what the records and the documents depend on, whichever layer each
+        value came from (``feedpub config`` shows it; the state keeps one per part)."""
+        return digest_text(self.records.fingerprint(), self.feeds_fingerprint)
+
+
+# -- what is published ----------------------------------------------------------------
+
+ALL_FORMATS: tuple[Format, ...] = tuple(FORMATS)
+
+
+def _syndication(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]:
+    """The output formats, WebSub hubs and archive keys, as :class:`SiteConfig` fields."""
+    formats = values["formats"]
+    if not formats:
+        raise checker.error(f"needs at least one format (of {', '.join(ALL_FORMATS)})", "formats")
+    for value in formats:
+        if value not in ALL_FORMATS:
+            raise checker.error(
+                f"unknown format {value!r} (known: {', '.join(ALL_FORMATS)})", "formats"
+            )
+    for hub in values["hubs"]:
+        if not is_http_url(hub):
+            raise checker.error(f"each hub must be an absolute http(s) URL, not {hub!r}", "hubs")
+    archive = values["archive"].strip()
+    if archive not in (*ARCHIVE_PERIODS, "off"):
+        raise checker.error(
+            f"must be one of {', '.join(ARCHIVE_PERIODS)} or off, not {archive!r}", "archive"
+        )
+    return {
+        "limit": values["limit"],
+        "archive_categories": values["archive_categories"],
+        "max_bytes": values["max_bytes"],
+        "archive": None if archive == "off" else archive,
+        # Listed in a fixed order, once each, whatever order the config names them in.
+        "formats": tuple(f for f in ALL_FORMATS if f in formats),
+        # A hub is told once per feed, even when the config lists it twice.
+        "hubs": tuple(dict.fromkeys(values["hubs"])),
+    }
+
+
+# -- where the records come from ------------------------------------------------------
+
+
+def with_source_url(config: SiteConfig, url: str) -> SiteConfig:
+    """``config`` reading its records from the database at ``url`` (``--source``,
+    ``FEEDPUB_SOURCE``), with the ``[source]`` table's mapping if it has one."""
+    source = config.source or PostgresSettings(url=None)
+    return replace(config, source=source.with_url(url))
+
+
+def _publishing(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]:
+    """Where feeds go (``out``, ``s3_endpoint_url``) and the ``cache_control`` objects get.
+
+    Errors name the layer each value came from (the file, a variable or a flag)."""
+    from feedpub.output.target import endpoint_problem, is_s3_url, split_s3_url
+
+    checked: dict[str, Any] = {}
+    out = values["out"]
+    if out is not None:
+        out = out.strip()
+        if is_s3_url(out):
+            try:
+                split_s3_url(out)
+            except ValueError as exc:
+                raise checker.error(str(exc), "out") from None
+        elif "://" in out:
+            raise checker.error(
+                f"must be a folder or an s3://bucket/prefix/ URL, not {out!r}", "out"
+            )
+        checked["out"] = out
+    endpoint = values["s3_endpoint_url"]
+    if endpoint is not None:
+        problem = endpoint_problem(endpoint.strip())
+        if problem:
+            raise checker.error(problem, "s3_endpoint_url")
+        checked["s3_endpoint_url"] = endpoint.strip()
+    cache_control = values["cache_control"]
+    if cache_control is not None:
+        if not (cache_control.isascii() and cache_control.isprintable()):
+            raise checker.error(
+                "must be printable ASCII, like 'public, max-age=300'", "cache_control"
+            )
+        checked["cache_control"] = cache_control.strip()
+    return checked
+
+
+# -- checking -----------------------------------------------------------------------------
+
+
+class _Checker:
+    """Type and value checks, with errors naming the layer each value came from."""
+
+    def __init__(self, path: str, sources: Mapping[str, Source]) -> None:
+        self.path = path
+        self.sources = sources
+
+    def error(self, reason: str, key: str) -> ConfigError:
+        top = key.split(".", 1)[0]
+        source = self.sources.get(top)
+        if source is not None and source.kind == "env":
+            return ConfigError(reason, path="environment", key=f"{source.name} ({key})")
+        if source is not None and source.kind == "flag":
+            return ConfigError(reason, path=source.name, key=key)
+        return ConfigError(reason, path=self.path, key=key)
+
+    def typed(self, key: Key, value: Any) -> Any:
+        """``value`` if it has ``key``'s kind (and bounds), else a :class:`ConfigError`."""
+        expected: dict[str, tuple[type, ...]] = {
+            "str": (str,),
+            "int": (int,),
+            "float": (int, float),
+            "bool": (bool,),
+            "list": (list,),
+            "table": (dict,),
+            "name-or-table": (str, dict),
+        }
+        # bool is an int subclass: do not let `limit = true` pass as a number.
+        if not isinstance(value, expected[key.kind]) or (
+            key.kind in ("int", "float") and isinstance(value, bool)
+        ):
+            names = " or ".join(t.__name__ for t in expected[key.kind])
+            if key.shape:
+                names = key.shape
+            raise self.error(f"must be a {names}, not {type(value).__name__} ({value!r})", key.name)
+        checked: Any = value  # isinstance against a tuple of types narrows to object
+        if isinstance(checked, str):
+            self.text(checked, key.name)
+        if key.kind == "list":
+            for item in checked:
+                if not isinstance(item, str):
+                    raise self.error(f"must be a list of strings, not holding {item!r}", key.name)
+                self.text(item, key.name)
+        if key.kind == "int":
+            if key.minimum is not None and checked < key.minimum:
+                raise self.error(f"must be at least {key.minimum}, not {checked}", key.name)
+            if key.maximum is not None and checked > key.maximum:
+                raise self.error(f"must be at most {key.maximum:,}, not {checked}", key.name)
+        return checked
+
+    def text(self, value: str, key: str) -> str:
+        if not value.strip():
+            raise self.error("must not be empty", key)
+        if strip_xml_illegal(value)[1]:
+            raise self.error("holds a control character, which no feed can carry", key)
+        return value
+
+    def string(self, table: Mapping[str, Any], name: str, key: str) -> str | None:
+        value = table.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.error(f"must be a str, not {type(value).__name__} ({value!r})", key)
+        return self.text(value, key).strip()
+
+    def url(self, value: str, key: str) -> str:
+        if not is_http_url(value):
+            raise self.error(f"must be an absolute http(s) URL, not {value!r}", key)
+        return value if value.endswith("/") else value + "/"
+
+    def zone(self, spec: str, key: str) -> tzinfo:
+        try:
+            return zone_from_spec(spec)
+        except ValueError as exc:
+            raise self.error(str(exc), key) from None
+
+    def author(self, value: str | dict[str, Any] | None) -> Author | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return Author(name=value.strip())
+        known = ["name", "email", "url"]
+        for unknown in value:
+            if unknown not in known:
+                raise self.error(unknown_key_reason(unknown, known), f"author.{unknown}")
+        name = self.string(value, "name", "author.name")
+        if name is None:
+            raise self.error("required key is missing (expected a str)", "author.name")
+        email = self.string(value, "email", "author.email")
+        if email is not None and not is_email(email):
+            raise self.error("must be an email address", "author.email")
+        url = self.string(value, "url", "author.url")
+        if url is not None and not is_http_url(url):
+            raise self.error(f"must be an absolute http(s) URL, not {url!r}", "author.url")
+        return Author(name=name, email=email, url=url)
+
+
+def parse_config(
+    raw: Mapping[str, Any], path: str, *, sources: Mapping[str, Source] | None = None
+) -> SiteConfig:
+    """Turn a parsed TOML table (or layered values) into a :class:`SiteConfig`.
+
+    Raises :class:`ConfigError` naming the key and, through ``sources``, the layer the bad
+    value came from (the file at ``path`` when no source is given).
+    """
+    check_known_keys(raw, path)
+    checker = _Checker(path, sources or {})
+    values: dict[str, Any] = {}
+    for key in KEYS:
+        if key.name in raw:
+            values[key.name] = checker.typed(key, raw[key.name])
+        elif key.required:
+            raise checker.error(f"required key is missing (expected a {key.kind})", key.name)
+        else:
+            values[key.name] = key.default
+    link = checker.url(values["link"].strip(), "link")
+    language = values["language"]
+    if language is not None and not is_language_tag(language.strip()):
+        raise checker.error(
+            f"must be a BCP 47 language tag like 'id' or 'en-US', not {language!r}", "language"
+        )
+    zone_name = values["timezone"].strip()
+    abbreviations: dict[str, tzinfo] = {}
+    for name, spec in values["timezone_abbreviations"].items():
+        where = f"timezone_abbreviations.{name}"
+        if not isinstance(spec, str) or not name.isalpha():
+            raise checker.error(
+                "must map a letters-only abbreviation to an IANA zone or offset string", where
+            )
+        abbreviations[name.upper()] = checker.zone(spec, where)
+    feeds_url = values["feeds_url"]
+    zone = checker.zone(zone_name, "timezone")
+    syndication = Syndication(**_syndication(values, checker))
+    records = RecordRules(
+        link=link,
+        timezone=zone,
+        timezone_name=zone_name,
+        dayfirst=values["dayfirst"],
+        abbreviations=abbreviations,
+        archive=syndication.archive,
+        max_categories=values["max_categories"],
+        max_authors=values["max_authors"],
+        max_attachments=values["max_attachments"],
+        max_record_bytes=values["max_record_bytes"],
+        html_allow=html_allow(values["html_allow"], path),
+    )
+    feed = FeedMeta(
+        title=values["title"].strip(),
+        description=values["description"].strip(),
+        link=link,
+        feeds_url=checker.url(feeds_url.strip(), "feeds_url") if feeds_url else link,
+        language=language.strip() if language else None,
+        author=checker.author(values["author"]),
+    )
+    return SiteConfig(
+        records=records,
+        feed=feed,
+        syndication=syndication,
+        **_publishing(values, checker),
+        source=postgres_settings(values["source"], path),
+    )
