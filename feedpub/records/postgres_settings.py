@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from feedpub.errors import ConfigError
 from feedpub.records.fields import KNOWN_FIELDS
+from feedpub.records.registry import ROW_SOURCES, known_schemes
 from feedpub.records.urls import redacted_url
 
 __all__ = ["SOURCE_KEYS", "PostgresSettings", "postgres_settings", "source_url"]
@@ -106,10 +107,10 @@ def _member(table: Mapping[str, Any], name: str, kind: type, path: str | None) -
 
 
 def source_url(value: str, path: str | None, key: str) -> str:
-    """``value`` as a database URL, checked to be ``postgresql://`` (shown without its
-    password when it is not)."""
-    if urlsplit(value.strip()).scheme not in ("postgresql", "postgres"):
+    """``value`` as a database URL, checked to name a known row source (shown without its
+    password when it does not)."""
+    if urlsplit(value.strip()).scheme.lower() not in ROW_SOURCES:
         raise ConfigError(
-            f"must be a postgresql:// URL, not {redacted_url(value)!r}", path=path, key=key
+            f"must be a {known_schemes()} URL, not {redacted_url(value)!r}", path=path, key=key
         )
     return value.strip()

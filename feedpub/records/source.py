@@ -9,16 +9,19 @@ its change column (see :mod:`feedpub.records.postgres`).
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
 from feedpub.errors import ConfigError
 from feedpub.records.listing import Listing
 from feedpub.records.parse import ParsedFile, WantedRecord, load_articles, parse_files
 from feedpub.records.postgres_settings import PostgresSettings
+from feedpub.records.registry import ROW_SOURCES
 from feedpub.records.rules import RecordRules
 from feedpub.records.walk import WalkProblem, find_record_files
 
@@ -115,14 +118,20 @@ def open_source(
     if settings is None:
         yield FileSource(articles_dir)
         return
+    if settings.url is None:
+        raise ConfigError(
+            "no database URL: give source.url, FEEDPUB_SOURCE or --source", key="source.url"
+        )
+    kind = ROW_SOURCES[urlsplit(settings.url).scheme.lower()]
     try:
-        from feedpub.records.postgres import PostgresSource  # needs the postgres extra
+        opener = getattr(importlib.import_module(kind.module), kind.cls)
     except ImportError as exc:
-        if exc.name is None or not exc.name.startswith("psycopg"):
+        if exc.name is None or not exc.name.startswith(kind.driver):
             raise
         raise ConfigError(
-            "reading records from PostgreSQL needs psycopg: pip install 'feedpub[postgres]'",
+            f"reading records from {kind.name} needs {kind.driver}: "
+            f"pip install 'feedpub[{kind.extra}]'",
             key="source",
         ) from None
-    with PostgresSource.connect(settings, rules) as source:
+    with opener.connect(settings, rules) as source:
         yield source
