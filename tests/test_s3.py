@@ -31,7 +31,7 @@ from tests.test_publish_build import break_main_rss
 try:
     import boto3
 
-    from feedpub.output.s3 import ATTEMPTS, FIRST_BACKOFF, S3Target
+    from feedpub.output.targets.s3 import ATTEMPTS, FIRST_BACKOFF, S3Target
     from tests.s3server import Fault, S3Server
 except ImportError as exc:  # pragma: no cover - only without the test extra
     if os.environ.get("CI"):
@@ -420,7 +420,7 @@ def test_without_boto3_an_s3_out_is_a_usage_error(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "boto3", None)  # what `import boto3` meets when not installed
-    monkeypatch.delitem(sys.modules, "feedpub.output.s3")
+    monkeypatch.delitem(sys.modules, "feedpub.output.targets.s3")
     result = run(site, "--out", "s3://feeds/news/")
     assert result.exit_code == 2
     assert result.stderr.startswith(

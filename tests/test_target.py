@@ -9,7 +9,8 @@ import pytest
 
 from feedpub.model import Format
 from feedpub.output.paths import CONTENT_TYPES, FEED_FILES, is_feed_path
-from feedpub.output.target import LocalFolder, split_s3_url
+from feedpub.output.targets import split_s3_url
+from feedpub.output.targets.local import LocalFolder
 
 
 @pytest.mark.parametrize(
