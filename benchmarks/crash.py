@@ -2,21 +2,25 @@
 
 Usage::
 
-    python benchmarks/crash.py --kills 50 --records 1500 --seed 1
+    python benchmarks/crash.py --kills 50 --records 1500 --seed 1 [--archive month]
+        [--formats rss,atom,json]
 
-Not a CI test (it takes minutes). A seeded corpus (benchmarks/generate.py) is
-built once; then, N times: some records are edited, added or removed (so feeds
+Not a CI test (it takes minutes). A seeded corpus (benchmarks/generate.py), published
+with RFC 5005 archive pages (by month, categories' too) in every format unless told
+otherwise, is built once; then, N times: some records are edited, added or removed (so feeds
 change, appear and go), a ``feedpub build`` (full or incremental, alternately)
 is started and killed with SIGKILL: two times in three after a random delay
 within a build's duration, the third time as soon as a temporary file shows
 (between a feed's write and its rename, a window random delays rarely hit).
 After each kill it checks:
 
-- every published feed is valid, and is either the version before the kill or
-  the version a clean build of the new records publishes (nothing half-written);
+- every published document (``*.xml`` and ``feed.json``, archive pages included) is
+  valid, and is either the version before the kill or the version a clean build of
+  the new records publishes (nothing half-written);
 - the next build (not killed) succeeds, leaves no ``.feedpub-tmp-*`` file
   behind, and publishes exactly what a clean build (fresh state and output
-  folders) of the same records publishes.
+  folders) of the same records publishes: no stale document (one no clean build
+  writes) and no empty folder is left.
 
 It prints the counts; any non-zero count but "temp files right after a kill"
 is a failure (exit 1).
@@ -41,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate  # the sibling benchmarks/generate.py
 
+from feedpub.output.paths import is_feed_path
 from feedpub.output.publish import TEMP_PREFIX
 from feedpub.validate import validate_feed
 
@@ -61,6 +66,8 @@ class Counts:
     temp_files_after_next_build: int = 0
     next_build_failures: int = 0
     mismatches_with_clean_build: int = 0
+    stale_after_next_build: int = 0
+    empty_folders_after_next_build: int = 0
     notes: list[str] = field(default_factory=list)
 
     def failed(self) -> bool:
@@ -70,6 +77,8 @@ class Counts:
             or self.temp_files_after_next_build
             or self.next_build_failures
             or self.mismatches_with_clean_build
+            or self.stale_after_next_build
+            or self.empty_folders_after_next_build
         )
 
 
@@ -86,14 +95,19 @@ def run_build(site: Path, out: Path, state: Path, *extra: str) -> tuple[int, str
 
 
 def feeds(out: Path) -> dict[str, bytes]:
-    """Every published feed file (temporary files aside) by its path under ``out``."""
+    """Every published document (temporary files aside), archive pages and every format
+    included, by its path under ``out``."""
     if not out.is_dir():
         return {}
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
-        for p in out.rglob("*.xml")
-        if p.is_file() and not p.name.startswith(TEMP_PREFIX)
+        for p in out.rglob("*")
+        if p.is_file() and is_feed_path(p.relative_to(out).as_posix())
     }
+
+
+def empty_folders(out: Path) -> list[Path]:
+    return [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]
 
 
 def temp_files(out: Path) -> list[Path]:
@@ -165,11 +179,32 @@ def check_after_kill(before: dict[str, bytes], new: dict[str, bytes], out: Path,
             c.notes.append(f"neither the old nor the new version: {path}")
 
 
+def configure(config: Path, archive: str, formats: list[str]) -> None:
+    """Publish archive pages and ``formats`` (the generated config turns archives off)."""
+    kept = [
+        line
+        for line in config.read_text(encoding="utf-8").splitlines()
+        if line.split(" =")[0] not in ("archive", "archive_categories", "formats")
+    ]
+    keys = f"archive = {json.dumps(archive)}\narchive_categories = true\n"
+    keys += f"formats = {json.dumps(formats)}\n"
+    config.write_text(keys + "\n".join(kept) + "\n", encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=50, help="builds to kill (default 50)")
     parser.add_argument("--records", type=int, default=1500, help="corpus size (default 1500)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--archive",
+        default="month",
+        choices=["year", "month", "week", "day", "off"],
+        help="archive pages (default month, the site's and every category's)",
+    )
+    parser.add_argument(
+        "--formats", default="rss,atom,json", help="formats published (default rss,atom,json)"
+    )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as scratch:
@@ -177,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         generate(args.records, args.seed, corpus)
         site = Path(scratch) / "site"
         shutil.copytree(corpus, site)
+        configure(site / "feedpub.toml", args.archive, args.formats.split(","))
         out, state = site / "public", site / ".feedpub"
         started = time.perf_counter()
         code, stderr = run_build(site, out, state)
@@ -207,7 +243,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 c.notes.append(f"next build exited {code}: {stderr.strip()[-300:]}")
             left = temp_files(out)
             c.temp_files_after_next_build += len(left)
-            if feeds(out) != new:
+            published = feeds(out)
+            stale = sorted(set(published) - set(new))
+            c.stale_after_next_build += len(stale)
+            if stale:
+                c.notes.append(f"kill {number}: stale after the next build: {stale[:3]}")
+            empty = empty_folders(out)
+            c.empty_folders_after_next_build += len(empty)
+            if empty:
+                c.notes.append(f"kill {number}: empty folders after the next build: {empty[:3]}")
+            if published != new:
                 c.mismatches_with_clean_build += 1
                 c.notes.append(f"kill {number}: the next build differs from a clean build")
     print(f"builds killed:                     {c.kills} ({c.killed_before_end} before they ended)")
@@ -219,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"temp files after the next build:   {c.temp_files_after_next_build}")
     print(f"next builds that failed:           {c.next_build_failures}")
     print(f"next builds unlike a clean build:  {c.mismatches_with_clean_build}")
+    print(f"stale documents after next build:  {c.stale_after_next_build}")
+    print(f"empty folders after next build:    {c.empty_folders_after_next_build}")
     for note in c.notes[:20]:
         print(f"  {note}")
     return 1 if c.failed() else 0

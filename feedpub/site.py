@@ -30,7 +30,7 @@ from feedpub.config import (
     with_source_url,
 )
 from feedpub.errors import ConfigError
-from feedpub.output.target import is_s3_url, split_s3_url
+from feedpub.output.targets import is_url, out_problem
 from feedpub.pipeline import BuildReport, Progress, build, check
 
 __all__ = ["PATH_OPTIONS", "Run", "build_site", "check_site", "resolve_run"]
@@ -141,19 +141,18 @@ def _setting_source(resolved: ResolvedConfig, name: str) -> Source:
 
 def _out(out: str | Path | None, config: SiteConfig, base: Path) -> str | Path:
     """``out`` as given (relative to here), else the config's ``out`` (relative to its folder),
-    else ``public/`` beside the config."""
-    if out is not None and is_s3_url(out):
-        try:
-            split_s3_url(str(out))
-        except ValueError as exc:
-            raise ConfigError(str(exc), path="--out") from None
+    else ``public/`` beside the config. A URL (``s3://...``) is kept as it is."""
+    if out is not None and is_url(out):
+        problem = out_problem(str(out))
+        if problem:
+            raise ConfigError(problem, path="--out")
         return str(out)
     if out is not None:
         if Path(out).is_file():
             raise ConfigError(f"{out} is a file, not a folder", path="--out")
         return Path(out)
     if config.out is not None:
-        return config.out if is_s3_url(config.out) else base / config.out
+        return config.out if is_url(config.out) else base / config.out
     return base / "public"
 
 

@@ -16,8 +16,8 @@ from tests.test_config import GOOD, write
 
 def test_defaults_publish_to_a_folder(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD))
-    assert config.out is None and config.s3_endpoint_url is None
-    assert config.cache_control == DEFAULT_CACHE_CONTROL == "public, max-age=300"
+    assert config.out is None and config.target.endpoint_url is None
+    assert config.target.cache_control == DEFAULT_CACHE_CONTROL == "public, max-age=300"
 
 
 def test_keys_are_read(tmp_path: Path) -> None:
@@ -28,8 +28,8 @@ def test_keys_are_read(tmp_path: Path) -> None:
     )
     config = load_config(write(tmp_path, text))
     assert config.out == "s3://news-feeds/site/"
-    assert config.s3_endpoint_url == "https://minio.example:9000"
-    assert config.cache_control == "max-age=60, stale-while-revalidate=30"
+    assert config.target.endpoint_url == "https://minio.example:9000"
+    assert config.target.cache_control == "max-age=60, stale-while-revalidate=30"
 
 
 @pytest.mark.parametrize(

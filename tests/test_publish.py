@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -123,8 +125,39 @@ def test_a_killed_writers_temp_file_is_removed_and_a_live_ones_kept(tmp_path: Pa
         writer.communicate()
     assert remove_leftover_temp_files(tmp_path) == [left]
     assert temp_files(tmp_path) == []
-    assert not target.parent.exists()  # the emptied category folder went with it
-    assert (tmp_path / "category").is_dir()
+    assert not target.parent.exists()  # the emptied category folder went with it,
+    assert not (tmp_path / "category").exists()  # and category/ that this left empty
+    assert tmp_path.is_dir()  # never the output folder itself
+
+
+def test_folders_a_leftover_leaves_empty_go_up_to_the_first_that_holds_something(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "category" / "x" / "archive" / "2024-05"
+    page.mkdir(parents=True)
+    left = page / f"{TEMP_PREFIX}{dead_pid()}-abc"
+    left.write_bytes(b"half")
+    (tmp_path / "category" / "y").mkdir()
+    (tmp_path / "category" / "y" / "rss.xml").write_bytes(b"feed")
+    assert remove_leftover_temp_files(tmp_path) == [left]
+    assert not (tmp_path / "category" / "x").exists()  # archive/2024-05/, archive/ and x/
+    assert (tmp_path / "category" / "y" / "rss.xml").is_file()
+
+
+@pytest.mark.parametrize("failing", ["mkstemp", "replace"])
+def test_a_full_disk_leaves_no_folder_the_write_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    (tmp_path / "category").mkdir()
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile if failing == "mkstemp" else os, failing, full)
+    page = tmp_path / "category" / "new" / "archive" / "2024-05" / "rss.xml"
+    with pytest.raises(PublishError, match="No space left on device"):
+        write_if_changed(page, b"<rss/>")
+    assert list(tmp_path.rglob("*")) == [tmp_path / "category"]  # it was there before
 
 
 def dead_pid() -> int:

@@ -26,12 +26,13 @@ from feedpub import build, load_config
 from feedpub.cli import main
 from feedpub.errors import PublishError
 from tests.conftest import GOLDEN, SAMPLE_ARTICLES, SAMPLE_CONFIG
+from tests.test_killed_build import Killed, KillingTarget, edit, with_archives_everywhere
 from tests.test_publish_build import break_main_rss
 
 try:
     import boto3
 
-    from feedpub.output.s3 import ATTEMPTS, FIRST_BACKOFF, S3Target
+    from feedpub.output.targets.s3 import ATTEMPTS, FIRST_BACKOFF, S3Target
     from tests.s3server import Fault, S3Server
 except ImportError as exc:  # pragma: no cover - only without the test extra
     if os.environ.get("CI"):
@@ -420,7 +421,7 @@ def test_without_boto3_an_s3_out_is_a_usage_error(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "boto3", None)  # what `import boto3` meets when not installed
-    monkeypatch.delitem(sys.modules, "feedpub.output.s3")
+    monkeypatch.delitem(sys.modules, "feedpub.output.targets.s3")
     result = run(site, "--out", "s3://feeds/news/")
     assert result.exit_code == 2
     assert result.stderr.startswith(
@@ -446,3 +447,66 @@ def test_a_missing_bucket_or_missing_credentials_is_one_line(
         f"feedpub: s3://{bucket}/{PREFIX}: cannot publish: listing failed: "
         "Unable to locate credentials\n"
     )
+
+
+@pytest.fixture
+def archived(tmp_path: Path) -> Path:
+    """The sample with archive pages for the site and every category, in every format."""
+    site = tmp_path / "archived"
+    site.mkdir()
+    shutil.copy(SAMPLE_CONFIG, site / "feedpub.toml")
+    shutil.copytree(SAMPLE_ARTICLES, site / "articles")
+    with_archives_everywhere(site)
+    return site
+
+
+def lists(server: S3Server, bucket: str) -> int:
+    return sum(1 for m, p in server.requests if m == "GET" and p.rstrip("/") == f"/{bucket}")
+
+
+def test_with_archives_a_no_change_run_only_lists(
+    archived: Path, server: S3Server, client: Any, bucket: str
+) -> None:
+    out = f"s3://{bucket}/{PREFIX}"
+    assert run(archived, "--out", out).exit_code == 0
+    assert any(p.startswith("archive/") for p in objects(client, bucket))
+    server.requests.clear()
+    again = run(archived, "--out", out, "--json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["feeds_written"] == 0
+    # The top level, archive/ and category/: one LIST each; no GET, HEAD, PUT or DELETE.
+    assert lists(server, bucket) == len(server.requests) == 3
+    shutil.rmtree(archived / ".feedpub")  # cold: every object is compared, none uploaded
+    server.requests.clear()
+    cold = run(archived, "--out", out, "--json")
+    assert cold.exit_code == 0 and json.loads(cold.stdout)["feeds_written"] == 0
+    assert server.writes() == []
+
+
+@pytest.mark.parametrize("how", ["full", "cold"])
+def test_a_killed_build_leaves_nothing_stale_in_the_bucket(
+    archived: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str, how: str
+) -> None:
+    config = load_config(archived / "feedpub.toml")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    state = tmp_path / "s3-state"
+
+    def target() -> S3Target:
+        return S3Target(bucket, PREFIX, endpoint_url=server.endpoint)
+
+    build(archived / "articles", target(), config, now=now, state_dir=state)
+    edit(archived)
+    if how == "cold":
+        shutil.rmtree(state)
+    with pytest.raises(Killed):
+        build(
+            archived / "articles",
+            KillingTarget(target(), 10),
+            config,
+            now=now,
+            state_dir=state,
+            full=how == "full",
+        )
+    assert "archive/2021-08/feed.json" in objects(client, bucket)  # the kill left it there
+    report = build(archived / "articles", target(), config, now=now, state_dir=state)
+    assert report.exit_code == 0
+    assert objects(client, bucket) == local_build(archived, tmp_path)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from feedpub.config.assemble import ALL_FORMATS, SiteConfig, parse_config, with_source_url
 from feedpub.config.keys import (
-    DEFAULT_CACHE_CONTROL,
     ENV_PREFIX,
     KEY_BY_NAME,
     KEYS,
@@ -36,6 +35,7 @@ from feedpub.config.show import (
     settings_table,
     toml_value,
 )
+from feedpub.output.targets.settings import DEFAULT_CACHE_CONTROL
 from feedpub.records.urls import redacted_url
 
 __all__ = [

@@ -5,12 +5,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from feedpub.config.keys import (
-    DEFAULT_CACHE_CONTROL,
     KEYS,
     Key,
     check_known_keys,
@@ -21,6 +20,12 @@ from feedpub.errors import ConfigError
 from feedpub.model import Author, Format
 from feedpub.output.formats import FORMATS
 from feedpub.output.meta import FeedMeta, Syndication, render_fingerprint
+from feedpub.output.targets import out_problem
+from feedpub.output.targets.settings import (
+    TargetSettings,
+    cache_control_problem,
+    endpoint_problem,
+)
 from feedpub.records.allow_list import html_allow
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
@@ -51,10 +56,8 @@ class SiteConfig:
     syndication: Syndication
     #: Where feeds go when ``--out`` is not given: a folder (relative to the config's) or s3:// URL.
     out: str | None = None
-    #: The S3-compatible store's base URL (MinIO, Ceph, R2); ``None``: AWS, or the environment's.
-    s3_endpoint_url: str | None = None
-    #: The ``Cache-Control`` every object gets (object storage only; a folder has no headers).
-    cache_control: str = DEFAULT_CACHE_CONTROL
+    #: The target's own settings: the S3 endpoint, the headers objects get.
+    target: TargetSettings = field(default_factory=TargetSettings)
     #: Where the records come from when not from files: a database (``source``, ``[source]``).
     source: PostgresSettings | None = None
 
@@ -115,40 +118,31 @@ def with_source_url(config: SiteConfig, url: str) -> SiteConfig:
     return replace(config, source=source.with_url(url))
 
 
-def _publishing(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]:
-    """Where feeds go (``out``, ``s3_endpoint_url``) and the ``cache_control`` objects get.
+def _target(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]:
+    """Where feeds go (``out``) and the target's own settings (``s3_endpoint_url``, the
+    ``cache_control`` objects get), checked by the targets part.
 
     Errors name the layer each value came from (the file, a variable or a flag)."""
-    from feedpub.output.target import endpoint_problem, is_s3_url, split_s3_url
-
-    checked: dict[str, Any] = {}
     out = values["out"]
     if out is not None:
         out = out.strip()
-        if is_s3_url(out):
-            try:
-                split_s3_url(out)
-            except ValueError as exc:
-                raise checker.error(str(exc), "out") from None
-        elif "://" in out:
-            raise checker.error(
-                f"must be a folder or an s3://bucket/prefix/ URL, not {out!r}", "out"
-            )
-        checked["out"] = out
+        problem = out_problem(out)
+        if problem:
+            raise checker.error(problem, "out")
     endpoint = values["s3_endpoint_url"]
     if endpoint is not None:
-        problem = endpoint_problem(endpoint.strip())
+        endpoint = endpoint.strip()
+        problem = endpoint_problem(endpoint)
         if problem:
             raise checker.error(problem, "s3_endpoint_url")
-        checked["s3_endpoint_url"] = endpoint.strip()
     cache_control = values["cache_control"]
-    if cache_control is not None:
-        if not (cache_control.isascii() and cache_control.isprintable()):
-            raise checker.error(
-                "must be printable ASCII, like 'public, max-age=300'", "cache_control"
-            )
-        checked["cache_control"] = cache_control.strip()
-    return checked
+    problem = cache_control_problem(cache_control)
+    if problem:
+        raise checker.error(problem, "cache_control")
+    return {
+        "out": out,
+        "target": TargetSettings(endpoint_url=endpoint, cache_control=cache_control.strip()),
+    }
 
 
 # -- checking -----------------------------------------------------------------------------
@@ -312,6 +306,6 @@ def parse_config(
         records=records,
         feed=feed,
         syndication=syndication,
-        **_publishing(values, checker),
+        **_target(values, checker),
         source=postgres_settings(values["source"], path),
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from feedpub.errors import ConfigError
+from feedpub.output.targets.settings import DEFAULT_CACHE_CONTROL
 from feedpub.records.rules import RECORD_BYTES_CEILING
 
 DEFAULT_LIMIT = 50
@@ -31,9 +32,6 @@ Kind = Literal["str", "int", "float", "bool", "list", "table", "name-or-table"]
 SourceKind = Literal["flag", "env", "file", "default"]
 
 ENV_PREFIX = "FEEDPUB_"
-
-#: Feeds change every few minutes; without a header a CDN may keep one for a day.
-DEFAULT_CACHE_CONTROL = "public, max-age=300"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ removes a temporary file only when nobody holds its lock and its writer is gone.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 import time
@@ -85,10 +84,15 @@ def write_if_changed(path: Path, data: bytes) -> Written:
         raise PublishError(str(path), exc.strerror or str(exc)) from None
     if same is not None:
         return same
+    existing = path.parent
+    while not existing.is_dir() and existing != existing.parent:
+        existing = existing.parent
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=path.parent)
     except OSError as exc:
+        # A full disk can refuse the file after its folders were made: none is left empty.
+        _remove_empty_folders(path.parent, existing)
         raise PublishError(str(path), exc.strerror or str(exc)) from None
     temp = Path(temp_name)
     try:
@@ -104,6 +108,7 @@ def write_if_changed(path: Path, data: bytes) -> Written:
             os.replace(temp, path)
     except BaseException as exc:
         temp.unlink(missing_ok=True)
+        _remove_empty_folders(path.parent, existing)
         if isinstance(exc, OSError):
             raise PublishError(str(path), exc.strerror or str(exc)) from None
         raise
@@ -123,14 +128,18 @@ def remove_file(path: Path, stop_at: Path) -> bool:
     except OSError as exc:
         raise PublishError(str(path), exc.strerror or str(exc)) from None
     _fsync_directory(path.parent)
-    folder = path.parent
+    _remove_empty_folders(path.parent, stop_at)
+    return True
+
+
+def _remove_empty_folders(folder: Path, stop_at: Path) -> None:
+    """Remove ``folder`` and its parents below ``stop_at`` while they are empty."""
     while folder != stop_at and stop_at in folder.parents:
         try:
             folder.rmdir()
         except OSError:
             break  # Not empty (the other format's file, or the operator's own files).
         folder = folder.parent
-    return True
 
 
 #: A temporary file whose writer cannot be told (made by an older feedpub, which named
@@ -197,7 +206,8 @@ def remove_leftover_temp_files(out_dir: Path, *, now: float | None = None) -> li
     (the PID in its name) no longer runs, or when it is older than
     :data:`TEMP_GRACE_SECONDS`: a file another running build is writing is never
     touched. A folder below ``out_dir`` that the removal leaves empty is removed
-    too (an emptied category's folder). Links are not followed; errors are ignored
+    too, and so are its parents that this leaves empty (an emptied category's
+    folder, an archive page's and ``archive/`` above it). Links are not followed; errors are ignored
     (what cannot be removed now is tried again by the next build). ``now`` is the
     clock, in seconds since the epoch, for tests. Call it while this process is not
     publishing (a build calls it under its lock, before it writes).
@@ -226,7 +236,6 @@ def remove_leftover_temp_files(out_dir: Path, *, now: float | None = None) -> li
                     emptied = True
             except OSError:
                 continue
-        if emptied and folder != str(out_dir):
-            with contextlib.suppress(OSError):  # only succeeds when nothing else is in it
-                os.rmdir(folder)
+        if emptied:
+            _remove_empty_folders(Path(folder), out_dir)
     return sorted(removed)

@@ -17,7 +17,7 @@ from feedpub.state import ArchivePage, BuildState, IndexedEntry, LastBuild, Publ
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
-    from feedpub.output.target import PublishTarget
+    from feedpub.output.targets import PublishTarget
 
 __all__ = [
     "FileCheck",
@@ -193,11 +193,19 @@ def render_reason(
 
 
 def stale_files(
-    target: PublishTarget, published: dict[str, PublishedFeed], planned: set[str]
+    target: PublishTarget,
+    published: dict[str, PublishedFeed],
+    planned: set[str],
+    *,
+    vouched: bool,
 ) -> list[str]:
-    """Feed files no planned feed writes: known to the state, or left in the target by
-    feedpub's own names (a format no longer configured, a category with no entry left;
-    archive pages too when the state knows of no file, as after it was rebuilt)."""
+    """Documents no planned feed writes: known to the state, or found in the target by
+    feedpub's own names (a format no longer configured, a category with no entry left).
+
+    Archive pages are many, so the target is asked for them only when the state cannot
+    vouch that it recorded every document the target holds (``vouched`` False: the last
+    build was killed or failed, or the state is new): then every document is listed."""
     stale = {path for path in published if path not in planned}
-    stale.update(path for path in target.feed_paths(archives=not published) if path not in planned)
+    listed = target.feed_paths(archives=not vouched or not published)
+    stale.update(path for path in listed if path not in planned)
     return sorted(stale)

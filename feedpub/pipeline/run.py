@@ -20,10 +20,8 @@ from urllib.parse import urljoin
 from feedpub.digest import digest_bytes
 from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
-from feedpub.output.owner import check_owner, claim_output
 from feedpub.output.paths import CONTENT_TYPES, is_subscription_path
-from feedpub.output.publish import remove_leftover_temp_files
-from feedpub.output.target import LocalFolder, PublishTarget, open_target
+from feedpub.output.targets import PublishTarget, open_target
 from feedpub.pipeline.plan import (
     FileCheck,
     PlannedFeed,
@@ -78,17 +76,10 @@ def _locked(
     wait: float,
     dry_run: bool,
 ) -> Iterator[None]:
-    """Hold the source's lock (the state folder's flock, or a database's advisory lock); for a
-    local output folder, refuse one that another state folder publishes to, and claim it once
-    this build has published into it."""
-    with source.lock(state_dir, wait):
-        if state_dir is None or not isinstance(target, LocalFolder):
-            yield
-            return
-        unclaimed = check_owner(target.root, state_dir)
+    """Hold the source's lock (the state folder's flock, or a database's advisory lock), and
+    within it the target's session (a folder refuses another state folder's output)."""
+    with source.lock(state_dir, wait), target.session(state_dir, dry_run=dry_run):
         yield
-        if unclaimed and not dry_run and target.root.is_dir():
-            claim_output(target.root, state_dir)
 
 
 def build(
@@ -126,7 +117,7 @@ def build(
     started = time.perf_counter()
     if now is None:
         now = current_time()
-    target = open_target(out_dir, config) if isinstance(out_dir, str | Path) else out_dir
+    target = open_target(out_dir, config.target) if isinstance(out_dir, str | Path) else out_dir
     with (
         open_source(articles_dir, config.source, config.records) as source,
         _locked(source, state_dir, target, wait, dry_run),
@@ -201,10 +192,10 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
             return report
 
-    if not job.dry_run and isinstance(job.target, LocalFolder):
+    if not job.dry_run:
         # A build killed mid-write left its temporary files; this one is about to publish, and
         # it holds the lock, so only dead writers' files are removed.
-        remove_leftover_temp_files(job.target.root)
+        job.target.recover()
     categories = state.categories()
     feeds = plan_feeds(state, job.config, categories, job.now, __version__)
     reasons: dict[str, str] = {}
@@ -275,7 +266,10 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     else:
         report.warnings.extend(dict.fromkeys(body_warnings))  # once, if in two batches
     report.feeds = list(outcomes.values())
-    for relative in stale_files(job.target, published, set(outcomes)):
+    # The state vouches for the target only when the last build finished: one killed or
+    # failed (or none, in a new state) may have written documents it never recorded.
+    vouched = last is not None
+    for relative in stale_files(job.target, published, set(outcomes), vouched=vouched):
         if not job.dry_run:
             if job.target.remove(relative):
                 _owe_hubs(state, job, relative)

@@ -10,10 +10,12 @@ way a SIGKILL would: with an exception no ``except Exception`` catches.
 from __future__ import annotations
 
 import itertools
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from feedpub.output.paths import is_feed_path, is_subscription_path
-from feedpub.output.target import PublishTarget, Stored
+from feedpub.output.targets import PublishTarget, Stored
 
 __all__ = ["KillAfter", "Killed", "MemoryTarget", "Operation"]
 
@@ -45,6 +47,13 @@ class MemoryTarget(PublishTarget):
         self.objects: dict[str, _Object] = {}
         self.log: list[Operation] = []
         self._stamps = itertools.count(1)
+
+    def session(self, state_dir: Path | None, *, dry_run: bool) -> AbstractContextManager[None]:
+        """Memory has no owner to check and nothing to claim."""
+        return nullcontext()
+
+    def recover(self) -> None:
+        """Every write is whole: nothing is ever left half done."""
 
     def stored(self, path: str) -> Stored | None:
         """Size and stamp of the document at ``path``."""

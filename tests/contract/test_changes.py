@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from tests.contract.conftest import PAIRWISE, References, combos
-from tests.contract.test_publishing import S3_ARCHIVES_REUPLOADED, _s3_with_archives
 from tests.contract.world import World, apply, sample
 
 RAKOR = "2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi"
@@ -77,7 +76,6 @@ def _beside(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
     "world",
     combos(
         [c for c in PAIRWISE if c.target != "folder" or c.archives],
-        (_s3_with_archives, S3_ARCHIVES_REUPLOADED),
     ),
     indirect=True,
 )

@@ -70,6 +70,7 @@ HOSTILE = {
     ),
 }
 
+
 def _cases() -> list[object]:
     memory = [c for c in PAIRWISE if c.target == "memory" and c.archives]
     found: list[object] = []

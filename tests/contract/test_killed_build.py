@@ -22,17 +22,6 @@ DAYUNG = "2023/09/atlet-dayung-lampung-raih-emas-di-jayapura"
 RAKOR = "2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi"
 KILLS = {"early": 5, "late": -3}  # publish calls let through; negative: before the end
 
-STALE_AFTER_KILL = (
-    "defect (issue 18): a killed full build leaves a partial state, and the next build "
-    "looks for stale archive pages only when the state knows of no feed, so deleted and "
-    "moved stories stay at their old archive URLs; remove this mark once stale files are "
-    "found from the target"
-)
-S3_ARCHIVES_UNLISTED = (
-    "defect (issue 18): the S3 listing never reads archive/ keys, so no build ever finds a "
-    "stale site-level archive page; remove this mark once the listing covers every prefix"
-)
-
 
 def _changes() -> list[tuple[str, Any]]:
     records = sample()
@@ -44,20 +33,12 @@ def _with_archives(combo: Combo) -> bool:
     return combo.archives
 
 
-def _s3(combo: Combo) -> bool:
-    return combo.target == "s3"
-
-
-def _not_s3(combo: Combo) -> bool:
-    return combo.target != "s3"
-
-
 def _kills() -> list[object]:
     """Both kills into memory (files and rows); the late one, the costlier, into the folder
     and the bucket (where publishing is real I/O)."""
     found: list[object] = []
     chosen = [c for c in PAIRWISE if c.archives]
-    marked = combos(chosen, (_not_s3, STALE_AFTER_KILL), (_s3, S3_ARCHIVES_UNLISTED))
+    marked = combos(chosen)
     for combo, param in zip(chosen, marked, strict=True):
         for when in sorted(KILLS):
             if when == "late" or combo.target == "memory":

@@ -11,17 +11,8 @@ import shutil
 
 import pytest
 
-from tests.contract.conftest import PAIRWISE, Combo, References, combos
+from tests.contract.conftest import PAIRWISE, References, combos
 from tests.contract.world import World
-
-S3_ARCHIVES_REUPLOADED = (
-    "defect (issue 18): the S3 listing never reads archive/ keys, so every run re-uploads "
-    "every site-level archive page; remove this mark once the listing covers every prefix"
-)
-
-
-def _s3_with_archives(combo: Combo) -> bool:
-    return combo.target == "s3" and combo.archives
 
 
 # Files into a folder is the reference itself; every other pairing is compared with it.
@@ -43,9 +34,7 @@ def test_every_combination_publishes_the_reference_bytes(
     assert world.target.leftovers() == []
 
 
-@pytest.mark.parametrize(
-    "world", combos(PAIRWISE, (_s3_with_archives, S3_ARCHIVES_REUPLOADED)), indirect=True
-)
+@pytest.mark.parametrize("world", combos(PAIRWISE), indirect=True)
 def test_a_run_with_nothing_new_writes_nothing_with_a_warm_or_a_cold_state(world: World) -> None:
     assert world.build().exit_code == 0
     world.target.mark()

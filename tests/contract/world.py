@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from feedpub import BuildReport, SiteConfig, build, load_config
 from feedpub.output.publish import TEMP_PREFIX
-from feedpub.output.target import PublishTarget, open_target
+from feedpub.output.targets import PublishTarget, open_target
 from tests.conftest import SAMPLE_ARTICLES, SAMPLE_CONFIG, TEST_POSTGRES
 from tests.contract.memory import MemoryTarget
 from tests.pg_records import EPOCH, FIELDS, create_table, sample_records, upsert
@@ -361,7 +361,7 @@ class World:
         """The target a build of this world publishes to, as an object (to wrap it)."""
         out = self.target.out()
         if isinstance(out, Path | str):
-            return open_target(out, self.config())
+            return open_target(out, self.config().target)
         return out
 
 

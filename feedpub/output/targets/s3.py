@@ -6,11 +6,12 @@ never half. Each object carries its ``Content-Type`` and the config's
 differ from what is stored. Credentials come from boto3's usual chain
 (environment, profile, SSO, instance or container role), never from feedpub.
 
-One listing per run (of the prefix's top level and of ``category/``) says what
-every feed object holds; a feed's stamp is derived from its ETag, so an
-unchanged run makes two LIST requests and nothing else.
+One listing per run says what every feed object holds: the prefix's top level,
+then each folder feedpub writes below it that is there (``archive/``,
+``category/``), one LIST request per 1,000 objects. A feed's stamp is derived
+from its ETag, so an unchanged run makes those LIST requests and nothing else.
 
-Imported only for an ``s3://`` output (see :func:`feedpub.output.target.open_target`):
+Imported only for an ``s3://`` output (see :data:`feedpub.output.targets.TARGETS`):
 boto3 is the optional ``feedpub[s3]`` extra.
 """
 
@@ -18,8 +19,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import boto3
@@ -29,15 +33,25 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.loaders import Loader, create_loader
 
-from feedpub.config import DEFAULT_CACHE_CONTROL
-from feedpub.errors import PublishError
+from feedpub.errors import ConfigError, PublishError
 from feedpub.output.paths import is_feed_path
-from feedpub.output.target import Stored
+from feedpub.output.targets.base import Stored
+from feedpub.output.targets.settings import (
+    DEFAULT_CACHE_CONTROL,
+    TargetSettings,
+    endpoint_problem,
+    split_s3_url,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["ATTEMPTS", "S3Target"]
+__all__ = ["ATTEMPTS", "AWS_ENDPOINT_ENV", "S3Target", "open_url"]
+
+#: Read when the settings name no endpoint: the AWS SDKs' own names for the same thing.
+AWS_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+#: The folders feedpub writes below the prefix (all it writes at the top level are files).
+FEED_FOLDERS = ("archive/", "category/")
 
 T = TypeVar("T")
 
@@ -142,6 +156,15 @@ class S3Target:
         )
         self._objects: dict[str, _Object] | None = None
 
+    @contextmanager
+    def session(self, state_dir: Path | None, *, dry_run: bool) -> Iterator[None]:
+        """Nothing to hold: a bucket keeps no marker of its publisher (the lock is the
+        source's, and the state is the machine's)."""
+        yield
+
+    def recover(self) -> None:
+        """Nothing to clear: a PUT is whole or absent, and a bucket has no folders."""
+
     def url(self, path: str) -> str:
         """The object's ``s3://`` URL, as messages name it."""
         return f"s3://{self.bucket}/{self.prefix}{path}"
@@ -169,17 +192,23 @@ class S3Target:
     def _list(self) -> dict[str, _Object]:
         found: dict[str, _Object] = {}
         paginator = self._client.get_paginator("list_objects_v2")
-        # The top level without descending (the prefix may be a whole site), then category/.
-        for pages in (
-            paginator.paginate(Bucket=self.bucket, Prefix=self.prefix, Delimiter="/"),
-            paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + "category/"),
-        ):
-            for page in pages:
-                for item in page.get("Contents", []):
-                    relative = item["Key"][len(self.prefix) :]
-                    if is_feed_path(relative):
-                        found[relative] = _Object(item["Size"], _etag(item["ETag"]))
+        # The top level without descending (the prefix may be a whole site), then each folder
+        # feedpub writes that is there, all the way down (archive pages, categories' feeds).
+        folders: list[str] = []
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix, Delimiter="/"):
+            self._add(found, page.get("Contents", []))
+            folders.extend(p["Prefix"] for p in page.get("CommonPrefixes", []) if "Prefix" in p)
+        for folder in FEED_FOLDERS:
+            if self.prefix + folder in folders:
+                for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + folder):
+                    self._add(found, page.get("Contents", []))
         return found
+
+    def _add(self, found: dict[str, _Object], items: list[Any]) -> None:
+        for item in items:
+            relative = item["Key"][len(self.prefix) :]
+            if is_feed_path(relative):
+                found[relative] = _Object(item["Size"], _etag(item["ETag"]))
 
     def stored(self, path: str) -> Stored | None:
         """Size and ETag stamp of the object, from the run's listing."""
@@ -260,3 +289,34 @@ class S3Target:
     def feed_paths(self, *, archives: bool = True) -> list[str]:
         """Every feed object under the prefix (one listing: archive pages come with it)."""
         return sorted(self._listing())
+
+
+def _endpoint(settings: TargetSettings) -> tuple[str, str] | None:
+    """The S3 endpoint and where it was set: the settings' (from a flag,
+    FEEDPUB_S3_ENDPOINT_URL or the file), then the AWS SDKs' variables; ``None``: AWS."""
+    if settings.endpoint_url:
+        return settings.endpoint_url, "s3_endpoint_url"
+    for name in AWS_ENDPOINT_ENV:
+        if os.environ.get(name):
+            return os.environ[name], name
+    return None
+
+
+def open_url(out: str | Path, settings: TargetSettings) -> S3Target:
+    """The bucket and prefix ``out`` (``s3://bucket/prefix/``) names, at the settings'
+    endpoint; :class:`~feedpub.errors.ConfigError` for an unusable URL or endpoint."""
+    try:
+        bucket, prefix = split_s3_url(str(out))
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=str(out)) from None
+    endpoint = _endpoint(settings)
+    if endpoint is not None:
+        problem = endpoint_problem(endpoint[0])
+        if problem:
+            raise ConfigError(problem, path=endpoint[1])
+    return S3Target(
+        bucket,
+        prefix,
+        endpoint_url=endpoint[0] if endpoint else None,
+        cache_control=settings.cache_control,
+    )

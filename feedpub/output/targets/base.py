@@ -1,0 +1,67 @@
+"""What every target is to the pipeline: :class:`PublishTarget`, and :class:`Stored`."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+__all__ = ["PublishTarget", "Stored"]
+
+
+class Stored(NamedTuple):
+    """What a path holds now, cheaply: its size and a stamp that changes when its bytes may have.
+
+    The stamp is a file's mtime in nanoseconds, or an integer derived from an
+    object's ETag; the build state keeps it to tell "as written" from "changed"."""
+
+    size: int
+    stamp: int
+
+
+class PublishTarget(Protocol):
+    """The operations the pipeline needs from wherever feeds are published.
+
+    Paths are relative and use ``/`` (``rss.xml``, ``category/<term>/archive/2024/atom.xml``).
+    The pipeline never asks which target it has: what one kind needs around a build (a
+    folder's owner marker, the temporary files a killed writer left) happens in its hooks,
+    :meth:`session` and :meth:`recover`."""
+
+    def session(self, state_dir: Path | None, *, dry_run: bool) -> AbstractContextManager[None]:
+        """Held around a whole build, under its lock, before the state is opened. Raises
+        :class:`~feedpub.errors.SharedOutputError` when another state folder publishes here;
+        what the target remembers of its publisher is written only when the build succeeded
+        (and not in a dry run)."""
+        ...
+
+    def recover(self) -> None:
+        """A build (holding the lock) is about to publish: clear what a killed or failed writer
+        left half done (temporary files, folders it made and left empty). Never raises."""
+        ...
+
+    def stored(self, path: str) -> Stored | None:
+        """Size and stamp of what ``path`` holds now, or ``None`` when nothing is there."""
+        ...
+
+    def read(self, path: str) -> bytes | None:
+        """The bytes ``path`` holds now, or ``None`` when nothing is there."""
+        ...
+
+    def holds(self, path: str, data: bytes, content_type: str) -> bool:
+        """True when ``path`` already holds exactly ``data`` (with these headers, where kept)."""
+        ...
+
+    def write_if_changed(self, path: str, data: bytes, content_type: str) -> tuple[bool, Stored]:
+        """Publish ``data`` at ``path`` unless :meth:`holds` says it is there; return whether it
+        was written and what the path holds now. Raises :class:`~feedpub.errors.PublishError`."""
+        ...
+
+    def remove(self, path: str) -> bool:
+        """Remove what ``path`` holds (and any folder that leaves empty); True when something
+        was removed."""
+        ...
+
+    def feed_paths(self, *, archives: bool = True) -> list[str]:
+        """Every path that holds a document now, by feedpub's names, in every format; archive
+        pages may be left out without ``archives`` where listing them costs a walk."""
+        ...

@@ -1,0 +1,98 @@
+"""Feeds as files in a local folder, each written atomically (:mod:`feedpub.output.publish`).
+
+The folder remembers which state folder publishes into it (:mod:`feedpub.output.owner`),
+and a build about to publish first clears what a killed writer left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from feedpub.output.owner import check_owner, claim_output
+from feedpub.output.paths import FEED_FILES, is_feed_path
+from feedpub.output.publish import remove_file, remove_leftover_temp_files, write_if_changed
+from feedpub.output.targets.base import Stored
+from feedpub.output.targets.settings import TargetSettings
+
+__all__ = ["LocalFolder", "open_url"]
+
+
+class LocalFolder:
+    """Feeds as files under ``root``. A folder has no headers: the content type is what the
+    web server in front says."""
+
+    def __init__(self, root: Path) -> None:
+        """Publish under ``root``."""
+        self.root = root
+
+    @contextmanager
+    def session(self, state_dir: Path | None, *, dry_run: bool) -> Iterator[None]:
+        """Refuse a folder another state folder publishes to; claim it once this build (not
+        a dry run) has published into it."""
+        if state_dir is None:
+            yield
+            return
+        unclaimed = check_owner(self.root, state_dir)
+        yield
+        if unclaimed and not dry_run and self.root.is_dir():
+            claim_output(self.root, state_dir)
+
+    def recover(self) -> None:
+        """Remove the temporary files of writers that are gone, and the feed folders they
+        emptied or made and left empty (only dead writers': the build holds the lock)."""
+        remove_leftover_temp_files(self.root)
+
+    def stored(self, path: str) -> Stored | None:
+        """Size and mtime of the file."""
+        try:
+            stat = (self.root / path).stat()
+        except FileNotFoundError:
+            return None
+        return Stored(stat.st_size, stat.st_mtime_ns)
+
+    def read(self, path: str) -> bytes | None:
+        """The file's bytes."""
+        try:
+            return (self.root / path).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def holds(self, path: str, data: bytes, content_type: str) -> bool:
+        """True when the file holds exactly ``data``."""
+        return self.read(path) == data
+
+    def write_if_changed(self, path: str, data: bytes, content_type: str) -> tuple[bool, Stored]:
+        """Write the file atomically unless it holds ``data`` already."""
+        # What this writer's own file holds, never what another writer may have put in place.
+        written = write_if_changed(self.root / path, data)
+        return written.changed, Stored(written.size, written.mtime_ns)
+
+    def remove(self, path: str) -> bool:
+        """Remove the file and the folders it leaves empty."""
+        return remove_file(self.root / path, self.root)
+
+    def feed_paths(self, *, archives: bool = True) -> list[str]:
+        """The site's feed files and those under ``category/*/``, with their archive pages
+        (``archive/*/``) when ``archives``: a folder of many pages costs a walk of each."""
+        folders = [""]
+        category = self.root / "category"
+        if category.is_dir():
+            folders.extend(f"category/{d.name}/" for d in sorted(category.iterdir()) if d.is_dir())
+        if archives:
+            for folder in list(folders):
+                archive = self.root / folder / "archive"
+                if archive.is_dir():
+                    folders.extend(f"{folder}archive/{d.name}/" for d in archive.iterdir())
+        return sorted(
+            folder + name
+            for folder in folders
+            for name in FEED_FILES.values()
+            if is_feed_path(folder + name) and (self.root / folder / name).is_file()
+        )
+
+
+def open_url(out: str | Path, settings: TargetSettings) -> LocalFolder:
+    """The folder ``out`` names (a folder takes none of the settings: they are headers)."""
+    return LocalFolder(Path(out))
