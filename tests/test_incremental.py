@@ -274,8 +274,8 @@ def test_a_full_disk_in_the_state_folder_is_one_clear_error(
     )
     import sqlite3
 
-    cache = sys.modules["feedpub.state.cache"]
-    real_connect = cache._connect
+    opening = sys.modules["feedpub.state.opening"]
+    real_connect = opening._connect
 
     class FullDisk:
         """A connection whose writes fail as SQLite does when the disk is full."""
@@ -294,13 +294,13 @@ def test_a_full_disk_in_the_state_folder_is_one_clear_error(
         def executemany(self, sql: str, *args: Any) -> Any:
             raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(cache, "_connect", lambda target: FullDisk(real_connect(target)))
+    monkeypatch.setattr(opening, "_connect", lambda target: FullDisk(real_connect(target)))
     from feedpub.errors import StateError
 
     with pytest.raises(StateError, match="disk full"):
         run(site)
     assert _tree(site / "public") == before
-    monkeypatch.setattr(cache, "_connect", real_connect)
+    monkeypatch.setattr(opening, "_connect", real_connect)
     again = run(site)  # space is back: the next build repairs
     assert again.exit_code == 0 and again.count("written") > 0
 

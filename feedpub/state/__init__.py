@@ -8,9 +8,9 @@ package: the pipeline talks to :class:`BuildState` through typed methods.
 
 from __future__ import annotations
 
-from feedpub.state.cache import (
+from feedpub.state.cache import BuildState, open_state
+from feedpub.state.values import (
     ArchivePage,
-    BuildState,
     Changes,
     Duplicate,
     FileProblem,
@@ -18,7 +18,6 @@ from feedpub.state.cache import (
     LabelConflict,
     LastBuild,
     PublishedFeed,
-    open_state,
 )
 
 __all__ = [

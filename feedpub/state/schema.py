@@ -1,4 +1,4 @@
-"""The cache's tables. Only :mod:`feedpub.state.cache` reads or writes them."""
+"""The cache's tables. Only the modules of :mod:`feedpub.state` read or write them."""
 
 from __future__ import annotations
 

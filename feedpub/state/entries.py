@@ -1,0 +1,171 @@
+"""What the records hold, as the pipeline asks for it: the newest entries of a feed, the
+archive pages and their entries, the categories, and what was left out (duplicate ids,
+clashing labels)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from feedpub.model import Category
+from feedpub.state.values import ArchivePage, Duplicate, IndexedEntry, LabelConflict
+
+__all__ = [
+    "archive_pages",
+    "categories",
+    "duplicates",
+    "label_conflicts",
+    "newest",
+    "next_due",
+    "page_entries",
+    "record_count",
+]
+
+
+def record_count(db: sqlite3.Connection) -> int:
+    """How many good records the cache holds."""
+    (count,) = db.execute("SELECT COUNT(*) FROM records").fetchone()
+    return int(count)
+
+
+def duplicates(db: sqlite3.Connection) -> list[Duplicate]:
+    """Every record left out because its id was taken, in path order."""
+    rows = db.execute(
+        """
+        SELECT r.path, r.line, r.id, f.path, f.line FROM records r
+        JOIN records f ON f.id = r.id AND f.shadowed = 0
+        WHERE r.shadowed = 1 ORDER BY r.path, r.ord
+        """
+    )
+    return [Duplicate(*row) for row in rows]
+
+
+def label_conflicts(db: sqlite3.Connection) -> list[LabelConflict]:
+    """Labels sharing a term with an earlier label, in term and path order."""
+    rows = db.execute("SELECT * FROM label_conflicts ORDER BY rowid")
+    return [
+        LabelConflict(
+            Category(term, first_label, first_scheme),
+            Category(term, label, scheme),
+            path,
+            line,
+            record_id,
+        )
+        for term, first_label, first_scheme, label, scheme, path, line, record_id in rows
+    ]
+
+
+def categories(db: sqlite3.Connection) -> dict[str, Category]:
+    """Every category term with the label first read for it (in path order), by term."""
+    terms = [
+        term for (term,) in db.execute("SELECT DISTINCT term FROM record_categories ORDER BY term")
+    ]
+    found = {}
+    for term in terms:
+        label, scheme = db.execute(
+            "SELECT label, scheme FROM record_categories WHERE term = ? ORDER BY path, ord LIMIT 1",
+            (term,),
+        ).fetchone()
+        found[term] = Category(term, label, scheme)
+    return found
+
+
+def newest(
+    db: sqlite3.Connection, term: str | None, limit: int, now: float | None
+) -> list[IndexedEntry]:
+    """The ``limit`` newest live entries, overall or of one category, newest first."""
+    due = float("inf") if now is None else now
+    if term is None:
+        rows = db.execute(
+            """
+            SELECT rid, id, path, digest, url, published FROM records
+            WHERE draft = 0 AND shadowed = 0 AND published <= ?
+            ORDER BY published DESC, id LIMIT ?
+            """,
+            (due, limit),
+        )
+    else:
+        rows = db.execute(
+            """
+            SELECT r.rid, r.id, r.path, r.digest, r.url, r.published
+            FROM record_categories rc JOIN records r ON r.rid = rc.rid
+            WHERE rc.term = ? AND r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
+            ORDER BY rc.published DESC, rc.id LIMIT ?
+            """,
+            (term, due, limit),
+        )
+    return [IndexedEntry(*row) for row in rows]
+
+
+def archive_pages(db: sqlite3.Connection, now: float | None, categories: bool) -> list[ArchivePage]:
+    """Every archive page with a live entry, by feed (the site's first, then categories by
+    term) and period, oldest first; ``categories=False``: the site's only.
+
+    One grouped query per kind of feed: the fingerprint is the count and two sums of
+    numbers taken from each entry's record digest, so that no entry is read here.
+    """
+    due = float("inf") if now is None else now
+    rows = list(
+        db.execute(
+            """
+            SELECT NULL, period, COUNT(*), SUM(k1), SUM(k2) FROM records
+            WHERE draft = 0 AND shadowed = 0 AND published <= ?
+            GROUP BY period ORDER BY period
+            """,
+            (due,),
+        )
+    )
+    if categories:
+        rows.extend(
+            db.execute(
+                """
+                SELECT rc.term, r.period, COUNT(*), SUM(r.k1), SUM(r.k2)
+                FROM record_categories rc JOIN records r ON r.rid = rc.rid
+                WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
+                GROUP BY rc.term, r.period ORDER BY rc.term, r.period
+                """,
+                (due,),
+            )
+        )
+    return [
+        ArchivePage(term, period, count, f"{count}.{k1}.{k2}")
+        for term, period, count, k1, k2 in rows
+    ]
+
+
+def page_entries(
+    db: sqlite3.Connection, term: str | None, period: str, now: float | None
+) -> list[IndexedEntry]:
+    """The live entries of one archive page, newest first."""
+    due = float("inf") if now is None else now
+    if term is None:
+        rows = db.execute(
+            """
+            SELECT rid, id, path, digest, url, published FROM records
+            WHERE period = ? AND draft = 0 AND shadowed = 0 AND published <= ?
+            ORDER BY published DESC, id
+            """,
+            (period, due),
+        )
+    else:
+        rows = db.execute(
+            """
+            SELECT r.rid, r.id, r.path, r.digest, r.url, r.published
+            FROM record_categories rc JOIN records r ON r.rid = rc.rid
+            WHERE rc.term = ? AND r.period = ? AND r.draft = 0 AND r.shadowed = 0
+                AND r.published <= ?
+            ORDER BY rc.published DESC, rc.id
+            """,
+            (term, period, due),
+        )
+    return [IndexedEntry(*row) for row in rows]
+
+
+def next_due(db: sqlite3.Connection, now: float | None) -> float | None:
+    """When the earliest withheld (future) entry falls due, if any."""
+    if now is None:
+        return None
+    (due,) = db.execute(
+        "SELECT MIN(published) FROM records WHERE draft = 0 AND shadowed = 0 AND published > ?",
+        (now,),
+    ).fetchone()
+    return float(due) if due is not None else None

@@ -1,0 +1,110 @@
+"""Opening the cache's SQLite database, and throwing it away when it cannot be used.
+
+A stored cache is used only when its identity (the schema version, the feedpub
+version and the config fingerprint, kept in the ``meta`` table) is the one asked
+for; otherwise, or when it cannot be read, it is discarded and made again empty.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from pathlib import Path
+
+from feedpub.state.schema import DATABASE, INDEXES, TABLES
+
+__all__ = ["discard", "disk_full", "empty_database", "meta", "open_database", "set_meta"]
+
+
+def _connect(target: str) -> sqlite3.Connection:
+    db = sqlite3.connect(target, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def discard(state_dir: Path) -> None:
+    """Remove the stored cache and its write-ahead log."""
+    for suffix in ("", "-wal", "-shm"):
+        (state_dir / (DATABASE + suffix)).unlink(missing_ok=True)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk (or the quota) is full."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+        "disk is full" in str(exc)
+    )
+
+
+def open_database(
+    state_dir: Path | None, identity: dict[str, str], *, scratch: bool
+) -> tuple[sqlite3.Connection, str | None]:
+    """Open (or create) the cache with ``identity``, and say why a stored one was not used,
+    if it was not; with ``scratch``, work on an in-memory copy of it."""
+    rebuilt_reason: str | None = None
+    if state_dir is None:
+        return _fresh(_connect(":memory:"), identity), rebuilt_reason
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / DATABASE
+    if path.exists():
+        try:
+            db = _connect(str(path))
+            try:
+                found = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            except sqlite3.DatabaseError:
+                db.close()
+                raise
+            if all(found.get(k) == v for k, v in identity.items()):
+                return (_scratch_copy(db) if scratch else db), rebuilt_reason
+            db.close()
+            rebuilt_reason = "made by another feedpub version or config: rebuilt"
+        except sqlite3.DatabaseError as exc:
+            if disk_full(exc):
+                raise
+            rebuilt_reason = f"unreadable ({exc}): rebuilt"
+        if not scratch:
+            discard(state_dir)
+    return _fresh(_connect(":memory:" if scratch else str(path)), identity), rebuilt_reason
+
+
+def empty_database(
+    state_dir: Path | None, identity: dict[str, str], *, scratch: bool
+) -> sqlite3.Connection:
+    """A new, empty cache with ``identity`` in place of the stored one (in memory when
+    ``state_dir`` is ``None`` or with ``scratch``, which leaves the stored one as it is)."""
+    on_disk = state_dir is not None and not scratch
+    if on_disk and state_dir is not None:
+        discard(state_dir)
+        return _fresh(_connect(str(state_dir / DATABASE)), identity)
+    return _fresh(_connect(":memory:"), identity)
+
+
+def _scratch_copy(db: sqlite3.Connection) -> sqlite3.Connection:
+    copy = _connect(":memory:")
+    db.backup(copy)
+    db.close()
+    return copy
+
+
+def _fresh(db: sqlite3.Connection, identity: dict[str, str]) -> sqlite3.Connection:
+    db.executescript(TABLES)
+    for statement in INDEXES:
+        db.execute(statement)
+    db.executemany("INSERT INTO meta VALUES (?, ?)", identity.items())
+    return db
+
+
+# -- the meta table: the identity, the last walk and how the last build ended --------
+
+
+def meta(db: sqlite3.Connection, key: str) -> str | None:
+    """A value of the meta table, if it is there."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+    """Set a value of the meta table."""
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))

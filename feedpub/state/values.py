@@ -1,0 +1,117 @@
+"""The typed values the build state hands out: its storage never leaves :mod:`feedpub.state`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from feedpub.model import Category
+from feedpub.records.listing import Listing
+
+__all__ = [
+    "ArchivePage",
+    "Changes",
+    "Duplicate",
+    "FileProblem",
+    "IndexedEntry",
+    "LabelConflict",
+    "LastBuild",
+    "PublishedFeed",
+]
+
+
+class FileProblem(NamedTuple):
+    """A problem a record file had when it was parsed, kept so unchanged files report it again."""
+
+    level: str  # "error" or "warning"
+    reason: str
+    line: int | None
+    record: str | None
+    field: str | None
+
+
+class ArchivePage(NamedTuple):
+    """One archive page as the records make it now: which feed (``term``), which period, and a
+    fingerprint of its entries that changes whenever an entry comes, goes or changes."""
+
+    term: str | None
+    period: str
+    size: int  # entries
+    fingerprint: str
+
+
+class PublishedFeed(NamedTuple):
+    """A feed file as the last build wrote it."""
+
+    digest: str  # of what it shows: entries, labels, config, feedpub version
+    size: int
+    mtime_ns: int
+    sha: str  # of the bytes this build wrote
+    entries: tuple[tuple[str, str], ...]  # (entry id, record digest) it showed, in order
+
+
+@dataclass(frozen=True)
+class IndexedEntry:
+    """A record as the cache knows it: enough to select, order and fetch it."""
+
+    rid: int
+    id: str
+    path: str
+    digest: str
+    url: str | None
+    published: float
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """How the last build that wrote ended."""
+
+    #: Every planned feed was published (nothing refused, withheld or read mid-edit).
+    complete: bool
+    #: It ran with a clock (``now``), so entries dated later were withheld.
+    clocked: bool
+    #: When the earliest withheld entry falls due, if any.
+    next_due: float | None
+    #: What shaped its documents besides their entries (the config's feeds fingerprint): a
+    #: new title, limit or format leaves the records as they are but every document stale.
+    feeds: str = ""
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A record left out because an earlier one (in path order) has its id."""
+
+    path: str
+    line: int | None
+    id: str
+    first_path: str
+    first_line: int | None
+
+
+@dataclass(frozen=True)
+class LabelConflict:
+    """A category label whose term an earlier label already has: the first label is shown."""
+
+    first: Category
+    later: Category
+    path: str
+    line: int | None
+    id: str
+
+
+@dataclass(frozen=True)
+class Changes:
+    """How the articles folder differs from what the cache knows."""
+
+    listing: str  # digest of the walk
+    files: int
+    #: New or changed (by size or mtime) files, as (relative path, size, mtime_ns).
+    changed: Listing
+    removed: list[str]
+    #: Unchanged files that had problems (to report them again).
+    flagged: list[str]
+
+    @property
+    def any(self) -> bool:
+        """True when some file was added, changed or removed."""
+        return bool(self.changed or self.removed)
