@@ -42,9 +42,10 @@ def _under_type_checking(node: ast.If) -> bool:
     )
 
 
-def _imports(tree: ast.AST, *, types: bool) -> Iterator[str]:
-    """The feedpub modules a module imports, at any depth (inside functions too); what it
-    imports under ``if TYPE_CHECKING:`` only with ``types``."""
+def _imports(tree: ast.AST, *, types: bool) -> Iterator[str | tuple[str, ...]]:
+    """What a module imports, at any depth (inside functions too): a module's name, or for
+    ``from a import b, c`` the names ``a.b`` and ``a.c`` with ``a`` last (``b`` may be a
+    submodule or a name in ``a``); under ``if TYPE_CHECKING:`` only with ``types``."""
     for node in ast.iter_child_nodes(tree):
         if isinstance(node, ast.If) and _under_type_checking(node) and not types:
             yield from (name for child in node.orelse for name in _imports(child, types=types))
@@ -52,8 +53,7 @@ def _imports(tree: ast.AST, *, types: bool) -> Iterator[str]:
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module
-            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+            yield (*(f"{node.module}.{alias.name}" for alias in node.names), node.module)
         yield from _imports(node, types=types)
 
 
@@ -62,8 +62,18 @@ def _graph(*, types: bool) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        found = {m for m in _imports(tree, types=types) if m in modules and m != name}
-        graph[name] = found
+        found: set[str] = set()
+        for imported in _imports(tree, types=types):
+            if isinstance(imported, str):
+                found.add(imported)
+                continue
+            *names, module = imported
+            # `from a import b` depends on module a.b when b is one, else on a (a name in it).
+            submodules = {n for n in names if n in modules}
+            found |= submodules
+            if submodules != set(names):
+                found.add(module)
+        graph[name] = {m for m in found if m in modules and m != name}
     return graph
 
 

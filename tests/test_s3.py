@@ -295,10 +295,16 @@ def test_a_new_cache_control_is_applied_to_unchanged_bytes(
         config.read_text().replace("limit = 50", 'limit = 50\ncache_control = "no-cache"')
     )
     server.requests.clear()
-    assert run(site, "--out", out).exit_code == 0
+    resent = run(site, "--out", out, "--json")
+    assert resent.exit_code == 0
+    summary = json.loads(resent.stdout)
+    assert summary["records_changed"] == 0, "a header is no part of a record's meaning"
     assert len(puts(server, bucket)) == 33
     assert objects(client, bucket) == first
     assert client.head_object(Bucket=bucket, Key=PREFIX + "rss.xml")["CacheControl"] == "no-cache"
+    server.requests.clear()
+    assert run(site, "--out", out).exit_code == 0
+    assert puts(server, bucket) == [], "sent once with the new headers, then left alone"
 
 
 def test_a_refused_upload_exits_1_naming_the_key_and_the_next_run_repairs(

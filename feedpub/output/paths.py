@@ -14,6 +14,7 @@ __all__ = [
     "FEED_FILES",
     "FeedLinks",
     "archive_folder",
+    "content_type_of",
     "feed_folder",
     "feed_path",
     "is_feed_path",
@@ -55,6 +56,12 @@ def is_feed_path(path: str) -> bool:
     """True for a path a document can have: ``rss.xml``, ``category/<term>/atom.xml``,
     ``archive/2022-12/feed.json``, ``category/<term>/archive/2022/rss.xml``."""
     return _FEED_PATH.fullmatch(path) is not None
+
+
+def content_type_of(path: str) -> str:
+    """The media type of the document at ``path`` (by its file name: ``rss.xml`` and so on)."""
+    name = path.rsplit("/", 1)[-1]
+    return next(spec.content_type for spec in FORMATS.values() if spec.file_name == name)
 
 
 def is_subscription_path(path: str) -> bool:

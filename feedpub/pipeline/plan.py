@@ -164,11 +164,14 @@ def still_current(
     checks: dict[str, FileCheck],
     now: float | None,
     feeds: str,
+    headers: str,
 ) -> bool:
     """True when the last build's feeds still stand: it finished, with the same kind of clock
     and the same ``feeds`` fingerprint (what shapes a document besides its entries), nothing
-    fell due since, and every published file holds what it wrote."""
-    if last is None or not last.complete or not published or last.feeds != feeds:
+    fell due since, every published file holds what it wrote, with the same ``headers``."""
+    if last is None or not last.complete or not published:
+        return False
+    if last.feeds != feeds or last.headers != headers:
         return False
     if last.clocked != (now is not None):
         return False

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 from feedpub.digest import digest_bytes
 from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
-from feedpub.output.paths import CONTENT_TYPES, is_subscription_path
+from feedpub.output.paths import CONTENT_TYPES, content_type_of, is_subscription_path
 from feedpub.output.targets import PublishTarget, open_target
 from feedpub.pipeline.plan import (
     FileCheck,
@@ -186,7 +186,8 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     if not changed:
         checks = {path: check_file(job.target, path, feed) for path, feed in published.items()}
         verdicts = {path: verdict for path, (verdict, _) in checks.items()}
-        if still_current(last, published, verdicts, job.now, job.config.feeds_fingerprint):
+        fingerprints = (job.config.feeds_fingerprint, job.target.headers())
+        if still_current(last, published, verdicts, job.now, *fingerprints):
             # Nothing read changed, nothing fell due, every published file is as written: done.
             _remember_touched(state, published, checks, job.dry_run)
             report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
@@ -265,6 +266,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         spool.close()
     else:
         report.warnings.extend(dict.fromkeys(body_warnings))  # once, if in two batches
+    headers = job.target.headers()
+    if headers and (last is None or last.headers != headers):
+        _resend(state, job, published, set(reasons), outcomes)
     report.feeds = list(outcomes.values())
     # The state vouches for the target only when the last build finished: one killed or
     # failed (or none, in a new state) may have written documents it never recorded.
@@ -294,9 +298,39 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 clocked=job.now is not None,
                 next_due=state.next_due(job.now),
                 feeds=job.config.feeds_fingerprint,
+                headers=job.target.headers(),
             )
         )
     return report
+
+
+def _resend(
+    state: BuildState,
+    job: _Job,
+    published: dict[str, PublishedFeed],
+    rendered: set[str],
+    outcomes: dict[str, FeedOutcome],
+) -> None:
+    """The target's headers changed since (or may have, after a killed build): send every
+    document this build did not render again as it stands, so that each carries the new
+    headers; nothing is parsed or rendered, and a document already sent with them is left."""
+    for path, before in published.items():
+        if path in rendered or path not in outcomes:
+            continue
+        data = job.target.read(path)
+        if data is None:
+            continue
+        kind = content_type_of(path)
+        if job.dry_run:
+            written = not job.target.holds(path, data, kind)
+        else:
+            written, stat = job.target.write_if_changed(path, data, kind)
+            if written:
+                state.record_feed(path, before._replace(size=stat.size, mtime_ns=stat.stamp))
+        if written:
+            outcomes[path] = replace(
+                outcomes[path], action="written", reason="sent again with the target's headers"
+            )
 
 
 def _owe_hubs(state: BuildState, job: _Job, path: str) -> None:

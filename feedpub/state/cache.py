@@ -147,6 +147,7 @@ class BuildState:
             bool(fields["clocked"]),
             fields["next_due"],
             str(fields.get("feeds", "")),
+            str(fields.get("headers", "")),
         )
 
     def start_build(self) -> None:

@@ -75,6 +75,8 @@ class LastBuild:
     #: What shaped its documents besides their entries (the config's feeds fingerprint): a
     #: new title, limit or format leaves the records as they are but every document stale.
     feeds: str = ""
+    #: The target's headers fingerprint (``PublishTarget.headers``) its documents were sent with.
+    headers: str = ""
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,10 @@ class MemoryTarget(PublishTarget):
         """Memory has no owner to check and nothing to claim."""
         return nullcontext()
 
+    def headers(self) -> str:
+        """Content types are kept, and each format's is fixed: nothing to send again."""
+        return ""
+
     def recover(self) -> None:
         """Every write is whole: nothing is ever left half done."""
 

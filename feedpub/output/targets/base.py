@@ -34,6 +34,12 @@ class PublishTarget(Protocol):
         (and not in a dry run)."""
         ...
 
+    def headers(self) -> str:
+        """A digest of the headers this target gives what it stores besides the bytes (content
+        types, ``Cache-Control``), ``""`` for one that keeps none: when it changes, the build
+        sends every unchanged document again, parsing and rendering nothing."""
+        ...
+
     def recover(self) -> None:
         """A build (holding the lock) is about to publish: clear what a killed or failed writer
         left half done (temporary files, folders it made and left empty). Never raises."""

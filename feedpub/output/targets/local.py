@@ -44,6 +44,10 @@ class LocalFolder:
         emptied or made and left empty (only dead writers': the build holds the lock)."""
         remove_leftover_temp_files(self.root)
 
+    def headers(self) -> str:
+        """A folder keeps bytes only: the web server in front gives the headers."""
+        return ""
+
     def stored(self, path: str) -> Stored | None:
         """Size and mtime of the file."""
         try:

@@ -210,6 +210,10 @@ class S3Target:
             if is_feed_path(relative):
                 found[relative] = _Object(item["Size"], _etag(item["ETag"]))
 
+    def headers(self) -> str:
+        """The content types and ``Cache-Control`` every object gets."""
+        return TargetSettings(cache_control=self.cache_control).headers_fingerprint()
+
     def stored(self, path: str) -> Stored | None:
         """Size and ETag stamp of the object, from the run's listing."""
         found = self._listing().get(path)
