@@ -19,7 +19,13 @@ from feedpub.digest import digest_text
 from feedpub.errors import ConfigError
 from feedpub.model import Author, Format
 from feedpub.output.formats import FORMATS
-from feedpub.output.meta import FeedMeta, Syndication, render_fingerprint
+from feedpub.output.meta import (
+    FeedMeta,
+    SettingProblem,
+    Syndication,
+    check_syndication,
+    render_fingerprint,
+)
 from feedpub.output.targets import out_problem
 from feedpub.output.targets.settings import (
     TargetSettings,
@@ -29,7 +35,6 @@ from feedpub.output.targets.settings import (
 from feedpub.records.allow_list import html_allow
 from feedpub.records.content import strip_xml_illegal
 from feedpub.records.language import is_language_tag
-from feedpub.records.periods import ARCHIVE_PERIODS
 from feedpub.records.postgres_settings import PostgresSettings, postgres_settings
 from feedpub.records.rules import RecordRules
 from feedpub.records.urls import is_email, is_http_url
@@ -78,34 +83,20 @@ class SiteConfig:
 ALL_FORMATS: tuple[Format, ...] = tuple(FORMATS)
 
 
-def _syndication(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]:
-    """The output formats, WebSub hubs and archive keys, as :class:`SiteConfig` fields."""
-    formats = values["formats"]
-    if not formats:
-        raise checker.error(f"needs at least one format (of {', '.join(ALL_FORMATS)})", "formats")
-    for value in formats:
-        if value not in ALL_FORMATS:
-            raise checker.error(
-                f"unknown format {value!r} (known: {', '.join(ALL_FORMATS)})", "formats"
-            )
-    for hub in values["hubs"]:
-        if not is_http_url(hub):
-            raise checker.error(f"each hub must be an absolute http(s) URL, not {hub!r}", "hubs")
-    archive = values["archive"].strip()
-    if archive not in (*ARCHIVE_PERIODS, "off"):
-        raise checker.error(
-            f"must be one of {', '.join(ARCHIVE_PERIODS)} or off, not {archive!r}", "archive"
+def _syndication(values: Mapping[str, Any], checker: _Checker) -> Syndication:
+    """The output formats, entries per feed, archives, size cap and hubs: checked by the
+    part that owns them, with errors naming the layer each value came from."""
+    try:
+        return check_syndication(
+            formats=values["formats"],
+            hubs=values["hubs"],
+            archive=values["archive"],
+            limit=values["limit"],
+            archive_categories=values["archive_categories"],
+            max_bytes=values["max_bytes"],
         )
-    return {
-        "limit": values["limit"],
-        "archive_categories": values["archive_categories"],
-        "max_bytes": values["max_bytes"],
-        "archive": None if archive == "off" else archive,
-        # Listed in a fixed order, once each, whatever order the config names them in.
-        "formats": tuple(f for f in ALL_FORMATS if f in formats),
-        # A hub is told once per feed, even when the config lists it twice.
-        "hubs": tuple(dict.fromkeys(values["hubs"])),
-    }
+    except SettingProblem as problem:
+        raise checker.error(problem.reason, problem.key) from None
 
 
 # -- where the records come from ------------------------------------------------------
@@ -280,7 +271,7 @@ def parse_config(
         abbreviations[name.upper()] = checker.zone(spec, where)
     feeds_url = values["feeds_url"]
     zone = checker.zone(zone_name, "timezone")
-    syndication = Syndication(**_syndication(values, checker))
+    syndication = _syndication(values, checker)
     records = RecordRules(
         link=link,
         timezone=zone,

@@ -14,8 +14,11 @@ from urllib.parse import urlsplit
 
 from feedpub.digest import digest_value
 from feedpub.model import Author, Format
+from feedpub.output.formats import FORMATS
+from feedpub.records.periods import ARCHIVE_PERIODS
+from feedpub.records.urls import is_http_url
 
-__all__ = ["FeedMeta", "Syndication", "render_fingerprint"]
+__all__ = ["FeedMeta", "SettingProblem", "Syndication", "check_syndication", "render_fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,51 @@ class Syndication:
     max_bytes: int | None = None
     #: WebSub hubs named in every subscription document and told of its changes.
     hubs: tuple[str, ...] = ()
+
+
+class SettingProblem(ValueError):
+    """A value a part cannot take: ``key`` names it; the config says which layer gave it."""
+
+    def __init__(self, reason: str, key: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.key = key
+
+
+def check_syndication(
+    *,
+    formats: list[str],
+    hubs: list[str],
+    archive: str,
+    limit: int,
+    archive_categories: bool,
+    max_bytes: int | None,
+) -> Syndication:
+    """The syndication settings these values give, checked (:class:`SettingProblem`)."""
+    known = tuple(FORMATS)
+    if not formats:
+        raise SettingProblem(f"needs at least one format (of {', '.join(known)})", "formats")
+    for value in formats:
+        if value not in known:
+            raise SettingProblem(f"unknown format {value!r} (known: {', '.join(known)})", "formats")
+    for hub in hubs:
+        if not is_http_url(hub):
+            raise SettingProblem(f"each hub must be an absolute http(s) URL, not {hub!r}", "hubs")
+    archive = archive.strip()
+    if archive not in (*ARCHIVE_PERIODS, "off"):
+        raise SettingProblem(
+            f"must be one of {', '.join(ARCHIVE_PERIODS)} or off, not {archive!r}", "archive"
+        )
+    return Syndication(
+        # Listed in a fixed order, once each, whatever order the config names them in.
+        formats=tuple(f for f in known if f in formats),
+        limit=limit,
+        archive=None if archive == "off" else archive,
+        archive_categories=archive_categories,
+        max_bytes=max_bytes,
+        # A hub is told once per feed, even when the config lists it twice.
+        hubs=tuple(dict.fromkeys(hubs)),
+    )
 
 
 def render_fingerprint(meta: FeedMeta, syndication: Syndication) -> str:
