@@ -3,12 +3,15 @@ documents by what renders them. A setting that shapes neither discards nothing."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import feedparser
 import pytest
+from click.testing import CliRunner
 
 import feedpub
+from feedpub.cli import main
 from feedpub.site import resolve_run
 
 
@@ -61,3 +64,23 @@ def test_a_database_password_takes_no_part_in_any_fingerprint(site: Path, passwo
     for config in (from_env, from_flag):
         assert config.records.fingerprint() == plain.records.fingerprint()
         assert config.feeds_fingerprint == plain.feeds_fingerprint
+
+
+def test_config_shows_what_each_change_would_cost(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(site)
+
+    def prints(*sets: str) -> dict[str, str]:
+        args = ["config", "--json", *(f"--set={s}" for s in sets)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        fingerprints: dict[str, str] = json.loads(result.output)["fingerprints"]
+        return fingerprints
+
+    plain = prints()
+    assert prints("title=Other") == {**plain, "feeds": prints("title=Other")["feeds"]}
+    assert prints("title=Other")["feeds"] != plain["feeds"]
+    assert prints("cache_control=no-cache")["headers"] != plain["headers"]
+    assert prints("cache_control=no-cache")["records"] == plain["records"]
+    assert prints("timezone=Asia/Makassar")["records"] != plain["records"]

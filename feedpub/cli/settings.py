@@ -98,6 +98,13 @@ def config_command(
             "keys": keys,
             "options": options,
             "fingerprint": run.config.fingerprint,
+            # What a change costs: a new records fingerprint parses every record again, a new
+            # feeds fingerprint renders every document, a new headers one sends them again.
+            "fingerprints": {
+                "records": run.config.records.fingerprint(),
+                "feeds": run.config.feeds_fingerprint,
+                "headers": run.config.target.headers_fingerprint(),
+            },
         }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
