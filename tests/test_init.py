@@ -263,3 +263,20 @@ def test_machine_zone_reads_tz_then_files(tmp_path: Path) -> None:
 
 def _now() -> datetime:
     return datetime.fromisoformat(NOW)
+
+
+def test_inside_articles_suggests_the_site_above_not_init(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_site(tmp_path, SiteAnswers(title="T"), now=_now())
+    monkeypatch.chdir(tmp_path / "articles")
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"feedpub: feedpub.toml: config file not found: {tmp_path / 'articles'} is the "
+        "articles folder of the site above; run feedpub there (cd ..) or pass "
+        "--config ../feedpub.toml\n"
+    )
+    # Elsewhere (no config one level up), starting a site is still the advice.
+    (tmp_path / "feedpub.toml").unlink()
+    assert "run `feedpub init` to create one" in CliRunner().invoke(main, ["check"]).stderr

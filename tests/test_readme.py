@@ -46,3 +46,34 @@ def test_the_library_example_prints_what_its_comments_say(
     with contextlib.redirect_stdout(stdout):
         exec(compile(example, "README.md", "exec"), {})
     assert stdout.getvalue() == promised.group(1) + "\n"
+
+
+def _synopsis(command: str) -> str:
+    """The README's synopsis lines of ``feedpub COMMAND`` (with their continuation lines)."""
+    block = README.split("## Command line\n\n```\n", 1)[1].split("```", 1)[0]
+    lines, taking = [], False
+    for line in block.splitlines():
+        if line.startswith("feedpub "):
+            taking = line.startswith(f"feedpub {command} ")
+        if taking:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_the_readme_synopsis_names_every_option(command: str) -> None:
+    synopsis = _synopsis(command)
+    assert synopsis, f"add `feedpub {command} ...` to the README's Command line synopsis"
+    for param in main.commands[command].params:
+        # An option is named by any of its flags (-q for --quiet), each of --ask/--no-ask.
+        flags = getattr(param, "opts", [])
+        for names in [flags, *[[flag] for flag in getattr(param, "secondary_opts", [])]]:
+            if names and names[0].startswith("-"):
+                shown = [n for n in names if re.search(rf"(?<![\w-]){re.escape(n)}\b", synopsis)]
+                assert shown, (command, names)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"]])
+def test_help_names_every_format(args: list[str]) -> None:
+    shown = " ".join(CliRunner().invoke(main, args).output.split())
+    assert all(words in shown for words in ("RSS", "Atom", "JSON Feed")), shown
