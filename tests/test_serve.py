@@ -254,6 +254,27 @@ def test_serve_without_an_output_folder_is_a_usage_error(tmp_path: Path) -> None
     assert "output folder not found (run feedpub build first, or pass --build)" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (["--out", "s3://news-feeds/feeds/"], "object storage"),
+        (["--out", "s3://news-feeds/feeds/", "--build"], "object storage"),
+        (["--set", "out=s3://news-feeds/feeds/"], "object storage"),
+        (["--out", "ftp://example.com/feeds/"], "a URL, not a folder"),
+    ],
+)
+def test_serve_of_object_storage_says_so_in_one_line(
+    site: Path, args: list[str], what: str
+) -> None:
+    result = CliRunner().invoke(main, ["serve", "--config", str(site / "feedpub.toml"), *args])
+    assert result.exit_code == 2
+    out = args[1].removeprefix("out=")
+    assert result.stderr == (
+        f"feedpub: serve: {out} is {what}; serve previews a folder: pass --out DIR "
+        "(with --build to build the feeds there)\n"
+    )
+
+
 def test_serve_on_a_port_in_use_is_a_usage_error(server: tuple[str, int], site: Path) -> None:
     result = CliRunner().invoke(
         main,
