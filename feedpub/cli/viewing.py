@@ -76,7 +76,7 @@ def serve_command(
 
         run = run_now()
         if run.out_folder is None:
-            usage(_not_a_folder(run.out))
+            usage(_not_a_folder(str(run.out)))
         out_dir = run.out_folder
         if rebuild:
             articles_checked(run)
