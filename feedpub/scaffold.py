@@ -161,7 +161,8 @@ def create_site(
         raise InitError(str(directory), "is not a folder")
     header = (
         "feedpub site config: `feedpub build` turns articles/ into feeds in public/.\n"
-        "Keys left commented out have the default shown."
+        "A key left commented out shows its default (uncommenting it changes nothing),\n"
+        'unless it comes under "example (not the default)": that is a value to adapt.'
     )
     contents = {config_path: config_template(answers.values(), header).encode()}
     if not has_records:

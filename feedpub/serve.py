@@ -12,7 +12,11 @@ and runs a threaded server, so this module only decides what each response says:
 - gzip when the client asks for it, with ``Vary: Accept-Encoding`` and its own ETag;
 - ``Cache-Control`` suited to polling, longer under ``archive/`` (archive pages rarely change);
 - 404 for anything outside the folder: ``..`` (encoded or not), hidden files (the
-  publisher's temporary files start with a dot), and symlinks that lead out.
+  publisher's temporary files start with a dot), and symlinks that lead out;
+- a conditional date no datetime can hold (year 99999999999) is ignored, as an unreadable one;
+- a folder without ``index.html`` is listed from names alone: its feeds and its category
+  feeds, then its subfolders (never a file's bytes, never a link that leads out);
+- the request log is coloured only on a terminal, and never with ``NO_COLOR`` set.
 
 With a :class:`Rebuilder`, a background thread rebuilds whenever a record or the config
 changes; :func:`feedpub.build` is incremental, and the publisher replaces files
@@ -27,15 +31,18 @@ import html
 import mimetypes
 import os
 import socket
+import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.http import parse_date
 from werkzeug.security import safe_join
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.urls import uri_to_iri
 from werkzeug.wrappers import Request, Response
 
 from feedpub.errors import FeedpubError
@@ -51,6 +58,7 @@ __all__ = [
     "Rebuilder",
     "content_type",
     "feed_server",
+    "log_colour",
     "serve_forever",
     "wsgi_app",
 ]
@@ -99,21 +107,27 @@ def _resolve(root: Path, url_path: str) -> Path | None:
     return real if real.exists() else None
 
 
-def _listing(folder: Path, url_path: str) -> Response:
-    """A small page listing the feeds of a folder, with the autodiscovery links a site's own
-    pages should carry."""
-    suffixes = {spec.suffix for spec in FORMATS.values()}
-    feeds = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes)
-    feeds = [
-        p for p in feeds if not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    ]
+def _listing(root: Path, folder: Path, url_path: str) -> Response:
+    """A small page listing a folder: its feeds and its category feeds (with the autodiscovery
+    links a site's own pages should carry), then its subfolders.
+
+    Only names are read (a few ``scandir`` calls, no file's bytes): the type of a feed comes
+    from its file name through the format table, so archive pages are reached by following
+    folders, not listed all at once. Hidden names and links leading out of ``root`` are left out.
+    """
+    top = os.path.realpath(root)
+    feeds = _feeds_in(top, folder, "")
+    for term in _folders_in(top, folder / "category"):
+        feeds += _feeds_in(top, folder / "category" / term, f"category/{term}/")
     base = url_path if url_path.endswith("/") else url_path + "/"
     links, items = [], []
-    for feed in feeds:
-        href = html.escape(base + feed.relative_to(folder).as_posix())
-        kind = content_type(feed, feed.read_bytes()[:2048]).split(";")[0]
+    for relative, kind in feeds:
+        href = html.escape(base + relative)
         links.append(f'<link rel="alternate" type="{kind}" href="{href}">')
         items.append(f'<li><a href="{href}">{href}</a> <small>{kind}</small></li>')
+    for name in _folders_in(top, folder):
+        href = html.escape(base + name + "/")
+        items.append(f'<li><a href="{href}">{href}</a></li>')
     page = (
         '<!doctype html>\n<html><head><meta charset="utf-8"><title>Feeds</title>\n'
         + "\n".join(links)
@@ -124,6 +138,40 @@ def _listing(folder: Path, url_path: str) -> Response:
     response = Response(page, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def _shown_entries(top: str, folder: Path) -> list[os.DirEntry[str]]:
+    """``folder``'s entries a listing may name: not hidden, and not a link leading out of
+    ``top`` (the served folder, resolved)."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError:  # not a folder, or gone: nothing to show
+        return []
+    shown = []
+    for entry in entries:
+        if entry.name.startswith(".") or "\\" in entry.name:
+            continue
+        if entry.is_symlink():
+            real = os.path.realpath(entry.path)
+            if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
+                continue
+        shown.append(entry)
+    return shown
+
+
+def _feeds_in(top: str, folder: Path, prefix: str) -> list[tuple[str, str]]:
+    """The subscription documents directly in ``folder``: (path under the listing, media type)."""
+    return [
+        (prefix + entry.name, _BY_NAME[entry.name].split(";")[0])
+        for entry in _shown_entries(top, folder)
+        if entry.name in _BY_NAME and entry.is_file()
+    ]
+
+
+def _folders_in(top: str, folder: Path) -> list[str]:
+    """The names of ``folder``'s subfolders a listing may show."""
+    return [entry.name for entry in _shown_entries(top, folder) if entry.is_dir()]
 
 
 def _file_response(request: Request, path: Path, relative: str) -> Response:
@@ -153,6 +201,27 @@ def _file_response(request: Request, path: Path, relative: str) -> Response:
     return response
 
 
+#: The conditional headers that may carry a date (If-Range may carry an ETag instead).
+_DATE_CONDITIONS = ("HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_RANGE")
+
+
+def _without_absurd_dates(environ: dict[str, Any]) -> dict[str, Any]:
+    """``environ`` less any conditional date no datetime can hold (year 99999999999 makes
+    werkzeug's parser overflow): such a condition is treated as absent, as an unreadable one is."""
+    absurd = []
+    for key in _DATE_CONDITIONS:
+        value = environ.get(key)
+        if value is None:
+            continue
+        try:
+            parse_date(value)
+        except (OverflowError, ValueError, TypeError, IndexError):
+            absurd.append(key)
+    if not absurd:
+        return environ
+    return {key: value for key, value in environ.items() if key not in absurd}
+
+
 def wsgi_app(out_dir: Path) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     """A WSGI application serving ``out_dir`` (GET and HEAD only)."""
     root = Path(out_dir)
@@ -166,13 +235,13 @@ def wsgi_app(out_dir: Path) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
         if path.is_dir():
             index = path / "index.html"
             if not index.is_file():
-                return _listing(path, request.path)
+                return _listing(root, path, request.path)
             path = index
         relative = path.relative_to(os.path.realpath(root)).as_posix()
         return _file_response(request, path, relative)
 
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
+        request = Request(_without_absurd_dates(environ))
         try:
             response = handle(request)
         except HTTPException as exc:
@@ -253,14 +322,52 @@ class Rebuilder:
         return report
 
 
-def feed_server(out_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> BaseWSGIServer:
+def log_colour(environ: Mapping[str, str] | None = None, stream: IO[str] | None = None) -> bool:
+    """Whether the request log may use colour: on a terminal, unless ``NO_COLOR`` is set
+    (https://no-color.org: any value but the empty one)."""
+    environ = os.environ if environ is None else environ
+    stream = sys.stderr if stream is None else stream
+    return not environ.get("NO_COLOR") and stream.isatty()
+
+
+class _RequestLog(WSGIRequestHandler):
+    """werkzeug's handler, whose request log styles by status with ANSI codes whatever the
+    log is written to: plain here unless ``colour``."""
+
+    colour = False
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self.colour:
+            super().log_request(code, size)
+            return
+        try:
+            line = f"{self.command} {uri_to_iri(self.path)} {self.request_version}"
+        except AttributeError:  # no path: the request line itself was bad
+            line = self.requestline
+        self.log("info", '"%s" %s %s', line.translate(self._control_char_table), code, size)
+
+
+def feed_server(
+    out_dir: Path, host: str = "127.0.0.1", port: int = 8000, *, colour: bool | None = None
+) -> BaseWSGIServer:
     """A threaded HTTP server for ``out_dir``, bound and ready for ``serve_forever()``.
 
     Raises :class:`OSError` when the address cannot be used (werkzeug itself would print
-    and exit), so the socket is bound here and handed over.
+    and exit), so the socket is bound here and handed over. The request log (werkzeug's, on
+    standard error) is coloured when ``colour``, by default per :func:`log_colour`.
     """
+    handler = type(
+        "RequestLog", (_RequestLog,), {"colour": log_colour() if colour is None else colour}
+    )
     with socket.create_server((host, port)) as listening:
-        return make_server(host, port, wsgi_app(out_dir), threaded=True, fd=listening.fileno())
+        return make_server(
+            host,
+            port,
+            wsgi_app(out_dir),
+            threaded=True,
+            request_handler=handler,
+            fd=listening.fileno(),
+        )
 
 
 def serve_forever(

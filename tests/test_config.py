@@ -38,8 +38,8 @@ def test_defaults(tmp_path: Path) -> None:
     ("text", "key", "reason"),
     [
         ('link = "https://e.com"\ndescription = "d"', "title", "required key is missing"),
-        (GOOD.replace('"Site"', "3"), "title", "must be a str, not int"),
-        (GOOD + "limit = true\n", "limit", "must be a int"),
+        (GOOD.replace('"Site"', "3"), "title", "must be a string, not a whole number (3)"),
+        (GOOD + "limit = true\n", "limit", "must be a whole number, not a boolean (true)"),
         (GOOD + "limit = 0\n", "limit", "must be at least 1"),
         (GOOD.replace("https://example.com", "example.com"), "link", "absolute http(s) URL"),
         (GOOD.replace("Asia/Jakarta", "Asia/Atlantis"), "timezone", ""),

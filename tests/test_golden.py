@@ -6,6 +6,7 @@ Regenerate after an intended output change with ``python -m pytest tests/test_go
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ def test_sample_builds_into_golden_feeds(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
     machine_tz: str,
 ) -> None:
     monkeypatch.setenv("TZ", machine_tz)
@@ -41,8 +43,16 @@ def test_sample_builds_into_golden_feeds(
     assert report.exit_code == 0, [str(e) for e in report.errors]
     assert not report.warnings, [str(w) for w in report.warnings]
     if request.config.getoption("--update-golden"):
-        shutil.rmtree(GOLDEN, ignore_errors=True)
-        shutil.copytree(out, GOLDEN)
+        # Every zone's case (each maybe in its own xdist worker) builds the same bytes: the
+        # first to hold the lock rewrites the folder, the rest find it equal. Unlocked, two
+        # workers removed and copied the folder at once (FileExistsError).
+        shared = tmp_path_factory.getbasetemp().parent  # one for all of a run's workers
+        with open(shared / "golden-update.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not GOLDEN.is_dir() or _tree(out) != _tree(GOLDEN):
+                shutil.rmtree(GOLDEN, ignore_errors=True)
+                shutil.copytree(out, GOLDEN)
+            assert _tree(out) == _tree(GOLDEN)
     assert _tree(out) == _tree(GOLDEN)
 
 

@@ -63,7 +63,11 @@ def test_formats_are_kept_in_one_order_once_each(tmp_path: Path) -> None:
         ("hubs = [3]\n", "hubs", "must be a list of strings, not holding 3"),
         ('archive = "monthly"\n', "archive", "one of year, month, week, day or off"),
         ("archive = false\n", "archive", "must be a str"),
-        ('archive_categories = "no"\n', "archive_categories", "must be a bool"),
+        (
+            'archive_categories = "no"\n',
+            "archive_categories",
+            "must be true or false, not a string ('no')",
+        ),
     ],
 )
 def test_bad_values_name_the_key_and_exit_2(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -226,6 +227,28 @@ def test_template_lists_every_key_and_its_defaults_are_true(tmp_path: Path) -> N
     )
 
 
+def test_template_marks_examples_and_carries_no_markdown_links(tmp_path: Path) -> None:
+    create_site(tmp_path, SiteAnswers(title="T"), now=_now())
+    lines = (tmp_path / "feedpub.toml").read_text().splitlines()
+    by_name = {key.name: key for key in KEYS}
+    example = "# example (not the default):"
+    marked = set()
+    for above, line in itertools.pairwise(lines):
+        match = re.fullmatch(r"# (?:\[(\w+)\]|(\w+) = .*)", line)
+        name = match and (match.group(1) or match.group(2))
+        if not name or name not in by_name:
+            continue
+        key = by_name[name]
+        has_default = key.default is not None and key.default != {}
+        # A commented value is either the default or marked as an example, never mistaken.
+        assert (above == example) is not has_default, line
+        if above == example:
+            marked.add(name)
+    assert {"out", "source", "s3_endpoint_url", "feeds_url", "html_allow"} <= marked
+    assert not [line for line in lines if re.search(r"\]\(#?[^)]*\)", line)]
+    assert '(see "Safe HTML" in the README)' in "\n".join(lines)
+
+
 def test_machine_zone_reads_tz_then_files(tmp_path: Path) -> None:
     missing = tmp_path / "none"
     assert machine_zone({"TZ": ":Asia/Jakarta"}, missing, missing) == "Asia/Jakarta"
@@ -240,3 +263,20 @@ def test_machine_zone_reads_tz_then_files(tmp_path: Path) -> None:
 
 def _now() -> datetime:
     return datetime.fromisoformat(NOW)
+
+
+def test_inside_articles_suggests_the_site_above_not_init(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_site(tmp_path, SiteAnswers(title="T"), now=_now())
+    monkeypatch.chdir(tmp_path / "articles")
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"feedpub: feedpub.toml: config file not found: {tmp_path / 'articles'} is the "
+        "articles folder of the site above; run feedpub there (cd ..) or pass "
+        "--config ../feedpub.toml\n"
+    )
+    # Elsewhere (no config one level up), starting a site is still the advice.
+    (tmp_path / "feedpub.toml").unlink()
+    assert "run `feedpub init` to create one" in CliRunner().invoke(main, ["check"]).stderr

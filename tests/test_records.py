@@ -149,6 +149,24 @@ def test_duplicate_id_keeps_the_first_record(tmp_path: Path) -> None:
     assert "Earlier file" in rss and "Later file" not in rss
 
 
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("date_publshed", "date_published"),
+        ("catgories", "categories"),
+        ("Summary", "summary"),
+        ("tags", "categories"),
+        ("author", "authors"),
+    ],
+)
+def test_a_misspelt_field_suggests_the_closest_known_one(
+    tmp_path: Path, name: str, meant: str
+) -> None:
+    site = make_site(tmp_path, {"typo.json": {**record(), name: "x"}})
+    result = run_build(site)
+    assert f"{name}: warning: unknown field, ignored; did you mean {meant!r}?" in result.stderr
+
+
 def test_invalid_json_file_names_the_line(tmp_path: Path) -> None:
     site = make_site(tmp_path, {"broken.json": '{\n  "title": "x",\n  oops\n}'})
     result = run_build(site, "-q")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import io
 import json
+import logging
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -16,10 +19,18 @@ from typing import Any
 import feedparser
 import pytest
 from click.testing import CliRunner
+from werkzeug.test import Client
 
 from feedpub import build, load_config
 from feedpub.cli import main
-from feedpub.serve import ARCHIVE_MAX_AGE, FEED_MAX_AGE, Rebuilder, feed_server
+from feedpub.serve import (
+    ARCHIVE_MAX_AGE,
+    FEED_MAX_AGE,
+    Rebuilder,
+    feed_server,
+    log_colour,
+    wsgi_app,
+)
 from feedpub.site import resolve_run
 from tests.conftest import SAMPLE_ARTICLES, SAMPLE_CONFIG
 
@@ -243,6 +254,27 @@ def test_serve_without_an_output_folder_is_a_usage_error(tmp_path: Path) -> None
     assert "output folder not found (run feedpub build first, or pass --build)" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (["--out", "s3://news-feeds/feeds/"], "object storage"),
+        (["--out", "s3://news-feeds/feeds/", "--build"], "object storage"),
+        (["--set", "out=s3://news-feeds/feeds/"], "object storage"),
+        (["--out", "ftp://example.com/feeds/"], "a URL, not a folder"),
+    ],
+)
+def test_serve_of_object_storage_says_so_in_one_line(
+    site: Path, args: list[str], what: str
+) -> None:
+    result = CliRunner().invoke(main, ["serve", "--config", str(site / "feedpub.toml"), *args])
+    assert result.exit_code == 2
+    out = args[1].removeprefix("out=")
+    assert result.stderr == (
+        f"feedpub: serve: {out} is {what}; serve previews a folder: pass --out DIR "
+        "(with --build to build the feeds there)\n"
+    )
+
+
 def test_serve_on_a_port_in_use_is_a_usage_error(server: tuple[str, int], site: Path) -> None:
     result = CliRunner().invoke(
         main,
@@ -250,3 +282,92 @@ def test_serve_on_a_port_in_use_is_a_usage_error(server: tuple[str, int], site: 
     )
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{server[1]}" in result.stderr
+
+
+@pytest.mark.parametrize("header", ["If-Modified-Since", "If-Unmodified-Since", "If-Range"])
+def test_an_absurd_conditional_date_is_ignored(server: tuple[str, int], header: str) -> None:
+    # Year 99999999999 overflows the date parser: the condition is treated as absent.
+    date = "Sat, 01 Jan 99999999999 00:00:00 GMT"
+    status, _, body = _get(server, "/atom.xml", **{header.replace("-", "_"): date})
+    assert status == 200 and body == _get(server, "/atom.xml")[2]
+
+
+def test_the_listing_reads_no_file(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A listing costs a few folder scans however large the output: no file is opened
+    # (a huge or unreadable one cannot slow it down or break it), archive pages are
+    # reached through their folders rather than listed all at once.
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the listing read a file")
+
+    client = Client(wsgi_app(site / "public"))
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr("builtins.open", refuse)
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    hrefs = re.findall(r'<a href="([^"]+)">', page)
+    assert hrefs == [
+        "/atom.xml",
+        "/feed.json",
+        "/rss.xml",
+        *[
+            f"/category/{term}/{name}"
+            for term in sorted(p.name for p in (site / "public" / "category").iterdir())
+            for name in ("atom.xml", "feed.json", "rss.xml")
+        ],
+        "/archive/",
+        "/category/",
+    ]
+    assert '<link rel="alternate" type="application/feed+json" href="/feed.json">' in page
+    archive = client.get("/category/lingkungan/archive/2022-06/").get_data(as_text=True)
+    assert re.findall(r'<a href="([^"]+)">', archive) == [
+        f"/category/lingkungan/archive/2022-06/{name}"
+        for name in ("atom.xml", "feed.json", "rss.xml")
+    ]
+
+
+def test_the_listing_never_names_a_link_leading_out(site: Path) -> None:
+    public = site / "public"
+    (public / "category" / "leak").mkdir()
+    os.symlink(site / "secret.xml", public / "category" / "leak" / "rss.xml")
+    os.symlink(site, public / "elsewhere")
+    os.symlink(site / "secret.xml", public / "category" / "ekonomi" / "archive" / "rss.xml")
+    os.symlink(public / "rss.xml", public / "category" / "leak" / "atom.xml")  # inside: shown
+    client = Client(wsgi_app(public))
+    page = client.get("/").get_data(as_text=True)
+    assert "/category/leak/atom.xml" in page
+    assert "/category/leak/rss.xml" not in page
+    assert "elsewhere" not in page
+    inner = client.get("/category/ekonomi/archive/").get_data(as_text=True)
+    assert "rss.xml" not in inner
+
+
+def test_the_request_log_is_plain_off_a_terminal(
+    server: tuple[str, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        assert _get(server, "/missing.xml")[0] == 404
+    [line] = [record.getMessage() for record in caplog.records if "missing" in record.getMessage()]
+    assert '"GET /missing.xml HTTP/1.1" 404' in line
+    assert "\x1b" not in line
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("environ", "stream", "colour"),
+    [
+        ({}, _Terminal(), True),
+        ({"NO_COLOR": "1"}, _Terminal(), False),
+        ({"NO_COLOR": ""}, _Terminal(), True),
+        ({}, io.StringIO(), False),
+    ],
+    ids=["terminal", "NO_COLOR", "empty NO_COLOR", "file"],
+)
+def test_log_colour_only_on_a_terminal_without_no_color(
+    environ: dict[str, str], stream: io.StringIO, colour: bool
+) -> None:
+    assert log_colour(environ, stream) is colour

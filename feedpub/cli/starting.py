@@ -57,7 +57,7 @@ def init_command(
 ) -> None:
     """Start a site: a commented feedpub.toml and one example record.
 
-    Writes DIRECTORY/feedpub.toml (every key, with its default) and
+    Writes DIRECTORY/feedpub.toml (every key, with its default or a marked example) and
     DIRECTORY/articles/welcome.json, then prints the next two commands.
     Asks for the title, link, time zone and language when standard input is
     a terminal; never replaces a file unless --force.

@@ -76,7 +76,7 @@ def serve_command(
 
         run = run_now()
         if run.out_folder is None:
-            usage(f"serve: {run.out} is object storage; serve previews a folder (pass --out DIR)")
+            usage(_not_a_folder(str(run.out)))
         out_dir = run.out_folder
         if rebuild:
             articles_checked(run)
@@ -94,7 +94,7 @@ def serve_command(
             )
             rebuilder.check()
     elif "://" in out:
-        usage(f"serve: {out} is not a folder; serve previews a folder (pass --out DIR)")
+        usage(_not_a_folder(out))
     else:
         out_dir = Path(out)
     if not out_dir.is_dir():
@@ -113,3 +113,12 @@ def serve_command(
         pass
     finally:
         server.server_close()
+
+
+def _not_a_folder(out: str) -> str:
+    """The one line for an output serve cannot preview: object storage, or another URL."""
+    what = "object storage" if out.lower().startswith("s3://") else "a URL, not a folder"
+    return (
+        f"serve: {out} is {what}; serve previews a folder: pass --out DIR "
+        "(with --build to build the feeds there)"
+    )

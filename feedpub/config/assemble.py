@@ -139,6 +139,31 @@ def _target(values: Mapping[str, Any], checker: _Checker) -> dict[str, Any]:
 # -- checking -----------------------------------------------------------------------------
 
 
+#: What a value of each kind of key must be, as a message says it (TOML's words).
+_EXPECTED = {
+    "str": "a string",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "list": "a list",
+    "table": "a table",
+    "name-or-table": "a string or a table",
+}
+
+
+def _toml_kind(value: Any) -> str:
+    """What ``value`` is, in TOML's words, with the value itself: ``a string ('50')``."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    kind = {int: "a whole number", float: "a number", str: "a string", list: "a list"}.get(
+        type(value)
+    )
+    if kind is None:
+        kind = "a table" if isinstance(value, dict) else f"a {type(value).__name__}"
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    return f"{kind} ({shown})"
+
+
 class _Checker:
     """Type and value checks, with errors naming the layer each value came from."""
 
@@ -170,10 +195,8 @@ class _Checker:
         if not isinstance(value, expected[key.kind]) or (
             key.kind in ("int", "float") and isinstance(value, bool)
         ):
-            names = " or ".join(t.__name__ for t in expected[key.kind])
-            if key.shape:
-                names = key.shape
-            raise self.error(f"must be a {names}, not {type(value).__name__} ({value!r})", key.name)
+            wanted = f"a {key.shape}" if key.shape else _EXPECTED[key.kind]
+            raise self.error(f"must be {wanted}, not {_toml_kind(value)}", key.name)
         checked: Any = value  # isinstance against a tuple of types narrows to object
         if isinstance(checked, str):
             self.text(checked, key.name)
@@ -201,7 +224,7 @@ class _Checker:
         if value is None:
             return None
         if not isinstance(value, str):
-            raise self.error(f"must be a str, not {type(value).__name__} ({value!r})", key)
+            raise self.error(f"must be a string, not {_toml_kind(value)}", key)
         return self.text(value, key).strip()
 
     def url(self, value: str, key: str) -> str:
@@ -251,7 +274,9 @@ def parse_config(
         if key.name in raw:
             values[key.name] = checker.typed(key, raw[key.name])
         elif key.required:
-            raise checker.error(f"required key is missing (expected a {key.kind})", key.name)
+            raise checker.error(
+                f"required key is missing (expected {_EXPECTED[key.kind]})", key.name
+            )
         else:
             values[key.name] = key.default
     link = checker.url(values["link"].strip(), "link")

@@ -5,6 +5,7 @@ into values with their sources, then checked and assembled by :func:`.assemble.p
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -142,17 +143,28 @@ def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
 # -- layering -----------------------------------------------------------------------------
 
 
+def _missing_config(path: Path) -> str:
+    """Why ``path`` is missing and what to do: run from the site when this is its
+    articles/ folder (a config waits one level up), else start a site."""
+    here = path.absolute().parent
+    above = here.parent / path.name
+    if here.name == "articles" and above.is_file():
+        return (
+            f"config file not found: {here} is the articles folder of the site above; "
+            f"run feedpub there (cd ..) or pass --config {os.path.relpath(above)}"
+        )
+    folder = "" if path.parent == Path() else f" {path.parent}"
+    return (
+        f"config file not found (run `feedpub init{folder}` to create one, or pass --config FILE)"
+    )
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     shown = str(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        folder = "" if path.parent == Path() else f" {path.parent}"
-        raise ConfigError(
-            f"config file not found (run `feedpub init{folder}` to create one, "
-            "or pass --config FILE)",
-            path=shown,
-        ) from None
+        raise ConfigError(_missing_config(path), path=shown) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config: {exc.strerror}", path=shown) from None
     try:

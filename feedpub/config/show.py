@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -81,11 +82,29 @@ def _toml_key(name: str) -> str:
     return name if bare else toml_value(name)
 
 
+#: The line above a commented-out example value in the template: it is not the default.
+EXAMPLE = "# example (not the default):"
+
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+
+
+def plain_doc(doc: str) -> str:
+    """A key's doc without Markdown links: a README section's name is quoted, a URL kept."""
+
+    def unlink(match: re.Match[str]) -> str:
+        text, target = match.group(1), match.group(2)
+        return f'"{text}" in the README' if target.startswith("#") else f"{text} ({target})"
+
+    return _MARKDOWN_LINK.sub(unlink, doc)
+
+
 def config_template(values: Mapping[str, Any], header: str = "") -> str:
     """A commented ``feedpub.toml``: every key with its doc and default; ``values`` are set.
 
-    A key not in ``values`` is written commented out, with its default (or an example
-    when it has none), so uncommenting it is a valid edit.
+    A key not in ``values`` is written commented out, with its default, so uncommenting it
+    changes nothing; a key without one gets an example instead, under an ``EXAMPLE`` line so
+    that nobody takes it for the default (uncommenting ``out = "s3://..."`` would publish to
+    S3). The docs lose their Markdown links, which only make sense in the README.
     """
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
     if lines:
@@ -97,7 +116,7 @@ def config_template(values: Mapping[str, Any], header: str = "") -> str:
         target = tables if key.kind == "table" else lines
         target.append("")
         default = describe_default(key)
-        target.append(f"# {key.doc}")
+        target.append(f"# {plain_doc(key.doc)}")
         target.append(f"# default: {default}; environment: {key.env}")
         if key.name in values:
             value, comment = values[key.name], ""
@@ -107,6 +126,8 @@ def config_template(values: Mapping[str, Any], header: str = "") -> str:
             comment = "# "
             if value is None:
                 continue
+            if not has_default:
+                target.append(EXAMPLE)
         if key.kind == "table":
             target.append(f"{comment}[{key.name}]")
             target.extend(f"{comment}{_toml_key(k)} = {toml_value(v)}" for k, v in value.items())

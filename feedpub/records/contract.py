@@ -27,7 +27,7 @@ from feedpub.records.content import (
     summarize,
     text_to_html,
 )
-from feedpub.records.fields import FIELDS, KNOWN_FIELDS, Field
+from feedpub.records.fields import FIELDS, KNOWN_FIELDS, Field, closest_field
 from feedpub.records.guards import (
     MAX_NESTING,
     has_unreadable_url,
@@ -283,7 +283,9 @@ def parse_record(
     if not raw.keys() <= KNOWN_FIELDS:  # one test in C for the common case
         for name in raw:
             if name not in KNOWN_FIELDS and not name.startswith("_"):  # "_x": JSON Feed extensions
-                r.warn(name, "unknown field, ignored")
+                meant = closest_field(name)
+                hint = f"; did you mean {meant!r}?" if meant else ""
+                r.warn(name, f"unknown field, ignored{hint}")
 
     values = r.values
     for field, check in _CHECKS:

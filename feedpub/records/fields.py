@@ -8,9 +8,10 @@ heavy, so the config can read it without loading the loader.
 
 from __future__ import annotations
 
+import difflib
 from typing import NamedTuple
 
-__all__ = ["FIELDS", "KNOWN_FIELDS", "Field"]
+__all__ = ["FIELDS", "KNOWN_FIELDS", "Field", "closest_field"]
 
 
 class Field(NamedTuple):
@@ -43,3 +44,35 @@ FIELDS: tuple[Field, ...] = (
 )
 
 KNOWN_FIELDS = frozenset(field.name for field in FIELDS)
+
+#: What other vocabularies (RSS, Atom, CMS exports) call a field, for names too unlike ours
+#: for a spelling match.
+_ALIASES = {
+    "tags": "categories",
+    "author": "authors",
+    "creator": "authors",
+    "body": "content_html",
+    "content": "content_html",
+    "description": "summary",
+    "link": "url",
+    "published": "date_published",
+    "pubdate": "date_published",
+    "date": "date_published",
+    "updated": "date_modified",
+    "modified": "date_modified",
+    "guid": "id",
+    "enclosures": "attachments",
+    "enclosure": "attachments",
+}
+
+
+def closest_field(name: str) -> str | None:
+    """The known field an unknown ``name`` most likely meant (a misspelling, or another
+    vocabulary's word for it), or ``None``."""
+    folded = name.strip().lower().replace("-", "_")
+    if folded in KNOWN_FIELDS:
+        return folded  # `Title`, `date-published`
+    if folded in _ALIASES:
+        return _ALIASES[folded]
+    close = difflib.get_close_matches(folded, sorted(KNOWN_FIELDS), n=1, cutoff=0.8)
+    return close[0] if close else None

@@ -9,6 +9,7 @@ import socket
 import sys
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from http.client import HTTPMessage
@@ -22,6 +23,8 @@ __all__ = ["validate_source"]
 _URL = re.compile(r"https?://", re.IGNORECASE)
 _ANY_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _CHUNK = 64 * 1024
+#: How urllib begins the reason of the error it raises for a redirect loop.
+_LOOP = urllib.request.HTTPRedirectHandler.inf_msg
 
 
 def validate_source(
@@ -73,20 +76,28 @@ def _read_limited(read: Callable[[int], bytes], max_bytes: int) -> bytes:
 
 
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects to http(s) URLs only: urllib would also follow one to ftp:."""
+    """Follow redirects to http(s) URLs only: urllib would also follow one to ftp:, and
+    reports one to file: as an HTTP error that reads like a redirect loop."""
 
-    def redirect_request(
+    def http_error_302(
         self,
         req: urllib.request.Request,
         fp: IO[bytes],
         code: int,
         msg: str,
         headers: HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if not _URL.match(newurl):
-            raise _ReadError(f"redirected to {newurl!r}, which is not an http(s) URL")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    ) -> IO[bytes] | None:
+        location = headers.get("Location") or headers.get("URI")
+        if location is not None:
+            target = urllib.parse.urljoin(req.full_url, location.strip())
+            if not _URL.match(target):
+                raise _ReadError(
+                    f"refused a redirect (HTTP {code}) to {_shown(target)}: "
+                    "only http(s) URLs are followed"
+                )
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 class _Deadline:
@@ -162,10 +173,13 @@ def _fetch(url: str, timeout: float, max_bytes: int) -> bytes:
     with _Deadline(timeout) as deadline:
         try:
             data = _fetch_within(url, deadline, max_bytes)
-        except (OSError, http.client.HTTPException):
-            # A hung-up read fails in whatever way the moment it was cut gives.
+        except (OSError, http.client.HTTPException, _ReadError) as err:
+            # A hung-up read fails in whatever way the moment it was cut gives (a body
+            # cut short at the deadline is incomplete: the deadline is the cause).
             if deadline.expired.is_set():
                 raise _ReadError(timed_out) from None
+            if isinstance(err, http.client.HTTPException):
+                raise _ReadError(_broken_response(err)) from None
             raise
     if deadline.expired.is_set():
         # A body cut short at the deadline may look complete: never use it.
@@ -192,9 +206,17 @@ def _fetch_within(url: str, deadline: _Deadline, max_bytes: int) -> bytes:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise _ReadError(f"larger than {max_bytes} bytes (Content-Length {length})")
-            return _read_limited(response.read, max_bytes)
+            data = _read_limited(response.read, max_bytes)
+            # http.client ends a body early at the peer's hang-up without a word: the
+            # bytes it still expected are left in ``length`` (None when chunked).
+            if response.length:
+                raise _ReadError(
+                    f"incomplete body: the connection closed after {len(data)} of "
+                    f"{length} bytes (Content-Length)"
+                )
+            return data
     except urllib.error.HTTPError as err:
-        if 300 <= err.code < 400:
+        if 300 <= err.code < 400 and str(err.reason).startswith(_LOOP):
             # urllib's message for a loop spans three lines; this is the gist of it.
             raise _ReadError(
                 f"redirect loop: gave up following redirects (last one: HTTP {err.code} "
@@ -212,3 +234,20 @@ def _fetch_within(url: str, deadline: _Deadline, max_bytes: int) -> bytes:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _broken_response(err: http.client.HTTPException) -> str:
+    """One line for a response http.client refuses: a header flood, an endless line, a
+    chunked body cut short, something that is not HTTP."""
+    if isinstance(err, http.client.IncompleteRead):
+        return "incomplete body: the connection closed before the chunked body ended"
+    if isinstance(err, http.client.BadStatusLine):
+        return f"not an HTTP response (status line {_shown(str(err))})"
+    # LineTooLong ("got more than 65536 bytes when reading header line") and the header
+    # count ("got more than 100 headers") say what happened in their message.
+    return f"response refused: {_one_line(str(err)) or type(err).__name__}"
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """``text`` quoted for a one-line message, cut at ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
