@@ -35,6 +35,13 @@ DC = 'xmlns:dc="http://purl.org/dc/elements/1.1/"'
 FH = 'xmlns:fh="http://purl.org/syndication/history/1.0"'
 
 
+PREV_ARCHIVE = '    <link rel="prev-archive" href="https://news.example.org/archive/1/atom.xml"/>\n'
+CURRENT = '  <link rel="current" href="https://news.example.org/atom.xml"/>\n'
+ARCHIVE_LINKS = (
+    CURRENT + '  <link rel="next-archive" href="https://news.example.org/archive/3/atom.xml"/>\n'
+)
+
+
 def rss_ns(declaration: str) -> tuple[str, str]:
     return (RSS_ROOT, RSS_ROOT[:-1] + f" {declaration}>")
 
@@ -238,7 +245,7 @@ CASES: dict[str, Case] = {
     ),
     "unknown-element ok: RFC 5005 fh:archive in an archive document": (
         "atom",
-        (atom_ns(FH), ("  <author>", "  <fh:archive/>\n  <author>")),
+        (atom_ns(FH), ("  <author>", ARCHIVE_LINKS + "  <fh:archive/>\n  <author>")),
         [],
     ),
     "unknown-element fails: fh:archived (RFC 5005 has fh:archive)": (
@@ -359,6 +366,35 @@ CASES: dict[str, Case] = {
         "rss",
         ((RSS_ITEM_END, ""),),
         [("warning", "rss-guid", ITEM)],
+    ),
+    # archive-links, archive-current (RFC 5005 archives, as the W3C validator judges them)
+    "archive-links ok: an Atom archive page with its neighbours and current": (
+        "atom",
+        (atom_ns(FH), ("  <author>", ARCHIVE_LINKS + "  <fh:archive/>\n  <author>")),
+        [],
+    ),
+    "archive-links warns: an archive page linking neither prev nor next (ArchiveIncomplete)": (
+        "atom",
+        (atom_ns(FH), ("  <author>", CURRENT + "  <fh:archive/>\n  <author>")),
+        [("warning", "archive-links", "/feed")],
+    ),
+    "archive-current warns: an RSS archive page without current (MissingCurrentInArchive)": (
+        "rss",
+        (
+            rss_ns(FH),
+            rss_channel(PREV_ARCHIVE.replace("link", "atom:link") + "    <fh:archive/>\n"),
+        ),
+        [("warning", "archive-current", "/rss/channel")],
+    ),
+    "archive-links ok: an archive page that is also complete needs no link": (
+        "rss",
+        (rss_ns(FH), rss_channel("    <fh:complete/>\n    <fh:archive/>\n")),
+        [],
+    ),
+    "archive-links ok: a complete feed (not an archive) links nothing": (
+        "atom",
+        (atom_ns(FH), ("  <author>", "  <fh:complete/>\n  <author>")),
+        [],
     ),
     # http-url
     "http-url warns: an Atom link to a mailto: address": (

@@ -14,6 +14,7 @@ from feedpub.validate.namespaces import ATOM, Element
 from feedpub.validate.report import Report, line_of, name_of, text_of
 from feedpub.validate.shared import (
     SCHEME,
+    check_archive_links,
     check_cdata_remnant,
     check_coordinates,
     check_dublin_core_dates,
@@ -277,8 +278,13 @@ def _check_atom_links(report: Report) -> None:
             seen.add(key)
 
 
+def _check_atom_archive(report: Report) -> None:
+    check_archive_links(report, report.tree.getroot())
+
+
 RULES: tuple[Callable[[Report], None], ...] = (
     _check_atom_dates,
+    _check_atom_archive,
     _check_atom_unique_ids,
     _check_atom_ids,
     _check_atom_urls,

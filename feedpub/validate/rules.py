@@ -163,6 +163,20 @@ _TABLE = (
         "link rel is a registered relation name or an absolute IRI, written without padding",
     ),
     Rule(
+        "archive-links",
+        "advice",
+        "rss/atom",
+        "an RFC 5005 archive document (fh:archive, not fh:complete) links prev-archive or "
+        "next-archive (the W3C validator's ArchiveIncomplete)",
+    ),
+    Rule(
+        "archive-current",
+        "advice",
+        "rss/atom",
+        "an RFC 5005 archive document (fh:archive, not fh:complete) links current, its "
+        "subscription document (the W3C validator's MissingCurrentInArchive)",
+    ),
+    Rule(
         "atom-link-duplicate",
         "advice",
         "atom",
