@@ -396,6 +396,32 @@ CASES: dict[str, Case] = {
         (atom_ns(FH), ("  <author>", "  <fh:complete/>\n  <author>")),
         [],
     ),
+    # relative-url: RFC 4287 allows relative references (advice in someone else's feed)
+    "relative-url warns: a relative Atom href without xml:base": (
+        "atom",
+        ((ATOM_ENTRY_END, '    <link href="/rakor"/>\n'),),
+        [("warning", "relative-url", f"{ENTRY}/link")],
+    ),
+    "relative-url warns: a relative xml:base leaves it relative": (
+        "atom",
+        ((ATOM_ENTRY_END, '    <link xml:base="/berita/" href="rakor"/>\n'),),
+        [("warning", "relative-url", f"{ENTRY}/link")],
+    ),
+    "relative-url ok: resolved against an absolute xml:base": (
+        "atom",
+        ((ATOM_ENTRY_END, '    <link xml:base="https://news.example.org/" href="rakor"/>\n'),),
+        [],
+    ),
+    "relative-url: a relative reference with a space is still iri-chars": (
+        "atom",
+        ((ATOM_ENTRY_END, '    <link href="/ra kor"/>\n'),),
+        [("error", "iri-chars", f"{ENTRY}/link")],
+    ),
+    "absolute-url fails: a relative atom:link in RSS (RSS has no base)": (
+        "rss",
+        (("https://news.example.org/feed.xml", "/feed.xml"),),
+        [("error", "absolute-url", "/rss/channel/atom:link")],
+    ),
     # http-url
     "http-url warns: an Atom link to a mailto: address": (
         "atom",

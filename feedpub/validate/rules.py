@@ -71,6 +71,13 @@ _TABLE = (
         "any",
         "URLs are absolute with a host (after xml:base in Atom); RSS links are http(s)",
     ),
+    Rule(
+        "relative-url",
+        "advice",
+        "atom",
+        "Atom references are absolute (RFC 4287 allows relative ones against xml:base or the "
+        "document's URI, which a copy of the feed does not have)",
+    ),
     Rule("http-url", "advice", "any", "URLs use http(s), which every reader can fetch"),
     Rule("dc-date", "spec", "rss/atom", "Dublin Core dates (dc:date, dcterms:*) are W3C-DTF"),
     Rule("geo-range", "spec", "rss/atom", "geo:lat/geo:long and GeoRSS coordinates in range"),
