@@ -73,6 +73,16 @@ def local(site: Path, url: str) -> Path:
     return site / "public" / url[len(FEEDS) :]
 
 
+def links_of(parsed: Any, rel: str) -> list[str]:
+    return [link.href for link in parsed.feed.get("links", []) if link.rel == rel]
+
+
+def history(data: bytes) -> set[str]:
+    """The RFC 5005 markers a document carries: ``archive``, ``complete``."""
+    root = etree.fromstring(data)
+    return {etree.QName(e).localname for e in root.iter(f"{FH}archive", f"{FH}complete")}
+
+
 def walk(site: Path, start: str) -> tuple[list[str], list[str]]:
     """Follow prev-archive from a subscription document with feedparser: the pages visited
     and the entry ids found on them (not on the subscription document)."""
@@ -80,22 +90,44 @@ def walk(site: Path, start: str) -> tuple[list[str], list[str]]:
     ids: list[str] = []
     parsed = feedparser.parse(local(site, start).read_bytes())
     while True:
-        previous = [
-            link.href for link in parsed.feed.get("links", []) if link.rel == "prev-archive"
-        ]
+        previous = links_of(parsed, "prev-archive")
         if not previous:
             return pages, ids
         (url,) = previous
         assert url not in pages, "the chain loops"
+        # Each page links back to the one it was reached from (none to the subscription
+        # document: the newest page has no next-archive).
+        came_from = pages[-1:]
         pages.append(url)
         data = local(site, url).read_bytes()
         parsed = feedparser.parse(data)
         assert not parsed.bozo, parsed.get("bozo_exception")
-        current = [link.href for link in parsed.feed.links if link.rel == "current"]
-        assert current == [start]
-        root = etree.fromstring(data)
-        assert len(root.findall(f".//{FH}archive")) == 1
+        assert links_of(parsed, "next-archive") == came_from
+        if history(data) == {"archive", "complete"}:
+            # The feed's only page holds all of it: it links nothing (W3C: a complete
+            # document has no archive links, and current only to itself).
+            assert pages == [url] and not links_of(parsed, "current")
+        else:
+            assert history(data) == {"archive"}
+            assert links_of(parsed, "current") == [start]
         ids.extend(entry.id for entry in parsed.entries)
+
+
+def walk_forward(site: Path, oldest: str) -> list[str]:
+    """Follow next-archive from the oldest page: the pages visited, oldest first."""
+    pages = [oldest]
+    while True:
+        parsed = feedparser.parse(local(site, pages[-1]).read_bytes())
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        following = links_of(parsed, "next-archive")
+        if not following:
+            return pages
+        (url,) = following
+        assert url not in pages, "the chain loops"
+        assert links_of(feedparser.parse(local(site, url).read_bytes()), "prev-archive") == [
+            pages[-1]
+        ]
+        pages.append(url)
 
 
 def all_entries(site: Path, tmp_path: Path, *folders: str) -> dict[str, set[str]]:
@@ -124,41 +156,60 @@ def test_walking_prev_archive_collects_every_due_entry_once(site: Path, tmp_path
         expected = oracle[folder]
         assert expected and not any("konsep" in i or "terjadwal" in i for i in expected)
         for name in ("rss.xml", "atom.xml"):
+            subscription = local(site, f"{FEEDS}{folder}{name}").read_bytes()
             pages, ids = walk(site, f"{FEEDS}{folder}{name}")
+            if len(expected) <= 3:
+                # It all fits in the subscription document: a complete feed, no pages.
+                assert history(subscription) == {"complete"} and not pages
+                assert {e.id for e in feedparser.parse(subscription).entries} == expected
+                continue
+            assert history(subscription) == set()
             assert len(ids) == len(set(ids)), "an entry is on two pages"
             assert set(ids) == expected
             # Newest page first, each period once, all beside the subscription document.
             periods = [url.rsplit("/", 2)[1] for url in pages]
             assert periods == sorted(set(periods), reverse=True)
             assert all(url.startswith(f"{FEEDS}{folder}archive/") for url in pages)
+            # And back again: next-archive from the oldest page visits the same pages.
+            assert walk_forward(site, pages[-1]) == pages[::-1]
         # JSON Feed pages chain by next_url the same way.
         url, ids = f"{FEEDS}{folder}feed.json", []
         while url:
             document = json.loads(local(site, url).read_bytes())
-            if "/archive/" in url:
-                ids.extend(item["id"] for item in document["items"])
+            ids.extend(item["id"] for item in document["items"] if "/archive/" in url)
             assert "hubs" not in document or "/archive/" not in url
             url = document.get("next_url")
+        if len(expected) <= 3:
+            ids = [
+                item["id"]
+                for item in json.loads(local(site, f"{FEEDS}{folder}feed.json").read_bytes())[
+                    "items"
+                ]
+            ]
         assert sorted(ids) == sorted(expected)
 
 
 def test_every_archive_page_passes_the_validator(site: Path) -> None:
+    configure(site, limit=3)
     run(site)
     pages = sorted((site / "public").rglob("archive/*/*.xml"))
-    assert len(pages) == 82
+    assert len(pages) == 62  # 31 pages (site and categories with more than 3 entries), RSS and Atom
     for page in pages:
+        # As someone else's document: not even a warning (the W3C validator's
+        # ArchiveIncomplete and MissingCurrentInArchive are archive-links and archive-current).
         assert validate_feed(page.read_bytes(), str(page)) == []
 
 
 def test_pages_follow_the_site_zone_and_the_period(site: Path) -> None:
     # 18:00 UTC on 30 November is 01:00 on 1 December in Jakarta, the site's zone.
     add_record(site, "subuh", date_published="2022-11-30T18:00:00+00:00")
+    configure(site, limit=3)
     run(site)
     page = json.loads((site / "public/archive/2022-12/feed.json").read_bytes())
     assert "tag:altumnews.com,2022-11-30:subuh" in [item["id"] for item in page["items"]]
     assert not (site / "public/archive/2022-11").exists()
     for period, folder in (("year", "2022"), ("week", "2022-W48"), ("day", "2022-12-01")):
-        configure(site, archive=period, archive_categories=False, formats=["json"])
+        configure(site, archive=period, archive_categories=False, formats=["json"], limit=3)
         run(site)
         folders = {p.name for p in (site / "public/archive").iterdir()}
         assert folder in folders, (period, sorted(folders))
@@ -166,12 +217,12 @@ def test_pages_follow_the_site_zone_and_the_period(site: Path) -> None:
 
 
 def test_archives_off_or_site_only(site: Path) -> None:
-    configure(site, archive_categories=False)
+    configure(site, archive_categories=False, limit=3)
     run(site)
     assert (site / "public/archive/2022-12/atom.xml").is_file()
     assert not list((site / "public/category").rglob("archive"))
     assert b"prev-archive" not in (site / "public/category/lampung/atom.xml").read_bytes()
-    configure(site, archive="off")
+    configure(site, archive="off", limit=3)
     report = run(site)
     assert not (site / "public/archive").exists()
     assert b"prev-archive" not in (site / "public/atom.xml").read_bytes()
@@ -206,16 +257,25 @@ def test_a_new_record_adds_its_page_and_leaves_the_others(site: Path) -> None:
     run(site)
     add_record(site, "baru", date_published="2025-03-04T10:00:00+07:00", categories=["Cuaca"])
     report = run(site)
+    # The site's new page, and the one before it (its next-archive); the new category
+    # fits in its subscription document (complete, no page).
     expected = {
         f"{folder}{page}{name}"
         for folder, pages in (
-            ("", ("", "archive/2025-03/")),
-            ("category/cuaca/", ("", "archive/2025-03/")),
+            ("", ("", "archive/2025-03/", "archive/2024-05/")),
+            ("category/cuaca/", ("",)),
         )
         for page in pages
         for name in ("atom.xml", "feed.json", "rss.xml")
     }
+    # JSON Feed has no next-archive: the page before re-renders to the same feed.json.
+    expected.remove("archive/2024-05/feed.json")
     assert set(written(report)) == expected
+    before = etree.parse(str(site / "public/archive/2024-05/atom.xml")).getroot()
+    links = {link.get("rel"): link.get("href") for link in before.findall(f"{ATOM}link")}
+    assert links["next-archive"] == f"{FEEDS}archive/2025-03/atom.xml"
+    cuaca = (site / "public/category/cuaca/atom.xml").read_bytes()
+    assert history(cuaca) == {"complete"} and b"prev-archive" not in cuaca
     rss = etree.parse(str(site / "public/rss.xml")).getroot()
     links = {link.get("rel"): link.get("href") for link in rss.iter(f"{ATOM}link")}
     assert links["prev-archive"] == f"{FEEDS}archive/2025-03/rss.xml"
@@ -223,6 +283,7 @@ def test_a_new_record_adds_its_page_and_leaves_the_others(site: Path) -> None:
     links = {link.get("rel"): link.get("href") for link in page.findall(f"{ATOM}link")}
     assert links["prev-archive"] == f"{FEEDS}archive/2024-05/atom.xml"
     assert links["current"] == f"{FEEDS}atom.xml"
+    assert "next-archive" not in links  # the newest page
 
 
 def test_an_emptied_page_is_removed_and_its_neighbour_mended(site: Path, tmp_path: Path) -> None:
@@ -253,7 +314,7 @@ def test_a_rebuilt_state_still_removes_pages_it_did_not_write(site: Path) -> Non
 
 
 def test_weeks_chain_too(site: Path, tmp_path: Path) -> None:
-    configure(site, archive="week", archive_categories=False, formats=["atom"])
+    configure(site, archive="week", archive_categories=False, formats=["atom"], limit=3)
     run(site)
     expected = all_entries(site, tmp_path, "")[""]
     pages, ids = walk(site, f"{FEEDS}atom.xml")
@@ -266,3 +327,41 @@ def test_bodies_read_in_small_batches_give_the_same_feeds(
     monkeypatch.setattr(sys.modules["feedpub.pipeline.run"], "BATCH_RECORDS", 2)
     run(site)
     assert tree(site / "public") == tree(GOLDEN)
+
+
+def test_a_feed_that_shrinks_back_under_its_limit_is_complete_and_its_pages_removed(
+    site: Path,
+) -> None:
+    configure(site, limit=3)
+    run(site)
+    assert (site / "public/category/lampung/archive").is_dir()
+    configure(site, limit=50)  # every feed of the sample fits again
+    report = run(site)
+    assert not list((site / "public").rglob("archive"))
+    removed = [o.path for o in report.feeds if o.action == "removed"]
+    assert removed and all("/archive/" in f"/{path}" for path in removed)
+    for folder in ("", "category/lampung/"):
+        for name in ("atom.xml", "rss.xml"):
+            data = (site / "public" / folder / name).read_bytes()
+            assert history(data) == {"complete"} and b"-archive" not in data
+            assert validate_feed(data, name, publishing=True) == []
+        assert "next_url" not in json.loads((site / "public" / folder / "feed.json").read_bytes())
+
+
+def test_a_feed_with_a_single_page_marks_it_complete_as_well_as_archived(site: Path) -> None:
+    # Four entries in one month, limit 3: one page holding all four, with no neighbour.
+    for day in (1, 2, 3, 4):
+        add_record(site, f"hujan-{day}", date_published=f"2025-03-0{day}", categories=["Cuaca"])
+    configure(site, limit=3)
+    run(site)
+    page = site / "public/category/cuaca/archive/2025-03"
+    assert sorted(p.name for p in page.iterdir()) == ["atom.xml", "feed.json", "rss.xml"]
+    for name in ("atom.xml", "rss.xml"):
+        data = (page / name).read_bytes()
+        assert history(data) == {"archive", "complete"}
+        assert b'rel="current"' not in data and b"-archive" not in data
+        assert len(feedparser.parse(data).entries) == 4
+        assert validate_feed(data, name) == []  # not even a warning
+    subscription = (site / "public/category/cuaca/atom.xml").read_bytes()
+    assert history(subscription) == set()
+    assert b"category/cuaca/archive/2025-03/atom.xml" in subscription

@@ -51,7 +51,7 @@ STORY = Article(
 #: A subscription document with a hub and an archive page before it, and an archive page.
 LINKS = (
     FeedLinks("", hubs=("https://hub.example.com/",), prev_archive="archive/2022-11/"),
-    FeedLinks("archive/2022-12/", prev_archive="archive/2022-11/", current=""),
+    FeedLinks("archive/2022-12/", prev_archive="archive/2022-11/", current="", archive=True),
 )
 
 

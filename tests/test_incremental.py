@@ -47,11 +47,11 @@ def full_tree(site: Path, tmp_path: Path) -> dict[str, bytes]:
 
 def test_no_change_rebuild_reads_and_writes_nothing(site: Path) -> None:
     first = run(site)
-    assert first.count("written") == 156 and first.records_changed == 16
+    assert first.count("written") == 33 and first.records_changed == 16
     before = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()}
     again = run(site)
     assert again.records_changed == 0
-    assert again.count("written") == 0 and again.count("unchanged") == 156
+    assert again.count("written") == 0 and again.count("unchanged") == 33
     assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()} == before
     assert again.exit_code == 0
 
@@ -65,12 +65,11 @@ def test_changed_file_rerenders_only_its_feeds(site: Path, tmp_path: Path) -> No
     report = run(site)
     assert report.records_changed == 1
     written = sorted(o.path for o in report.feeds if o.action == "written")
-    # The seed is in the main feed and in its two categories, and in each one's 2022-12
-    # archive page: eighteen files, nothing else.
+    # The seed is in the main feed and in its two categories (complete feeds: the sample
+    # fits in its subscription documents, so no archive page): nine files, nothing else.
     assert written == sorted(
-        f"{folder}{page}{name}"
+        f"{folder}{name}"
         for folder in ("", "category/lampung/", "category/pemerintahan/")
-        for page in ("", "archive/2022-12/")
         for name in ("atom.xml", "feed.json", "rss.xml")
     )
     assert _tree(site / "public") == full_tree(site, tmp_path)
@@ -105,9 +104,7 @@ def test_added_removed_and_renamed_files(site: Path, tmp_path: Path) -> None:
     assert not (site / "public/category/cuaca").exists()
     removed = [o for o in report.feeds if o.action == "removed"]
     assert sorted(o.path for o in removed) == [
-        f"{folder}{name}"
-        for folder in ("archive/2024-06/", "category/cuaca/archive/2024-06/", "category/cuaca/")
-        for name in ("atom.xml", "feed.json", "rss.xml")
+        f"category/cuaca/{name}" for name in ("atom.xml", "feed.json", "rss.xml")
     ]
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
@@ -259,9 +256,9 @@ def test_strict_renders_each_feed_once(site: Path, monkeypatch: pytest.MonkeyPat
     # In this process, so that the counting is seen (workers would count in their copies).
     monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_FEEDS", 10**6)
     report = run(site, strict=True)
-    assert report.exit_code == 0 and report.count("written") == 156
-    # The XML ones (feed.json has its own renderer): 22 subscription documents, 82 pages.
-    assert len(rendered) == len(set(rendered)) == 104
+    assert report.exit_code == 0 and report.count("written") == 33
+    # The XML ones (feed.json has its own renderer): 22 subscription documents, no pages.
+    assert len(rendered) == len(set(rendered)) == 22
 
 
 def test_a_full_disk_in_the_state_folder_is_one_clear_error(

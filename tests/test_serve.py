@@ -116,6 +116,16 @@ def test_feeds_are_served_with_their_media_type_and_validators(
 
 
 def test_json_feed_and_archive_pages(server: tuple[str, int], site: Path) -> None:
+    # limit 3: archive pages to serve (at the sample's 50 every feed is complete, without).
+    config = site / "feedpub.toml"
+    config.write_text(config.read_text().replace("limit = 50\n", "limit = 3\n"))
+    build(
+        site / "articles",
+        site / "public",
+        load_config(config),
+        state_dir=site / ".feedpub",
+        now=NOW,
+    )
     status, headers, _ = _get(server, "/feed.json")
     assert (status, headers["content-type"]) == (200, "application/feed+json; charset=utf-8")
     assert headers["cache-control"] != f"public, max-age={ARCHIVE_MAX_AGE}"

@@ -35,6 +35,13 @@ DC = 'xmlns:dc="http://purl.org/dc/elements/1.1/"'
 FH = 'xmlns:fh="http://purl.org/syndication/history/1.0"'
 
 
+PREV_ARCHIVE = '    <link rel="prev-archive" href="https://news.example.org/archive/1/atom.xml"/>\n'
+CURRENT = '  <link rel="current" href="https://news.example.org/atom.xml"/>\n'
+ARCHIVE_LINKS = (
+    CURRENT + '  <link rel="next-archive" href="https://news.example.org/archive/3/atom.xml"/>\n'
+)
+
+
 def rss_ns(declaration: str) -> tuple[str, str]:
     return (RSS_ROOT, RSS_ROOT[:-1] + f" {declaration}>")
 
@@ -238,7 +245,7 @@ CASES: dict[str, Case] = {
     ),
     "unknown-element ok: RFC 5005 fh:archive in an archive document": (
         "atom",
-        (atom_ns(FH), ("  <author>", "  <fh:archive/>\n  <author>")),
+        (atom_ns(FH), ("  <author>", ARCHIVE_LINKS + "  <fh:archive/>\n  <author>")),
         [],
     ),
     "unknown-element fails: fh:archived (RFC 5005 has fh:archive)": (
@@ -359,6 +366,61 @@ CASES: dict[str, Case] = {
         "rss",
         ((RSS_ITEM_END, ""),),
         [("warning", "rss-guid", ITEM)],
+    ),
+    # archive-links, archive-current (RFC 5005 archives, as the W3C validator judges them)
+    "archive-links ok: an Atom archive page with its neighbours and current": (
+        "atom",
+        (atom_ns(FH), ("  <author>", ARCHIVE_LINKS + "  <fh:archive/>\n  <author>")),
+        [],
+    ),
+    "archive-links warns: an archive page linking neither prev nor next (ArchiveIncomplete)": (
+        "atom",
+        (atom_ns(FH), ("  <author>", CURRENT + "  <fh:archive/>\n  <author>")),
+        [("warning", "archive-links", "/feed")],
+    ),
+    "archive-current warns: an RSS archive page without current (MissingCurrentInArchive)": (
+        "rss",
+        (
+            rss_ns(FH),
+            rss_channel(PREV_ARCHIVE.replace("link", "atom:link") + "    <fh:archive/>\n"),
+        ),
+        [("warning", "archive-current", "/rss/channel")],
+    ),
+    "archive-links ok: an archive page that is also complete needs no link": (
+        "rss",
+        (rss_ns(FH), rss_channel("    <fh:complete/>\n    <fh:archive/>\n")),
+        [],
+    ),
+    "archive-links ok: a complete feed (not an archive) links nothing": (
+        "atom",
+        (atom_ns(FH), ("  <author>", "  <fh:complete/>\n  <author>")),
+        [],
+    ),
+    # relative-url: RFC 4287 allows relative references (advice in someone else's feed)
+    "relative-url warns: a relative Atom href without xml:base": (
+        "atom",
+        ((ATOM_ENTRY_END, '    <link href="/rakor"/>\n'),),
+        [("warning", "relative-url", f"{ENTRY}/link")],
+    ),
+    "relative-url warns: a relative xml:base leaves it relative": (
+        "atom",
+        ((ATOM_ENTRY_END, '    <link xml:base="/berita/" href="rakor"/>\n'),),
+        [("warning", "relative-url", f"{ENTRY}/link")],
+    ),
+    "relative-url ok: resolved against an absolute xml:base": (
+        "atom",
+        ((ATOM_ENTRY_END, '    <link xml:base="https://news.example.org/" href="rakor"/>\n'),),
+        [],
+    ),
+    "relative-url: a relative reference with a space is still iri-chars": (
+        "atom",
+        ((ATOM_ENTRY_END, '    <link href="/ra kor"/>\n'),),
+        [("error", "iri-chars", f"{ENTRY}/link")],
+    ),
+    "absolute-url fails: a relative atom:link in RSS (RSS has no base)": (
+        "rss",
+        (("https://news.example.org/feed.xml", "/feed.xml"),),
+        [("error", "absolute-url", "/rss/channel/atom:link")],
     ),
     # http-url
     "http-url warns: an Atom link to a mailto: address": (

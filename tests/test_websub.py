@@ -131,7 +131,6 @@ def test_every_subscription_document_names_its_hubs(site: Path) -> None:
             ("self", f"{FEEDS}{folder}rss.xml"),
             ("hub", "https://hub.example/"),
             ("hub", "https://pubsubhubbub.appspot.com/"),
-            ("prev-archive", f"{FEEDS}{folder}archive/2024-05/rss.xml"),
         ]
         feed = etree.parse(str(site / "public" / folder / "atom.xml")).getroot()
         hubs = [link.get("href") for link in feed.findall(f"{atom}link[@rel='hub']")]

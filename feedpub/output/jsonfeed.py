@@ -104,7 +104,9 @@ def render_json_feed(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> byte
     prev_archive = links.prev_archive_path("json")
     if prev_archive is not None:
         # JSON Feed's pagination: from the subscription document to the newest archive page,
-        # and from each archive page to the one before (RFC 5005's prev-archive).
+        # and from each archive page to the one before (RFC 5005's prev-archive). JSON Feed
+        # has no member for next-archive, current, fh:archive or fh:complete: a complete
+        # feed is one without next_url, which in JSON Feed means there are no more items.
         feed["next_url"] = urljoin(config.feeds_url, prev_archive)
     if links.hubs:
         feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in links.hubs]

@@ -82,22 +82,27 @@ class FeedLinks:
     hubs: tuple[str, ...] = ()
     #: The folder of the archive document before this one (RFC 5005 ``prev-archive``).
     prev_archive: str | None = None
+    #: The folder of the archive document after this one (RFC 5005 ``next-archive``); the
+    #: newest archive document has none.
+    next_archive: str | None = None
     #: For an archive document: its subscription document's folder (``current``).
     current: str | None = None
-
-    @property
-    def archive(self) -> bool:
-        """True for an archive document (it carries ``<fh:archive/>``)."""
-        return self.current is not None
+    #: An RFC 5005 archive document: it carries ``<fh:archive/>``.
+    archive: bool = False
+    #: The document holds every entry of its feed (RFC 5005 section 2): it carries
+    #: ``<fh:complete/>`` and no archive link.
+    complete: bool = False
 
     def extra(self, fmt: Format) -> list[tuple[str, str]]:
         """Links beside ``self`` as (rel, path or URL): hubs, then the archive links."""
         links = [("hub", hub) for hub in self.hubs]
-        prev_archive = self.prev_archive_path(fmt)
-        if prev_archive is not None:
-            links.append(("prev-archive", prev_archive))
-        if self.current is not None:
-            links.append(("current", self.current + FEED_FILES[fmt]))
+        for rel, folder in (
+            ("prev-archive", self.prev_archive),
+            ("next-archive", self.next_archive),
+            ("current", self.current),
+        ):
+            if folder is not None:
+                links.append((rel, folder + FEED_FILES[fmt]))
         return links
 
     def prev_archive_path(self, fmt: Format) -> str | None:
@@ -107,3 +112,18 @@ class FeedLinks:
     def path(self, fmt: Format) -> str:
         """The path of this document in format ``fmt``."""
         return self.folder + FEED_FILES[fmt]
+
+    def fingerprint(self) -> str:
+        """Everything here a document shows, as text for its digest: a link that changes
+        (a newer page adds ``next-archive`` to the one before) re-renders the document."""
+        return "\x1e".join(
+            [
+                self.folder,
+                *self.hubs,
+                f"prev={self.prev_archive}",
+                f"next={self.next_archive}",
+                f"current={self.current}",
+                f"archive={self.archive}",
+                f"complete={self.complete}",
+            ]
+        )

@@ -68,12 +68,14 @@ class _FeedpubFeed:
         self.links: list[tuple[str, str]] = []
         #: An RFC 5005 archive document: it carries <fh:archive/>.
         self.archive = False
+        #: An RFC 5005 complete document (every entry of its feed): it carries <fh:complete/>.
+        self.complete = False
 
     def extend_ns(self) -> dict[str, str]:
         namespaces = {"media": MEDIA_NS}
         if self.uses_dc:
             namespaces["dc"] = DC_NS
-        if self.archive:
+        if self.archive or self.complete:
             namespaces["fh"] = FH_NS
         return namespaces
 
@@ -82,8 +84,7 @@ class _FeedpubFeed:
         _set_date(feed, "updated", format_rfc3339(self.updated))
         for rel, href in self.links:
             etree.SubElement(feed, "link", rel=rel, href=href)
-        if self.archive:
-            etree.SubElement(feed, f"{{{FH_NS}}}archive")
+        self._history(feed)
         return feed
 
     def extend_rss(self, feed: Any) -> Any:
@@ -92,9 +93,15 @@ class _FeedpubFeed:
         _set_date(channel, "lastBuildDate", format_rfc822(self.updated))
         for rel, href in self.links:
             etree.SubElement(channel, f"{{{ATOM_NS}}}link", rel=rel, href=href)
-        if self.archive:
-            etree.SubElement(channel, f"{{{FH_NS}}}archive")
+        self._history(channel)
         return feed
+
+    def _history(self, parent: Any) -> None:
+        """RFC 5005's markers: <fh:complete/> (section 2), <fh:archive/> (section 4)."""
+        if self.complete:
+            etree.SubElement(parent, f"{{{FH_NS}}}complete")
+        if self.archive:
+            etree.SubElement(parent, f"{{{FH_NS}}}archive")
 
 
 def _set_date(parent: Any, tag: str, text: str) -> None:
@@ -182,6 +189,7 @@ def _generator(plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks) 
     generator.feedpub.updated = plan.updated
     generator.feedpub.links = [(rel, urljoin(config.feeds_url, to)) for rel, to in links.extra(fmt)]
     generator.feedpub.archive = links.archive
+    generator.feedpub.complete = links.complete
     self_url = urljoin(config.feeds_url, links.path(fmt))
     title = config.title if plan.category is None else f"{config.title}: {plan.category.label}"
     description = (

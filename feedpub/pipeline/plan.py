@@ -57,10 +57,6 @@ class PlannedFeed:
         return tuple((e.id, e.digest) for e in self.entries)
 
 
-def _links_text(links: FeedLinks) -> str:
-    return f"{links.prev_archive}\x1e{links.current}"
-
-
 def plan_feeds(
     state: BuildState,
     config: SiteConfig,
@@ -83,10 +79,24 @@ def plan_feeds(
             continue  # a category with no live entry has no feed (an old one is removed)
         shown = categories[term] if term is not None else None
         periods = pages.get(term, [])
+        # RFC 5005 section 2: an archived feed whose entries all fit in its subscription
+        # document is complete, and has no archive pages (old ones are removed as stale).
+        # Not under max_bytes: the cap may drop entries at render time, which the pages keep.
+        archived = syndication.archive is not None and (
+            term is None or syndication.archive_categories
+        )
+        complete = (
+            archived
+            and syndication.max_bytes is None
+            and sum(page.size for page in periods) <= syndication.limit
+        )
+        if complete:
+            periods = []
         links = FeedLinks(
             feed_folder(term),
             hubs=syndication.hubs,
             prev_archive=archive_folder(term, periods[-1].period) if periods else None,
+            complete=complete,
         )
         common = (
             version,
@@ -97,25 +107,44 @@ def plan_feeds(
         )
         for fmt in syndication.formats:
             digest = digest_text(
-                *common, fmt, _links_text(links), *(f"{e.id}\x1e{e.digest}" for e in entries)
+                *common, fmt, links.fingerprint(), *(f"{e.id}\x1e{e.digest}" for e in entries)
             )
             feeds.append(PlannedFeed(links.path(fmt), term, fmt, entries, digest, links))
-        # RFC 5005: each page links to the one before it and back to the subscription document;
-        # a page's digest is its entries' fingerprint and those links, nothing newer.
-        previous: str | None = None
-        for page in periods:
-            page_links = FeedLinks(
-                archive_folder(term, page.period), prev_archive=previous, current=links.folder
-            )
-            previous = page_links.folder
+        for page_links, page in zip(_page_links(term, periods, links.folder), periods, strict=True):
             for fmt in syndication.formats:
-                digest = digest_text(*common, fmt, _links_text(page_links), page.fingerprint)
+                digest = digest_text(*common, fmt, page_links.fingerprint(), page.fingerprint)
                 feeds.append(
                     PlannedFeed(
                         page_links.path(fmt), term, fmt, (), digest, page_links, page.period
                     )
                 )
     return feeds
+
+
+def _page_links(term: str | None, periods: list[ArchivePage], current: str) -> list[FeedLinks]:
+    """The links of a feed's archive pages, oldest first (RFC 5005 section 4).
+
+    Each page links the one before it (``prev-archive``), the one after it
+    (``next-archive``; the newest has none) and its subscription document (``current``),
+    so that a page's digest is its entries' fingerprint and those links, nothing newer:
+    a new page changes only its predecessor (its next link). A page that is its feed's
+    only one has no neighbour to link; it holds every entry of the feed, so it is marked
+    complete as well as archived and links nothing (the W3C validator's rule for a
+    complete document: no archive links, and ``current`` only to itself).
+    """
+    folders = [archive_folder(term, page.period) for page in periods]
+    if len(folders) == 1:
+        return [FeedLinks(folders[0], archive=True, complete=True)]
+    return [
+        FeedLinks(
+            folder,
+            prev_archive=folders[i - 1] if i > 0 else None,
+            next_archive=folders[i + 1] if i + 1 < len(folders) else None,
+            current=current,
+            archive=True,
+        )
+        for i, folder in enumerate(folders)
+    ]
 
 
 def with_page_entries(

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from urllib.parse import urljoin
 
 from feedpub.records.language import is_language_tag
-from feedpub.records.urls import absolute_iri_flaw
+from feedpub.records.urls import absolute_iri_flaw, iri_flaw
 from feedpub.validate.dates import atom_moment, newest_dated, rfc3339_datetime
 from feedpub.validate.namespaces import ATOM, Element
 from feedpub.validate.report import Report, line_of, name_of, text_of
 from feedpub.validate.shared import (
     SCHEME,
+    check_archive_links,
     check_cdata_remnant,
     check_coordinates,
     check_dublin_core_dates,
@@ -88,6 +89,17 @@ def _check_atom_urls(report: Report) -> None:
             base = element.base
             if value and base and not SCHEME.match(value) and SCHEME.match(base):
                 value = urljoin(base, value)
+            if value and not SCHEME.match(value) and iri_flaw(value) is None:
+                # RFC 4287 allows a relative reference (section 2, xml:base; else the
+                # document's own URI): advice, not an error. feedpub's own stay absolute.
+                report.add(
+                    element,
+                    "relative-url",
+                    f"{what} {value!r} is a relative reference; a reader that got the feed "
+                    "from a file, a cache or a mirror cannot resolve it: write it in full, "
+                    "e.g. https://example.org/path",
+                )
+                continue
             report_url(report, element, value, what)
 
 
@@ -277,8 +289,13 @@ def _check_atom_links(report: Report) -> None:
             seen.add(key)
 
 
+def _check_atom_archive(report: Report) -> None:
+    check_archive_links(report, report.tree.getroot())
+
+
 RULES: tuple[Callable[[Report], None], ...] = (
     _check_atom_dates,
+    _check_atom_archive,
     _check_atom_unique_ids,
     _check_atom_ids,
     _check_atom_urls,

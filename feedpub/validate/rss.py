@@ -12,6 +12,7 @@ from feedpub.validate.dates import newest_dated, rfc822_datetime, rss_moment
 from feedpub.validate.namespaces import ATOM, CONTENT_NS, Element
 from feedpub.validate.report import Report, line_of, text_of
 from feedpub.validate.shared import (
+    check_archive_links,
     check_cdata_remnant,
     check_coordinates,
     check_dublin_core_dates,
@@ -212,8 +213,14 @@ def _check_rss_emails(report: Report) -> None:
                 )
 
 
+def _check_rss_archive(report: Report) -> None:
+    for channel in _channels(report):
+        check_archive_links(report, channel)
+
+
 RULES: tuple[Callable[[Report], None], ...] = (
     _check_rss_cardinality,
+    _check_rss_archive,
     _check_rss_dates,
     _check_rss_unique_guids,
     _check_rss_urls,

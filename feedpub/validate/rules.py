@@ -71,6 +71,13 @@ _TABLE = (
         "any",
         "URLs are absolute with a host (after xml:base in Atom); RSS links are http(s)",
     ),
+    Rule(
+        "relative-url",
+        "advice",
+        "atom",
+        "Atom references are absolute (RFC 4287 allows relative ones against xml:base or the "
+        "document's URI, which a copy of the feed does not have)",
+    ),
     Rule("http-url", "advice", "any", "URLs use http(s), which every reader can fetch"),
     Rule("dc-date", "spec", "rss/atom", "Dublin Core dates (dc:date, dcterms:*) are W3C-DTF"),
     Rule("geo-range", "spec", "rss/atom", "geo:lat/geo:long and GeoRSS coordinates in range"),
@@ -161,6 +168,20 @@ _TABLE = (
         "advice",
         "atom",
         "link rel is a registered relation name or an absolute IRI, written without padding",
+    ),
+    Rule(
+        "archive-links",
+        "advice",
+        "rss/atom",
+        "an RFC 5005 archive document (fh:archive, not fh:complete) links prev-archive or "
+        "next-archive (the W3C validator's ArchiveIncomplete)",
+    ),
+    Rule(
+        "archive-current",
+        "advice",
+        "rss/atom",
+        "an RFC 5005 archive document (fh:archive, not fh:complete) links current, its "
+        "subscription document (the W3C validator's MissingCurrentInArchive)",
     ),
     Rule(
         "atom-link-duplicate",

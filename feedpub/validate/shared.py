@@ -12,7 +12,7 @@ from lxml import etree
 
 from feedpub.records.language import is_language_tag
 from feedpub.records.urls import iri_flaw
-from feedpub.validate.namespaces import KNOWN_VOCABULARIES, NS, XML_LANG, Element
+from feedpub.validate.namespaces import ATOM, KNOWN_VOCABULARIES, NS, XML_LANG, Element
 from feedpub.validate.report import Report, judged_once, line_of, name_of, text_of
 
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -132,6 +132,30 @@ def check_vocabularies(report: Report) -> None:
                     f"<{name_of(element)}> is not an element of {namespace!r}; check its "
                     "spelling (names are case-sensitive) or move it to a namespace of your own",
                 )
+
+
+def check_archive_links(report: Report, feed: Element) -> None:
+    """RFC 5005 archive documents, as the W3C validator judges them: an ``fh:archive``
+    document links ``prev-archive`` or ``next-archive`` (ArchiveIncomplete) and ``current``
+    (MissingCurrentInArchive), unless it is also ``fh:complete`` (it holds every entry)."""
+    fh = f"{{{NS['fh']}}}"
+    if feed.find(f"{fh}archive") is None or feed.find(f"{fh}complete") is not None:
+        return
+    rels = {link.get("rel") for link in feed.iterfind(f"{ATOM}link")}
+    if not rels & {"prev-archive", "next-archive"}:
+        report.add(
+            feed,
+            "archive-links",
+            "an archive document (fh:archive) links neither prev-archive nor next-archive; "
+            "link its neighbours, or mark it fh:complete if it holds every entry",
+        )
+    if "current" not in rels:
+        report.add(
+            feed,
+            "archive-current",
+            'an archive document (fh:archive) has no link rel="current" to its '
+            "subscription document; add one",
+        )
 
 
 # W3C-DTF (https://www.w3.org/TR/NOTE-datetime): YYYY, YYYY-MM, YYYY-MM-DD, or a date

@@ -342,7 +342,9 @@ class World:
     def config(self) -> SiteConfig:
         """The config every build of this world uses."""
         return self.records.config(
-            {"archive": "month" if self.archives else "off"}
+            # limit 3: the sample's feeds then need archive pages (within 50, the default,
+            # every feed of the sample fits in its subscription document: complete, no pages).
+            {"archive": "month" if self.archives else "off", "limit": 3}
             | self.target.overrides
             | self.overrides
         )
