@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -271,6 +272,26 @@ def test_deliveries_clear_only_what_was_announced(tmp_path: Path) -> None:
     with BuildState(state_dir, "1", "f") as state:
         # rss.xml stays owed to a (owed again, since when it was first owed); all else is told.
         assert state.owed() == {"https://a.example/": OwedHub((FEEDS + "rss.xml",), 100.0)}
+
+
+def test_a_busy_or_foreign_state_keeps_what_it_owes(tmp_path: Path) -> None:
+    """A delivery that cannot be recorded leaves the feeds owed (told again, never lost)."""
+    state_dir = tmp_path / ".feedpub"
+    with BuildState(state_dir, "1", "f") as state:
+        state.owe_hubs(["https://a.example/"], FEEDS + "rss.xml", 100.0)
+        taken = state.owed_urls()
+    writer = sqlite3.connect(state_dir / "index.sqlite3", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another build, in the middle of a write
+    assert not record_deliveries(state_dir, taken, wait=0.05)
+    writer.execute("ROLLBACK")
+    writer.execute("UPDATE meta SET value = 'other' WHERE key = 'schema'")
+    writer.close()
+    assert not record_deliveries(state_dir, taken)
+    writer = sqlite3.connect(state_dir / "index.sqlite3", isolation_level=None)
+    assert writer.execute("SELECT hub, url FROM unannounced").fetchall() == [
+        ("https://a.example/", FEEDS + "rss.xml")
+    ]
+    writer.close()
 
 
 # -- a hub owed for too long is loud --------------------------------------------------------
