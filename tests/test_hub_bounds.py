@@ -193,6 +193,14 @@ def test_a_pause_that_would_pass_the_total_is_not_taken(hub: Hub) -> None:
     assert result.error == "HTTP 503 Service Unavailable; out of time for the hubs (hub_timeout)"
 
 
+def test_without_a_deadline_a_pause_longer_than_a_request_is_taken(hub: Hub) -> None:
+    hub.statuses = [503]
+    pauses: list[float] = []
+    policy = PingPolicy(timeout=2.0, attempts=2, backoff=5.0, sleep=pauses.append)
+    result = notify_hub(hub.url, [FEEDS + "rss.xml"], policy)
+    assert result.delivered == (FEEDS + "rss.xml",) and pauses == [5.0]
+
+
 # -- the lock is released before any hub is asked -----------------------------------------
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import math
 import socket
 import threading
 import time
@@ -209,7 +210,7 @@ def notify_hub(
     policy = policy or PingPolicy()
 
     def left() -> float:
-        return policy.timeout if deadline is None else deadline - time.monotonic()
+        return math.inf if deadline is None else deadline - time.monotonic()
 
     def stop(done: int, reason: str) -> HubResult:
         return HubResult(hub, tuple(urls[:done]), tuple(urls[done:]), reason)
