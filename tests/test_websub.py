@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,6 +38,8 @@ class Hub(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _HubHandler)
         self.requests: list[dict[str, Any]] = []
         self.statuses: list[int] = []
+        #: Called once, before the first answer (the build asking is then waiting on it).
+        self.before_answer: Callable[[], None] | None = None
         self._thread = threading.Thread(target=self.serve_forever, args=(0.01,), daemon=True)
         self._thread.start()
 
@@ -60,6 +62,9 @@ class _HubHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        hook, self.server.before_answer = self.server.before_answer, None
+        if hook is not None:
+            hook()
         status = self.server.statuses.pop(0) if self.server.statuses else 204
         self.server.requests.append(
             {

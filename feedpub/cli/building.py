@@ -65,6 +65,8 @@ def print_problems(report: BuildReport, quiet: bool) -> None:
             for problem in outcome.problems:
                 if problem.level == "error":
                     click.echo(f"  {problem}", err=True)
+    for alert in report.alerts:  # shown under -q too: cron mail must carry them
+        click.echo(str(alert), err=True)
     if not quiet:
         for warning in report.warnings:
             click.echo(str(warning), err=True)

@@ -20,9 +20,11 @@ from feedpub.errors import ConfigError
 from feedpub.model import Author, Format
 from feedpub.output.formats import FORMATS
 from feedpub.output.meta import (
+    Announcing,
     FeedMeta,
     SettingProblem,
     Syndication,
+    check_announcing,
     check_syndication,
     render_fingerprint,
 )
@@ -65,6 +67,8 @@ class SiteConfig:
     target: TargetSettings = field(default_factory=TargetSettings)
     #: Where the records come from when not from files: a database (``source``, ``[source]``).
     source: PostgresSettings | None = None
+    #: How long telling the WebSub hubs may take; when a hub owed too long is loud.
+    announcing: Announcing = field(default_factory=Announcing)
 
     @property
     def feeds_fingerprint(self) -> str:
@@ -94,6 +98,16 @@ def _syndication(values: Mapping[str, Any], checker: _Checker) -> Syndication:
             limit=values["limit"],
             archive_categories=values["archive_categories"],
             max_bytes=values["max_bytes"],
+        )
+    except SettingProblem as problem:
+        raise checker.error(problem.reason, problem.key) from None
+
+
+def _announcing(values: Mapping[str, Any], checker: _Checker) -> Announcing:
+    """The hubs' time bounds: checked by the part that owns them."""
+    try:
+        return check_announcing(
+            hub_timeout=values["hub_timeout"], hub_warn_after=values["hub_warn_after"]
         )
     except SettingProblem as problem:
         raise checker.error(problem.reason, problem.key) from None
@@ -322,6 +336,7 @@ def parse_config(
         records=records,
         feed=feed,
         syndication=syndication,
+        announcing=_announcing(values, checker),
         **_target(values, checker),
         source=postgres_settings(values["source"], path),
     )

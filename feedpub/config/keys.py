@@ -137,6 +137,19 @@ KEYS: tuple[Key, ...] = (
         example=["https://pubsubhubbub.appspot.com/"],
     ),
     Key(
+        "hub_timeout",
+        "float",
+        "seconds one build spends on all WebSub hubs together, every request, retry and pause"
+        " inside (each request also ends after 10 s)",
+        default=30.0,
+    ),
+    Key(
+        "hub_warn_after",
+        "float",
+        "seconds a hub may be owed announcements before every build warns of it, even with `-q`",
+        default=3600.0,
+    ),
+    Key(
         "archive",
         "str",
         "RFC 5005 archive pages by `year`, `month`, `week` or `day`, or `off`",

@@ -18,7 +18,15 @@ from feedpub.output.formats import FORMATS
 from feedpub.records.periods import ARCHIVE_PERIODS
 from feedpub.records.urls import is_http_url
 
-__all__ = ["FeedMeta", "SettingProblem", "Syndication", "check_syndication", "render_fingerprint"]
+__all__ = [
+    "Announcing",
+    "FeedMeta",
+    "SettingProblem",
+    "Syndication",
+    "check_announcing",
+    "check_syndication",
+    "render_fingerprint",
+]
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,34 @@ class Syndication:
     max_bytes: int | None = None
     #: WebSub hubs named in every subscription document and told of its changes.
     hubs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Announcing:
+    """How long telling the WebSub hubs may take, and when a hub owed too long is loud. Not
+    part of any document (so not of :func:`render_fingerprint`)."""
+
+    #: Seconds one run spends on all hubs together: every request, retry and pause inside.
+    total: float = 30.0
+    #: Seconds a hub may be owed announcements before each run that pings warns of it, even
+    #: under ``-q``.
+    warn_after: float = 3600.0
+
+
+#: The most one run may spend on the hubs: a cron job's interval, not a day.
+MAX_HUB_TIMEOUT = 3600.0
+
+
+def check_announcing(*, hub_timeout: float, hub_warn_after: float) -> Announcing:
+    """The announcing settings these values give, checked (:class:`SettingProblem`)."""
+    if not 0 < hub_timeout <= MAX_HUB_TIMEOUT:
+        raise SettingProblem(
+            f"must be more than 0 and at most {MAX_HUB_TIMEOUT:g} seconds, not {hub_timeout!r}",
+            "hub_timeout",
+        )
+    if hub_warn_after < 0:
+        raise SettingProblem(f"must be 0 or more seconds, not {hub_warn_after!r}", "hub_warn_after")
+    return Announcing(total=float(hub_timeout), warn_after=float(hub_warn_after))
 
 
 class SettingProblem(ValueError):

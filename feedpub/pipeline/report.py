@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from feedpub.errors import ExitCode, Problem, RecordError, RecordWarning
 
-__all__ = ["BuildReport", "FeedOutcome"]
+__all__ = ["BuildReport", "FeedOutcome", "HubOutcome"]
 
 
 @dataclass
@@ -20,6 +21,32 @@ class FeedOutcome:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HubOutcome:
+    """What one WebSub hub was told in a build, and what it is still owed."""
+
+    hub: str
+    announced: int = 0
+    #: Feed URLs it has still not been told of, and since when the oldest is owed.
+    owed: int = 0
+    owed_since: float | None = None
+    #: Why it was not told of them all (the last answer or error), if it was asked.
+    error: str | None = None
+
+    def summary(self) -> dict[str, object]:
+        """The outcome as plain data (part of the ``--json`` output)."""
+        since = None
+        if self.owed_since is not None:
+            since = datetime.fromtimestamp(self.owed_since, UTC).isoformat().replace("+00:00", "Z")
+        return {
+            "hub": self.hub,
+            "announced": self.announced,
+            "owed": self.owed,
+            "owed_since": since,
+            "error": self.error,
+        }
 
 
 @dataclass
@@ -39,6 +66,13 @@ class BuildReport:
     #: Feed URLs WebSub hubs were told of, summed over hubs; and those still owed to them.
     announced: int = 0
     unannounced: int = 0
+    #: Per hub that was owed anything: what it was told, what it is still owed, since when.
+    hubs: list[HubOutcome] = field(default_factory=list)
+    #: Seconds spent telling the hubs (after the build's lock was released).
+    hub_seconds: float = 0.0
+    #: What must be seen even under ``-q`` (a hub owed announcements for too long); warnings
+    #: are for a reader at a terminal, alerts for the one reading cron mail.
+    alerts: list[RecordWarning] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         """How many output files ended (or would end) with ``action``."""
@@ -69,5 +103,8 @@ class BuildReport:
             "index": self.index_note,
             "feeds_announced": self.announced,
             "feeds_unannounced": self.unannounced,
+            "hubs": [hub.summary() for hub in self.hubs],
+            "hub_seconds": round(self.hub_seconds, 3),
+            "alerts": [str(a) for a in self.alerts],
             "elapsed_seconds": round(self.elapsed, 3),
         }

@@ -22,6 +22,7 @@ from feedpub.errors import Problem, RecordWarning
 from feedpub.model import Article, Category
 from feedpub.output.paths import CONTENT_TYPES, content_type_of, is_subscription_path
 from feedpub.output.targets import PublishTarget, open_target
+from feedpub.pipeline.announcing import announce_owed, owed_now
 from feedpub.pipeline.plan import (
     FileCheck,
     PlannedFeed,
@@ -37,7 +38,7 @@ from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.pipeline.report import BuildReport, FeedOutcome
 from feedpub.records.parse import WantedRecord
 from feedpub.records.source import RecordSource, open_source
-from feedpub.state import BuildState, LastBuild, PublishedFeed, open_state
+from feedpub.state import BuildState, LastBuild, OwedUrl, PublishedFeed, open_state
 from feedpub.version import __version__
 
 if TYPE_CHECKING:
@@ -64,8 +65,6 @@ class _Job:
     strict: bool
     dry_run: bool
     progress: Progress | None
-    ping: bool = True
-    ping_policy: PingPolicy | None = None
 
 
 @contextmanager
@@ -110,9 +109,11 @@ def build(
     When ``config.source`` names a database, the records are its rows (``articles_dir`` is
     not read) and the lock is the site's advisory lock there, shared by every host.
 
-    After publishing, each of ``config.hubs`` is told of the subscription documents written
-    or removed (and of those earlier builds could not announce), as ``ping_policy`` says;
-    a hub that fails is a warning, never an error. ``ping=False`` only remembers them.
+    After publishing, and after releasing the lock, each of ``config.hubs`` is told of the
+    subscription documents written or removed (and of those earlier builds could not
+    announce), as ``ping_policy`` says, all hubs together within ``hub_timeout``; a hub that
+    fails is a warning, never an error (one owed for over ``hub_warn_after``, an alert).
+    ``ping=False`` only remembers them.
     """
     started = time.perf_counter()
     if now is None:
@@ -133,13 +134,27 @@ def build(
             strict,
             dry_run,
             progress,
-            ping,
-            ping_policy,
         )
-        report, note = run(lambda state: _announce(state, job, _build(state, job)))
+        (report, owed), note = run(lambda state: _build_and_settle(state, job))
+    # The lock is released: the next build may start while the hubs are told.
     report.index_note = note
+    announce_owed(
+        report,
+        owed,
+        config,
+        state_dir=state_dir,
+        ping=ping,
+        policy=ping_policy,
+        now=now.timestamp(),
+    )
     report.elapsed = time.perf_counter() - started
     return report
+
+
+def _build_and_settle(state: BuildState, job: _Job) -> tuple[BuildReport, dict[str, list[OwedUrl]]]:
+    """Build, then take stock (still under the lock) of what the hubs are owed."""
+    report = _build(state, job)
+    return report, owed_now(state, job.config, report, dry_run=job.dry_run)
 
 
 def check(articles_dir: Path, config: SiteConfig) -> BuildReport:
@@ -337,39 +352,8 @@ def _owe_hubs(state: BuildState, job: _Job, path: str) -> None:
     """A subscription document was written or removed: until told, every hub is owed it.
     Remembered at once, so that a run that fails or is killed later forgets nothing."""
     if job.config.syndication.hubs and is_subscription_path(path):
-        state.owe_hubs(job.config.syndication.hubs, urljoin(job.config.feed.feeds_url, path))
-
-
-def _announce(state: BuildState, job: _Job, report: BuildReport) -> BuildReport:
-    """Tell each hub of the subscription documents it is owed (this build's changes and any
-    an earlier build could not announce), and remember which it still has not been told of."""
-    hubs = job.config.syndication.hubs
-    if not hubs or job.dry_run or report.strict_withheld:
-        return report
-    owed = state.unannounced()
-    if not job.ping:
-        report.unannounced = sum(len(owed.get(hub, ())) for hub in hubs)
-        return report
-    from feedpub.output.websub import notify_hub  # urllib loads only when a hub is asked
-
-    for hub in hubs:
-        urls = owed.get(hub, [])
-        if not urls:
-            continue
-        result = notify_hub(hub, urls, job.ping_policy)
-        state.set_unannounced(hub, result.pending)
-        report.announced += len(result.delivered)
-        report.unannounced += len(result.pending)
-        if result.error is not None:
-            report.warnings.append(
-                RecordWarning(
-                    f"{len(result.pending)} changed feed(s) not announced ({result.error}); "
-                    "the next build announces them",
-                    path=hub,
-                    field="websub",
-                )
-            )
-    return report
+        since = current_time().timestamp() if job.now is None else job.now
+        state.owe_hubs(job.config.syndication.hubs, urljoin(job.config.feed.feeds_url, path), since)
 
 
 def _remember_touched(

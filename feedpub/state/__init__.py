@@ -8,7 +8,7 @@ package: the pipeline talks to :class:`BuildState` through typed methods.
 
 from __future__ import annotations
 
-from feedpub.state.cache import BuildState, open_state
+from feedpub.state.cache import BuildState, open_state, record_deliveries
 from feedpub.state.values import (
     ArchivePage,
     Changes,
@@ -17,6 +17,8 @@ from feedpub.state.values import (
     IndexedEntry,
     LabelConflict,
     LastBuild,
+    OwedHub,
+    OwedUrl,
     PublishedFeed,
 )
 
@@ -29,6 +31,9 @@ __all__ = [
     "IndexedEntry",
     "LabelConflict",
     "LastBuild",
+    "OwedHub",
+    "OwedUrl",
     "PublishedFeed",
     "open_state",
+    "record_deliveries",
 ]

@@ -16,8 +16,9 @@ records hold), :mod:`~feedpub.state.published` (what was published) and
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -27,7 +28,7 @@ from feedpub.model import Category
 from feedpub.records.listing import Listing
 from feedpub.state import entries, published, sync
 from feedpub.state.opening import discard, disk_full, empty_database, meta, open_database, set_meta
-from feedpub.state.schema import SCHEMA_VERSION
+from feedpub.state.schema import DATABASE, SCHEMA_VERSION
 from feedpub.state.sync import Update
 from feedpub.state.values import (
     ArchivePage,
@@ -37,10 +38,12 @@ from feedpub.state.values import (
     IndexedEntry,
     LabelConflict,
     LastBuild,
+    OwedHub,
+    OwedUrl,
     PublishedFeed,
 )
 
-__all__ = ["BuildState", "open_state"]
+__all__ = ["BuildState", "open_state", "record_deliveries"]
 
 T = TypeVar("T")
 
@@ -105,6 +108,9 @@ class BuildState:
         #: Why a stored cache was not used, if it was not.
         self.rebuilt_reason: str | None
         self.db, self.rebuilt_reason = open_database(state_dir, self._identity, scratch=scratch)
+        #: The mark this build owes hubs under (see :mod:`~feedpub.state.published`): random,
+        #: so that no other build, not even one on a rebuilt cache, owes under the same.
+        self._mark = secrets.randbits(62)
 
     # -- opening -----------------------------------------------------------------
 
@@ -261,14 +267,58 @@ class BuildState:
 
     # -- WebSub ---------------------------------------------------------------------------
 
-    def unannounced(self) -> dict[str, list[str]]:
-        """The feed URLs each hub has not been told of yet, by hub, URLs sorted."""
-        return published.unannounced(self.db)
+    def owed(self) -> dict[str, OwedHub]:
+        """Per hub, the feed URLs it has not been told of yet (sorted) and since when the
+        oldest of them is owed (POSIX seconds, by the builds' clock)."""
+        return published.owed(self.db)
 
-    def owe_hubs(self, hubs: Iterable[str], url: str) -> None:
-        """Remember that each of ``hubs`` has to be told of ``url``."""
-        published.owe_hubs(self.db, hubs, url)
+    def owed_urls(self) -> dict[str, list[OwedUrl]]:
+        """The feed URLs each hub has not been told of yet, by hub, URLs sorted, each with
+        since when and the mark a delivery clears (see :func:`record_deliveries`)."""
+        return published.owed_urls(self.db)
 
-    def set_unannounced(self, hub: str, urls: Iterable[str]) -> None:
-        """Remember exactly ``urls`` as the feeds ``hub`` still has to be told of."""
-        published.set_unannounced(self.db, hub, urls)
+    def owe_hubs(self, hubs: Iterable[str], url: str, since: float) -> None:
+        """Remember that each of ``hubs`` has to be told of ``url``, owed since ``since``
+        (or since it was first owed, if it still is)."""
+        published.owe_hubs(self.db, hubs, url, since, self._mark)
+
+    def forget_hubs(self, keep: Iterable[str]) -> None:
+        """Forget what is owed to any hub but ``keep`` (hubs no longer in the config)."""
+        published.forget_hubs(self.db, keep)
+
+    def delivered(self, hub: str, urls: Iterable[OwedUrl]) -> None:
+        """``hub`` was told of ``urls``: clear each that no build has owed again since."""
+        published.delivered(self.db, hub, urls)
+
+
+def record_deliveries(
+    state_dir: Path, delivered: Mapping[str, Sequence[OwedUrl]], *, wait: float = 2.0
+) -> bool:
+    """Clear what hubs were told of in the stored state, without its lock: a build that
+    announces after releasing it records here, while another build may be running.
+
+    Only the rows announced are cleared, and only those still under the mark announced (one
+    owed again since stays owed: told twice, never lost). Nothing is created or rebuilt: with
+    no stored state, or one of another shape, nothing is recorded. Waits up to ``wait``
+    seconds for a writer; returns whether it recorded."""
+    path = state_dir / DATABASE
+    if not path.is_file():
+        return False
+    try:
+        db = sqlite3.connect(
+            path.resolve().as_uri() + "?mode=rw", uri=True, timeout=wait, isolation_level=None
+        )
+    except sqlite3.Error:
+        return False
+    try:
+        if meta(db, "schema") != SCHEMA_VERSION:
+            return False
+        db.execute("BEGIN IMMEDIATE")
+        for hub, urls in delivered.items():
+            published.delivered(db, hub, urls)
+        db.execute("COMMIT")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()

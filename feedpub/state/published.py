@@ -7,17 +7,19 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from feedpub.state.values import PublishedFeed
+from feedpub.state.values import OwedHub, OwedUrl, PublishedFeed
 
 __all__ = [
+    "delivered",
     "forget_feed",
+    "forget_hubs",
     "owe_hubs",
+    "owed",
+    "owed_urls",
     "previous_ids",
     "published",
     "record_feed",
     "remember_urls",
-    "set_unannounced",
-    "unannounced",
 ]
 
 
@@ -67,22 +69,52 @@ def remember_urls(db: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> N
 
 
 # -- WebSub ---------------------------------------------------------------------------
+#
+# A build owes its changes under the lock, and announces them after releasing it: the next
+# build may owe the same URL again meanwhile. So each owing gets a new random mark, and a
+# delivery clears a URL only if its mark is still the one announced. A URL owed again is
+# then told twice, never lost.
 
 
-def unannounced(db: sqlite3.Connection) -> dict[str, list[str]]:
+def owed_urls(db: sqlite3.Connection) -> dict[str, list[OwedUrl]]:
     """The feed URLs each hub has not been told of yet, by hub, URLs sorted."""
-    found: dict[str, list[str]] = {}
-    for hub, url in db.execute("SELECT hub, url FROM unannounced ORDER BY hub, url"):
-        found.setdefault(hub, []).append(url)
+    found: dict[str, list[OwedUrl]] = {}
+    rows = db.execute("SELECT hub, url, since, mark FROM unannounced ORDER BY hub, url")
+    for hub, url, since, mark in rows:
+        found.setdefault(hub, []).append(OwedUrl(url, since, mark))
     return found
 
 
-def owe_hubs(db: sqlite3.Connection, hubs: Iterable[str], url: str) -> None:
-    """Remember that each of ``hubs`` has to be told of ``url``."""
-    db.executemany("INSERT OR IGNORE INTO unannounced VALUES (?, ?)", ((hub, url) for hub in hubs))
+def owed(db: sqlite3.Connection) -> dict[str, OwedHub]:
+    """Per hub, the feed URLs it has not been told of and since when the oldest is owed."""
+    return {
+        hub: OwedHub(tuple(u.url for u in urls), min(u.since for u in urls))
+        for hub, urls in owed_urls(db).items()
+    }
 
 
-def set_unannounced(db: sqlite3.Connection, hub: str, urls: Iterable[str]) -> None:
-    """Remember exactly ``urls`` as the feeds ``hub`` still has to be told of."""
-    db.execute("DELETE FROM unannounced WHERE hub = ?", (hub,))
-    db.executemany("INSERT OR IGNORE INTO unannounced VALUES (?, ?)", ((hub, url) for url in urls))
+def owe_hubs(
+    db: sqlite3.Connection, hubs: Iterable[str], url: str, since: float, mark: int
+) -> None:
+    """Remember that each of ``hubs`` has to be told of ``url``: owed since ``since`` unless
+    it was owed already (then since then), under a new ``mark`` either way."""
+    db.executemany(
+        "INSERT INTO unannounced VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (hub, url) DO UPDATE SET mark = excluded.mark",
+        ((hub, url, since, mark) for hub in hubs),
+    )
+
+
+def forget_hubs(db: sqlite3.Connection, keep: Iterable[str]) -> None:
+    """Forget what is owed to any hub but ``keep`` (hubs no longer in the config)."""
+    kept = list(keep)
+    marks = ",".join("?" * len(kept))
+    db.execute(f"DELETE FROM unannounced WHERE hub NOT IN ({marks})", kept)
+
+
+def delivered(db: sqlite3.Connection, hub: str, urls: Iterable[OwedUrl]) -> None:
+    """``hub`` was told of ``urls``: clear each that no build has owed again since."""
+    db.executemany(
+        "DELETE FROM unannounced WHERE hub = ? AND url = ? AND mark = ?",
+        ((hub, u.url, u.mark) for u in urls),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["DATABASE", "INDEXES", "SCHEMA_VERSION", "TABLES"]
 
 #: Bump when the tables change shape: a cache of another shape is rebuilt.
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 DATABASE = "index.sqlite3"
 
 TABLES = """
@@ -34,7 +34,12 @@ CREATE TABLE feeds (
     mtime_ns INTEGER NOT NULL, sha TEXT NOT NULL, entries TEXT NOT NULL
 );
 CREATE TABLE published_urls (url TEXT PRIMARY KEY, id TEXT NOT NULL);
-CREATE TABLE unannounced (hub TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (hub, url));
+-- a feed URL a hub has not been told of: since when (the build's clock), and a mark that
+-- changes each time it is owed again, so that a delivery clears only what it announced
+CREATE TABLE unannounced (
+    hub TEXT NOT NULL, url TEXT NOT NULL, since REAL NOT NULL, mark INTEGER NOT NULL,
+    PRIMARY KEY (hub, url)
+);
 """
 # Kept apart from the tables: a cold build loads the tables first and indexes them after,
 # which is several times faster than keeping the B-trees sorted row by row.

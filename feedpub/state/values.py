@@ -16,6 +16,8 @@ __all__ = [
     "IndexedEntry",
     "LabelConflict",
     "LastBuild",
+    "OwedHub",
+    "OwedUrl",
     "PublishedFeed",
 ]
 
@@ -38,6 +40,24 @@ class ArchivePage(NamedTuple):
     period: str
     size: int  # entries
     fingerprint: str
+
+
+class OwedUrl(NamedTuple):
+    """A feed URL a hub has not been told of yet."""
+
+    url: str
+    #: Since when it is owed (the clock of the build that first owed it, POSIX seconds).
+    since: float
+    #: Changes each time a build owes it again: a delivery clears it only if it is unchanged.
+    mark: int
+
+
+class OwedHub(NamedTuple):
+    """What one hub has not been told of: its feed URLs, sorted, and since when the oldest
+    of them is owed (POSIX seconds, the builds' clock)."""
+
+    urls: tuple[str, ...]
+    since: float
 
 
 class PublishedFeed(NamedTuple):
