@@ -544,3 +544,28 @@ def _all(name: str, key: str) -> list[str]:
 
 def _environment(name: str) -> dict[str, str]:
     return dict(value.split("=", 1) for value in _all(name, "Environment"))
+
+
+# README ------------------------------------------------------------------------------------
+
+FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+#: README's code blocks in these languages show deploy/ files, so must be excerpts of them.
+CONFIG_LANGUAGES = {"nginx", "apache", "caddy", "ini", "systemd"}
+
+
+def test_readme_shows_every_deploy_file() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in sorted(DEPLOY.iterdir()):
+        assert f"(deploy/{path.name})" in readme, f"README does not link deploy/{path.name}"
+
+
+def test_readme_config_snippets_are_excerpts_of_the_files() -> None:
+    """A config shown in README is lines of a deploy/ file, in order, so it cannot drift."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    files = {path.name: path.read_text(encoding="utf-8") for path in DEPLOY.iterdir()}
+    snippets = [body for language, body in FENCE.findall(readme) if language in CONFIG_LANGUAGES]
+    assert snippets, "README shows no excerpt: this test would check nothing"
+    for snippet in snippets:
+        assert any(snippet in text for text in files.values()), (
+            f"README's snippet is in no deploy/ file (copy it from the file):\n{snippet}"
+        )
