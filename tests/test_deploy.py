@@ -118,11 +118,19 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     (source / "articles" / "2024" / "arsip-daerah.json").write_text(
         json.dumps(story), encoding="utf-8"
     )
+    # A second one a month before: with one entry a feed (limit = 1), every feed with two or
+    # more entries has archive pages (a feed that fits in one document is complete, without).
+    earlier = {**story, "url": "/2024/02/arsip-daerah-dirapikan/", "title": "Arsip Dirapikan"}
+    earlier["date_published"] = "2024-02-05T09:00:00+07:00"
+    (source / "articles" / "2024" / "arsip-dirapikan.json").write_text(
+        json.dumps(earlier), encoding="utf-8"
+    )
     root = world_readable_tempdir("feedpub-deploy-")
     try:
         out = root / "feeds"
         report = feedpub.build_site(
-            feedpub.resolve_run(source / "feedpub.toml", out=out), now=TEST_CLOCK
+            feedpub.resolve_run(source / "feedpub.toml", out=out, sets=["limit=1"]),
+            now=TEST_CLOCK,
         )
         assert report.exit_code == 0, report.summary()
         yield Site(root, _documents(out))

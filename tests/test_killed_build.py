@@ -44,6 +44,9 @@ class KillingTarget:
     def recover(self) -> None:
         self.inner.recover()
 
+    def headers(self) -> str:
+        return self.inner.headers()
+
     def stored(self, path: str) -> Stored | None:
         return self.inner.stored(path)
 
