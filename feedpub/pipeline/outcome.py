@@ -93,14 +93,17 @@ class Recorder:
         self.state_dir = state_dir
         self.started = started
         self.run_id: int | None = None
+        self.history: History | None = None
 
     def begin(self) -> None:
         """The build holds the lock now. A history that cannot be written here (a full disk)
         does not stop the build: the cache then says why, and the end is recorded if it can."""
         if self.state_dir is None:
             return
-        with suppress(sqlite3.Error, OSError), History(self.state_dir) as history:
-            self.run_id = history.begin(self.started)
+        with suppress(sqlite3.Error, OSError):
+            # Kept open until the end: one connection, one checkpoint (fsync) per build.
+            self.history = History(self.state_dir)
+            self.run_id = self.history.begin(self.started)
 
     def finished(self, report: BuildReport) -> None:
         """The build ran to its end; a history that cannot be written (a full disk) is a
@@ -148,5 +151,6 @@ class Recorder:
     def _store(self, record: BuildRecord) -> None:
         if self.state_dir is None:
             return
-        with History(self.state_dir) as history:
-            history.finish(self.run_id, record)
+        history, self.history = self.history, None
+        with history if history is not None else History(self.state_dir) as open_history:
+            open_history.finish(self.run_id, record)

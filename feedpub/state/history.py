@@ -118,11 +118,13 @@ class History:
         db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         try:
             db.execute("PRAGMA journal_mode = WAL")
+            # As the cache: a power cut may lose the last row, never the file (WAL).
+            db.execute("PRAGMA synchronous = NORMAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, HISTORY_SCHEMA):
+            if version != HISTORY_SCHEMA:  # new, or of another shape: made (again)
                 db.execute("DROP TABLE IF EXISTS runs")
-            db.execute(_TABLE)
-            db.execute(f"PRAGMA user_version = {HISTORY_SCHEMA}")
+                db.execute(_TABLE)
+                db.execute(f"PRAGMA user_version = {HISTORY_SCHEMA}")
         except BaseException:
             db.close()
             raise
