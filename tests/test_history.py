@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+from feedpub.errors import StateError
+from feedpub.site import build_site, resolve_run
 from feedpub.state.history import HISTORY_FILE, KEEP_RUNS, BuildRecord, History, read_history
 
 
@@ -62,3 +67,34 @@ def test_unreadable_history_is_started_again(tmp_path: Path) -> None:
     with History(tmp_path) as history:
         history.finish(history.begin(0), finished("ok", 0))
     assert [r.outcome for r in read_history(tmp_path)] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    ("raised", "outcome", "code", "said"),
+    [
+        (StateError("state", "disk full"), "failed", 1, "state: disk full"),
+        (RuntimeError("a bug"), "failed", 1, "RuntimeError: a bug"),
+        (KeyboardInterrupt(), "interrupted", None, "stopped (KeyboardInterrupt)"),
+    ],
+)
+def test_a_build_that_stops_after_taking_the_lock_is_recorded(
+    site: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    raised: BaseException,
+    outcome: str,
+    code: int | None,
+    said: str,
+) -> None:
+    def stop(state: object, job: object) -> None:
+        raise raised
+
+    monkeypatch.setattr("feedpub.pipeline.run._build", stop)
+    run = resolve_run(site / "feedpub.toml", environ={})
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(type(raised)):
+        build_site(run, now=now)
+    (last,) = read_history(run.state_dir)
+    assert (last.outcome, last.exit_code) == (outcome, code)
+    assert last.error is not None and said in last.error
+    assert last.started == now.timestamp()
+    assert last.ended is not None and last.ended >= last.started
