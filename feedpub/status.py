@@ -115,8 +115,7 @@ class SiteStatus:
     def summary(self) -> dict[str, object]:
         """The status as plain data (``feedpub status --json``)."""
         last, built, success = self.last, self.last_build, self.last_success
-        failing = self.last_build
-        streak = failing if failing is not None and failing.failing_since is not None else None
+        streak = built if built is not None and built.failing_since is not None else None
         return {
             "now": _iso(self.now),
             "running": None if self.running is None else {"started": _iso(self.running.started)},

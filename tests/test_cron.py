@@ -273,3 +273,14 @@ def test_file_in_place_of_a_published_folder_is_one_line(site: Path) -> None:
     result = feedpub(site, "-q")
     assert result.exit_code == 1, result.output
     assert "cannot publish" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_build_without_articles_is_still_one_line(site: Path) -> None:
+    # build and check report a missing articles folder their own way now; serve keeps its line.
+    config = ["--config", str(site / "feedpub.toml"), "--articles", str(site / "none")]
+    result = CliRunner().invoke(main, ["serve", "--build", *config])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"feedpub: {site / 'none'}: articles folder not found (pass --articles DIR, "
+        "or run `feedpub init` to start a site)\n"
+    )

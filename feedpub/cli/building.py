@@ -17,6 +17,7 @@ from feedpub.cli.common import (
     articles_option,
     config_option,
     env_option,
+    fail,
     now_value,
     out_option,
     resolve_checked,
@@ -39,8 +40,16 @@ PROGRESS_MIN_FILES = 5000
 
 
 def articles_checked(run: Run) -> Run:
-    """``run``, whose articles folder must exist unless the records come from a database
-    (else a :class:`ConfigError`, exit 2)."""
+    """``run``, whose articles folder must exist unless the records come from a database;
+    else one line and exit 2."""
+    try:
+        return articles_found(run)
+    except ConfigError as exc:
+        fail(exc)
+
+
+def articles_found(run: Run) -> Run:
+    """As :func:`articles_checked`, raising the :class:`ConfigError` (exit 2) instead."""
     if run.reads_files and not run.articles_dir.is_dir():
         raise ConfigError(
             "articles folder not found (pass --articles DIR, "
@@ -250,7 +259,7 @@ def build_command(
 
     stopped = partial(_stopped, as_json=as_json, quiet=quiet, template=BUILD_JSON)
     try:
-        run = articles_checked(
+        run = articles_found(
             resolve_checked(
                 config_path, sets, articles=articles, out=out, state=state, source=source
             )
@@ -316,7 +325,7 @@ def check_command(
     """Check the records only, reporting every problem; write nothing."""
     stopped = partial(_stopped, as_json=as_json, quiet=False, template=CHECK_JSON)
     try:
-        run = articles_checked(resolve_checked(config_path, sets, articles=articles, source=source))
+        run = articles_found(resolve_checked(config_path, sets, articles=articles, source=source))
         report = check_site(run)
     except FeedpubError as exc:
         stopped(exc)
