@@ -170,12 +170,9 @@ def _stopped(
     as_json: bool,
     quiet: bool,
     template: dict[str, object],
-    metrics: Callable[[FeedpubError], object] | None = None,
 ) -> NoReturn:
     """A run stopped by ``error``: its one line (none under ``-q`` when another build holds
-    the lock, which is no failure: cron tries again), the JSON object, the metrics file."""
-    if metrics is not None:
-        metrics(error)
+    the lock, which is no failure: cron tries again) and the JSON object."""
     if not (quiet and error.exit_code == ExitCode.LOCKED):
         click.echo(f"feedpub: {error}", err=True)
     if as_json:
@@ -183,6 +180,25 @@ def _stopped(
             error_object(dict(template), int(error.exit_code), error_outcome(error), str(error))
         )
     exit_with(int(error.exit_code))
+
+
+def _write_metrics(
+    path: Path | None,
+    state_dir: Path,
+    clock: datetime,
+    *,
+    hubs: tuple[str, ...] = (),
+    unrecorded: FeedpubError | None = None,
+) -> None:
+    """Write the metrics file, if one is asked for, from ``state_dir``'s history; a run
+    stopped by ``unrecorded`` before it reached its state folder is added as the last run."""
+    if path is None:
+        return
+    extra = None
+    if unrecorded is not None:
+        moment, code = clock.timestamp(), int(unrecorded.exit_code)
+        extra = BuildRecord(0, moment, moment, error_outcome(unrecorded), code, str(unrecorded))
+    write_metrics_file(path, state_dir, clock, extra=extra, hubs=hubs)
 
 
 @main.command("build", cls=JsonCommand, json_template=BUILD_JSON)
@@ -243,20 +259,6 @@ def build_command(
 ) -> None:
     """Build the feeds from the records and publish the valid ones (RSS, Atom, JSON Feed)."""
     clock = now or current_time()
-
-    def metrics(state_dir: Path, *, recorded: bool, hubs: tuple[str, ...] = ()) -> Any:
-        def write(error: FeedpubError | None) -> bool:
-            if metrics_file is None:
-                return True
-            extra = None
-            if not recorded and error is not None:
-                moment = clock.timestamp()
-                code = int(error.exit_code)
-                extra = BuildRecord(0, moment, moment, error_outcome(error), code, str(error))
-            return write_metrics_file(metrics_file, state_dir, clock, extra=extra, hubs=hubs)
-
-        return write
-
     stopped = partial(_stopped, as_json=as_json, quiet=quiet, template=BUILD_JSON)
     try:
         run = articles_found(
@@ -267,9 +269,12 @@ def build_command(
     except FeedpubError as exc:
         # Not in the history (the run never reached its state folder): the metrics add it.
         guess = state if state is not None else config_path.parent / ".feedpub"
-        stopped(exc, metrics=metrics(guess, recorded=False))
-    # A dry run is not recorded: its metrics are the last real build's.
-    write_metrics = metrics(run.state_dir, recorded=True, hubs=run.config.syndication.hubs)
+        _write_metrics(metrics_file, guess, clock, unrecorded=exc)
+        stopped(exc)
+    # The build records itself (a dry run does not: its metrics are the last real build's).
+    recorded = partial(
+        _write_metrics, metrics_file, run.state_dir, clock, hubs=run.config.syndication.hubs
+    )
     progress, finish = _progress_bar()
     try:
         report = build_site(
@@ -284,9 +289,10 @@ def build_command(
         )
     except FeedpubError as exc:
         finish()
-        stopped(exc, metrics=write_metrics)
+        recorded()
+        stopped(exc)
     finish()
-    write_metrics(None)
+    recorded()
     if not quiet and not as_json and run.reads_files:
         # Only when the warnings are shown: the scan costs a second walk of the folder.
         report.warnings.extend(_first_mistakes(run, report))
