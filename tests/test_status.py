@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from feedpub.cli import main
 from feedpub.output.lock import build_lock
+from feedpub.site import build_site, resolve_run
 from feedpub.state.history import BuildRecord, History, read_history
 from feedpub.status import SiteStatus, metrics_text, parse_duration, read_status
 
@@ -275,3 +276,34 @@ def test_read_status_without_a_state_folder(tmp_path: Path) -> None:
     found = read_status(tmp_path / "none", datetime(2026, 1, 1, tzinfo=UTC))
     assert found.runs == () and found.owed is None and found.stale(60)
     assert not (tmp_path / "none").exists()
+
+
+def test_status_during_a_real_build(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import feedpub.pipeline.run as pipeline_run
+
+    reading, release = threading.Event(), threading.Event()
+    real = pipeline_run._note_records
+
+    def slow(*args: Any, **kwargs: Any) -> bool:
+        reading.set()
+        release.wait(30)
+        return bool(real(*args, **kwargs))
+
+    monkeypatch.setattr(pipeline_run, "_note_records", slow)
+    run = resolve_run(site / "feedpub.toml", environ={})
+    # The library, not the CLI: CliRunner swaps sys.stdout, which two threads must not share.
+    builder = threading.Thread(target=lambda: build_site(run, now=datetime.fromtimestamp(T0, UTC)))
+    builder.start()
+    try:
+        assert reading.wait(30)
+        during = status_json(site, 5)
+        probe = status(site, "--max-age", "1h", now=5)
+    finally:
+        release.set()
+        builder.join(30)
+    assert during["running"] == {"started": "2026-01-01T00:00:00Z"}
+    assert during["last_run"] is None
+    assert probe.exit_code == 1  # nothing succeeded yet
+    assert status_json(site, 60)["last_run"]["outcome"] == "ok"
