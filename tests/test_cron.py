@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,11 +35,87 @@ def add_record(site: Path, name: str, **fields: Any) -> Path:
 
 def test_second_build_exits_75_with_one_line(site: Path) -> None:
     with build_lock(site / ".feedpub"):
-        result = feedpub(site, "-q")
+        result = feedpub(site)
     assert result.exit_code == 75
     assert result.stderr.count("\n") == 1
     assert "another feedpub build is running" in result.stderr
     assert not (site / "public").exists()
+
+
+def test_lock_exit_is_silent_under_quiet(site: Path) -> None:
+    # Overlapping cron runs are no failure: under -q they must not send mail (exit 75 still).
+    with build_lock(site / ".feedpub"):
+        result = feedpub(site, "-q")
+    assert result.exit_code == 75
+    assert result.stderr == "" and result.stdout == ""
+
+
+def _one_json(result: Any) -> dict[str, Any]:
+    assert result.stdout.count("\n") == 1, result.stdout
+    data: dict[str, Any] = json.loads(result.stdout)
+    assert data["exit_code"] == result.exit_code
+    return data
+
+
+def test_json_prints_one_object_on_every_exit_code(site: Path) -> None:
+    ok = _one_json(feedpub(site, "--json", "-q"))
+    assert ok["outcome"] == "ok" and ok["error"] is None and ok["records_read"] == 16
+    with build_lock(site / ".feedpub"):
+        locked = _one_json(feedpub(site, "--json", "-q"))
+    assert locked["exit_code"] == 75 and locked["outcome"] == "locked-out"
+    assert "another feedpub build is running" in locked["error"]
+    assert locked["records_read"] is None and locked["errors"] == []
+    assert set(locked) == set(ok)
+    missing = CliRunner().invoke(main, ["build", "--json", "--config", str(site / "nope.toml")])
+    config = _one_json(missing)
+    assert config["exit_code"] == 2 and config["outcome"] == "failed"
+    assert "nope.toml: config file not found" in config["error"]
+    assert "config file not found" in missing.stderr  # the line for cron mail stays
+    for bad in (["--wait", "soon"], ["--no-such-flag"]):
+        usage = _one_json(feedpub(site, "--json", *bad))
+        assert usage["exit_code"] == 2 and usage["error"] and set(usage) == set(ok)
+    shutil.rmtree(site / "public" / "category")
+    (site / "public" / "category").write_text("a file where a folder must go")
+    add_record(site, "baru", date_published="2025-12-31T10:00:00+07:00")
+    failed = _one_json(feedpub(site, "--json", "-q"))
+    assert failed["exit_code"] == 1 and failed["outcome"] == "failed"
+    assert "cannot publish" in failed["error"]
+
+
+def test_json_from_the_environment_covers_usage_errors(site: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["build", "--config", str(site / "feedpub.toml"), "--wait", "x"],
+        env={"FEEDPUB_JSON": "1"},
+    )
+    assert _one_json(result)["exit_code"] == 2
+
+
+def test_check_prints_one_json_object(site: Path) -> None:
+    def check(*args: str) -> Any:
+        return CliRunner().invoke(main, ["check", "--json", *args])
+
+    config = ["--config", str(site / "feedpub.toml")]
+    good = _one_json(check(*config))
+    assert good == {
+        "exit_code": 0,
+        "outcome": "ok",
+        "error": None,
+        "records_read": 16,
+        "records_bad": 0,
+        "errors": [],
+        "warnings": [],
+        "elapsed_seconds": good["elapsed_seconds"],
+    }
+    (site / "articles/rusak.json").write_text('{"title": "Rusak"}')
+    bad = _one_json(check(*config))
+    assert bad["exit_code"] == 1 and bad["outcome"] == "problems" and bad["records_bad"] == 1
+    assert len(bad["errors"]) == 2
+    missing = _one_json(check("--config", str(site / "nope.toml")))
+    assert missing["exit_code"] == 2 and missing["records_read"] is None
+    assert set(missing) == set(good)
+    no_articles = _one_json(check(*config, "--articles", str(site / "none")))
+    assert no_articles["exit_code"] == 2 and "articles folder not found" in no_articles["error"]
 
 
 def test_wait_outlasts_a_short_lock(site: Path) -> None:
@@ -184,3 +261,25 @@ def test_unwritable_output_is_reported_without_a_traceback(site: Path) -> None:
     assert "cannot publish" in result.stderr and "Traceback" not in result.stderr
     (site / "public" / "category").unlink()
     assert feedpub(site, "-q").exit_code == 0  # and the next run recovers
+
+
+def test_file_in_place_of_a_published_folder_is_one_line(site: Path) -> None:
+    assert feedpub(site, "-q").exit_code == 0
+    shutil.rmtree(site / "public" / "category")
+    (site / "public" / "category").write_text("a file where a folder must go")
+    # In no category: the category feeds are planned as they were, so their files are looked at.
+    add_record(site, "baru", date_published="2025-12-31T10:00:00+07:00", categories=[])
+    result = feedpub(site, "-q")
+    assert result.exit_code == 1, result.output
+    assert "cannot publish" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_build_without_articles_is_still_one_line(site: Path) -> None:
+    # build and check report a missing articles folder their own way now; serve keeps its line.
+    config = ["--config", str(site / "feedpub.toml"), "--articles", str(site / "none")]
+    result = CliRunner().invoke(main, ["serve", "--build", *config])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"feedpub: {site / 'none'}: articles folder not found (pass --articles DIR, "
+        "or run `feedpub init` to start a site)\n"
+    )

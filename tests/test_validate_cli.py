@@ -125,3 +125,22 @@ def test_timeout_must_be_positive() -> None:
     )
     assert result.exit_code == 2
     assert "--timeout" in result.stderr
+
+
+def test_json_format_prints_one_object_on_a_usage_error() -> None:
+    for args in (["--format", "json"], ["--format=json", "--timeout", "0"]):
+        result = CliRunner().invoke(main, ["validate", *args])
+        assert result.exit_code == 2
+        data = json.loads(result.stdout)
+        assert data["exit_code"] == 2 and data["outcome"] == "failed" and data["error"]
+        assert data["documents"] is None and data["problems"] == []
+
+
+def test_json_format_reports_a_fetch_failure_as_one_object(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["validate", "--format", "json", str(tmp_path / "gone.xml"), "-"], input=b""
+    )
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["exit_code"] == 1 and data["outcome"] == "problems" and data["documents"] == 2
+    assert data["problems"][0]["rule"] == "fetch"

@@ -4,7 +4,8 @@ Each command resolves its run through :func:`feedpub.site.resolve_run` (the libr
 door), makes one library call and prints what came back. Exit codes (one place:
 :class:`feedpub.errors.ExitCode`): 0 all good; 1 some records or feeds were bad (the good ones
 were still published unless --strict); 2 usage or config error; 75 another build holds the
-lock (EX_TEMPFAIL: cron simply tries again next time).
+lock (EX_TEMPFAIL: cron simply tries again next time; silent under -q). ``feedpub status
+--max-age`` exits 1 when the last successful build is older, or there was none.
 
 Every option that a run may want from its environment has an ``envvar``
 ``FEEDPUB_<NAME>`` (see :func:`~feedpub.cli.common.env_option`); config keys get theirs from
@@ -14,10 +15,19 @@ Every option that a run may want from its environment has an ``envvar``
 
 from __future__ import annotations
 
-from feedpub.cli import building, settings, starting, validating, viewing
+from feedpub.cli import building, monitoring, settings, starting, validating, viewing
 from feedpub.cli.app import main
 from feedpub.cli.examples import EXAMPLES, attach_examples
 
-__all__ = ["EXAMPLES", "building", "main", "settings", "starting", "validating", "viewing"]
+__all__ = [
+    "EXAMPLES",
+    "building",
+    "main",
+    "monitoring",
+    "settings",
+    "starting",
+    "validating",
+    "viewing",
+]
 
 attach_examples(main)

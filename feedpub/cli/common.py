@@ -28,9 +28,11 @@ __all__ = [
     "config_option",
     "env_option",
     "fail",
+    "now_value",
     "out_option",
     "parse_now",
     "resolve",
+    "resolve_checked",
     "set_option",
     "source_option",
     "state_option",
@@ -64,6 +66,25 @@ def resolve(
 ) -> Run:
     """This command's run: its flags and FEEDPUB_* variables over the config file, resolved
     by the library's one front door; a problem is a one-line error and exit 2."""
+    try:
+        return resolve_checked(
+            config_path, sets, articles=articles, out=out, state=state, source=source
+        )
+    except FeedpubError as exc:
+        fail(exc)
+
+
+def resolve_checked(
+    config_path: Path,
+    sets: tuple[str, ...],
+    *,
+    articles: Path | None = None,
+    out: str | None = None,
+    state: Path | None = None,
+    source: str | None = None,
+) -> Run:
+    """As :func:`resolve`, raising the :class:`FeedpubError` (for a command that reports it
+    its own way, as JSON for instance)."""
     _warn_unknown_environment()
     ctx = click.get_current_context()
     origins: dict[str, Source] = {}
@@ -72,19 +93,16 @@ def resolve(
         if kind is not None:
             option = f"--{name}" if kind == "flag" else ENV_PREFIX + name.upper()
             origins[name] = Source("flag" if kind == "flag" else "env", option)
-    try:
-        return resolve_run(
-            config_path,
-            environ=os.environ,
-            sets=sets,
-            articles=articles,
-            out=out,
-            state=state,
-            source=source,
-            origins=origins,
-        )
-    except FeedpubError as exc:
-        fail(exc)
+    return resolve_run(
+        config_path,
+        environ=os.environ,
+        sets=sets,
+        articles=articles,
+        out=out,
+        state=state,
+        source=source,
+        origins=origins,
+    )
 
 
 def _known_env_names() -> set[str]:
@@ -107,14 +125,23 @@ def _warn_unknown_environment() -> None:
 
 def parse_now(value: str | None) -> datetime | None:
     """``--now`` as an aware datetime; ``None``: the build's own clock."""
+    try:
+        return now_value(value)
+    except ValueError as exc:
+        usage(f"--now: {exc}")
+
+
+def now_value(value: str | None) -> datetime | None:
+    """``--now`` as an aware datetime (``None``: not given); :class:`ValueError` saying what
+    is wrong with it."""
     if value is None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        usage(f"--now: not an ISO 8601 date-time: {value!r}")
+        raise ValueError(f"not an ISO 8601 date-time: {value!r}") from None
     if moment.tzinfo is None:
-        usage(f"--now: give an offset, like {value}+07:00 or {value}Z")
+        raise ValueError(f"give an offset, like {value}+07:00 or {value}Z")
     return moment
 
 

@@ -17,12 +17,21 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
     ],
     "build": [
         ("feedpub build", "build articles/ into public/"),
-        ("feedpub build -q --wait 50", "from cron: silent unless something is wrong"),
+        (
+            "feedpub build -q --wait 50 --metrics-file feedpub.prom",
+            "from cron: silent unless something is wrong; metrics for node_exporter",
+        ),
         ("FEEDPUB_OUT=/tmp/feeds feedpub build --dry-run", "preview another output folder"),
+    ],
+    "status": [
+        ("feedpub status", "when the last build ran, how it ended, what it wrote"),
+        ("feedpub status --max-age 2h", "a probe: exit 1 when no build succeeded for 2 hours"),
+        ("feedpub status --json", "the same for tools"),
     ],
     "check": [
         ("feedpub check", "every problem in every record"),
         ("feedpub check --articles articles/2024", "just one folder"),
+        ("feedpub check --json", "one JSON object on stdout, whatever the exit code"),
     ],
     "validate": [
         ("feedpub validate public/rss.xml public/atom.xml", "the feeds a build wrote"),

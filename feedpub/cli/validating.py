@@ -9,12 +9,32 @@ import click
 
 from feedpub.cli.app import main
 from feedpub.cli.common import usage
+from feedpub.cli.cron import JsonCommand, emit_json, error_object
 from feedpub.errors import ExitCode
+from feedpub.pipeline.report import outcome_of
 
 __all__ = ["validate_command"]
 
 
-@main.command("validate")
+#: The object ``validate --format json`` prints; on a usage error, with null counts.
+VALIDATE_JSON: dict[str, object] = {
+    "exit_code": 0,
+    "outcome": "ok",
+    "error": None,
+    "documents": 0,
+    "errors": 0,
+    "warnings": 0,
+    "problems": [],
+}
+
+
+@main.command(
+    "validate",
+    cls=JsonCommand,
+    json_flags=("--format=json",),
+    json_env=None,
+    json_template=VALIDATE_JSON,
+)
 @click.argument("sources", nargs=-1)
 @click.option(
     "--format",
@@ -56,20 +76,31 @@ def validate_command(
                 click.echo(f"{rule.id:<{width}}  {rule.kind:<6}  {rule.formats:<13}  {rule.checks}")
         return
     if not sources:
-        usage("validate: give a file, an http(s) URL or - (or --rules)")
+        message = "validate: give a file, an http(s) URL or - (or --rules)"
+        if output_format == "json":
+            emit_json(error_object(VALIDATE_JSON, int(ExitCode.USAGE), "failed", message))
+        usage(message)
     problems = []
     for source in sources:
         stdin = sys.stdin.buffer if source == "-" else None
         problems += validate_source(source, stdin=stdin, timeout=timeout)
     errors = sum(problem.level == "error" for problem in problems)
     warnings = len(problems) - errors
+    failed = errors or (strict and warnings)
+    code = ExitCode.PROBLEMS if failed else ExitCode.OK
     if output_format == "json":
         found = [vars(problem) for problem in problems]
-        summary = {"documents": len(sources), "errors": errors, "warnings": warnings}
+        summary = {
+            "exit_code": int(code),
+            "outcome": outcome_of(code),
+            "error": None,
+            "documents": len(sources),
+            "errors": errors,
+            "warnings": warnings,
+        }
         click.echo(json.dumps({**summary, "problems": found}, indent=2, ensure_ascii=False))
     else:
         for problem in problems:
             click.echo(str(problem))
         click.echo(f"{len(sources)} document(s): {errors} error(s), {warnings} warning(s)")
-    failed = errors or (strict and warnings)
-    sys.exit(int(ExitCode.PROBLEMS if failed else ExitCode.OK))
+    sys.exit(int(code))

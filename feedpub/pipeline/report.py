@@ -5,9 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from feedpub.errors import ExitCode, Problem, RecordError, RecordWarning
+from feedpub.errors import ExitCode, FeedpubError, Problem, RecordError, RecordWarning
 
-__all__ = ["BuildReport", "FeedOutcome", "HubOutcome"]
+__all__ = ["BuildReport", "FeedOutcome", "HubOutcome", "error_outcome", "outcome_of"]
+
+
+def outcome_of(code: ExitCode) -> str:
+    """How a run that exits ``code`` ended, in one word: "ok" (0), "problems" (1: bad records
+    or documents, the good ones published unless --strict), "locked-out" (75) or "failed"."""
+    return {
+        ExitCode.OK: "ok",
+        ExitCode.PROBLEMS: "problems",
+        ExitCode.LOCKED: "locked-out",
+    }.get(code, "failed")
+
+
+def error_outcome(error: FeedpubError) -> str:
+    """How a run stopped by ``error`` ended: "locked-out" (another build held the lock,
+    exit 75), else "failed" (whatever its exit code)."""
+    return "locked-out" if error.exit_code == ExitCode.LOCKED else "failed"
 
 
 @dataclass
@@ -73,6 +89,8 @@ class BuildReport:
     #: What must be seen even under ``-q`` (a hub owed announcements for too long); warnings
     #: are for a reader at a terminal, alerts for the one reading cron mail.
     alerts: list[RecordWarning] = field(default_factory=list)
+    #: Seconds spent in each stage (read, plan, render, publish, announce), as measured.
+    stages: dict[str, float] = field(default_factory=dict)
 
     def count(self, action: str) -> int:
         """How many output files ended (or would end) with ``action``."""
@@ -89,6 +107,8 @@ class BuildReport:
         """The report as plain data (the ``--json`` output)."""
         return {
             "exit_code": int(self.exit_code),
+            "outcome": outcome_of(self.exit_code),
+            "error": None,
             "dry_run": self.dry_run,
             "records_read": self.records_read,
             "records_changed": self.records_changed,
@@ -107,4 +127,5 @@ class BuildReport:
             "hub_seconds": round(self.hub_seconds, 3),
             "alerts": [str(a) for a in self.alerts],
             "elapsed_seconds": round(self.elapsed, 3),
+            "stage_seconds": {name: round(s, 3) for name, s in self.stages.items()},
         }

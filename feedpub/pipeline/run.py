@@ -7,22 +7,22 @@ and only the bodies of entries a rendered feed shows are read.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from feedpub.digest import digest_bytes
-from feedpub.errors import Problem, RecordWarning
+from feedpub.errors import RecordWarning
 from feedpub.model import Article, Category
 from feedpub.output.paths import CONTENT_TYPES, content_type_of, is_subscription_path
 from feedpub.output.targets import PublishTarget, open_target
 from feedpub.pipeline.announcing import announce_owed, owed_now
+from feedpub.pipeline.outcome import Recorder, StageClock
 from feedpub.pipeline.plan import (
     FileCheck,
     PlannedFeed,
@@ -36,6 +36,7 @@ from feedpub.pipeline.plan import (
 from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, read_records
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.pipeline.report import BuildReport, FeedOutcome
+from feedpub.pipeline.spool import Spool
 from feedpub.records.parse import WantedRecord
 from feedpub.records.source import RecordSource, open_source
 from feedpub.state import BuildState, LastBuild, OwedUrl, PublishedFeed, open_state
@@ -118,36 +119,38 @@ def build(
     started = time.perf_counter()
     if now is None:
         now = current_time()
-    target = open_target(out_dir, config.target) if isinstance(out_dir, str | Path) else out_dir
-    with (
-        open_source(articles_dir, config.source, config.records) as source,
-        _locked(source, state_dir, target, wait, dry_run),
-        open_state(
-            state_dir, __version__, config.records.fingerprint(), scratch=dry_run, full=full
-        ) as run,
-    ):
-        job = _Job(
-            source,
-            target,
-            config,
-            now.timestamp(),
-            strict,
-            dry_run,
-            progress,
-        )
-        (report, owed), note = run(lambda state: _build_and_settle(state, job))
+    # The history (state/history.py) records how every build ends, failures and lock-outs
+    # included; a dry run changes nothing, so it records nothing either.
+    recorder = Recorder(None if dry_run else state_dir, now.timestamp())
+    try:
+        target = open_target(out_dir, config.target) if isinstance(out_dir, str | Path) else out_dir
+        with (
+            open_source(articles_dir, config.source, config.records) as source,
+            _locked(source, state_dir, target, wait, dry_run),
+            open_state(
+                state_dir, __version__, config.records.fingerprint(), scratch=dry_run, full=full
+            ) as run,
+        ):
+            recorder.begin()
+            job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
+            (report, owed), note = run(lambda state: _build_and_settle(state, job))
+    except BaseException as exc:
+        recorder.failed(exc, time.perf_counter() - started)
+        raise
     # The lock is released: the next build may start while the hubs are told.
     report.index_note = note
-    announce_owed(
-        report,
-        owed,
-        config,
-        state_dir=state_dir,
-        ping=ping,
-        policy=ping_policy,
-        now=now.timestamp(),
-    )
+    with StageClock(report.stages).stage("announce"):
+        announce_owed(
+            report,
+            owed,
+            config,
+            state_dir=state_dir,
+            ping=ping,
+            policy=ping_policy,
+            now=now.timestamp(),
+        )
     report.elapsed = time.perf_counter() - started
+    recorder.finished(report)
     return report
 
 
@@ -190,9 +193,12 @@ def _note_records(
 
 def _build(state: BuildState, job: _Job) -> BuildReport:
     report = BuildReport(dry_run=job.dry_run)
-    changed = _note_records(
-        report, state, job.source, job.config, bodies=False, progress=job.progress
-    )
+    clock = StageClock(report.stages)  # read, plan, render, publish: seconds each
+    with clock.stage("read"):
+        changed = _note_records(
+            report, state, job.source, job.config, bodies=False, progress=job.progress
+        )
+    planning = time.perf_counter()
     published = state.published()
     last = state.last_build()
     if changed and not job.dry_run:
@@ -206,6 +212,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             # Nothing read changed, nothing fell due, every published file is as written: done.
             _remember_touched(state, published, checks, job.dry_run)
             report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
+            clock.add("plan", time.perf_counter() - planning)
             return report
 
     if not job.dry_run:
@@ -235,6 +242,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         for feed in feeds
     }
 
+    clock.add("plan", time.perf_counter() - planning)
     rendered: Iterator[RenderedFeed] = iter(())
     spool = None
     if job.strict:
@@ -242,8 +250,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         # before any is written; the bytes wait in a spool file, not in memory.
         invalid = False
         if not report.errors and not id_changes:
-            spool = _Spool()
-            for done in _render_in_batches(job, categories, to_render, body_warnings):
+            spool = Spool()
+            batches = _render_in_batches(job, categories, to_render, body_warnings)
+            for done in clock.timed("render", batches):
                 spool.add(done)
                 invalid = invalid or not done.valid
         report.warnings.extend(dict.fromkeys(body_warnings))  # once, if in two batches
@@ -261,13 +270,16 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         if spool is not None:
             rendered = spool.feeds()
     else:
-        rendered = _render_in_batches(job, categories, to_render, body_warnings)
+        rendered = clock.timed(
+            "render", _render_in_batches(job, categories, to_render, body_warnings)
+        )
 
     if not job.dry_run and to_render:
         state.start_build()  # a build killed while writing leaves the next one to plan again
     try:
         for number, done in enumerate(rendered, 1):
-            outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
+            with clock.stage("publish"):
+                outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
             outcomes[done.feed.path] = outcome
             report.warnings.extend(warnings)
             if job.progress is not None:
@@ -277,6 +289,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         # lock's descriptor too, and the next build would find the lock taken.
         if isinstance(rendered, Generator):
             rendered.close()
+    # The rest of publishing (headers sent again, stale documents removed, the state's record
+    # of it) is counted from here; the render time is counted apart, as it passes.
+    publishing = time.perf_counter()
     if spool is not None:
         spool.close()
     else:
@@ -316,6 +331,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 headers=job.target.headers(),
             )
         )
+    clock.add("publish", time.perf_counter() - publishing)
     return report
 
 
@@ -524,30 +540,3 @@ def _id_changes(
         for url, entry in sorted(entries.items())
         if url in before and before[url] != entry.id
     ]
-
-
-class _Spool:
-    """Rendered feeds kept on disk until all are known valid (``--strict``): one feed's
-    bytes in memory at a time, however many feeds there are."""
-
-    def __init__(self) -> None:
-        self._file: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self._feeds: list[tuple[PlannedFeed, int, int, tuple[Problem, ...], int]] = []
-
-    def add(self, rendered: RenderedFeed) -> None:
-        """Keep a rendered feed."""
-        offset = self._file.seek(0, 2)
-        self._file.write(rendered.data)
-        self._feeds.append(
-            (rendered.feed, offset, len(rendered.data), rendered.problems, rendered.dropped)
-        )
-
-    def feeds(self) -> Iterator[RenderedFeed]:
-        """The kept feeds, in the order they were added."""
-        for feed, offset, size, problems, dropped in self._feeds:
-            self._file.seek(offset)
-            yield RenderedFeed(feed, self._file.read(size), problems, dropped)
-
-    def close(self) -> None:
-        """Drop the spool file."""
-        self._file.close()

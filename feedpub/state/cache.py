@@ -27,7 +27,15 @@ from feedpub.errors import StateError
 from feedpub.model import Category
 from feedpub.records.listing import Listing
 from feedpub.state import entries, published, sync
-from feedpub.state.opening import discard, disk_full, empty_database, meta, open_database, set_meta
+from feedpub.state.opening import (
+    discard,
+    disk_full,
+    empty_database,
+    meta,
+    open_database,
+    open_reader,
+    set_meta,
+)
 from feedpub.state.schema import DATABASE, SCHEMA_VERSION
 from feedpub.state.sync import Update
 from feedpub.state.values import (
@@ -111,6 +119,22 @@ class BuildState:
         #: The mark this build owes hubs under (see :mod:`~feedpub.state.published`): random,
         #: so that no other build, not even one on a rebuilt cache, owes under the same.
         self._mark = secrets.randbits(62)
+
+    @classmethod
+    def reader(cls, state_dir: Path) -> BuildState | None:
+        """The stored cache, read-only and as it is (``None``: there is none, or it cannot be
+        read): for ``feedpub status``, which looks while a build may run and never builds.
+        Only its questions may be asked; a query of a cache of another shape raises
+        :class:`sqlite3.DatabaseError`."""
+        db = open_reader(state_dir)
+        if db is None:
+            return None
+        state = cls.__new__(cls)
+        state.state_dir, state.scratch, state._cold = state_dir, True, False
+        state._identity = {}
+        state.db, state.rebuilt_reason = db, None
+        state._mark = 0  # a reader owes no hub anything
+        return state
 
     # -- opening -----------------------------------------------------------------
 

@@ -13,7 +13,15 @@ from pathlib import Path
 
 from feedpub.state.schema import DATABASE, INDEXES, TABLES
 
-__all__ = ["discard", "disk_full", "empty_database", "meta", "open_database", "set_meta"]
+__all__ = [
+    "discard",
+    "disk_full",
+    "empty_database",
+    "meta",
+    "open_database",
+    "open_reader",
+    "set_meta",
+]
 
 
 def _connect(target: str) -> sqlite3.Connection:
@@ -67,6 +75,20 @@ def open_database(
         if not scratch:
             discard(state_dir)
     return _fresh(_connect(":memory:" if scratch else str(path)), identity), rebuilt_reason
+
+
+def open_reader(state_dir: Path) -> sqlite3.Connection | None:
+    """The stored cache opened read-only, whatever its identity (``None``: there is none, or it
+    cannot be read): for looking while a build may be writing, never for building."""
+    path = state_dir / DATABASE
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        db.execute("SELECT count(*) FROM meta").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return db
 
 
 def empty_database(

@@ -52,7 +52,7 @@ class LocalFolder:
         """Size and mtime of the file."""
         try:
             stat = (self.root / path).stat()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # a file where its folder was: gone
             return None
         return Stored(stat.st_size, stat.st_mtime_ns)
 
@@ -60,7 +60,7 @@ class LocalFolder:
         """The file's bytes."""
         try:
             return (self.root / path).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
 
     def holds(self, path: str, data: bytes, content_type: str) -> bool:
