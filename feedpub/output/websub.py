@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import math
-import socket
 import threading
 import time
 import urllib.error
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 from typing import IO
 from urllib.parse import urlencode
 
+from feedpub.deadline import Deadline
 from feedpub.version import __version__
 
 __all__ = ["HubResult", "PingPolicy", "announce", "notify_hub"]
@@ -77,78 +77,11 @@ class _Retry(Exception):
     """An answer worth another try (the hub may be back in a moment)."""
 
 
-class _Cutoff:
-    """Hangs up the sockets of one request at its deadline.
-
-    A socket timeout bounds one wait only: a hub that sends a byte every few seconds, in the
-    headers or the body, never trips it. A timer shuts the request's socket down when the
-    time is up, which ends a read blocked on it at once.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.expired = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._guard = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Cutoff:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-
-    def watch(self, sock: socket.socket) -> None:
-        """Hang ``sock`` up at the deadline (at once, if it has passed)."""
-        with self._guard:
-            self._sockets.append(sock)
-            late = self.expired.is_set()
-        if late:
-            self._hang_up(sock)
-
-    def _expire(self) -> None:
-        with self._guard:
-            self.expired.set()
-            sockets = list(self._sockets)
-        for sock in sockets:
-            self._hang_up(sock)
-
-    @staticmethod
-    def _hang_up(sock: socket.socket) -> None:
-        with contextlib.suppress(OSError):  # closed already: nothing is waiting on it
-            sock.shutdown(socket.SHUT_RDWR)
-
-    def handlers(self) -> list[urllib.request.BaseHandler]:
-        """urllib handlers whose connections hand their sockets to this cutoff."""
-        cutoff = self
-
-        class Http(http.client.HTTPConnection):
-            def connect(self) -> None:
-                super().connect()
-                cutoff.watch(self.sock)
-
-        class Https(http.client.HTTPSConnection):
-            def connect(self) -> None:
-                super().connect()
-                cutoff.watch(self.sock)
-
-        class HttpHandler(urllib.request.HTTPHandler):
-            def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-                return self.do_open(Http, req)
-
-        class HttpsHandler(urllib.request.HTTPSHandler):
-            def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-                return self.do_open(Https, req)
-
-        return [HttpHandler(), HttpsHandler()]
-
-
 def _post(hub: str, url: str, seconds: float) -> None:
     """One publish request that ends within ``seconds``, whatever the hub does; raises
     :class:`_Retry` or ``ValueError`` with the reason."""
     timed_out = f"no answer within {seconds:.3g}s"
-    with _Cutoff(seconds) as cutoff:
+    with Deadline(seconds) as cutoff:
         try:
             _send(hub, url, seconds, cutoff)
         except (OSError, http.client.HTTPException) as err:
@@ -162,7 +95,7 @@ def _post(hub: str, url: str, seconds: float) -> None:
         raise _Retry(timed_out)
 
 
-def _send(hub: str, url: str, seconds: float, cutoff: _Cutoff) -> None:
+def _send(hub: str, url: str, seconds: float, cutoff: Deadline) -> None:
     body = urlencode({"hub.mode": "publish", "hub.url": url}).encode("ascii")
     request = urllib.request.Request(
         hub,

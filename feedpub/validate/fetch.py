@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import re
-import socket
 import sys
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,6 +12,7 @@ from collections.abc import Callable
 from http.client import HTTPMessage
 from typing import IO, BinaryIO
 
+from feedpub.deadline import Deadline
 from feedpub.errors import Problem
 from feedpub.validate.engine import validate_feed
 
@@ -100,77 +98,9 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
-class _Deadline:
-    """Hangs up every connection of one fetch when its time is up.
-
-    A socket timeout bounds one read only: a server that sends a byte a second,
-    in the headers or the body, never trips it. So a timer shuts the fetch's
-    sockets down at the deadline, which ends any read blocked on them at once.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.expired = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Deadline:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-
-    def watch(self, sock: socket.socket) -> None:
-        """Hang ``sock`` up at the deadline (at once, if it has passed)."""
-        with self._lock:
-            self._sockets.append(sock)
-            expired = self.expired.is_set()
-        if expired:
-            self._hang_up(sock)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired.set()
-            sockets = list(self._sockets)
-        for sock in sockets:
-            self._hang_up(sock)
-
-    @staticmethod
-    def _hang_up(sock: socket.socket) -> None:
-        with contextlib.suppress(OSError):  # already closed: nothing left to stop
-            sock.shutdown(socket.SHUT_RDWR)
-
-    def handlers(self) -> list[urllib.request.BaseHandler]:
-        """urllib handlers whose connections (redirects too) report their sockets here."""
-        deadline = self
-
-        class Http(http.client.HTTPConnection):
-            def connect(self) -> None:
-                super().connect()
-                deadline.watch(self.sock)
-
-        class Https(http.client.HTTPSConnection):
-            def connect(self) -> None:
-                super().connect()
-                deadline.watch(self.sock)
-
-        class HttpHandler(urllib.request.HTTPHandler):
-            def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-                return self.do_open(Http, req)
-
-        class HttpsHandler(urllib.request.HTTPSHandler):
-            def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-                return self.do_open(Https, req)
-
-        return [HttpHandler(), HttpsHandler()]
-
-
 def _fetch(url: str, timeout: float, max_bytes: int) -> bytes:
     timed_out = f"timed out after {timeout:g}s"
-    with _Deadline(timeout) as deadline:
+    with Deadline(timeout) as deadline:
         try:
             data = _fetch_within(url, deadline, max_bytes)
         except (OSError, http.client.HTTPException, _ReadError) as err:
@@ -187,7 +117,7 @@ def _fetch(url: str, timeout: float, max_bytes: int) -> bytes:
     return data
 
 
-def _fetch_within(url: str, deadline: _Deadline, max_bytes: int) -> bytes:
+def _fetch_within(url: str, deadline: Deadline, max_bytes: int) -> bytes:
     timeout = deadline.seconds
     opener = urllib.request.build_opener(_HttpOnlyRedirects, *deadline.handlers())
     request = urllib.request.Request(
