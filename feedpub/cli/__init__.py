@@ -15,13 +15,22 @@ Every option that a run may want from its environment has an ``envvar``
 
 from __future__ import annotations
 
-from feedpub.cli import building, monitoring, settings, starting, validating, viewing
+from feedpub.cli import (
+    building,
+    discovering,
+    monitoring,
+    settings,
+    starting,
+    validating,
+    viewing,
+)
 from feedpub.cli.app import main
 from feedpub.cli.examples import EXAMPLES, attach_examples
 
 __all__ = [
     "EXAMPLES",
     "building",
+    "discovering",
     "main",
     "monitoring",
     "settings",

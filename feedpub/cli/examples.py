@@ -23,6 +23,11 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ),
         ("FEEDPUB_OUT=/tmp/feeds feedpub build --dry-run", "preview another output folder"),
     ],
+    "links": [
+        ("feedpub links", "the <link> tags for the site feed, for a page's <head>"),
+        ("feedpub links --category ekonomi", "a category's, for its section pages"),
+        ("feedpub links --format json", "as data, for a CMS template"),
+    ],
     "status": [
         ("feedpub status", "when the last build ran, how it ended, what it wrote"),
         ("feedpub status --max-age 2h", "a probe: exit 1 when no build succeeded for 2 hours"),

@@ -73,6 +73,8 @@ class FormatSpec:
     name: Format
     #: As messages name it: ``RSS 2.0``.
     title: str
+    #: As a person subscribing knows it: ``RSS``, ``Atom``, ``JSON Feed``.
+    label: str
     #: The file a document is published as, in its feed's folder: the path aggregators know.
     file_name: str
     #: The media type it is served as (without parameters; documents are always UTF-8).
@@ -157,6 +159,7 @@ def _validate_json(document: Document) -> list[Problem]:
 _SPECS = (
     FormatSpec(
         name="rss",
+        label="RSS",
         title="RSS 2.0",
         file_name="rss.xml",
         media_type="application/rss+xml",
@@ -167,6 +170,7 @@ _SPECS = (
     ),
     FormatSpec(
         name="atom",
+        label="Atom",
         title="Atom 1.0",
         file_name="atom.xml",
         media_type="application/atom+xml",
@@ -177,6 +181,7 @@ _SPECS = (
     ),
     FormatSpec(
         name="json",
+        label="JSON Feed",
         title="JSON Feed 1.1",
         file_name="feed.json",
         media_type="application/feed+json",
