@@ -62,7 +62,8 @@ class _Job:
     source: RecordSource
     target: PublishTarget
     config: SiteConfig
-    now: float | None
+    #: The build's clock (POSIX seconds): entries dated later are withheld.
+    now: float
     strict: bool
     dry_run: bool
     progress: Progress | None
@@ -325,7 +326,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             LastBuild(
                 # An invalid feed, or entries an edit during the build kept out: plan again.
                 complete=not (report.count("invalid") or body_warnings),
-                clocked=job.now is not None,
+                clocked=True,  # every build has a clock now (the CLI's and the library's)
                 next_due=state.next_due(job.now),
                 feeds=job.config.feeds_fingerprint,
                 headers=job.target.headers(),
@@ -368,8 +369,8 @@ def _owe_hubs(state: BuildState, job: _Job, path: str) -> None:
     """A subscription document was written or removed: until told, every hub is owed it.
     Remembered at once, so that a run that fails or is killed later forgets nothing."""
     if job.config.syndication.hubs and is_subscription_path(path):
-        since = current_time().timestamp() if job.now is None else job.now
-        state.owe_hubs(job.config.syndication.hubs, urljoin(job.config.feed.feeds_url, path), since)
+        url = urljoin(job.config.feed.feeds_url, path)
+        state.owe_hubs(job.config.syndication.hubs, url, job.now)
 
 
 def _remember_touched(
