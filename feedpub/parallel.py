@@ -53,6 +53,9 @@ def cores() -> int:
 PARENT_CHECK_INTERVAL = 0.2
 #: Jobs sent ahead per worker: enough to keep every core busy, few enough to bound memory.
 IN_FLIGHT_PER_CORE = 3
+#: Seconds the jobs in flight get to finish when a caller leaves early, before the workers are
+#: terminated (a few jobs of rendering or parsing take far less).
+SHUTDOWN_GRACE = 60.0
 
 
 #: Allocations between young-generation collections while work is spread (Python's is 700).
@@ -154,13 +157,24 @@ def ordered_map(
             else:
                 return  # no job is left
 
-    with (
-        _few_collections(),
-        _Pool(cores(), _install, (shared, os.getpid()), context=mp.get_context("fork")) as pool,
-    ):
+    with _few_collections():
+        pool = _Pool(cores(), _install, (shared, os.getpid()), context=mp.get_context("fork"))
         try:
             for result in pool.imap(_call, send()):
                 window.release()
                 yield result
         finally:
             stop.set()
+            _shut_down(pool)
+
+
+def _shut_down(pool: _Pool) -> None:
+    """End ``pool`` whether its caller took every result or left early (an error, Ctrl-C,
+    a write that failed): the jobs in flight (a few) finish and the pool's threads end
+    before the workers go. Terminating at once can kill a worker while it holds the result
+    queue's lock, mid-put, and the pool's task thread then waits on that lock forever."""
+    pool.close()
+    joiner = threading.Thread(target=pool.join, name="feedpub-pool-join", daemon=True)
+    joiner.start()
+    joiner.join(SHUTDOWN_GRACE)
+    pool.terminate()  # workers and threads already gone, unless the grace ran out

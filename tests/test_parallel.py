@@ -95,3 +95,33 @@ def test_a_caller_that_stops_early_ends_the_workers() -> None:
     results = ordered_map(square, list(range(10_000)), {"add": 0}, min_jobs=2)
     assert [next(results) for _ in range(3)] == [0, 1, 4]
     results.close()  # type: ignore[attr-defined]  # the pool ends at once, nothing hangs
+
+
+#: A caller that leaves while every worker is busy handing back a large result, many times.
+LEAVING_EARLY = """
+import sys
+from feedpub.parallel import ordered_map
+
+def big(shared, job):
+    return bytes(200_000)  # a result that takes a while to put on the queue
+
+for attempt in range(40):
+    results = ordered_map(big, list(range(500)), {}, min_jobs=2)
+    next(results)
+    try:
+        results.throw(KeyboardInterrupt)  # as Ctrl-C, or a failed write, would leave it
+    except KeyboardInterrupt:
+        pass
+print("done")
+"""
+
+
+def test_leaving_while_workers_hand_back_results_never_hangs() -> None:
+    # Terminating workers at once could kill one holding the result queue's lock, and the
+    # pool's task thread then waited on it forever (seen as a hung build in a killed-build
+    # test). The bound is generous: it catches a hang, it does not time the code.
+    done = subprocess.run(
+        [sys.executable, "-c", LEAVING_EARLY], capture_output=True, text=True, timeout=240
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "done\n"
