@@ -8,6 +8,7 @@ never patched: boto3 talks HTTP to this server.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,6 +23,26 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+#: The environment a test's boto3 sees: moto's test credentials, nothing read from the
+#: machine's AWS setup, no instance-metadata service.
+TEST_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def use_test_credentials(monkeypatch: Any) -> None:
+    """Replace every ``AWS_*`` variable with :data:`TEST_AWS_ENVIRONMENT` for one test."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    for name, value in TEST_AWS_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
 
 
 class _QuietHandler(MotoRequestHandler):

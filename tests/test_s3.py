@@ -33,7 +33,7 @@ try:
     import boto3
 
     from feedpub.output.targets.s3 import ATTEMPTS, FIRST_BACKOFF, S3Target
-    from tests.s3server import Fault, S3Server
+    from tests.s3server import Fault, S3Server, use_test_credentials
 except ImportError as exc:  # pragma: no cover - only without the test extra
     if os.environ.get("CI"):
         raise  # CI installs '.[test]' (boto3, moto[server]): these tests must run there
@@ -61,15 +61,7 @@ def server() -> Iterator[S3Server]:
 @pytest.fixture(autouse=True)
 def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Test credentials for moto; nothing read from the machine's AWS setup; no metadata service."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    use_test_credentials(monkeypatch)
 
 
 @pytest.fixture(scope="module")

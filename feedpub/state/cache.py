@@ -197,13 +197,8 @@ class BuildState:
         listing: str | None = None,
         unseen: Callable[[], Sequence[str]] = tuple,
     ) -> Changes:
-        """Compare a walk of the articles folder (``(path, size, mtime_ns)``, sorted by path)
-        with what the cache knows. Known files under a path ``unseen()`` names (a folder,
-        ending in "/", or a file the walk could not look at) are kept as they are, not removed.
-
-        A source that digests its own listing cheaply (a database) passes that digest as
-        ``listing`` and ``found`` as a function, called only when the digest is new.
-        """
+        """Compare a listing of the records with what the cache knows (see
+        :func:`feedpub.state.sync.changes`)."""
         return sync.changes(self.db, found, listing=listing, unseen=unseen)
 
     def problems(self, path: str) -> list[FileProblem]:

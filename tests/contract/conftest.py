@@ -106,15 +106,9 @@ def s3_server() -> Iterator[tuple[Any, Any]]:
 
 def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Test credentials for moto; nothing read from the machine's AWS setup."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    from tests.s3server import use_test_credentials
+
+    use_test_credentials(monkeypatch)
 
 
 @pytest.fixture
