@@ -8,50 +8,28 @@ are published (``feeds_url``), in the formats the config publishes.
 
 from __future__ import annotations
 
-import html
 import sqlite3
-from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from feedpub.errors import ConfigError
 from feedpub.model import Category
-from feedpub.output.formats import FORMATS
-from feedpub.output.paths import feed_path
+from feedpub.output.autodiscovery import FeedLink, links_html, subscription_links
 from feedpub.site import Run
 from feedpub.state import BuildState
 
 __all__ = ["FeedLink", "feed_links", "links_html"]
 
 
-@dataclass(frozen=True)
-class FeedLink:
-    """One autodiscovery link."""
-
-    type: str
-    title: str
-    href: str
-    rel: str = "alternate"
-
-
 def feed_links(run: Run, term: str | None = None) -> list[FeedLink]:
     """The links to the site feed, or to category ``term``'s; a category is known from the
     build state (:class:`~feedpub.errors.ConfigError` when there is none yet, or no such one)."""
-    meta = run.config.feed
-    title = meta.title
+    category = None
     if term is not None:
         categories = _categories(run)
         if term not in categories:
             known = ", ".join(sorted(categories)) or "none yet"
             raise ConfigError(f"no category {term!r} (categories: {known})", path="--category")
-        title = f"{meta.title}: {categories[term].label}"
-    return [
-        FeedLink(
-            type=FORMATS[fmt].media_type,
-            title=f"{title} ({FORMATS[fmt].label})",
-            href=urljoin(meta.feeds_url, feed_path(term, fmt)),
-        )
-        for fmt in run.config.syndication.formats
-    ]
+        category = categories[term]
+    return subscription_links(run.config.feed, run.config.syndication.formats, category)
 
 
 def _categories(run: Run) -> dict[str, Category]:
@@ -71,12 +49,3 @@ def _categories(run: Run) -> dict[str, Category]:
         ) from None
     finally:
         state.close()
-
-
-def links_html(links: list[FeedLink]) -> str:
-    """The links as HTML ``<link>`` tags, one a line, for a page's ``<head>``."""
-    return "".join(
-        f'<link rel="{link.rel}" type="{link.type}" title="{html.escape(link.title)}"'
-        f' href="{html.escape(link.href)}">\n'
-        for link in links
-    )

@@ -14,8 +14,12 @@ and runs a threaded server, so this module only decides what each response says:
 - 404 for anything outside the folder: ``..`` (encoded or not), hidden files (the
   publisher's temporary files start with a dot), and symlinks that lead out;
 - a conditional date no datetime can hold (year 99999999999) is ignored, as an unreadable one;
-- a folder without ``index.html`` is listed from names alone: its feeds and its category
-  feeds, then its subfolders (never a file's bytes, never a link that leads out);
+- a feed's folder answers a browser (``Accept: text/html``, or no feed media type) with its
+  page for people, the ``index.html`` the build wrote from the state (the root's is the
+  directory of every feed), and a client that names a feed media type in ``Accept`` with
+  that document (``Vary: Accept``);
+- a folder without ``index.html`` (pages off) is listed from names alone: its feeds and its
+  category feeds, then its subfolders (never a file's bytes, never a link that leads out);
 - the request log is coloured only on a terminal, and never with ``NO_COLOR`` set.
 
 With a :class:`Rebuilder`, a background thread rebuilds whenever a record or the config
@@ -72,6 +76,8 @@ GZIP_MIN_BYTES = 256
 
 #: Each format's file name and the type it is served as (from the format table).
 _BY_NAME = {spec.file_name: spec.content_type for spec in FORMATS.values()}
+#: Each format's file name by its media type, for content negotiation.
+_BY_MEDIA_TYPE = {spec.media_type: spec.file_name for spec in FORMATS.values()}
 _COMPRESSIBLE = ("application/", "text/", "image/svg+xml")
 
 
@@ -174,6 +180,25 @@ def _folders_in(top: str, folder: Path) -> list[str]:
     return [entry.name for entry in _shown_entries(top, folder) if entry.is_dir()]
 
 
+def _negotiated(request: Request, folder: Path) -> Path | None:
+    """The feed document in ``folder`` a client asked for by media type, if any: the one
+    ``Accept`` names (not by a wildcard) with the highest quality, when that is at least
+    text/html's (a browser, which names no feed type, gets the page)."""
+    accept = request.accept_mimetypes
+    page = max(
+        (q for value, q in accept if value in ("text/html", "application/xhtml+xml")), default=0
+    )
+    best: tuple[float, Path] | None = None
+    for value, quality in accept:
+        name = _BY_MEDIA_TYPE.get(value)
+        if name is None or quality <= 0 or quality < page:
+            continue
+        candidate = folder / name
+        if candidate.is_file() and (best is None or quality > best[0]):
+            best = (quality, candidate)
+    return None if best is None else best[1]
+
+
 def _file_response(request: Request, path: Path, relative: str) -> Response:
     data = path.read_bytes()
     mtime = datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
@@ -232,13 +257,22 @@ def wsgi_app(out_dir: Path) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
         path = _resolve(root, request.path)
         if path is None:
             raise NotFound()
+        negotiated = False
         if path.is_dir():
+            negotiated = True
+            chosen = _negotiated(request, path)
             index = path / "index.html"
-            if not index.is_file():
+            if chosen is not None:
+                path = chosen
+            elif index.is_file():
+                path = index
+            else:
                 return _listing(root, path, request.path)
-            path = index
         relative = path.relative_to(os.path.realpath(root)).as_posix()
-        return _file_response(request, path, relative)
+        response = _file_response(request, path, relative)
+        if negotiated:
+            response.vary.add("Accept")
+        return response
 
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(_without_absurd_dates(environ))

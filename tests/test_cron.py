@@ -184,8 +184,10 @@ def test_dry_run_writes_nothing_and_lists_changes(site: Path) -> None:
     assert "rss.xml: would be written\n  + kabar\n" in result.stdout
     assert "category/jadwal/atom.xml: would be written\n  + kabar\n" in result.stdout
     # main and jadwal, in all three formats (every feed of the sample fits in its
-    # subscription document: complete, no archive pages)
-    assert "would be written 6" in result.stderr
+    # subscription document: complete, no archive pages), and the pages for people: theirs
+    # and the directory
+    assert "would be written 9" in result.stderr
+    assert "category/jadwal/index.html: would be written" in result.stdout
     after = feedpub(site, "-q")  # a real run after a dry run still publishes it
     assert after.exit_code == 0 and "Kabar" in (site / "public/rss.xml").read_text()
 
@@ -215,7 +217,7 @@ def test_json_summary_for_monitoring(site: Path) -> None:
     assert summary["records_read"] == 17
     assert summary["records_changed"] == 17
     assert summary["records_bad"] == 1
-    assert summary["feeds_written"] == 33
+    assert summary["feeds_written"] == 45  # 33 feed documents, 12 pages for people
     assert summary["feeds_unchanged"] == summary["feeds_removed"] == summary["feeds_invalid"] == 0
     rusak = site / "articles" / "rusak.json"
     assert summary["errors"] == [
@@ -224,13 +226,13 @@ def test_json_summary_for_monitoring(site: Path) -> None:
     ]
     assert isinstance(summary["elapsed_seconds"], float)
     again = json.loads(feedpub(site, "--json").stdout)
-    assert again["records_changed"] == 0 and again["feeds_unchanged"] == 33
+    assert again["records_changed"] == 0 and again["feeds_unchanged"] == 45
 
 
 def test_default_summary_quiet_and_verbose(site: Path) -> None:
     first = feedpub(site)
     assert first.exit_code == 0 and first.stdout == ""
-    assert first.stderr.startswith("feedpub: 16 records read, 16 changed, 0 bad; feeds written 33,")
+    assert first.stderr.startswith("feedpub: 16 records read, 16 changed, 0 bad; feeds written 45,")
     assert feedpub(site, "-q").stderr == ""
     add_record(site, "baru", date_published="2025-12-31T10:00:00+07:00")
     verbose = feedpub(site, "-v")

@@ -124,9 +124,13 @@ def test_a_config_of_one_format_publishes_only_its_files(name: Format, tmp_path:
     )
     assert report.exit_code == 0
     public = tmp_path / "public"
-    # Every document the build wrote (beside them: the owner marker, a hidden file).
+    # Every document the build wrote (beside them: the owner marker, a hidden file), and the
+    # pages for people, which offer that format only.
     written = {p.name for p in public.rglob("*") if p.is_file() and not p.name.startswith(".")}
-    assert written == {FORMATS[name].file_name}
+    assert written == {FORMATS[name].file_name, "index.html"}
+    directory = (public / "index.html").read_text()
+    for spec in FORMATS.values():
+        assert (f'type="{spec.media_type}"' in directory) is (spec.name == name)
 
 
 def test_feedpub_validate_takes_each_format_for_itself(tmp_path: Path) -> None:

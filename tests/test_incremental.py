@@ -47,11 +47,12 @@ def full_tree(site: Path, tmp_path: Path) -> dict[str, bytes]:
 
 def test_no_change_rebuild_reads_and_writes_nothing(site: Path) -> None:
     first = run(site)
-    assert first.count("written") == 33 and first.records_changed == 16
+    # 33 feed documents and 12 pages for people (the directory, one behind each feed)
+    assert first.count("written") == 45 and first.records_changed == 16
     before = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()}
     again = run(site)
     assert again.records_changed == 0
-    assert again.count("written") == 0 and again.count("unchanged") == 33
+    assert again.count("written") == 0 and again.count("unchanged") == 45
     assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()} == before
     assert again.exit_code == 0
 
@@ -66,11 +67,23 @@ def test_changed_file_rerenders_only_its_feeds(site: Path, tmp_path: Path) -> No
     assert report.records_changed == 1
     written = sorted(o.path for o in report.feeds if o.action == "written")
     # The seed is in the main feed and in its two categories (complete feeds: the sample
-    # fits in its subscription documents, so no archive page): nine files, nothing else.
+    # fits in its subscription documents, so no archive page): nine files, and the three
+    # pages for people that show its title; not the directory, whose counts and dates stay.
     assert written == sorted(
-        f"{folder}{name}"
-        for folder in ("", "category/lampung/", "category/pemerintahan/")
-        for name in ("atom.xml", "feed.json", "rss.xml")
+        [
+            *(
+                f"{folder}{name}"
+                for folder in ("", "category/lampung/", "category/pemerintahan/")
+                for name in ("atom.xml", "feed.json", "rss.xml")
+            ),
+            "feed/index.html",
+            "category/lampung/index.html",
+            "category/pemerintahan/index.html",
+        ]
+    )
+    assert (
+        "Rakor Reformasi Birokrasi (diperbarui)"
+        in (site / "public/category/lampung/index.html").read_text()
     )
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
@@ -104,7 +117,7 @@ def test_added_removed_and_renamed_files(site: Path, tmp_path: Path) -> None:
     assert not (site / "public/category/cuaca").exists()
     removed = [o for o in report.feeds if o.action == "removed"]
     assert sorted(o.path for o in removed) == [
-        f"category/cuaca/{name}" for name in ("atom.xml", "feed.json", "rss.xml")
+        f"category/cuaca/{name}" for name in ("atom.xml", "feed.json", "index.html", "rss.xml")
     ]
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
@@ -256,7 +269,7 @@ def test_strict_renders_each_feed_once(site: Path, monkeypatch: pytest.MonkeyPat
     # In this process, so that the counting is seen (workers would count in their copies).
     monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_FEEDS", 10**6)
     report = run(site, strict=True)
-    assert report.exit_code == 0 and report.count("written") == 33
+    assert report.exit_code == 0 and report.count("written") == 45  # with 12 pages for people
     # The XML ones (feed.json has its own renderer): 22 subscription documents, no pages.
     assert len(rendered) == len(set(rendered)) == 22
 

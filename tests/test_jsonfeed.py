@@ -109,8 +109,9 @@ def test_formats_choose_the_files_and_dropping_one_removes_it(site: Path) -> Non
     report = build(site / "articles", out, load_config(config_path), state_dir=state)
     assert report.exit_code == 0
     names = {p.name for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")}
-    assert names == {"feed.json"}
+    assert names == {"feed.json", "index.html"}  # and the pages for people, rewritten
     assert report.count("removed") == 22  # 22 subscription documents (complete: no pages)
+    assert report.count("written") == 12  # the pages, which offer JSON Feed alone now
 
 
 def _xml_legal(code: int) -> bool:

@@ -88,7 +88,7 @@ def test_rows_build_the_same_feeds_as_the_files(tmp_path: Path, postgres: Any) -
     assert report.exit_code == 0, [str(e) for e in report.errors]
     assert report.records_read == 16 and report.records_changed == 16
     assert _tree(site.root / "public") == site.files_build(SAMPLE_ARTICLES, "files")
-    assert len(_tree(site.root / "public")) == 33  # 11 feeds, 3 formats each
+    assert len(_tree(site.root / "public")) == 45  # 11 feeds, 3 formats each; 12 pages
 
 
 def test_edit_insert_delete_and_draft_change_only_their_feeds(
@@ -101,9 +101,13 @@ def test_edit_insert_delete_and_draft_change_only_their_feeds(
     seed = records[SEED]
     site_feeds = {"rss.xml", "atom.xml", "feed.json"}
 
-    def feeds_of(record: dict[str, Any]) -> set[str]:
+    def feeds_of(record: dict[str, Any], *, counted: bool = True) -> set[str]:
+        """The record's feeds and their pages for people; with the directory when the
+        change is ``counted`` (an entry more or less: its counts and dates move)."""
         terms = {c.lower().replace(" ", "-") for c in record["categories"]}
-        return site_feeds | {f"category/{t}/{name}" for t in terms for name in site_feeds}
+        names = site_feeds | {"index.html"}
+        pages = {"feed/index.html", *(["index.html"] if counted else [])}
+        return site_feeds | pages | {f"category/{t}/{name}" for t in terms for name in names}
 
     def step(change: Any, expected: set[str], name: str) -> None:
         before = _tree(site.root / "public")
@@ -116,7 +120,7 @@ def test_edit_insert_delete_and_draft_change_only_their_feeds(
         assert after == site.reference(name), name
 
     edited = seed | {"title": "Rakor Reformasi Birokrasi (diperbarui)"}
-    step(lambda: site.put(edited), feeds_of(seed), "edit")
+    step(lambda: site.put(edited), feeds_of(seed, counted=False), "edit")
 
     fresh = {
         "id": "2026/05/berita-baru",
@@ -196,7 +200,7 @@ def test_a_bad_row_is_reported_like_a_bad_file_and_left_out(tmp_path: Path, post
     from_files = build(tmp_path / "bad-articles", tmp_path / "out", load_config(files_config))
     assert str(from_files.errors[0]).split(": ", 1)[1] == str(error)[len(location) :]
     assert SEED not in (site.root / "public" / "rss.xml").read_text()
-    assert len(_tree(site.root / "public")) == 33  # the rest publish
+    assert len(_tree(site.root / "public")) == 45  # the rest publish
     # An unchanged bad row is reported again by the next (no-change) run.
     again = site.build()
     assert [str(e) for e in again.errors] == [str(error)]

@@ -147,12 +147,17 @@ def test_archive_pages_go_up_before_the_documents_that_link_them(
     with_archives_everywhere(tmp_path)  # limit 3: the sample's feeds need pages
     assert run(tmp_path, "--out", f"s3://{bucket}/{PREFIX}").exit_code == 0
     stored = objects(client, bucket)
-    assert len(stored) == 126  # 33 subscription documents, 93 archive pages
+    # 33 subscription documents, 93 archive pages, 12 pages for people
+    assert len(stored) == 138
     order = puts(server, bucket)
     last_page = max(i for i, path in enumerate(order) if "archive/" in path)
     first_document = min(i for i, path in enumerate(order) if "archive/" not in path)
     assert last_page < first_document
-    assert sorted(order[-3:]) == ["atom.xml", "feed.json", "rss.xml"]  # the site feed comes last
+    feeds = [path for path in order if not path.endswith(".html")]
+    assert sorted(feeds[-3:]) == ["atom.xml", "feed.json", "rss.xml"]  # the site feed: last
+    # The pages for people go up once every feed they link to is up; the directory last.
+    first_html = min(i for i, path in enumerate(order) if path.endswith(".html"))
+    assert first_html == len(feeds) and order[-1] == "index.html"
 
 
 def puts(server: S3Server, bucket: str) -> list[str]:
@@ -168,7 +173,7 @@ def test_objects_equal_the_local_build_byte_for_byte(
 ) -> None:
     result = run(site, "--out", f"s3://{bucket}/{PREFIX}")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
-    assert len(sample) == 33  # the subscription documents, in three formats
+    assert len(sample) == 45  # the subscription documents in three formats, 12 pages
     assert objects(client, bucket) == sample
 
 
@@ -187,8 +192,13 @@ def test_each_object_has_its_content_type_and_the_configs_cache_control(
     assert paths
     for path in paths:
         head = client.head_object(Bucket=bucket, Key=PREFIX + path)
-        kind = {"rss.xml": "rss+xml", "atom.xml": "atom+xml", "feed.json": "feed+json"}
-        assert head["ContentType"] == f"application/{kind[path.rsplit('/', 1)[-1]]}; charset=utf-8"
+        kind = {
+            "rss.xml": "application/rss+xml",
+            "atom.xml": "application/atom+xml",
+            "feed.json": "application/feed+json",
+            "index.html": "text/html",
+        }
+        assert head["ContentType"] == f"{kind[path.rsplit('/', 1)[-1]]}; charset=utf-8"
         assert head["CacheControl"] == "max-age=60", path
 
 
@@ -206,15 +216,15 @@ def test_a_no_change_run_uploads_nothing_even_with_a_cold_state(
     server.requests.clear()
     again = run(site, "--out", out, "--json")
     assert again.exit_code == 0
-    assert json.loads(again.stdout)["feeds_unchanged"] == 33
-    # The warm state and one listing (top level, category/) decide: no GET, HEAD or PUT.
-    assert [m for m, _ in server.requests] == ["GET", "GET"]
+    assert json.loads(again.stdout)["feeds_unchanged"] == 45
+    # The warm state and one listing (top level, category/, feed/) decide: no GET, HEAD or PUT.
+    assert [m for m, _ in server.requests] == ["GET", "GET", "GET"]
     shutil.rmtree(site / ".feedpub")  # the state is only a cache: cold, every object is compared
     server.requests.clear()
     cold = run(site, "--out", out, "--json")
-    assert cold.exit_code == 0 and json.loads(cold.stdout)["feeds_unchanged"] == 33
+    assert cold.exit_code == 0 and json.loads(cold.stdout)["feeds_unchanged"] == 45
     assert server.writes() == []
-    assert sum(1 for m, _ in server.requests if m == "HEAD") == 33
+    assert sum(1 for m, _ in server.requests if m == "HEAD") == 45
 
 
 def test_dry_run_uploads_nothing(site: Path, server: S3Server, client: Any, bucket: str) -> None:
@@ -234,7 +244,9 @@ def test_an_edit_uploads_only_the_objects_it_changes(
     (site / SEED).write_text(json.dumps(record, ensure_ascii=False))
     after = local_build(site, tmp_path)
     changed = sorted(p for p in after if after[p] != before.get(p))
-    assert len(changed) == 9  # the site feed and the record's two categories, in three formats
+    # The site feed and the record's two categories, in three formats, and their three pages
+    # for people (the title shows there; the directory's counts and dates stay).
+    assert len(changed) == 12 and "index.html" not in changed
     server.requests.clear()
     assert run(site, "--out", out).exit_code == 0
     assert sorted(puts(server, bucket)) == changed and deletes(server, bucket) == []
@@ -251,7 +263,9 @@ def test_a_deleted_record_deletes_its_empty_category_after_every_upload(
     after = local_build(site, tmp_path)
     changed = sorted(p for p in after if after[p] != before[p])
     gone = sorted(set(before) - set(after))
-    assert gone == [f"category/olahraga/{name}" for name in ("atom.xml", "feed.json", "rss.xml")]
+    assert gone == [
+        f"category/olahraga/{name}" for name in ("atom.xml", "feed.json", "index.html", "rss.xml")
+    ]
     server.requests.clear()
     assert run(site, "--out", out).exit_code == 0
     assert sorted(puts(server, bucket)) == changed
@@ -259,8 +273,12 @@ def test_a_deleted_record_deletes_its_empty_category_after_every_upload(
     methods = [m for m, _ in server.writes()]
     assert methods == ["PUT"] * len(changed) + ["DELETE"] * len(gone)  # deletions last
     uploaded = puts(server, bucket)
-    # Category feeds go up before the site's own, which readers subscribe to.
-    assert sorted(uploaded[-3:]) == ["atom.xml", "feed.json", "rss.xml"]
+    # Category feeds go up before the site's own, which readers subscribe to; then the pages
+    # for people that link them, the directory last.
+    feeds = [path for path in uploaded if not path.endswith(".html")]
+    assert sorted(feeds[-3:]) == ["atom.xml", "feed.json", "rss.xml"]
+    assert sorted(uploaded[len(feeds) : -1]) == ["category/lampung/index.html", "feed/index.html"]
+    assert uploaded[-1] == "index.html"
     assert objects(client, bucket) == after
 
 
@@ -290,7 +308,7 @@ def test_a_new_cache_control_is_applied_to_unchanged_bytes(
     assert resent.exit_code == 0
     summary = json.loads(resent.stdout)
     assert summary["records_changed"] == 0, "a header is no part of a record's meaning"
-    assert len(puts(server, bucket)) == 33
+    assert len(puts(server, bucket)) == 45  # every document and page
     assert objects(client, bucket) == first
     assert client.head_object(Bucket=bucket, Key=PREFIX + "rss.xml")["CacheControl"] == "no-cache"
     server.requests.clear()
@@ -329,7 +347,7 @@ def test_a_store_down_for_a_while_is_retried(
     config = load_config(site / "feedpub.toml")
     now = datetime(2026, 1, 1, tzinfo=UTC)
     report = build(site / "articles", target, config, now=now)
-    assert report.exit_code == 0 and report.count("written") == 33
+    assert report.exit_code == 0 and report.count("written") == 45
     assert waits == [FIRST_BACKOFF * 2**n for n in range(ATTEMPTS - 1)]
     assert sum(1 for m, p in server.requests if (m, p) == ("PUT", site_atom)) == ATTEMPTS
     assert objects(client, bucket) == sample
@@ -384,7 +402,7 @@ def test_an_invalid_feed_is_never_uploaded(
     assert result.exit_code == 1
     assert "rss.xml: invalid feed, not published" in result.stderr
     stored = objects(client, bucket)
-    assert "rss.xml" not in stored and len(stored) == 32
+    assert "rss.xml" not in stored and len(stored) == 44
 
 
 def test_the_environment_endpoint_wins_over_the_configs(
@@ -397,7 +415,7 @@ def test_the_environment_endpoint_wins_over_the_configs(
         )
     )
     assert run(site, "--out", f"s3://{bucket}/{PREFIX}").exit_code == 0
-    assert len(objects(client, bucket)) == 33
+    assert len(objects(client, bucket)) == 45
 
 
 def test_a_local_build_never_imports_boto3(site: Path) -> None:
@@ -470,8 +488,8 @@ def test_with_archives_a_no_change_run_only_lists(
     server.requests.clear()
     again = run(archived, "--out", out, "--json")
     assert again.exit_code == 0 and json.loads(again.stdout)["feeds_written"] == 0
-    # The top level, archive/ and category/: one LIST each; no GET, HEAD, PUT or DELETE.
-    assert lists(server, bucket) == len(server.requests) == 3
+    # The top level, archive/, category/ and feed/: one LIST each; no GET, HEAD, PUT or DELETE.
+    assert lists(server, bucket) == len(server.requests) == 4
     shutil.rmtree(archived / ".feedpub")  # cold: every object is compared, none uploaded
     server.requests.clear()
     cold = run(archived, "--out", out, "--json")

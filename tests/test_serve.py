@@ -206,7 +206,10 @@ def test_a_symlink_within_the_folder_is_served(server: tuple[str, int], site: Pa
     assert (status, headers["content-type"]) == (200, "application/rss+xml; charset=utf-8")
 
 
-def test_the_folder_lists_its_feeds_with_autodiscovery_links(server: tuple[str, int]) -> None:
+def test_the_folder_lists_its_feeds_with_autodiscovery_links(
+    server: tuple[str, int], site: Path
+) -> None:
+    _pages_off(site)  # with pages on, the folder's index.html is the directory
     status, headers, body = _get(server, "/")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
     assert b'<link rel="alternate" type="application/rss+xml" href="/rss.xml">' in body
@@ -214,6 +217,40 @@ def test_the_folder_lists_its_feeds_with_autodiscovery_links(server: tuple[str, 
         b'<link rel="alternate" type="application/atom+xml" href="/category/ekonomi/atom.xml">'
         in body
     )
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "served"),
+    [
+        ("/", BROWSER, "index.html"),
+        ("/", "*/*", "index.html"),
+        ("/category/ekonomi/", BROWSER, "category/ekonomi/index.html"),
+        ("/feed/", BROWSER, "feed/index.html"),
+        ("/", "application/atom+xml", "atom.xml"),
+        ("/category/ekonomi/", "application/rss+xml, text/html;q=0.5", "category/ekonomi/rss.xml"),
+        (
+            "/category/ekonomi/",
+            "application/feed+json;q=0.4, text/html",
+            "category/ekonomi/index.html",
+        ),
+        (
+            "/category/ekonomi/",
+            "application/feed+json, application/atom+xml;q=0.9",
+            "category/ekonomi/feed.json",
+        ),
+    ],
+)
+def test_a_feeds_folder_answers_a_browser_with_its_page_and_a_reader_with_its_feed(
+    server: tuple[str, int], site: Path, path: str, accept: str, served: str
+) -> None:
+    status, headers, body = _get(server, path, Accept=accept)
+    assert status == 200 and body == (site / "public" / served).read_bytes()
+    kind = "text/html; charset=utf-8" if served.endswith(".html") else None
+    assert kind is None or headers["content-type"] == kind
+    assert "Accept" in headers["vary"]
 
 
 def test_rebuilder_builds_on_change_and_the_server_serves_the_new_file(
@@ -302,11 +339,27 @@ def test_an_absurd_conditional_date_is_ignored(server: tuple[str, int], header: 
     assert status == 200 and body == _get(server, "/atom.xml")[2]
 
 
-def _with_archive_pages(site: Path) -> str:
-    """Build ``site`` again with one entry a feed, so that its feeds have archive pages; the
-    first category that has some."""
+def _pages_off(site: Path) -> None:
+    """Build ``site`` again without the pages for people (their index.html files go)."""
     config = site / "feedpub.toml"
-    config.write_text(config.read_text().replace("limit = 50\n", "limit = 1\n"))
+    config.write_text("pages = false\n" + config.read_text())
+    report = build(
+        site / "articles",
+        site / "public",
+        load_config(config),
+        state_dir=site / ".feedpub",
+        now=NOW,
+    )
+    assert report.exit_code == 0 and not list((site / "public").rglob("index.html"))
+
+
+def _with_archive_pages(site: Path, *, pages: bool = False) -> str:
+    """Build ``site`` again with one entry a feed, so that its feeds have archive pages; the
+    first category that has some. Without the pages for people unless ``pages``: a folder
+    is listed only when it has no index.html."""
+    config = site / "feedpub.toml"
+    text = config.read_text().replace("limit = 50\n", "limit = 1\n")
+    config.write_text(text if pages else "pages = false\n" + text)
     report = build(
         site / "articles",
         site / "public",

@@ -92,13 +92,13 @@ def test_status_says_how_the_last_build_went_and_how_old_its_success_is(site: Pa
     lines = result.stdout.splitlines()
     assert lines[0].startswith("last run:     ok, started 2026-01-01T00:00:00Z, took ")
     assert lines[1].strip() == (
-        "records 16 read, 16 changed, 0 bad; documents 33 written, 0 unchanged, 0 removed, "
+        "records 16 read, 16 changed, 0 bad; documents 45 written, 0 unchanged, 0 removed, "
         "0 invalid"
     )
     assert lines[2].startswith("last success: ended 2026-01-01T00:00:") and "(59m " in lines[2]
     data = status_json(site, 3600)
     assert data["last_run"]["outcome"] == "ok" and data["last_run"]["exit_code"] == 0
-    assert data["last_run"]["records_read"] == 16 and data["last_run"]["documents_written"] == 33
+    assert data["last_run"]["records_read"] == 16 and data["last_run"]["documents_written"] == 45
     assert set(data["last_run"]["stage_seconds"]) == {
         "read",
         "plan",
@@ -172,7 +172,7 @@ def test_locked_out_run_is_recorded_and_keeps_the_last_build(site: Path) -> None
         assert build(site, "-q", now=60).exit_code == 75
     data = status_json(site, 61)
     assert data["last_run"]["outcome"] == "locked-out" and data["last_run"]["exit_code"] == 75
-    assert data["last_build"]["outcome"] == "ok" and data["last_build"]["documents_written"] == 33
+    assert data["last_build"]["outcome"] == "ok" and data["last_build"]["documents_written"] == 45
     assert data["last_success"].startswith("2026-01-01T00:00:")
 
 
@@ -216,7 +216,7 @@ def test_metrics_file_after_a_build_a_lockout_and_a_failure(site: Path) -> None:
     assert ok["feedpub_last_run_outcome{outcome=failed}"] == 0
     assert ok["feedpub_last_run_exit_code"] == 0
     assert ok["feedpub_last_build_records{state=read}"] == 16
-    assert ok["feedpub_last_build_documents{action=written}"] == 33
+    assert ok["feedpub_last_build_documents{action=written}"] == 45  # 33 feeds, 12 pages
     assert ok["feedpub_failing_since_timestamp_seconds"] == 0
     for stage in ("read", "plan", "render", "publish", "announce"):
         assert ok[f"feedpub_last_build_stage_seconds{{stage={stage}}}"] >= 0
@@ -230,7 +230,7 @@ def test_metrics_file_after_a_build_a_lockout_and_a_failure(site: Path) -> None:
     assert out["feedpub_last_run_outcome{outcome=locked-out}"] == 1
     assert out["feedpub_last_run_exit_code"] == 75
     assert out["feedpub_last_success_timestamp_seconds"] == success  # untouched
-    assert out["feedpub_last_build_documents{action=written}"] == 33  # the last build's
+    assert out["feedpub_last_build_documents{action=written}"] == 45  # the last build's
     assert T0 + 60 <= out["feedpub_last_run_timestamp_seconds"] < T0 + 120
 
     break_output(site)

@@ -12,7 +12,14 @@ import pytest
 import feedpub.output
 from feedpub.errors import ConfigError
 from feedpub.model import Format
-from feedpub.output.paths import CONTENT_TYPES, FEED_FILES, is_feed_path
+from feedpub.output.paths import (
+    CONTENT_TYPES,
+    FEED_FILES,
+    is_document_path,
+    is_feed_path,
+    is_page_path,
+    is_subscription_path,
+)
 from feedpub.output.targets import (
     DEFAULT_CACHE_CONTROL,
     TARGETS,
@@ -34,7 +41,7 @@ from feedpub.output.targets.local import LocalFolder
         ("rss.xml", True),
         ("atom.xml", True),
         ("category/lampung/rss.xml", True),
-        ("category/lampung/index.html", False),
+        ("category/lampung/index.html", False),  # a page for people, not a feed
         ("category/lampung/old/rss.xml", False),
         ("category/../rss.xml", False),
         ("archive/rss.xml", False),
@@ -64,12 +71,46 @@ def test_unusable_s3_urls(url: str) -> None:
         split_s3_url(url)
 
 
-def test_a_folder_lists_only_its_feed_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("path", "page"),
+    [
+        ("index.html", True),
+        ("feed/index.html", True),
+        ("category/lampung/index.html", True),
+        ("category/lampung/archive/2024/index.html", False),
+        ("category/../index.html", False),
+        ("archive/index.html", False),
+        ("feed/rss.xml", False),
+        ("about.html", False),
+    ],
+)
+def test_which_paths_are_pages(path: str, page: bool) -> None:
+    assert is_page_path(path) is page
+    assert is_document_path(path) is (page or is_feed_path(path))
+    assert not is_subscription_path(path) or not page  # hubs are told of feeds only
+
+
+def test_a_folder_lists_only_its_feed_files_and_pages(tmp_path: Path) -> None:
     folder = LocalFolder(tmp_path)
-    for path in ("rss.xml", "category/a/atom.xml", "category/a/index.html", "category/b/x/rss.xml"):
+    for path in (
+        "rss.xml",
+        "index.html",
+        "about.html",
+        "feed/index.html",
+        "category/a/atom.xml",
+        "category/a/index.html",
+        "category/a/notes.html",
+        "category/b/x/rss.xml",
+    ):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("x")
-    assert folder.feed_paths() == ["category/a/atom.xml", "rss.xml"]
+    assert folder.feed_paths() == [
+        "category/a/atom.xml",
+        "category/a/index.html",
+        "feed/index.html",
+        "index.html",
+        "rss.xml",
+    ]
     assert folder.stored("missing.xml") is None and folder.read("missing.xml") is None
     written, stored = folder.write_if_changed("category/c/rss.xml", b"<rss/>", "ignored")
     assert written and stored.size == 6

@@ -113,7 +113,8 @@ def run(site: Path, **options: Any) -> BuildReport:
 
 
 def subscription_urls(site: Path) -> list[str]:
-    """Every subscription document published (archive pages are never announced)."""
+    """Every subscription document published (archive pages and the pages for people are
+    never announced)."""
     out = site / "public"
     return sorted(
         FEEDS + p.relative_to(out).as_posix()
@@ -121,6 +122,7 @@ def subscription_urls(site: Path) -> list[str]:
         if p.is_file()
         and "archive" not in p.relative_to(out).parts
         and not p.name.startswith(".")  # the owner marker is no document
+        and p.name != "index.html"  # a page for people: no feed, no hub
     )
 
 

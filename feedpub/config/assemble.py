@@ -28,6 +28,7 @@ from feedpub.output.meta import (
     check_syndication,
     render_fingerprint,
 )
+from feedpub.output.pages import PageSettings
 from feedpub.output.targets import out_problem
 from feedpub.output.targets.settings import (
     TargetSettings,
@@ -69,11 +70,19 @@ class SiteConfig:
     source: PostgresSettings | None = None
     #: How long telling the WebSub hubs may take; when a hub owed too long is loud.
     announcing: Announcing = field(default_factory=Announcing)
+    #: The pages for people beside the feeds: whether they are written, the zone they show.
+    pages: PageSettings = field(default_factory=PageSettings)
 
     @property
     def feeds_fingerprint(self) -> str:
         """What a published document depends on besides its entries (see :mod:`.output.meta`)."""
         return render_fingerprint(self.feed, self.syndication)
+
+    @property
+    def published_fingerprint(self) -> str:
+        """What everything published depends on besides the entries: the documents' settings
+        and the pages' (a build whose last one had others plans again)."""
+        return digest_text(self.feeds_fingerprint, self.pages.fingerprint())
 
     @property
     def fingerprint(self) -> str:
@@ -337,6 +346,7 @@ def parse_config(
         feed=feed,
         syndication=syndication,
         announcing=_announcing(values, checker),
+        pages=PageSettings(enabled=values["pages"], zone=zone, zone_name=zone_name),
         **_target(values, checker),
         source=postgres_settings(values["source"], path),
     )

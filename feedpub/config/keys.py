@@ -162,6 +162,13 @@ KEYS: tuple[Key, ...] = (
         default=True,
     ),
     Key(
+        "pages",
+        "bool",
+        "write pages for people: the directory of feeds (`index.html`) and a page behind each"
+        " feed (`feed/`, `category/<term>/`)",
+        default=True,
+    ),
+    Key(
         "source",
         "name-or-table",
         "read records from PostgreSQL, not files: a `postgresql://` URL, or a `[source]` table"

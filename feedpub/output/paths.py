@@ -11,14 +11,19 @@ from feedpub.output.formats import FORMATS
 
 __all__ = [
     "CONTENT_TYPES",
+    "DIRECTORY_PAGE",
     "FEED_FILES",
+    "PAGE_CONTENT_TYPE",
     "FeedLinks",
     "archive_folder",
     "content_type_of",
     "feed_folder",
     "feed_path",
+    "is_document_path",
     "is_feed_path",
+    "is_page_path",
     "is_subscription_path",
+    "page_path",
 ]
 
 #: The file each format is published as, in the feed's folder (from the format table).
@@ -35,6 +40,15 @@ _FEED_PATH = re.compile(
     + "|".join(re.escape(name) for name in FEED_FILES.values())
     + r")"
 )
+
+
+#: The directory page for people (output/pages.py): every feed, at the output folder's root.
+DIRECTORY_PAGE = "index.html"
+#: The media type pages are served as, where the target keeps one (object storage).
+PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
+#: Every path a page is published at: the directory, the site feed's page (``feed/``: the
+#: root is the directory), a category feed's page beside its documents.
+_PAGE_PATH = re.compile(r"(?:category/(?!\.\.?/)[^/]+/|feed/)?index\.html")
 
 
 def feed_folder(term: str | None) -> str:
@@ -58,15 +72,36 @@ def is_feed_path(path: str) -> bool:
     return _FEED_PATH.fullmatch(path) is not None
 
 
+def page_path(term: str | None) -> str:
+    """The page for people behind a feed: ``feed/index.html`` for the site feed (the root's
+    ``index.html`` is the directory of every feed), ``category/<term>/index.html``."""
+    return "feed/index.html" if term is None else f"category/{term}/index.html"
+
+
+def is_page_path(path: str) -> bool:
+    """True for a path a page can have: ``index.html``, ``feed/index.html``,
+    ``category/<term>/index.html``."""
+    return _PAGE_PATH.fullmatch(path) is not None
+
+
+def is_document_path(path: str) -> bool:
+    """True for a path feedpub publishes at: a feed document's or a page's."""
+    return is_feed_path(path) or is_page_path(path)
+
+
 def content_type_of(path: str) -> str:
-    """The media type of the document at ``path`` (by its file name: ``rss.xml`` and so on)."""
+    """The media type of the document at ``path`` (by its file name: ``rss.xml`` and so on,
+    ``index.html`` for a page)."""
     name = path.rsplit("/", 1)[-1]
+    if is_page_path(path):
+        return PAGE_CONTENT_TYPE
     return next(spec.content_type for spec in FORMATS.values() if spec.file_name == name)
 
 
 def is_subscription_path(path: str) -> bool:
-    """True for a subscription document's path, False for an archive page's."""
-    return _ARCHIVE_PATH.match(path) is None
+    """True for a subscription document's path, False for an archive page's or a page's
+    for people (hubs are told of feeds only)."""
+    return _ARCHIVE_PATH.match(path) is None and not is_page_path(path)
 
 
 @dataclass(frozen=True)

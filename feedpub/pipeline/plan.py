@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from feedpub.digest import digest_bytes, digest_text
 from feedpub.model import Category, Format
-from feedpub.output.paths import FeedLinks, archive_folder, feed_folder
+from feedpub.output.paths import FeedLinks, archive_folder, feed_folder, is_page_path
 from feedpub.state import ArchivePage, BuildState, IndexedEntry, LastBuild, PublishedFeed
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from feedpub.output.targets import PublishTarget
 
 __all__ = [
+    "Digested",
     "FileCheck",
     "PlannedFeed",
     "check_file",
@@ -209,10 +210,18 @@ def still_current(
     return all(checks.get(path) in (FileCheck.AS_WRITTEN, FileCheck.TOUCHED) for path in published)
 
 
+class Digested(Protocol):
+    """Anything planned for a path: a feed, a page."""
+
+    @property
+    def digest(self) -> str: ...
+
+
 def render_reason(
-    feed: PlannedFeed, before: PublishedFeed | None, check: FileCheck | None
+    feed: Digested, before: PublishedFeed | None, check: FileCheck | None
 ) -> str | None:
-    """Why ``feed`` must be rendered, or ``None`` when the published file already shows it."""
+    """Why ``feed`` (or a page) must be rendered, or ``None`` when the published file already
+    shows it."""
     if before is None:
         return "new feed"
     if before.digest != feed.digest:
@@ -230,14 +239,20 @@ def stale_files(
     planned: set[str],
     *,
     vouched: bool,
+    pages: bool = True,
 ) -> list[str]:
     """Documents no planned feed writes: known to the state, or found in the target by
     feedpub's own names (a format no longer configured, a category with no entry left).
 
     Archive pages are many, so the target is asked for them only when the state cannot
     vouch that it recorded every document the target holds (``vouched`` False: the last
-    build was killed or failed, or the state is new): then every document is listed."""
+    build was killed or failed, or the state is new): then every document is listed.
+
+    Pages found in the target are feedpub's only while ``pages`` are on: with them off, an
+    ``index.html`` the state does not know may be the site's own, and is left alone."""
     stale = {path for path in published if path not in planned}
     listed = target.feed_paths(archives=not vouched or not published)
-    stale.update(path for path in listed if path not in planned)
+    stale.update(
+        path for path in listed if path not in planned and (pages or not is_page_path(path))
+    )
     return sorted(stale)

@@ -23,6 +23,7 @@ from feedpub.output.paths import CONTENT_TYPES, content_type_of, is_subscription
 from feedpub.output.targets import PublishTarget, open_target
 from feedpub.pipeline.announcing import announce_owed, owed_now
 from feedpub.pipeline.outcome import Recorder, StageClock
+from feedpub.pipeline.pages import PlannedPage, plan_pages, publish_pages
 from feedpub.pipeline.plan import (
     FileCheck,
     PlannedFeed,
@@ -208,7 +209,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     if not changed:
         checks = {path: check_file(job.target, path, feed) for path, feed in published.items()}
         verdicts = {path: verdict for path, (verdict, _) in checks.items()}
-        fingerprints = (job.config.feeds_fingerprint, job.target.headers())
+        fingerprints = (job.config.published_fingerprint, job.target.headers())
         if still_current(last, published, verdicts, job.now, *fingerprints):
             # Nothing read changed, nothing fell due, every published file is as written: done.
             _remember_touched(state, published, checks, job.dry_run)
@@ -222,8 +223,10 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         job.target.recover()
     categories = state.categories()
     feeds = plan_feeds(state, job.config, categories, job.now, __version__)
+    pages = plan_pages(state, job.config, feeds, categories, job.now, __version__)
     reasons: dict[str, str] = {}
-    for feed in feeds:
+    planned: list[PlannedFeed | PlannedPage] = [*feeds, *pages]
+    for feed in planned:
         before = published.get(feed.path)
         verdict = None
         if before is not None and before.digest == feed.digest:
@@ -242,6 +245,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         feed.path: _outcome(feed, published.get(feed.path), reasons.get(feed.path, ""))
         for feed in feeds
     }
+    outcomes.update(
+        (p.path, FeedOutcome(p.path, "unchanged", reasons.get(p.path, ""))) for p in pages
+    )
 
     clock.add("plan", time.perf_counter() - planning)
     rendered: Iterator[RenderedFeed] = iter(())
@@ -290,6 +296,13 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         # lock's descriptor too, and the next build would find the lock taken.
         if isinstance(rendered, Generator):
             rendered.close()
+    with clock.stage("publish"):  # the pages for people, once every feed they link to is up
+        to_write = [page for page in pages if page.path in reasons]
+        outcomes.update(
+            publish_pages(
+                state, job.target, job.source, job.config, to_write, outcomes, dry_run=job.dry_run
+            )
+        )
     # The rest of publishing (headers sent again, stale documents removed, the state's record
     # of it) is counted from here; the render time is counted apart, as it passes.
     publishing = time.perf_counter()
@@ -304,7 +317,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     # The state vouches for the target only when the last build finished: one killed or
     # failed (or none, in a new state) may have written documents it never recorded.
     vouched = last is not None
-    for relative in stale_files(job.target, published, set(outcomes), vouched=vouched):
+    claimed = job.config.pages.enabled
+    stale = stale_files(job.target, published, set(outcomes), vouched=vouched, pages=claimed)
+    for relative in stale:
         if not job.dry_run:
             if job.target.remove(relative):
                 _owe_hubs(state, job, relative)
@@ -328,7 +343,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 complete=not (report.count("invalid") or body_warnings),
                 clocked=True,  # every build has a clock now (the CLI's and the library's)
                 next_due=state.next_due(job.now),
-                feeds=job.config.feeds_fingerprint,
+                feeds=job.config.published_fingerprint,
                 headers=job.target.headers(),
             )
         )

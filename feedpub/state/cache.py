@@ -249,6 +249,10 @@ class BuildState:
         """The ``limit`` newest live entries, overall or of one category, newest first."""
         return entries.newest(self.db, term, limit, now)
 
+    def live_counts(self, now: float | None) -> dict[str | None, int]:
+        """How many live entries the site feed (``None``) and each category's has, by term."""
+        return entries.live_counts(self.db, now)
+
     def archive_pages(self, now: float | None, categories: bool) -> list[ArchivePage]:
         """Every archive page with a live entry, by feed (the site's first, then categories by
         term) and period, oldest first; ``categories=False``: the site's only."""

@@ -14,6 +14,7 @@ __all__ = [
     "categories",
     "duplicates",
     "label_conflicts",
+    "live_counts",
     "newest",
     "next_due",
     "page_entries",
@@ -67,6 +68,24 @@ def categories(db: sqlite3.Connection) -> dict[str, Category]:
         ).fetchone()
         found[term] = Category(term, label, scheme)
     return found
+
+
+def live_counts(db: sqlite3.Connection, now: float | None) -> dict[str | None, int]:
+    """How many live entries each feed has: the site's (``None``) and each category's with one."""
+    due = float("inf") if now is None else now
+    live = "r.draft = 0 AND r.shadowed = 0 AND r.published <= ?"
+    (total,) = db.execute(f"SELECT COUNT(*) FROM records r WHERE {live}", (due,)).fetchone()
+    counts: dict[str | None, int] = {None: int(total)}
+    rows = db.execute(
+        f"""
+        SELECT rc.term, COUNT(DISTINCT rc.rid)
+        FROM record_categories rc JOIN records r ON r.rid = rc.rid
+        WHERE {live} GROUP BY rc.term
+        """,
+        (due,),
+    )
+    counts.update((str(term), int(count)) for term, count in rows)
+    return counts
 
 
 def newest(

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from feedpub.output.paths import is_feed_path, is_subscription_path
+from feedpub.output.paths import is_document_path, is_feed_path
 from feedpub.output.targets import PublishTarget, Stored
 
 __all__ = ["KillAfter", "Killed", "MemoryTarget", "Operation"]
@@ -31,6 +31,10 @@ class _Object(NamedTuple):
     data: bytes
     content_type: str
     stamp: int
+
+
+def _is_archive_page(path: str) -> bool:
+    return is_feed_path(path) and (path.startswith("archive/") or "/archive/" in path)
 
 
 class MemoryTarget(PublishTarget):
@@ -76,8 +80,8 @@ class MemoryTarget(PublishTarget):
 
     def write_if_changed(self, path: str, data: bytes, content_type: str) -> tuple[bool, Stored]:
         """Store ``data`` unless it is there already (with the same content type)."""
-        if not is_feed_path(path):
-            raise AssertionError(f"the pipeline wrote a path no feed has: {path!r}")
+        if not is_document_path(path):
+            raise AssertionError(f"the pipeline wrote a path no feed or page has: {path!r}")
         if self.holds(path, data, content_type):
             found = self.objects[path]
             return False, Stored(len(data), found.stamp)
@@ -95,7 +99,7 @@ class MemoryTarget(PublishTarget):
 
     def feed_paths(self, *, archives: bool = True) -> list[str]:
         """Every document's path; archive pages only with ``archives``."""
-        return sorted(p for p in self.objects if archives or is_subscription_path(p))
+        return sorted(p for p in self.objects if archives or not _is_archive_page(p))
 
     def documents(self) -> dict[str, bytes]:
         """Every document's bytes, by path."""

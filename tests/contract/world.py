@@ -321,11 +321,16 @@ class MemoryOut:
 
     def leftovers(self) -> list[str]:
         """Nothing can be left in memory but documents; their content types must fit."""
-        kinds = {"rss.xml": "rss+xml", "atom.xml": "atom+xml", "feed.json": "feed+json"}
+        kinds = {
+            "rss.xml": "application/rss+xml",
+            "atom.xml": "application/atom+xml",
+            "feed.json": "application/feed+json",
+            "index.html": "text/html",  # the pages for people
+        }
         return sorted(
             f"{path} ({kind})"
             for path, kind in self.target.content_types().items()
-            if kind != f"application/{kinds[path.rsplit('/', 1)[-1]]}; charset=utf-8"
+            if kind != f"{kinds[path.rsplit('/', 1)[-1]]}; charset=utf-8"
         )
 
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from feedpub.output.owner import check_owner, claim_output
-from feedpub.output.paths import FEED_FILES, is_feed_path
+from feedpub.output.paths import FEED_FILES, is_document_path
 from feedpub.output.publish import remove_file, remove_leftover_temp_files, write_if_changed
 from feedpub.output.targets.base import Stored
 from feedpub.output.targets.settings import TargetSettings
@@ -79,7 +79,8 @@ class LocalFolder:
 
     def feed_paths(self, *, archives: bool = True) -> list[str]:
         """The site's feed files and those under ``category/*/``, with their archive pages
-        (``archive/*/``) when ``archives``: a folder of many pages costs a walk of each."""
+        (``archive/*/``) when ``archives``: a folder of many pages costs a walk of each; and
+        the pages for people (``index.html`` there and in ``feed/``)."""
         folders = [""]
         category = self.root / "category"
         if category.is_dir():
@@ -89,11 +90,12 @@ class LocalFolder:
                 archive = self.root / folder / "archive"
                 if archive.is_dir():
                     folders.extend(f"{folder}archive/{d.name}/" for d in archive.iterdir())
+        names = [*FEED_FILES.values(), "index.html"]
         return sorted(
             folder + name
-            for folder in folders
-            for name in FEED_FILES.values()
-            if is_feed_path(folder + name) and (self.root / folder / name).is_file()
+            for folder in [*folders, "feed/"]
+            for name in names
+            if is_document_path(folder + name) and (self.root / folder / name).is_file()
         )
 
 

@@ -34,7 +34,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.loaders import Loader, create_loader
 
 from feedpub.errors import ConfigError, PublishError
-from feedpub.output.paths import is_feed_path
+from feedpub.output.paths import is_document_path
 from feedpub.output.targets.base import Stored
 from feedpub.output.targets.settings import (
     DEFAULT_CACHE_CONTROL,
@@ -51,7 +51,7 @@ __all__ = ["ATTEMPTS", "AWS_ENDPOINT_ENV", "S3Target", "open_url"]
 #: Read when the settings name no endpoint: the AWS SDKs' own names for the same thing.
 AWS_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 #: The folders feedpub writes below the prefix (all it writes at the top level are files).
-FEED_FOLDERS = ("archive/", "category/")
+FEED_FOLDERS = ("archive/", "category/", "feed/")
 
 T = TypeVar("T")
 
@@ -207,7 +207,7 @@ class S3Target:
     def _add(self, found: dict[str, _Object], items: list[Any]) -> None:
         for item in items:
             relative = item["Key"][len(self.prefix) :]
-            if is_feed_path(relative):
+            if is_document_path(relative):
                 found[relative] = _Object(item["Size"], _etag(item["ETag"]))
 
     def headers(self) -> str:
@@ -291,7 +291,7 @@ class S3Target:
         return listed
 
     def feed_paths(self, *, archives: bool = True) -> list[str]:
-        """Every feed object under the prefix (one listing: archive pages come with it)."""
+        """Every feed object and page under the prefix (one listing: archive pages come with it)."""
         return sorted(self._listing())
 
 

@@ -1,0 +1,155 @@
+"""The pages for people beside the feeds (:mod:`feedpub.output.pages`): which exist now, which
+must be rendered, and publishing them, after every feed they link to is up.
+
+A page is planned like a feed, from the state alone: its digest stands for everything it
+shows (its feed's entries and their record digests, its counts and newest date, the labels,
+the settings, feedpub's version), so it is rendered again exactly when one of those changed,
+or when its file is missing or was changed by something else. A feed page reads the bodies
+of the entries it shows (for titles and summaries); the directory reads none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from feedpub.digest import digest_bytes, digest_text
+from feedpub.model import Article, Category
+from feedpub.output.pages import FeedFacts, render_directory, render_feed_page
+from feedpub.output.paths import DIRECTORY_PAGE, PAGE_CONTENT_TYPE, page_path
+from feedpub.pipeline.plan import PlannedFeed
+from feedpub.pipeline.report import FeedOutcome
+from feedpub.records.parse import WantedRecord
+from feedpub.state import BuildState, IndexedEntry, PublishedFeed
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig
+    from feedpub.output.targets import PublishTarget
+    from feedpub.records.source import RecordSource
+
+__all__ = ["PlannedPage", "plan_pages", "publish_pages"]
+
+#: The most records whose bodies one batch of feed pages holds at once.
+_BATCH_RECORDS = 20000
+
+
+@dataclass(frozen=True)
+class PlannedPage:
+    """One page that should exist now: the directory (``feed`` None, every feed in
+    ``shown``), or the page behind one feed (its facts and newest ``entries``)."""
+
+    path: str
+    digest: str
+    shown: tuple[FeedFacts, ...]
+    entries: tuple[IndexedEntry, ...] = ()
+
+    @property
+    def feed(self) -> FeedFacts | None:
+        """The feed this page is behind; ``None`` for the directory."""
+        return self.shown[0] if self.path != DIRECTORY_PAGE else None
+
+
+def plan_pages(
+    state: BuildState,
+    config: SiteConfig,
+    feeds: list[PlannedFeed],
+    categories: dict[str, Category],
+    now: float | None,
+    version: str,
+) -> list[PlannedPage]:
+    """Every page that should exist now (none when pages are off): the site feed's page,
+    each category feed's (in the plan's order), then the directory."""
+    if not config.pages.enabled:
+        return []
+    subscription: dict[str | None, PlannedFeed] = {}
+    for feed in feeds:
+        if feed.period is None:
+            subscription.setdefault(feed.term, feed)
+    counts = state.live_counts(now)
+    common = (version, config.feeds_fingerprint, config.pages.fingerprint())
+    facts = [
+        FeedFacts(
+            category=categories[term] if term is not None else None,
+            entries=counts.get(term, 0),
+            newest=feed.entries[0].published if feed.entries else None,
+            archive=feed.links.prev_archive,
+        )
+        for term, feed in subscription.items()
+    ]
+    # The directory lists categories by label (as people read them), the site feed first.
+    facts[1:] = sorted(facts[1:], key=lambda f: (f.category.label.casefold(), f.term))  # type: ignore[union-attr]
+    pages = []
+    for shown in facts:
+        entries = subscription[shown.term].entries
+        digest = digest_text(
+            *common, "feed page", shown.text(), *(f"{e.id}\x1e{e.digest}" for e in entries)
+        )
+        pages.append(PlannedPage(page_path(shown.term), digest, (shown,), entries))
+    digest = digest_text(*common, "directory", *(shown.text() for shown in facts))
+    pages.append(PlannedPage(DIRECTORY_PAGE, digest, tuple(facts)))
+    return pages
+
+
+def _batches(pages: list[PlannedPage]) -> Iterator[list[PlannedPage]]:
+    """The pages in batches of at most about :data:`_BATCH_RECORDS` distinct records."""
+    batch: list[PlannedPage] = []
+    seen: set[int] = set()
+    for page in pages:
+        rids = {e.rid for e in page.entries}
+        if batch and len(seen | rids) > _BATCH_RECORDS:
+            yield batch
+            batch, seen = [], set()
+        batch.append(page)
+        seen |= rids
+    if batch:
+        yield batch
+
+
+def _rendered(
+    config: SiteConfig, source: RecordSource, pages: list[PlannedPage]
+) -> Iterator[tuple[PlannedPage, bytes]]:
+    """Each page with its bytes; a page one of whose records changed while this build read
+    it shows the rest, under a digest no plan makes (the next build renders it again)."""
+    meta, formats = config.feed, config.syndication.formats
+    for batch in _batches(pages):
+        wanted = {e.rid: e for page in batch for e in page.entries}
+        articles: dict[int, Article] = source.load(
+            config.records, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
+        )
+        for page in batch:
+            feed = page.feed
+            if feed is None:
+                yield page, render_directory(meta, formats, config.pages, page.shown)
+                continue
+            shown = [articles[e.rid] for e in page.entries if e.rid in articles]
+            if len(shown) < len(page.entries):
+                page = replace(page, digest="stale")
+            yield page, render_feed_page(meta, formats, config.pages, feed, shown)
+
+
+def publish_pages(
+    state: BuildState,
+    target: PublishTarget,
+    source: RecordSource,
+    config: SiteConfig,
+    pages: list[PlannedPage],
+    outcomes: dict[str, FeedOutcome],
+    *,
+    dry_run: bool,
+) -> dict[str, FeedOutcome]:
+    """Render ``pages`` and write each whose bytes changed; return their outcomes (from
+    ``outcomes``, the plan's), and remember in the state what was written."""
+    done: dict[str, FeedOutcome] = {}
+    for page, data in _rendered(config, source, pages):
+        outcome = outcomes[page.path]
+        if dry_run:
+            unchanged = target.holds(page.path, data, PAGE_CONTENT_TYPE)
+            done[page.path] = replace(outcome, action="unchanged" if unchanged else "written")
+            continue
+        written, stat = target.write_if_changed(page.path, data, PAGE_CONTENT_TYPE)
+        state.record_feed(
+            page.path, PublishedFeed(page.digest, stat.size, stat.stamp, digest_bytes(data), ())
+        )
+        done[page.path] = replace(outcome, action="written" if written else "unchanged")
+    return done
