@@ -19,6 +19,7 @@ import pytest
 
 from feedpub import BuildReport
 from feedpub.discovery import feed_links
+from feedpub.records.source import FileSource
 from feedpub.site import Run, build_site, resolve_run
 from feedpub.state import BuildState
 from tests.conftest import TEST_CLOCK as NOW
@@ -346,3 +347,27 @@ def test_chromium_shows_each_feeds_title_on_a_phone(built: Path, tmp_path: Path)
     for label in _labels(built):
         assert label in text, label
     assert f"{FEEDS_URL}category/ekonomi/rss.xml" in shown.stdout  # the address to copy
+
+
+def test_a_page_reads_no_body_its_feed_already_read(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: list[int] = []
+    real_load = FileSource.load
+
+    def counting(self: FileSource, rules: Any, wanted: Any) -> Any:
+        wanted = list(wanted)
+        loaded.extend(w.key for w in wanted)
+        return real_load(self, rules, wanted)
+
+    monkeypatch.setattr(FileSource, "load", counting)
+    _build(site)
+    assert loaded and len(loaded) == len(set(loaded))  # each body once, for feeds and pages
+    # A page rendered without its feed reads its own entries' bodies, and only those.
+    loaded.clear()
+    (site / "public/category/ekonomi/index.html").unlink()
+    report = _build(site)
+    assert [o.path for o in report.feeds if o.action == "written"] == [
+        "category/ekonomi/index.html"
+    ]
+    assert len(loaded) == 2  # Ekonomi's two entries

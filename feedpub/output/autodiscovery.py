@@ -18,7 +18,7 @@ from feedpub.output.formats import FORMATS
 from feedpub.output.meta import FeedMeta
 from feedpub.output.paths import feed_path
 
-__all__ = ["FeedLink", "feed_title", "links_html", "subscription_links"]
+__all__ = ["FeedLink", "feed_description", "feed_title", "links_html", "subscription_links"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,13 @@ class FeedLink:
 def feed_title(meta: FeedMeta, category: Category | None) -> str:
     """A feed's title as its documents give it: the site's, or ``title: label``."""
     return meta.title if category is None else f"{meta.title}: {category.label}"
+
+
+def feed_description(meta: FeedMeta, category: Category | None) -> str:
+    """A feed's description as its documents give it: the site's, and a category's label."""
+    if category is None:
+        return meta.description
+    return f"{meta.description} Category: {category.label}."
 
 
 def subscription_links(

@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from feedpub.model import Article, Category, Format
-from feedpub.output.autodiscovery import FeedLink, feed_title, subscription_links
+from feedpub.output.autodiscovery import (
+    FeedLink,
+    feed_description,
+    feed_title,
+    subscription_links,
+)
 from feedpub.output.formats import FORMATS
 from feedpub.output.meta import FeedMeta
 from feedpub.output.paths import DIRECTORY_PAGE, feed_path, page_path
@@ -159,13 +164,6 @@ def _serialise(root: etree._Element) -> bytes:
     return data
 
 
-def _description(meta: FeedMeta, category: Category | None) -> str:
-    """A feed's description as its documents give it."""
-    if category is None:
-        return meta.description
-    return f"{meta.description} Category: {category.label}."
-
-
 def _count(entries: int) -> str:
     return "1 entry" if entries == 1 else f"{entries:,} entries"
 
@@ -203,11 +201,13 @@ def _subscribe(
 
 
 def _facts(parent: etree._Element, feed: FeedFacts, zone: tzinfo) -> None:
-    facts = _element(parent, "p", _count(feed.entries), class_="facts")
-    if feed.newest is not None:
-        facts.text += ", the newest on "  # type: ignore[operator]
-        machine, shown = _date(feed.newest, zone, with_time=False)
-        _element(facts, "time", shown, datetime=machine)
+    count = _count(feed.entries)
+    if feed.newest is None:
+        _element(parent, "p", count, class_="facts")
+        return
+    facts = _element(parent, "p", f"{count}, the newest on ", class_="facts")
+    machine, shown = _date(feed.newest, zone, with_time=False)
+    _element(facts, "time", shown, datetime=machine)
 
 
 def _archives(
@@ -270,7 +270,7 @@ def render_directory(
         heading = _element(section, "h2")
         name = "All entries" if feed.category is None else feed.category.label
         _element(heading, "a", name, href=_href(page, page_path(feed.term)))
-        _element(section, "p", _description(meta, feed.category))
+        _element(section, "p", feed_description(meta, feed.category))
         _facts(section, feed, settings.zone)
         _subscribe(section, page, meta, formats, feed)
     _archives(body, page, formats, feeds)
@@ -292,7 +292,7 @@ def render_feed_page(
     entries (title linked to the article, date in the site's zone, summary)."""
     page = page_path(feed.term)
     title = feed_title(meta, feed.category)
-    description = _description(meta, feed.category)
+    description = feed_description(meta, feed.category)
     root = _document(meta)
     _head(root, meta, title, description, subscription_links(meta, formats, feed.category))
     body = _element(root, "body")

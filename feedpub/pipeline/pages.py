@@ -4,13 +4,15 @@ must be rendered, and publishing them, after every feed they link to is up.
 A page is planned like a feed, from the state alone: its digest stands for everything it
 shows (its feed's entries and their record digests, its counts and newest date, the labels,
 the settings, feedpub's version), so it is rendered again exactly when one of those changed,
-or when its file is missing or was changed by something else. A feed page reads the bodies
-of the entries it shows (for titles and summaries); the directory reads none.
+or when its file is missing or was changed by something else. A feed page needs the bodies of
+the entries it shows (for titles and summaries): when its feed is rendered too, from the
+bodies that rendering reads (:class:`PagesAhead`), else read for it alone; the directory
+reads none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from feedpub.output.targets import PublishTarget
     from feedpub.records.source import RecordSource
 
-__all__ = ["PlannedPage", "plan_pages", "publish_pages"]
+__all__ = ["PagesAhead", "PlannedPage", "plan_pages", "publish_pages"]
 
 #: The most records whose bodies one batch of feed pages holds at once.
 _BATCH_RECORDS = 20000
@@ -78,7 +80,7 @@ def plan_pages(
         for term, feed in subscription.items()
     ]
     # The directory lists categories by label (as people read them), the site feed first.
-    facts[1:] = sorted(facts[1:], key=lambda f: (f.category.label.casefold(), f.term))  # type: ignore[union-attr]
+    facts[1:] = sorted(facts[1:], key=_by_label)
     pages = []
     for shown in facts:
         entries = subscription[shown.term].entries
@@ -89,6 +91,11 @@ def plan_pages(
     digest = digest_text(*common, "directory", *(shown.text() for shown in facts))
     pages.append(PlannedPage(DIRECTORY_PAGE, digest, tuple(facts)))
     return pages
+
+
+def _by_label(facts: FeedFacts) -> tuple[str, str]:
+    label = facts.category.label if facts.category is not None else ""
+    return label.casefold(), facts.term or ""
 
 
 def _batches(pages: list[PlannedPage]) -> Iterator[list[PlannedPage]]:
@@ -106,13 +113,44 @@ def _batches(pages: list[PlannedPage]) -> Iterator[list[PlannedPage]]:
         yield batch
 
 
+class PagesAhead:
+    """The pages a build renders, each feed page rendered as soon as the bodies it shows are
+    at hand: those its feed's rendering reads (:meth:`take`), so that they are not read twice.
+    Only the bytes are kept (a page is small), never the bodies."""
+
+    def __init__(self, config: SiteConfig, pages: list[PlannedPage]) -> None:
+        """Ready to render ``pages`` (those the plan says must be rendered)."""
+        self.config = config
+        self.pages = pages
+        self._waiting = {p.path: p for p in pages if p.feed is not None and p.entries}
+        #: The bytes of each page rendered ahead, by path.
+        self.done: dict[str, bytes] = {}
+
+    def take(self, articles: Mapping[int, Article]) -> None:
+        """Render every waiting page all of whose entries ``articles`` holds."""
+        meta, formats = self.config.feed, self.config.syndication.formats
+        for path, page in list(self._waiting.items()):
+            feed = page.feed
+            if feed is not None and all(e.rid in articles for e in page.entries):
+                shown = [articles[e.rid] for e in page.entries]
+                self.done[path] = render_feed_page(meta, formats, self.config.pages, feed, shown)
+                del self._waiting[path]
+
+
 def _rendered(
-    config: SiteConfig, source: RecordSource, pages: list[PlannedPage]
+    config: SiteConfig, source: RecordSource, ahead: PagesAhead
 ) -> Iterator[tuple[PlannedPage, bytes]]:
-    """Each page with its bytes; a page one of whose records changed while this build read
-    it shows the rest, under a digest no plan makes (the next build renders it again)."""
+    """Each page with its bytes (rendered ahead, or now); a page one of whose records changed
+    while this build read it shows the rest, under a digest no plan makes (the next build
+    renders it again)."""
     meta, formats = config.feed, config.syndication.formats
-    for batch in _batches(pages):
+    later = []
+    for page in ahead.pages:
+        if page.path in ahead.done:
+            yield page, ahead.done[page.path]
+        else:
+            later.append(page)
+    for batch in _batches(later):
         wanted = {e.rid: e for page in batch for e in page.entries}
         articles: dict[int, Article] = source.load(
             config.records, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
@@ -133,13 +171,13 @@ def publish_pages(
     target: PublishTarget,
     source: RecordSource,
     config: SiteConfig,
-    pages: list[PlannedPage],
+    pages: PagesAhead,
     outcomes: dict[str, FeedOutcome],
-    *,
     dry_run: bool,
 ) -> dict[str, FeedOutcome]:
-    """Render ``pages`` and write each whose bytes changed; return their outcomes (from
-    ``outcomes``, the plan's), and remember in the state what was written."""
+    """Render ``pages`` (those not rendered ahead) and write each whose bytes changed, feed
+    pages first and the directory last; return their outcomes (from ``outcomes``, the plan's),
+    and remember in the state what was written."""
     done: dict[str, FeedOutcome] = {}
     for page, data in _rendered(config, source, pages):
         outcome = outcomes[page.path]

@@ -23,7 +23,7 @@ from feedpub.output.paths import CONTENT_TYPES, content_type_of, is_subscription
 from feedpub.output.targets import PublishTarget, open_target
 from feedpub.pipeline.announcing import announce_owed, owed_now
 from feedpub.pipeline.outcome import Recorder, StageClock
-from feedpub.pipeline.pages import PlannedPage, plan_pages, publish_pages
+from feedpub.pipeline.pages import PagesAhead, PlannedPage, plan_pages, publish_pages
 from feedpub.pipeline.plan import (
     FileCheck,
     PlannedFeed,
@@ -250,6 +250,8 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     )
 
     clock.add("plan", time.perf_counter() - planning)
+    # A feed's page shows its entries: rendered from the bodies its feed's rendering reads.
+    ahead = PagesAhead(job.config, [page for page in pages if page.path in reasons])
     rendered: Iterator[RenderedFeed] = iter(())
     spool = None
     if job.strict:
@@ -258,7 +260,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         invalid = False
         if not report.errors and not id_changes:
             spool = Spool()
-            batches = _render_in_batches(job, categories, to_render, body_warnings)
+            batches = _render_in_batches(job, categories, to_render, body_warnings, ahead)
             for done in clock.timed("render", batches):
                 spool.add(done)
                 invalid = invalid or not done.valid
@@ -278,7 +280,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             rendered = spool.feeds()
     else:
         rendered = clock.timed(
-            "render", _render_in_batches(job, categories, to_render, body_warnings)
+            "render", _render_in_batches(job, categories, to_render, body_warnings, ahead)
         )
 
     if not job.dry_run and to_render:
@@ -297,11 +299,8 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         if isinstance(rendered, Generator):
             rendered.close()
     with clock.stage("publish"):  # the pages for people, once every feed they link to is up
-        to_write = [page for page in pages if page.path in reasons]
         outcomes.update(
-            publish_pages(
-                state, job.target, job.source, job.config, to_write, outcomes, dry_run=job.dry_run
-            )
+            publish_pages(state, job.target, job.source, job.config, ahead, outcomes, job.dry_run)
         )
     # The rest of publishing (headers sent again, stale documents removed, the state's record
     # of it) is counted from here; the render time is counted apart, as it passes.
@@ -473,12 +472,15 @@ def _render_in_batches(
     categories: dict[str, Category],
     feeds: list[PlannedFeed],
     body_warnings: list[RecordWarning],
+    pages: PagesAhead,
 ) -> Generator[RenderedFeed, None, None]:
     """Render and validate ``feeds``, reading the bodies of one batch at a time; what the
-    reading warns of is added to ``body_warnings``."""
+    reading warns of is added to ``body_warnings``; the ``pages`` showing those bodies are
+    rendered from them too."""
     for batch in _batches(feeds):
         articles, batch, warnings = _load_bodies(job, categories, batch)
         body_warnings.extend(warnings)
+        pages.take(articles)
         yield from render_feeds(job.config, categories, articles, batch)
 
 
