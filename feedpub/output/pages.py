@@ -227,9 +227,8 @@ def _archives(
     )
     listing = _element(section, "ul")
     for feed in archived:
-        item = _element(listing, "li", "All entries: " if feed.category is None else "")
-        if feed.category is not None:
-            item.text = f"{feed.category.label}: "
+        name = "All entries" if feed.category is None else feed.category.label
+        item = _element(listing, "li", f"{name}: ")
         for number, fmt in enumerate(formats):
             link = _element(
                 item,
