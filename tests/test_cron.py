@@ -237,7 +237,7 @@ def test_default_summary_quiet_and_verbose(site: Path) -> None:
     add_record(site, "baru", date_published="2025-12-31T10:00:00+07:00")
     verbose = feedpub(site, "-v")
     assert "rss.xml: written (entries, labels or config changed)" in verbose.stderr
-    assert "category/jadwal/rss.xml: written (new feed)" in verbose.stderr
+    assert "category/jadwal/rss.xml: written (new)" in verbose.stderr
 
 
 def test_bad_now_is_a_usage_error(site: Path) -> None:

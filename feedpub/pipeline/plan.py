@@ -223,7 +223,7 @@ def render_reason(
     """Why ``feed`` (or a page) must be rendered, or ``None`` when the published file already
     shows it."""
     if before is None:
-        return "new feed"
+        return "new"
     if before.digest != feed.digest:
         return "entries, labels or config changed"
     if check is FileCheck.MISSING:
