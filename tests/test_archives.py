@@ -375,9 +375,7 @@ def rendered(report: BuildReport) -> list[str]:
 def test_a_new_label_renders_only_the_documents_that_show_it(site: Path, tmp_path: Path) -> None:
     configure(site, limit=2)
     run(site)
-    add_record(
-        site, "label-baru", date_published="2023-06-04T10:00:00+07:00", categories=["Cuaca"]
-    )
+    add_record(site, "label-baru", date_published="2023-06-04T10:00:00+07:00", categories=["Cuaca"])
     report = run(site)
     # No other record has "Cuaca": its new feed (complete, no page) and the site's page of
     # June 2023 (new) with its neighbours' links; not every document that has a category.
