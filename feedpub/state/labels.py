@@ -17,25 +17,31 @@ from feedpub.model import Category
 
 __all__ = ["relabelled", "relabelled_pages"]
 
-#: The labels shown, as a table to join (one JSON parameter: any number of terms).
-_SHOWN = """
-shown(term, label, scheme) AS (
-    SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:shown)
-)
-"""
 #: A record's category whose shown label or scheme is not its own. The categories are read in
-#: table order (CROSS JOIN keeps them the outer loop): looking each row up through an index
-#: by term would fetch every row's scheme at random.
+#: table order (CROSS JOIN keeps them the outer loop) and each looks its term up in the labels
+#: shown: looking each row up through an index by term instead would fetch every row's scheme
+#: at random.
 _MOVED = """
 moved(rid, term) AS MATERIALIZED (
-    SELECT rc.rid, rc.term FROM record_categories rc CROSS JOIN shown s
+    SELECT rc.rid, rc.term FROM record_categories rc CROSS JOIN temp.shown_labels s
     WHERE s.term = rc.term AND (rc.label != s.label OR rc.scheme IS NOT s.scheme)
 )
 """
 
 
-def _shown(categories: Mapping[str, Category]) -> str:
-    return json.dumps([[c.term, c.label, c.scheme] for c in categories.values()])
+def _load_shown(db: sqlite3.Connection, categories: Mapping[str, Category]) -> None:
+    """The labels shown, by term, in a temporary table of this connection (nothing of the
+    state is written): a join probes it by key, where a table made of a JSON parameter
+    would be scanned for every row."""
+    db.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS shown_labels"
+        " (term TEXT PRIMARY KEY, label TEXT NOT NULL, scheme TEXT) WITHOUT ROWID"
+    )
+    db.execute("DELETE FROM temp.shown_labels")
+    db.executemany(
+        "INSERT INTO temp.shown_labels VALUES (?, ?, ?)",
+        [(c.term, c.label, c.scheme) for c in categories.values()],
+    )
 
 
 def relabelled(
@@ -45,16 +51,14 @@ def relabelled(
     the label shown for each term); records that show only their own are left out."""
     found: dict[int, set[str]] = {}
     rows = db.execute(
-        f"""
-        WITH {_SHOWN}
-        SELECT rc.rid, rc.term FROM record_categories rc JOIN shown s ON s.term = rc.term
-        WHERE rc.rid IN (SELECT value FROM json_each(:rids))
-            AND (rc.label != s.label OR rc.scheme IS NOT s.scheme)
-        """,
-        {"shown": _shown(categories), "rids": json.dumps(sorted(set(rids)))},
+        "SELECT rid, term, label, scheme FROM record_categories"
+        " WHERE rid IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(rids))),),
     )
-    for rid, term in rows:
-        found.setdefault(rid, set()).add(term)
+    for rid, term, label, scheme in rows:
+        shown = categories.get(term)
+        if shown is not None and (shown.label, shown.scheme) != (label, scheme):
+            found.setdefault(rid, set()).add(term)
     return found
 
 
@@ -75,15 +79,16 @@ def relabelled_pages(
         WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= :due
         GROUP BY f.term, r.period, m.term
     """
+    _load_shown(db, categories)
     rows = db.execute(
         f"""
-        WITH {_SHOWN}, {_MOVED}
+        WITH {_MOVED}
         SELECT NULL, r.period, m.term FROM moved m JOIN records r ON r.rid = m.rid
         WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= :due
         GROUP BY r.period, m.term
         {category_pages if by_category else ""}
         """,
-        {"shown": _shown(categories), "due": due},
+        {"due": due},
     )
     found: dict[tuple[str | None, str], set[str]] = {}
     for feed, period, term in rows:
