@@ -428,3 +428,34 @@ def test_a_label_changed_at_its_first_record_renders_every_document_showing_it(
     assert rendered(run(site)) == expected
     kilas = (site / "public/category/pendidikan-sekolah/archive/2023-12/atom.xml").read_text()
     assert 'label="Seni &amp; Budaya"' in kilas
+
+
+def test_a_scheme_changed_at_its_first_record_renders_every_document_showing_it(
+    site: Path, tmp_path: Path
+) -> None:
+    configure(site, limit=2)
+    run(site)
+    first = site / "articles/2021/11/sanggar-tari-lampung-tampil-di-denpasar.json"
+    record = json.loads(first.read_text())
+    scheme = "https://altumnews.com/kategori/"
+    record["categories"] = [{"term": "Seni & Budaya", "label": "Seni & Budaya", "scheme": scheme}]
+    first.write_text(json.dumps(record, ensure_ascii=False))
+    report = run(site)
+    folders = (
+        "archive/2021-11/",
+        "archive/2023-12/",
+        "category/seni-budaya/",
+        "category/pendidikan-sekolah/archive/2023-12/",
+    )
+    assert rendered(report) == sorted(
+        f"{folder}{name}" for folder in folders for name in ("atom.xml", "feed.json", "rss.xml")
+    )
+    # JSON Feed's tags are labels only: its documents render to the same bytes.
+    assert written(report) == sorted(
+        f"{folder}{name}" for folder in folders for name in ("atom.xml", "rss.xml")
+    )
+    kilas = (site / "public/category/pendidikan-sekolah/archive/2023-12/atom.xml").read_text()
+    assert f'scheme="{scheme}"' in kilas
+    shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))
+    run(tmp_path / "fresh")
+    assert tree(site / "public") == tree(tmp_path / "fresh/public")
