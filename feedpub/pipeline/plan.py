@@ -76,14 +76,6 @@ def plan_feeds(
         term: tuple(state.newest(term, syndication.limit, now)) for term in [None, *categories]
     }
     relabelled = state.relabelled(categories, (e.rid for es in newest.values() for e in es))
-
-    def labels(terms: set[str]) -> str:
-        """The labels a document shows that its entries' records do not say (their digests
-        stand for the rest): so a label changes only the documents that show it."""
-        return "\x1d".join(
-            f"{t}\x1e{categories[t].label}\x1e{categories[t].scheme}" for t in sorted(terms)
-        )
-
     feeds: list[PlannedFeed] = []
     for term, entries in newest.items():
         if term is not None and not entries:
@@ -116,18 +108,18 @@ def plan_feeds(
             term or "",
             f"{shown.label}\x1e{shown.scheme}" if shown else "",
         )
-        moved = set().union(*(relabelled.get(e.rid, ()) for e in entries))
+        labels = _labels(categories, set().union(*(relabelled.get(e.rid, ()) for e in entries)))
         for fmt in syndication.formats:
             digest = digest_text(
                 *common,
-                labels(moved),
+                labels,
                 fmt,
                 links.fingerprint(),
                 *(f"{e.id}\x1e{e.digest}" for e in entries),
             )
             feeds.append(PlannedFeed(links.path(fmt), term, fmt, entries, digest, links))
         for page_links, page in zip(_page_links(term, periods, links.folder), periods, strict=True):
-            page_labels = labels(relabelled_pages.get((term, page.period), set()))
+            page_labels = _labels(categories, relabelled_pages.get((term, page.period), set()))
             for fmt in syndication.formats:
                 digest = digest_text(
                     *common, page_labels, fmt, page_links.fingerprint(), page.fingerprint
@@ -138,6 +130,15 @@ def plan_feeds(
                     )
                 )
     return feeds
+
+
+def _labels(categories: dict[str, Category], terms: set[str]) -> str:
+    """The labels of ``terms`` for a digest: those a document shows that its entries' records
+    do not say (their digests stand for the rest), so a label changes only the documents that
+    show it."""
+    return "\x1d".join(
+        f"{t}\x1e{categories[t].label}\x1e{categories[t].scheme}" for t in sorted(terms)
+    )
 
 
 def _page_links(term: str | None, periods: list[ArchivePage], current: str) -> list[FeedLinks]:
