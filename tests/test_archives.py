@@ -367,3 +367,97 @@ def test_a_feed_with_a_single_page_marks_it_complete_as_well_as_archived(site: P
     subscription = (site / "public/category/cuaca/atom.xml").read_bytes()
     assert history(subscription) == set()
     assert b"category/cuaca/archive/2025-03/atom.xml" in subscription
+
+
+def rendered(report: BuildReport) -> list[str]:
+    """The documents the build rendered (each has its reason), written or found unchanged."""
+    return sorted(o.path for o in report.feeds if o.reason and o.action != "removed")
+
+
+def test_a_new_label_renders_only_the_documents_that_show_it(site: Path, tmp_path: Path) -> None:
+    configure(site, limit=2)
+    run(site)
+    add_record(site, "label-baru", date_published="2023-06-04T10:00:00+07:00", categories=["Cuaca"])
+    report = run(site)
+    # No other record has "Cuaca": its new feed (complete, no page) and the site's page of
+    # June 2023 (new) with its neighbours' links; not every document that has a category.
+    pages = ("archive/2023-06/", "archive/2023-04/", "archive/2023-08/")
+    assert rendered(report) == sorted(
+        f"{folder}{name}"
+        for folder in (*pages, "category/cuaca/")
+        for name in ("atom.xml", "feed.json", "rss.xml")
+    )
+    # JSON Feed has no next-archive: the page before renders to the same feed.json.
+    assert set(rendered(report)) - set(written(report)) == {"archive/2023-04/feed.json"}
+    shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))
+    run(tmp_path / "fresh")
+    assert tree(site / "public") == tree(tmp_path / "fresh/public")
+
+
+def test_a_label_changed_at_its_first_record_renders_every_document_showing_it(
+    site: Path, tmp_path: Path
+) -> None:
+    """A term's label is the first one read (in path order): changing it there relabels the
+    term's entries in other records too, and only the documents that show one of them."""
+    configure(site, limit=2)
+    run(site)
+    first = site / "articles/2021/11/sanggar-tari-lampung-tampil-di-denpasar.json"
+    record = json.loads(first.read_text())
+    record["categories"] = [{"term": "Seni & Budaya", "label": "Seni dan Budaya"}]
+    first.write_text(json.dumps(record, ensure_ascii=False))
+    report = run(site)
+    # The edited record's own pages, and those of the other "Seni & Budaya" record
+    # (December 2023, also in Pendidikan/Sekolah's page of that month), which shows it
+    # with the new label; no subscription document shows either (limit 2).
+    expected = sorted(
+        f"{folder}{name}"
+        for folder in (
+            "archive/2021-11/",
+            "archive/2023-12/",
+            "category/seni-budaya/",  # its two entries fit: complete, no pages
+            "category/pendidikan-sekolah/archive/2023-12/",
+        )
+        for name in ("atom.xml", "feed.json", "rss.xml")
+    )
+    assert rendered(report) == written(report) == expected
+    kilas = (site / "public/category/pendidikan-sekolah/archive/2023-12/atom.xml").read_text()
+    assert 'label="Seni dan Budaya"' in kilas
+    shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))
+    run(tmp_path / "fresh")
+    assert tree(site / "public") == tree(tmp_path / "fresh/public")
+    # Back as it was: the same documents again, and the other record shows its own label.
+    first.write_text(json.dumps({**record, "categories": ["Seni & Budaya"]}, ensure_ascii=False))
+    assert rendered(run(site)) == expected
+    kilas = (site / "public/category/pendidikan-sekolah/archive/2023-12/atom.xml").read_text()
+    assert 'label="Seni &amp; Budaya"' in kilas
+
+
+def test_a_scheme_changed_at_its_first_record_renders_every_document_showing_it(
+    site: Path, tmp_path: Path
+) -> None:
+    configure(site, limit=2)
+    run(site)
+    first = site / "articles/2021/11/sanggar-tari-lampung-tampil-di-denpasar.json"
+    record = json.loads(first.read_text())
+    scheme = "https://altumnews.com/kategori/"
+    record["categories"] = [{"term": "Seni & Budaya", "label": "Seni & Budaya", "scheme": scheme}]
+    first.write_text(json.dumps(record, ensure_ascii=False))
+    report = run(site)
+    folders = (
+        "archive/2021-11/",
+        "archive/2023-12/",
+        "category/seni-budaya/",
+        "category/pendidikan-sekolah/archive/2023-12/",
+    )
+    assert rendered(report) == sorted(
+        f"{folder}{name}" for folder in folders for name in ("atom.xml", "feed.json", "rss.xml")
+    )
+    # JSON Feed's tags are labels only: its documents render to the same bytes.
+    assert written(report) == sorted(
+        f"{folder}{name}" for folder in folders for name in ("atom.xml", "rss.xml")
+    )
+    kilas = (site / "public/category/pendidikan-sekolah/archive/2023-12/atom.xml").read_text()
+    assert f'scheme="{scheme}"' in kilas
+    shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))
+    run(tmp_path / "fresh")
+    assert tree(site / "public") == tree(tmp_path / "fresh/public")

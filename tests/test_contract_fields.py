@@ -19,7 +19,7 @@ from feedpub.output.formats import FORMATS
 from feedpub.output.ids import entry_id
 from feedpub.output.paths import FeedLinks
 from feedpub.records.fields import FIELDS, KNOWN_FIELDS
-from feedpub.records.ids import entry_id_flaw
+from feedpub.records.ids import entry_id_flaw, written_as_iri
 from feedpub.records.loader import parse_file
 from feedpub.records.postgres_settings import postgres_settings
 from feedpub.records.urls import absolute_iri_flaw
@@ -145,6 +145,13 @@ def test_an_id_is_accepted_exactly_when_the_entry_id_it_becomes_is_valid(
     except UnicodeEncodeError:  # a lone surrogate: the contract removes it before (warned)
         return
     assert entry_id_flaw(record_id, RULES.domain) == absolute_iri_flaw(made)
+
+
+def test_an_id_with_white_space_is_never_used_as_written() -> None:
+    """White space is what ``str.isspace`` says it is (every such character is in the BMP)."""
+    for code in range(0x10000):
+        character = chr(code)
+        assert written_as_iri(f"urn:a{character}b") is not character.isspace(), hex(code)
 
 
 def test_a_row_source_maps_columns_to_the_contracts_fields_only() -> None:

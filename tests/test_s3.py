@@ -253,6 +253,37 @@ def test_an_edit_uploads_only_the_objects_it_changes(
     assert objects(client, bucket) == after
 
 
+def test_a_new_label_sends_and_compares_only_the_objects_that_show_it(
+    site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str, sample: dict[str, bytes]
+) -> None:
+    """Issue 21: a label no other record has used to render every document again, and each
+    one found unchanged cost a HEAD to compare its headers."""
+    out = f"s3://{bucket}/{PREFIX}"
+    assert run(site, "--out", out).exit_code == 0
+    record = {
+        "title": "Hujan deras",
+        "date_published": "2024-06-01T08:00:00+07:00",
+        "url": "/2024/06/hujan-deras/",
+        "summary": "Cuaca.",
+        "categories": ["Cuaca"],
+    }
+    (site / "articles" / "cuaca.json").write_text(json.dumps(record))
+    after = local_build(site, tmp_path)
+    changed = sorted(p for p in after if after[p] != sample.get(p))
+    # The site feed and the new category's, in three formats.
+    assert changed == sorted(
+        f"{folder}{name}"
+        for folder in ("", "category/cuaca/")
+        for name in ("atom.xml", "feed.json", "rss.xml")
+    )
+    server.requests.clear()
+    assert run(site, "--out", out).exit_code == 0
+    assert sorted(puts(server, bucket)) == changed
+    # The listing (GETs) and the uploads: no document left as it was is compared (HEAD).
+    assert [m for m, _ in server.requests if m not in ("GET", "PUT")] == []
+    assert objects(client, bucket) == after
+
+
 def test_a_deleted_record_deletes_its_empty_category_after_every_upload(
     site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str, sample: dict[str, bytes]
 ) -> None:

@@ -66,16 +66,19 @@ def plan_feeds(
     version: str,
 ) -> list[PlannedFeed]:
     """Every feed that should exist now, main feed first, then categories by term."""
-    # Entries show their categories' first labels: a label change re-renders every feed.
-    labels = digest_text(*(f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values()))
     pages: dict[str | None, list[ArchivePage]] = {}
+    relabelled_pages: dict[tuple[str | None, str], set[str]] = {}
     syndication = config.syndication
     if syndication.archive:
         for page in state.archive_pages(now, categories=syndication.archive_categories):
             pages.setdefault(page.term, []).append(page)
+        relabelled_pages = state.relabelled_pages(categories, now, syndication.archive_categories)
+    newest = {
+        term: tuple(state.newest(term, syndication.limit, now)) for term in [None, *categories]
+    }
+    relabelled = state.relabelled(categories, (e.rid for es in newest.values() for e in es))
     feeds: list[PlannedFeed] = []
-    for term in [None, *categories]:
-        entries = tuple(state.newest(term, syndication.limit, now))
+    for term, entries in newest.items():
         if term is not None and not entries:
             continue  # a category with no live entry has no feed (an old one is removed)
         shown = categories[term] if term is not None else None
@@ -99,27 +102,44 @@ def plan_feeds(
             prev_archive=archive_folder(term, periods[-1].period) if periods else None,
             complete=complete,
         )
+        # The feed's own label (its title), then those its entries show relabelled.
         common = (
             version,
             config.feeds_fingerprint,
             term or "",
-            labels,
             f"{shown.label}\x1e{shown.scheme}" if shown else "",
         )
+        labels = _labels(categories, set().union(*(relabelled.get(e.rid, ()) for e in entries)))
         for fmt in syndication.formats:
             digest = digest_text(
-                *common, fmt, links.fingerprint(), *(f"{e.id}\x1e{e.digest}" for e in entries)
+                *common,
+                labels,
+                fmt,
+                links.fingerprint(),
+                *(f"{e.id}\x1e{e.digest}" for e in entries),
             )
             feeds.append(PlannedFeed(links.path(fmt), term, fmt, entries, digest, links))
         for page_links, page in zip(_page_links(term, periods, links.folder), periods, strict=True):
+            page_labels = _labels(categories, relabelled_pages.get((term, page.period), set()))
             for fmt in syndication.formats:
-                digest = digest_text(*common, fmt, page_links.fingerprint(), page.fingerprint)
+                digest = digest_text(
+                    *common, page_labels, fmt, page_links.fingerprint(), page.fingerprint
+                )
                 feeds.append(
                     PlannedFeed(
                         page_links.path(fmt), term, fmt, (), digest, page_links, page.period
                     )
                 )
     return feeds
+
+
+def _labels(categories: dict[str, Category], terms: set[str]) -> str:
+    """The labels of ``terms`` for a digest: those a document shows that its entries' records
+    do not say (their digests stand for the rest), so a label changes only the documents that
+    show it."""
+    return "\x1d".join(
+        f"{t}\x1e{categories[t].label}\x1e{categories[t].scheme}" for t in sorted(terms)
+    )
 
 
 def _page_links(term: str | None, periods: list[ArchivePage], current: str) -> list[FeedLinks]:

@@ -19,6 +19,7 @@ from feedpub.model import Article
 from feedpub.records.contract import KNOWN_FIELDS, check_record, parse_record
 from feedpub.records.guards import may_hold_xml_illegal, may_nest_deeply, unusable_json
 from feedpub.records.rules import RecordRules
+from feedpub.records.shape import decode_shaped
 
 __all__ = ["KNOWN_FIELDS", "FileRecords", "may_hold_xml_illegal", "parse_file", "parse_record"]
 
@@ -41,16 +42,16 @@ def parse_file(
     """Parse the bytes of one record file (``relative`` is its path under the articles folder)."""
     result = FileRecords(shown)
     dirty = may_hold_xml_illegal(data)  # once per file: most files need no cleaning at all
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        result.errors.append(RecordError(f"not UTF-8 text (byte {exc.start})", path=shown))
-        return result
-
-    deep = may_nest_deeply(data)  # once per file: a few brackets cannot nest deeply
+    jsonl = relative.endswith(".jsonl")
+    default_id = None if jsonl else relative.rsplit(".", 1)[0]
 
     def add(
-        raw: Any, line: int | None, default_id: str | None, label: str | None, source: bytes | None
+        raw: Any,
+        line: int | None,
+        default_id: str | None,
+        label: str | None,
+        source: bytes | None,
+        deep: bool,
     ) -> None:
         # A record of a list has no bytes of its own: the contract encodes it, to digest and
         # to measure it.
@@ -72,7 +73,23 @@ def parse_file(
             result.articles.append(checked.article)
             result.digests.append(checked.digest)
 
-    if relative.endswith(".jsonl"):
+    # Nearly every file is one record of the contract's shape: decoded in one typed pass,
+    # which bounds its nesting too. One that needs cleaning goes the long way, where what is
+    # cleaned is told in the file's own field order.
+    if not jsonl and not dirty:
+        shaped = decode_shaped(data)
+        if shaped is not None:
+            add(shaped, None, default_id, None, data, deep=False)
+            return result
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        result.errors.append(RecordError(f"not UTF-8 text (byte {exc.start})", path=shown))
+        return result
+    deep = may_nest_deeply(data)  # once per file: a few brackets cannot nest deeply
+
+    if jsonl:
         for number, line_text in enumerate(_LINE_BREAK.split(text), 1):
             if not line_text.strip():
                 continue
@@ -88,7 +105,7 @@ def parse_file(
             except (RecursionError, ValueError) as exc:
                 result.errors.append(_unparsable(exc, shown, number))
                 continue
-            add(raw, number, None, None, line_text.encode("utf-8"))
+            add(raw, number, None, None, line_text.encode("utf-8"), deep)
         return result
 
     try:
@@ -103,13 +120,12 @@ def parse_file(
     except (RecursionError, ValueError) as exc:
         result.errors.append(_unparsable(exc, shown, None))
         return result
-    default_id = relative.rsplit(".", 1)[0]
     if isinstance(document, list):
         for number, raw in enumerate(document, 1):
             # A list's records have no single default id: each needs its own.
-            add(raw, None, None, f"#{number}", None)
+            add(raw, None, None, f"#{number}", None, deep)
     else:
-        add(document, None, default_id, None, data)
+        add(document, None, default_id, None, data, deep)
     return result
 
 

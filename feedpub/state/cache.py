@@ -26,7 +26,7 @@ from typing import TypeVar
 from feedpub.errors import StateError
 from feedpub.model import Category
 from feedpub.records.listing import Listing
-from feedpub.state import entries, published, sync
+from feedpub.state import entries, labels, published, sync
 from feedpub.state.opening import (
     discard,
     disk_full,
@@ -244,6 +244,20 @@ class BuildState:
     def categories(self) -> dict[str, Category]:
         """Every category term with the label first read for it (in path order), by term."""
         return entries.categories(self.db)
+
+    def relabelled(
+        self, categories: Mapping[str, Category], rids: Iterable[int]
+    ) -> dict[int, set[str]]:
+        """The terms each of ``rids`` shows with a label or scheme not its own record's
+        (``categories``: the one shown for each term); the others are left out."""
+        return labels.relabelled(self.db, categories, rids)
+
+    def relabelled_pages(
+        self, categories: Mapping[str, Category], now: float | None, by_category: bool
+    ) -> dict[tuple[str | None, str], set[str]]:
+        """For each archive page (feed term, period), the terms its live entries show with a
+        label or scheme not their own records'; ``by_category=False``: the site's pages only."""
+        return labels.relabelled_pages(self.db, categories, now, by_category)
 
     def newest(self, term: str | None, limit: int, now: float | None) -> list[IndexedEntry]:
         """The ``limit`` newest live entries, overall or of one category, newest first."""

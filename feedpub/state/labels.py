@@ -1,0 +1,96 @@
+"""Which category labels the entries show that their own records do not say.
+
+An entry shows each of its categories with the label (and scheme) first read for its term,
+which another record may give. A feed's digest holds its entries' record digests, so it
+already stands for every label an entry's own record gives; what it must add is only the
+label of each term one of its entries shows *relabelled*: these, found here. A site whose
+records agree on every label has none, and a new label changes only the feeds that show it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+
+from feedpub.model import Category
+
+__all__ = ["relabelled", "relabelled_pages"]
+
+#: A record's category whose shown label or scheme is not its own. The categories are read in
+#: table order (CROSS JOIN keeps them the outer loop) and each looks its term up in the labels
+#: shown: looking each row up through an index by term instead would fetch every row's scheme
+#: at random.
+_MOVED = """
+moved(rid, term) AS MATERIALIZED (
+    SELECT rc.rid, rc.term FROM record_categories rc CROSS JOIN temp.shown_labels s
+    WHERE s.term = rc.term AND (rc.label != s.label OR rc.scheme IS NOT s.scheme)
+)
+"""
+
+
+def _load_shown(db: sqlite3.Connection, categories: Mapping[str, Category]) -> None:
+    """The labels shown, by term, in a temporary table of this connection (nothing of the
+    state is written): a join probes it by key, where a table made of a JSON parameter
+    would be scanned for every row."""
+    db.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS shown_labels"
+        " (term TEXT PRIMARY KEY, label TEXT NOT NULL, scheme TEXT) WITHOUT ROWID"
+    )
+    db.execute("DELETE FROM temp.shown_labels")
+    db.executemany(
+        "INSERT INTO temp.shown_labels VALUES (?, ?, ?)",
+        [(c.term, c.label, c.scheme) for c in categories.values()],
+    )
+
+
+def relabelled(
+    db: sqlite3.Connection, categories: Mapping[str, Category], rids: Iterable[int]
+) -> dict[int, set[str]]:
+    """The terms each of ``rids`` shows with a label or scheme not its own (``categories``:
+    the label shown for each term); records that show only their own are left out."""
+    found: dict[int, set[str]] = {}
+    rows = db.execute(
+        "SELECT rid, term, label, scheme FROM record_categories"
+        " WHERE rid IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(rids))),),
+    )
+    for rid, term, label, scheme in rows:
+        shown = categories.get(term)
+        if shown is not None and (shown.label, shown.scheme) != (label, scheme):
+            found.setdefault(rid, set()).add(term)
+    return found
+
+
+def relabelled_pages(
+    db: sqlite3.Connection,
+    categories: Mapping[str, Category],
+    now: float | None,
+    by_category: bool,
+) -> dict[tuple[str | None, str], set[str]]:
+    """For each archive page (feed term, ``None`` for the site's, and period), the terms its
+    live entries show with a label or scheme not their own; pages without any are left out.
+    ``by_category=False``: the site's pages only."""
+    due = float("inf") if now is None else now
+    category_pages = """
+        UNION ALL
+        SELECT f.term, r.period, m.term FROM moved m JOIN records r ON r.rid = m.rid
+        JOIN record_categories f ON f.rid = m.rid
+        WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= :due
+        GROUP BY f.term, r.period, m.term
+    """
+    _load_shown(db, categories)
+    rows = db.execute(
+        f"""
+        WITH {_MOVED}
+        SELECT NULL, r.period, m.term FROM moved m JOIN records r ON r.rid = m.rid
+        WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= :due
+        GROUP BY r.period, m.term
+        {category_pages if by_category else ""}
+        """,
+        {"due": due},
+    )
+    found: dict[tuple[str | None, str], set[str]] = {}
+    for feed, period, term in rows:
+        found.setdefault((feed, period), set()).add(term)
+    return found
