@@ -270,11 +270,18 @@ def test_a_new_label_sends_and_compares_only_the_objects_that_show_it(
     (site / "articles" / "cuaca.json").write_text(json.dumps(record))
     after = local_build(site, tmp_path)
     changed = sorted(p for p in after if after[p] != sample.get(p))
-    # The site feed and the new category's, in three formats.
+    # The site feed and the new category's, in three formats, their pages and the directory.
     assert changed == sorted(
-        f"{folder}{name}"
-        for folder in ("", "category/cuaca/")
-        for name in ("atom.xml", "feed.json", "rss.xml")
+        [
+            *(
+                f"{folder}{name}"
+                for folder in ("", "category/cuaca/")
+                for name in ("atom.xml", "feed.json", "rss.xml")
+            ),
+            "index.html",
+            "feed/index.html",
+            "category/cuaca/index.html",
+        ]
     )
     server.requests.clear()
     assert run(site, "--out", out).exit_code == 0
