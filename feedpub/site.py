@@ -166,9 +166,11 @@ def build_site(
     wait: float = 0.0,
     progress: Progress | None = None,
     ping: bool = True,
+    lock_held: bool = False,
 ) -> BuildReport:
     """Build and publish ``run``'s feeds (see :func:`feedpub.pipeline.build`); entries dated
-    after ``now`` (default: the current time, as ``feedpub build``) are withheld."""
+    after ``now`` (default: the current time, as ``feedpub build``) are withheld.
+    ``lock_held``: the caller holds the site's lock already (``feedpub watch``)."""
     return build(
         run.articles_dir,
         run.out,
@@ -181,6 +183,7 @@ def build_site(
         wait=wait,
         progress=progress,
         ping=ping,
+        lock_held=lock_held,
     )
 
 

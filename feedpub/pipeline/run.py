@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,10 +76,15 @@ def _locked(
     target: PublishTarget,
     wait: float,
     dry_run: bool,
+    held: bool = False,
 ) -> Iterator[None]:
     """Hold the source's lock (the state folder's flock, or a database's advisory lock), and
-    within it the target's session (a folder refuses another state folder's output)."""
-    with source.lock(state_dir, wait), target.session(state_dir, dry_run=dry_run):
+    within it the target's session (a folder refuses another state folder's output).
+    ``held``: the caller holds that lock already (``feedpub watch``, for its whole life)."""
+    with (
+        nullcontext() if held else source.lock(state_dir, wait),
+        target.session(state_dir, dry_run=dry_run),
+    ):
         yield
 
 
@@ -97,6 +102,7 @@ def build(
     progress: Progress | None = None,
     ping: bool = True,
     ping_policy: PingPolicy | None = None,
+    lock_held: bool = False,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -116,6 +122,10 @@ def build(
     announce), as ``ping_policy`` says, all hubs together within ``hub_timeout``; a hub that
     fails is a warning, never an error (one owed for over ``hub_warn_after``, an alert).
     ``ping=False`` only remembers them.
+
+    ``lock_held``: the caller already holds the site's lock (``feedpub watch`` holds it for its
+    whole life, through :func:`feedpub.records.changes.open_changes`), so the build does not
+    take it again.
     """
     started = time.perf_counter()
     if now is None:
@@ -127,7 +137,7 @@ def build(
         target = open_target(out_dir, config.target) if isinstance(out_dir, str | Path) else out_dir
         with (
             open_source(articles_dir, config.source, config.records) as source,
-            _locked(source, state_dir, target, wait, dry_run),
+            _locked(source, state_dir, target, wait, dry_run, lock_held),
             open_state(
                 state_dir, __version__, config.records.fingerprint(), scratch=dry_run, full=full
             ) as run,
