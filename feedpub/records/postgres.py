@@ -159,8 +159,11 @@ class PostgresSource(RowSource):
     def notify_trigger(cls, settings: PostgresSettings, channel: str) -> str:
         """The SQL to install once: a statement trigger on the table that notifies ``channel``
         after every insert, update, delete or truncate (delivered when the change commits)."""
+        # Beside the table (in its schema, when it names one), so that sites do not share it.
+        schema = settings.table.split(".")[0] if settings.table and "." in settings.table else ""
+        name = (sql.Identifier(schema).as_string(None) + "." if schema else "") + "feedpub_notify"
         function = (
-            "CREATE OR REPLACE FUNCTION feedpub_notify() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             "BEGIN\n"
             "    PERFORM pg_notify(TG_ARGV[0], TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME);\n"
             "    RETURN NULL;\n"
@@ -170,7 +173,7 @@ class PostgresSource(RowSource):
         argument = sql.Literal(channel).as_string(None)
         if settings.table is not None:
             tables = [sql.Identifier(*settings.table.split(".")).as_string(None)]
-            head = f"-- feedpub watch: notify {channel!r} when {settings.table}'s rows change.\n"
+            head = f"-- feedpub watch: notify {channel!r} of each change to {settings.table}.\n"
         else:
             tables = ["my_table"]
             head = (
@@ -181,7 +184,7 @@ class PostgresSource(RowSource):
             f"DROP TRIGGER IF EXISTS feedpub_notify ON {table};\n"
             "CREATE TRIGGER feedpub_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE"
             f" ON {table}\n"
-            f"    FOR EACH STATEMENT EXECUTE FUNCTION feedpub_notify({argument});\n"
+            f"    FOR EACH STATEMENT EXECUTE FUNCTION {name}({argument});\n"
             for table in tables
         )
         return head + function + triggers
@@ -425,17 +428,15 @@ class PostgresChanges:
         self._db = connection
 
     def wait(self, timeout: float) -> bool:
-        """True as soon as a notification comes (all waiting ones are taken), or once the
-        source is back after the connection broke; False after ``timeout`` seconds."""
+        """True as soon as a notification comes (one of a burst: the watcher's quiet period
+        takes the others), or once the source is back after the connection broke; False after
+        ``timeout`` seconds."""
         if self._db is None:
             return self._reconnect(timeout)
         try:
-            gen = self._db.notifies(timeout=max(timeout, 0.0), stop_after=1)
-            got = any(True for _ in gen)
-            if got:  # a burst of commits: take what else is waiting now
-                for _ in self._db.notifies(timeout=0.0):
-                    pass
-            return got
+            # At least a millisecond: psycopg takes a zero timeout for none at all.
+            heard = self._db.notifies(timeout=max(timeout, 0.001), stop_after=1)
+            return any(True for _ in heard)
         except psycopg.Error as exc:
             self._lost(exc)
             return False
