@@ -74,7 +74,7 @@ class Watcher:
         """Watch ``run`` (whose lock ``changes`` holds); each build's report goes to
         ``on_report`` with why it ran ("start", "change", "scheduled", "recheck") and its
         clock, and a build stopped by an error to ``on_error``; ``on_beat`` after each
-        heartbeat (the CLI writes its metrics file then)."""
+        heartbeat between builds (the CLI writes its metrics file then)."""
         self.run = run
         self.changes = changes
         self.clock = clock
@@ -98,12 +98,25 @@ class Watcher:
             interval=self.settings.heartbeat,
             source=self.changes.kind,
         )
-        self._beat()
+        self._mark_alive()
+        # The mark beats on its own thread, so that a long build (a cold one of a large site)
+        # does not make the watcher look dead; it writes one small file and nothing else.
+        beating = threading.Event()
+        heart = threading.Thread(
+            target=self._heart, args=(beating,), name="feedpub-watch-heartbeat", daemon=True
+        )
+        heart.start()
         try:
             self._loop()
         finally:
+            beating.set()
+            heart.join()
             clear_mark(self.run.state_dir, os.getpid())
         return self.builds
+
+    def _heart(self, stopped: threading.Event) -> None:
+        while not stopped.wait(self.settings.heartbeat):
+            self._mark_alive()
 
     def _loop(self) -> None:
         settings = self.settings
@@ -117,10 +130,10 @@ class Watcher:
                 now = time.monotonic()
                 recheck_at = now + settings.recheck
                 due_at = self._due_at(now)
-                beat_at = now  # the mark says how many builds ran
+                beat_at = now  # the metrics show this build at once
             now = time.monotonic()
             if now >= beat_at:
-                self._beat()
+                self.on_beat()
                 beat_at = now + settings.heartbeat
             wake = min(beat_at, recheck_at, due_at)
             if self.changes.wait(min(max(wake - now, 0.0), _SLICE)):
@@ -164,10 +177,9 @@ class Watcher:
             return
         self.on_report(report, why, moment)
 
-    def _beat(self) -> None:
+    def _mark_alive(self) -> None:
         if self._mark is None:
             return
         self._mark = replace(self._mark, heartbeat=self.clock().timestamp(), builds=self.builds)
         with suppress(OSError):  # a full disk: status calls the watcher gone, the builds say why
             write_mark(self.run.state_dir, self._mark)
-        self.on_beat()

@@ -149,6 +149,7 @@ def test_a_saved_story_is_published_and_the_lock_is_held_meanwhile(site: Path) -
         assert log.builds[1] == "change"
         found = read_status(run.state_dir, TEST_CLOCK)
         assert found.watching and found.summary()["watcher"]["alive"] is True  # type: ignore[index]
+        assert any(line.startswith("watcher:      running, pid") for line in found.lines())
     assert read_mark(run.state_dir) is None  # a clean stop removes the mark
     assert not (run.state_dir / WATCHER_FILE).exists()
     result = CliRunner().invoke(main, ["build", "-q", "--config", str(site / "feedpub.toml")])

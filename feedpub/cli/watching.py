@@ -9,6 +9,7 @@ abandons it, and the atomic writes leave no temporary file).
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import threading
@@ -179,7 +180,9 @@ def watch_command(
         if stop.is_set():
             raise KeyboardInterrupt  # the second: abandon the build under way
         stop.set()
-        log(f"{signal.Signals(signum).name}: stopping (a build under way finishes first)")
+        # Straight to the descriptor: the signal may land while stderr's buffer is in use.
+        line = f"{_stamp(clock())} feedpub watch: {signal.Signals(signum).name}: stopping"
+        os.write(2, (line + " (a build under way finishes first)\n").encode())
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
