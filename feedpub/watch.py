@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from feedpub.errors import FeedpubError
+from feedpub.output.targets import open_target
 from feedpub.pipeline import BuildReport
 from feedpub.records.changes import ChangeSource
 from feedpub.site import Run, build_site
@@ -47,7 +48,7 @@ class WatchSettings:
     """How a watcher builds and waits."""
 
     #: Seconds without another change before a burst of saves is built.
-    quiet: float = 0.2
+    quiet: float = 0.1
     #: Seconds between full checks when nothing was heard (a missed event is caught then).
     recheck: float = 300.0
     #: Seconds between heartbeats of the watcher's mark.
@@ -85,6 +86,7 @@ class Watcher:
         self.on_beat = on_beat
         #: How many builds ran (finished or failed).
         self.builds = 0
+        self._recovered = False
         self._mark: WatcherMark | None = None
 
     def watch(self) -> int:
@@ -171,10 +173,17 @@ class Watcher:
                 strict=self.settings.strict,
                 ping=self.settings.ping,
                 lock_held=True,
+                recover=False,  # once, below
             )
         except FeedpubError as exc:
             self.on_error(exc, why, moment)
             return
+        if not self._recovered:
+            # The lock is held for good and only this process writes: what a killed writer left
+            # in the target is cleared once, after the first build (which checked the target is
+            # this state folder's), not by every build (a walk of the whole output).
+            open_target(self.run.out, self.run.config.target).recover()
+            self._recovered = True
         self.on_report(report, why, moment)
 
     def _mark_alive(self) -> None:

@@ -137,7 +137,12 @@ def watching(
 
 def test_a_saved_story_is_published_and_the_lock_is_held_meanwhile(site: Path) -> None:
     run = resolve_run(site / "feedpub.toml")
+    built = CliRunner().invoke(main, ["build", "-q", "--config", str(run.config_path)])
+    assert built.exit_code == 0
+    leftover = site / "public" / f"{TEMP_PREFIX}99999-killed"  # a writer killed mid-write
+    leftover.write_bytes(b"<rss")
     with watching(run) as (_, log):
+        wait_for(lambda: not leftover.exists(), "the killed writer's file cleared")
         assert log.builds == ["start"]
         mark = read_mark(run.state_dir)
         assert mark is not None and mark.pid == os.getpid() and mark.source == "folder"

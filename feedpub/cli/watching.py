@@ -84,7 +84,7 @@ def _clock(start: datetime | None) -> Callable[[], datetime]:
 @env_option(
     "--quiet-period",
     type=click.FloatRange(min=0, max=LONGEST_SETTLE),
-    default=0.2,
+    default=0.1,
     show_default=True,
     help="Seconds without another change before a burst of saves is built (at most "
     "1s after the first).",

@@ -67,6 +67,8 @@ class _Job:
     strict: bool
     dry_run: bool
     progress: Progress | None
+    #: Clear what a killed writer left in the target first (see :func:`build`'s ``recover``).
+    recover: bool = True
 
 
 @contextmanager
@@ -103,6 +105,7 @@ def build(
     ping: bool = True,
     ping_policy: PingPolicy | None = None,
     lock_held: bool = False,
+    recover: bool = True,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -125,7 +128,9 @@ def build(
 
     ``lock_held``: the caller already holds the site's lock (``feedpub watch`` holds it for its
     whole life, through :func:`feedpub.records.changes.open_changes`), so the build does not
-    take it again.
+    take it again. ``recover=False`` skips clearing what a killed writer left in the target (a
+    walk of the whole output folder): the watcher does it once when it takes the lock, and no
+    writer but its own, whose failures clean up after themselves, runs while it holds it.
     """
     started = time.perf_counter()
     if now is None:
@@ -143,7 +148,7 @@ def build(
             ) as run,
         ):
             recorder.begin()
-            job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
+            job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress, recover)
             (report, owed), note = run(lambda state: _build_and_settle(state, job))
     except BaseException as exc:
         recorder.failed(exc, time.perf_counter() - started)
@@ -226,7 +231,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             clock.add("plan", time.perf_counter() - planning)
             return report
 
-    if not job.dry_run:
+    if not job.dry_run and job.recover:
         # A build killed mid-write left its temporary files; this one is about to publish, and
         # it holds the lock, so only dead writers' files are removed.
         job.target.recover()
