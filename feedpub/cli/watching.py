@@ -84,6 +84,7 @@ def _clock(start: datetime | None) -> Callable[[], datetime]:
 @env_option(
     "--quiet-period",
     type=click.FloatRange(min=0, max=LONGEST_SETTLE),
+    metavar="SECONDS",
     default=0.1,
     show_default=True,
     help="Seconds without another change before a burst of saves is built (at most "
@@ -92,6 +93,7 @@ def _clock(start: datetime | None) -> Callable[[], datetime]:
 @env_option(
     "--recheck",
     type=click.FloatRange(min=1),
+    metavar="SECONDS",
     default=300.0,
     show_default=True,
     help="Seconds between full checks when nothing was heard (catches a missed event).",
@@ -99,6 +101,7 @@ def _clock(start: datetime | None) -> Callable[[], datetime]:
 @env_option(
     "--wait",
     type=click.FloatRange(min=0),
+    metavar="SECONDS",
     default=60.0,
     show_default=True,
     help="Seconds to wait at start for another build's lock before exiting 75.",
@@ -120,6 +123,7 @@ def _clock(start: datetime | None) -> Callable[[], datetime]:
 @env_option(
     "--channel",
     default=DEFAULT_CHANNEL,
+    metavar="NAME",
     show_default=True,
     callback=_channel,
     help="PostgreSQL: the NOTIFY channel to listen on (the trigger's).",
