@@ -339,6 +339,29 @@ def test_sigterm_mid_build_finishes_it_and_leaves_no_temporary_file(site: Path) 
     assert result.exit_code == 0, result.output
 
 
+def test_a_second_sigterm_abandons_the_build_and_leaves_no_temporary_file(site: Path) -> None:
+    _many_records(site, 3000)
+    watch = WatchProcess(site)
+    try:
+        wait_for(lambda: watch.said("watching folder"), "the watcher to start")
+        wait_for(lambda: (site / ".feedpub" / "history.sqlite3").exists(), "the build to start")
+        watch.process.send_signal(signal.SIGTERM)
+        wait_for(lambda: watch.said("SIGTERM: stopping"), "the first signal heard")
+        code = watch.stop()
+    finally:
+        watch.close()
+    output = "".join(watch.lines)
+    assert code == 130, output
+    assert "the build under way was abandoned" in output and "start: " not in output, output
+    assert "Traceback" not in output, output
+    assert not [p for p in site.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+    assert not (site / ".feedpub" / WATCHER_FILE).exists()
+    status = CliRunner().invoke(main, ["status", "--json", "--config", str(site / "feedpub.toml")])
+    assert json.loads(status.stdout)["last_run"]["outcome"] == "interrupted"
+    result = CliRunner().invoke(main, ["build", "-q", "--config", str(site / "feedpub.toml")])
+    assert result.exit_code == 0, result.output
+
+
 def test_cron_exits_75_while_watch_runs_and_takes_over_when_it_dies(site: Path) -> None:
     config = str(site / "feedpub.toml")
     metrics = site / "watch.prom"
