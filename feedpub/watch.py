@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from feedpub.errors import FeedpubError
 from feedpub.output.targets import open_target
@@ -87,6 +87,8 @@ class Watcher:
         #: How many builds ran (finished or failed).
         self.builds = 0
         self._recovered = False
+        #: The clock the last build ran with.
+        self._built_at = datetime.min.replace(tzinfo=UTC)
         self._mark: WatcherMark | None = None
 
     def watch(self) -> int:
@@ -157,14 +159,16 @@ class Watcher:
                 return
 
     def _due_at(self, now: float) -> float:
-        """When (monotonic) the next embargoed entry falls due, by the build's clock."""
+        """When (monotonic) the next embargoed entry falls due, by the build's clock. One due
+        by the clock of the build just run should have gone out with it: if the state still
+        names it (that build failed), the next change or recheck retries, not a busy loop."""
         due = next_embargo(self.run.state_dir)
-        if due is None:
+        if due is None or due <= self._built_at:
             return float("inf")
         return now + max(due.timestamp() - self.clock().timestamp(), 0.0)
 
     def _build(self, why: str) -> None:
-        moment = self.clock()
+        moment = self._built_at = self.clock()
         self.builds += 1
         try:
             report = build_site(

@@ -464,3 +464,37 @@ def test_the_readme_shows_the_trigger_watch_prints() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = readme.split("```sql\n", 1)[1].split("```", 1)[0]
     assert shown == notify_trigger(PostgresSettings(url="postgresql://db.example/news"))
+
+
+def test_an_embargo_a_failed_build_left_due_is_not_retried_in_a_loop(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feedpub.watch
+    from feedpub.errors import PublishError
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise PublishError(str(site / "public"), "No space left on device")
+
+    # The state still names an entry due before the failed build's clock.
+    monkeypatch.setattr(feedpub.watch, "build_site", failing)
+    monkeypatch.setattr(feedpub.watch, "next_embargo", lambda _: TEST_CLOCK)
+    run = resolve_run(site / "feedpub.toml")
+    log = Log()
+    stop = threading.Event()
+    changes = Burst(0)
+    watcher = Watcher(run, changes, running_clock(), stop, on_error=log.error)
+    thread = threading.Thread(target=watcher.watch, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: changes.quiet.is_set(), "the watcher to wait after its first build")
+        wait_for(lambda: watcher.builds >= 1 and len(log.builds) == 1, "the failed build")
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:  # a second of waiting: no build may come of it
+            assert watcher.builds == 1, log.builds
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(TIMEOUT)
+    assert log.builds == [
+        "start: failed: " + str(PublishError(str(site / "public"), "No space left on device"))
+    ]
