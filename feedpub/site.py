@@ -166,9 +166,13 @@ def build_site(
     wait: float = 0.0,
     progress: Progress | None = None,
     ping: bool = True,
+    lock_held: bool = False,
+    recover: bool = True,
 ) -> BuildReport:
     """Build and publish ``run``'s feeds (see :func:`feedpub.pipeline.build`); entries dated
-    after ``now`` (default: the current time, as ``feedpub build``) are withheld."""
+    after ``now`` (default: the current time, as ``feedpub build``) are withheld.
+    ``lock_held``: the caller holds the site's lock already (``feedpub watch``); ``recover``:
+    see :func:`feedpub.pipeline.build`."""
     return build(
         run.articles_dir,
         run.out,
@@ -181,6 +185,8 @@ def build_site(
         wait=wait,
         progress=progress,
         ping=ping,
+        lock_held=lock_held,
+        recover=recover,
     )
 
 

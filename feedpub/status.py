@@ -1,8 +1,9 @@
 """What the builds of a site did, for operators and monitoring: ``feedpub status`` and the
 metrics file (``feedpub build --metrics-file``).
 
-Both read the state folder only (its build history and, for the hubs, the cache), without
-the lock and without writing, so they work while a build runs. A run that failed before it
+Both read the state folder only (its build history, the watcher's mark and, for the hubs and
+the next embargoed entry, the cache), without the lock and without writing, so they work while
+a build runs. A run that failed before it
 found its state folder (a config error) is not in the history; the CLI adds it itself.
 
 The metrics follow Prometheus' text format as node_exporter's textfile collector reads it
@@ -23,11 +24,13 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from feedpub.output.publish import write_if_changed
 from feedpub.state import BuildState, OwedHub
 from feedpub.state.history import OUTCOMES, BuildRecord, read_history
+from feedpub.state.watcher import WatcherMark, read_mark
 
 __all__ = [
     "METRIC_PREFIX",
     "SiteStatus",
     "metrics_text",
+    "next_embargo",
     "parse_duration",
     "read_status",
     "write_metrics",
@@ -76,6 +79,15 @@ class SiteStatus:
     runs: tuple[BuildRecord, ...] = ()
     #: What each hub has not been told of yet, and since when (``None``: no readable cache).
     owed: dict[str, OwedHub] | None = field(default_factory=dict)
+    #: The mark of the ``feedpub watch`` that publishes this site, if one ever marked it.
+    watcher: WatcherMark | None = None
+    #: When the next embargoed entry falls due (as the last build saw it), if any.
+    next_embargo: float | None = None
+
+    @property
+    def watching(self) -> bool:
+        """Whether a ``feedpub watch`` runs for this site now (a fresh heartbeat, a live pid)."""
+        return self.watcher is not None and self.watcher.alive(self.now)
 
     def with_run(self, run: BuildRecord) -> SiteStatus:
         """This status with ``run`` as the newest (a run the history could not record)."""
@@ -127,6 +139,8 @@ class SiteStatus:
             else round(self.success_age, 3),
             "failing_since": None if streak is None else _iso(streak.failing_since),
             "failure_repeated": streak is not None and streak.repeated,
+            "watcher": _watcher_data(self.watcher, self.now),
+            "next_embargo": _iso(self.next_embargo),
             "hubs_owed": None
             if self.owed is None
             else {
@@ -174,6 +188,19 @@ class SiteStatus:
         else:
             age = _ago(self.success_age or 0.0)
             lines.append(f"last success: ended {_iso(success.ended)} ({age} ago)")
+        watcher = self.watcher
+        if watcher is not None:
+            beat = f"last heartbeat {_ago(self.now - watcher.heartbeat)} ago"
+            if self.watching:
+                lines.append(
+                    f"watcher:      running, pid {watcher.pid} on {watcher.host}"
+                    f" ({watcher.source}), started {_iso(watcher.started)},"
+                    f" {watcher.builds} builds, {beat}"
+                )
+            else:
+                lines.append(f"watcher:      gone (pid {watcher.pid} on {watcher.host}, {beat})")
+        if self.next_embargo is not None:
+            lines.append(f"next embargo: {_iso(self.next_embargo)}")
         if self.owed is None:
             lines.append("hubs:         unknown (no readable build state)")
         for hub, owed in sorted((self.owed or {}).items()):
@@ -199,6 +226,21 @@ def _run_data(run: BuildRecord | None) -> dict[str, object] | None:
     }
 
 
+def _watcher_data(watcher: WatcherMark | None, now: float) -> dict[str, object] | None:
+    if watcher is None:
+        return None
+    return {
+        "alive": watcher.alive(now),
+        "pid": watcher.pid,
+        "host": watcher.host,
+        "source": watcher.source,
+        "started": _iso(watcher.started),
+        "heartbeat": _iso(watcher.heartbeat),
+        "heartbeat_age_seconds": round(now - watcher.heartbeat, 3),
+        "builds": watcher.builds,
+    }
+
+
 def _run_line(run: BuildRecord, now: float) -> str:
     took = "" if run.ended is None else f", took {run.ended - run.started:.2f}s"
     end = run.ended if run.ended is not None else run.started
@@ -208,15 +250,37 @@ def _run_line(run: BuildRecord, now: float) -> str:
 def read_status(state_dir: Path, now: datetime) -> SiteStatus:
     """The builds of ``state_dir`` as they stand, read without the lock and without writing."""
     owed: dict[str, OwedHub] | None = None
+    due: float | None = None
     state = BuildState.reader(state_dir)
     if state is not None:
         try:
             owed = state.owed()
+            last = state.last_build()
+            due = None if last is None else last.next_due
         except sqlite3.DatabaseError:
             owed = None  # a cache of another shape, or being rebuilt: no answer now
         finally:
             state.close()
-    return SiteStatus(now.timestamp(), tuple(read_history(state_dir)), owed)
+    history = tuple(read_history(state_dir))
+    return SiteStatus(now.timestamp(), history, owed, read_mark(state_dir), due)
+
+
+def next_embargo(state_dir: Path) -> datetime | None:
+    """When the next entry withheld for its future date falls due, as the last build that
+    wrote saw it (``None``: none is withheld, or there is no readable state). Read without
+    the lock: ``feedpub watch`` wakes then."""
+    state = BuildState.reader(state_dir)
+    if state is None:
+        return None
+    try:
+        last = state.last_build()
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        state.close()
+    if last is None or last.next_due is None:
+        return None
+    return datetime.fromtimestamp(last.next_due, UTC)
 
 
 def metrics_text(status: SiteStatus, hubs: Iterable[str] = ()) -> bytes:
@@ -265,6 +329,12 @@ def metrics_text(status: SiteStatus, hubs: Iterable[str] = ()) -> bytes:
     )
     for name in _DOCUMENTS:
         documents.labels(name).set(counts.get(f"documents_{name}", 0))
+    gauge("watcher_up", "1 while a feedpub watch runs for this site (fresh heartbeat).").set(
+        1 if status.watching else 0
+    )
+    gauge(
+        "watcher_heartbeat_timestamp_seconds", "The watcher's last heartbeat; 0: never marked."
+    ).set(0 if status.watcher is None else status.watcher.heartbeat)
     owed = gauge("hub_announcements_owed", "Feed URLs a WebSub hub is owed.", ("hub",))
     since = gauge(
         "hub_owed_since_timestamp_seconds",

@@ -295,6 +295,10 @@ def test_every_help_example_runs(
             raise KeyboardInterrupt
 
         monkeypatch.setattr(feedpub.serve, "serve_forever", ctrl_c)
+    if name == "watch":  # it watches until SIGTERM: stopped after its first build
+        import feedpub.watch
+
+        monkeypatch.setattr(feedpub.watch.Watcher, "_loop", lambda self: self._build("start"))
     run_example(command, site, monkeypatch)
 
 

@@ -462,7 +462,7 @@ def test_caddy_serves_the_feeds(site_root: Site) -> None:
 
 # systemd -----------------------------------------------------------------------------------
 
-UNITS = ("feedpub.service", "feedpub.timer", "feedpub-failure@.service")
+UNITS = ("feedpub.service", "feedpub.timer", "feedpub-failure@.service", "feedpub-watch.service")
 PLACEHOLDER_FEEDPUB = "/srv/news/.venv/bin/feedpub"
 
 
@@ -493,6 +493,7 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
             str(folder / "feedpub.service"),
             str(folder / "feedpub.timer"),
             str(instance),
+            str(folder / "feedpub-watch.service"),
         ],
         capture_output=True,
         text=True,
@@ -533,6 +534,25 @@ def test_service_runs_unprivileged_and_hardened() -> None:
     assert environment["FEEDPUB_STATE"] == "/var/lib/" + service["StateDirectory"]
     metrics = re.search(r"--metrics-file (\S+)", service["ExecStart"])
     assert metrics is not None and "-" + str(Path(metrics[1]).parent) in writable
+
+
+def test_watch_service_restarts_and_is_hardened_as_the_build() -> None:
+    watch, build = unit("feedpub-watch.service")["Service"], unit("feedpub.service")["Service"]
+    assert watch["ExecStart"].split()[1:3] == ["watch", "-q"]
+    assert watch["Restart"] == "on-failure"
+    # SIGTERM to the watcher alone: its build finishes; its forked workers are its own to end.
+    assert watch["KillMode"] == "mixed"
+    hardening = {
+        key: value
+        for key, value in build.items()
+        if key.startswith(("Protect", "Restrict", "Private", "System", "Capability", "NoNew"))
+        or key in ("User", "Group", "StateDirectory", "UMask", "WorkingDirectory")
+    }
+    assert hardening and {key: watch.get(key) for key in hardening} == hardening
+    assert _environment("feedpub-watch.service") == _environment("feedpub.service")
+    assert _all("feedpub-watch.service", "ReadWritePaths") == _all(
+        "feedpub.service", "ReadWritePaths"
+    )
 
 
 def test_failure_unit_is_shipped() -> None:

@@ -23,6 +23,7 @@ from feedpub.cli import (
     starting,
     validating,
     viewing,
+    watching,
 )
 from feedpub.cli.app import main
 from feedpub.cli.examples import EXAMPLES, attach_examples
@@ -37,6 +38,7 @@ __all__ = [
     "starting",
     "validating",
     "viewing",
+    "watching",
 ]
 
 attach_examples(main)

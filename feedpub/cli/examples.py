@@ -51,6 +51,13 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ("feedpub serve", "preview public/ at http://127.0.0.1:8000/"),
         ("feedpub serve --build --port 8080", "rebuild as records change, on another port"),
     ],
+    "watch": [
+        ("feedpub watch", "publish within seconds of each save (cron can stay, as a safety net)"),
+        (
+            "feedpub watch --print-trigger --source postgresql://db.example/news",
+            "the SQL that makes PostgreSQL notify the watcher of each change",
+        ),
+    ],
     "init": [
         ("feedpub init news", "a new site in news/ (asks on a terminal)"),
         (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +68,8 @@ class _Job:
     strict: bool
     dry_run: bool
     progress: Progress | None
+    #: Clear what a killed writer left in the target first (see :func:`build`'s ``recover``).
+    recover: bool = True
 
 
 @contextmanager
@@ -77,10 +79,15 @@ def _locked(
     target: PublishTarget,
     wait: float,
     dry_run: bool,
+    held: bool = False,
 ) -> Iterator[None]:
     """Hold the source's lock (the state folder's flock, or a database's advisory lock), and
-    within it the target's session (a folder refuses another state folder's output)."""
-    with source.lock(state_dir, wait), target.session(state_dir, dry_run=dry_run):
+    within it the target's session (a folder refuses another state folder's output).
+    ``held``: the caller holds that lock already (``feedpub watch``, for its whole life)."""
+    with (
+        nullcontext() if held else source.lock(state_dir, wait),
+        target.session(state_dir, dry_run=dry_run),
+    ):
         yield
 
 
@@ -98,6 +105,8 @@ def build(
     progress: Progress | None = None,
     ping: bool = True,
     ping_policy: PingPolicy | None = None,
+    lock_held: bool = False,
+    recover: bool = True,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -117,6 +126,12 @@ def build(
     announce), as ``ping_policy`` says, all hubs together within ``hub_timeout``; a hub that
     fails is a warning, never an error (one owed for over ``hub_warn_after``, an alert).
     ``ping=False`` only remembers them.
+
+    ``lock_held``: the caller already holds the site's lock (``feedpub watch`` holds it for its
+    whole life, through :func:`feedpub.records.changes.open_changes`), so the build does not
+    take it again. ``recover=False`` skips clearing what a killed writer left in the target (a
+    walk of the whole output folder): the watcher does it once when it takes the lock, and no
+    writer but its own, whose failures clean up after themselves, runs while it holds it.
     """
     started = time.perf_counter()
     if now is None:
@@ -128,13 +143,13 @@ def build(
         target = open_target(out_dir, config.target) if isinstance(out_dir, str | Path) else out_dir
         with (
             open_source(articles_dir, config.source, config.records) as source,
-            _locked(source, state_dir, target, wait, dry_run),
+            _locked(source, state_dir, target, wait, dry_run, lock_held),
             open_state(
                 state_dir, __version__, config.records.fingerprint(), scratch=dry_run, full=full
             ) as run,
         ):
             recorder.begin()
-            job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
+            job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress, recover)
             (report, owed), note = run(lambda state: _build_and_settle(state, job))
     except BaseException as exc:
         recorder.failed(exc, time.perf_counter() - started)
@@ -217,7 +232,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             clock.add("plan", time.perf_counter() - planning)
             return report
 
-    if not job.dry_run:
+    if not job.dry_run and job.recover:
         # A build killed mid-write left its temporary files; this one is about to publish, and
         # it holds the lock, so only dead writers' files are removed.
         job.target.recover()

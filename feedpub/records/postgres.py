@@ -32,7 +32,8 @@ with any other SQL source. This module is only PostgreSQL's SQL and connection.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import set_json_loads
 
-from feedpub.errors import ConfigError, SourceError
+from feedpub.errors import ConfigError, LockedError, SourceError
 from feedpub.output.lock import advisory_lock
 from feedpub.records.fields import KNOWN_FIELDS
 from feedpub.records.postgres_settings import PostgresSettings
@@ -49,7 +50,7 @@ from feedpub.records.rows import RowSource, guarded_json_loads
 from feedpub.records.rules import RecordRules
 from feedpub.records.urls import redacted_url
 
-__all__ = ["PostgresSource", "site_lock_key"]
+__all__ = ["PostgresChanges", "PostgresSource", "site_lock_key"]
 
 
 #: How many of the most recently changed rows the no-change check hashes (see the docstring).
@@ -134,6 +135,59 @@ class PostgresSource(RowSource):
                 yield source
         except psycopg.Error as exc:
             raise SourceError(f"{shown} ({source.name})", _first_line(exc)) from None
+
+    @classmethod
+    @contextmanager
+    def listen(
+        cls,
+        settings: PostgresSettings,
+        rules: RecordRules,
+        channel: str,
+        wait: float,
+        log: Callable[[str], None],
+    ) -> Iterator[PostgresChanges]:
+        """``feedpub watch``'s change source: ``LISTEN`` on ``channel``, holding the site's
+        advisory lock on the same session (see :class:`PostgresChanges`)."""
+        changes = PostgresChanges(settings, site_lock_key(rules.link), channel, log)
+        changes.open(wait)
+        try:
+            yield changes
+        finally:
+            changes.close()
+
+    @classmethod
+    def notify_trigger(cls, settings: PostgresSettings, channel: str) -> str:
+        """The SQL to install once: a statement trigger on the table that notifies ``channel``
+        after every insert, update, delete or truncate (delivered when the change commits)."""
+        # Beside the table (in its schema, when it names one), so that sites do not share it.
+        schema = settings.table.split(".")[0] if settings.table and "." in settings.table else ""
+        name = (sql.Identifier(schema).as_string(None) + "." if schema else "") + "feedpub_notify"
+        function = (
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n"
+            "    PERFORM pg_notify(TG_ARGV[0], TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME);\n"
+            "    RETURN NULL;\n"
+            "END\n"
+            "$$;\n"
+        )
+        argument = sql.Literal(channel).as_string(None)
+        if settings.table is not None:
+            tables = [sql.Identifier(*settings.table.split(".")).as_string(None)]
+            head = f"-- feedpub watch: notify {channel!r} of each change to {settings.table}.\n"
+        else:
+            tables = ["my_table"]
+            head = (
+                f"-- feedpub watch: notify {channel!r} when the rows source.query reads change:\n"
+                "-- make the trigger below on each table the query reads (my_table: its name).\n"
+            )
+        triggers = "".join(
+            f"DROP TRIGGER IF EXISTS feedpub_notify ON {table};\n"
+            "CREATE TRIGGER feedpub_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE"
+            f" ON {table}\n"
+            f"    FOR EACH STATEMENT EXECUTE FUNCTION {name}({argument});\n"
+            for table in tables
+        )
+        return head + function + triggers
 
     # -- the shape of the source ---------------------------------------------------------
 
@@ -305,3 +359,117 @@ class PostgresSource(RowSource):
 
 def _strip_query(query: str) -> str:
     return query.strip().rstrip(";").strip()
+
+
+#: Waits between reconnection attempts after the database went away (then the last, repeated).
+RECONNECT_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+
+
+class PostgresChanges:
+    """PostgreSQL's ``LISTEN``/``NOTIFY`` as ``feedpub watch``'s change source.
+
+    One session of its own listens on the channel the trigger
+    (:meth:`PostgresSource.notify_trigger`) notifies and holds the site's advisory lock, so a
+    ``feedpub build`` from cron exits 75 while it lives. When the session breaks (the server
+    restarted, the backend was terminated), the lock goes with it: the source is not
+    :attr:`ready` (the watcher builds nothing) until it has reconnected, with a growing wait
+    between attempts, and taken the lock again; then :meth:`wait` says something may have
+    changed, since notifications sent meanwhile are lost.
+    """
+
+    kind = "PostgreSQL"
+
+    def __init__(
+        self, settings: PostgresSettings, key: int, channel: str, log: Callable[[str], None]
+    ) -> None:
+        """Listen to the database ``settings`` name; connect with :meth:`open`."""
+        self._settings = settings
+        self._key = key
+        self._channel = channel
+        self._log = log
+        self._shown = redacted_url(settings.url or "")
+        self._db: psycopg.Connection[Any] | None = None
+        self._attempt = 0
+        self._retry_at = 0.0
+
+    @property
+    def ready(self) -> bool:
+        """Connected, listening and holding the site's lock."""
+        return self._db is not None
+
+    def open(self, wait: float) -> None:
+        """Connect, take the lock (waiting up to ``wait`` seconds: :class:`LockedError`) and
+        listen; a database that cannot be reached is a :class:`SourceError`."""
+        try:
+            self._connect(wait)
+        except psycopg.Error as exc:
+            raise SourceError(self._shown, f"cannot connect: {_first_line(exc)}") from None
+
+    def _connect(self, wait: float) -> None:
+        connection = psycopg.connect(
+            self._settings.url or "",
+            autocommit=True,
+            connect_timeout=10,
+            application_name="feedpub watch",
+        )
+        try:
+            deadline = time.monotonic() + max(wait, 0.0)
+            while True:
+                row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
+                if row is not None and row[0]:
+                    break
+                if time.monotonic() >= deadline:
+                    raise LockedError(f"{self._shown} (advisory lock)", wait)
+                time.sleep(0.2)
+            connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+        except BaseException:
+            connection.close()  # the session's end releases the lock
+            raise
+        self._db = connection
+
+    def wait(self, timeout: float) -> bool:
+        """True as soon as a notification comes (one of a burst: the watcher's quiet period
+        takes the others), or once the source is back after the connection broke; False after
+        ``timeout`` seconds."""
+        if self._db is None:
+            return self._reconnect(timeout)
+        try:
+            # At least a millisecond: psycopg takes a zero timeout for none at all.
+            heard = self._db.notifies(timeout=max(timeout, 0.001), stop_after=1)
+            return any(True for _ in heard)
+        except psycopg.Error as exc:
+            self._lost(exc)
+            return False
+
+    def _lost(self, exc: BaseException) -> None:
+        self._log(f"{self._shown}: lost the connection ({_first_line(exc)}); reconnecting")
+        if self._db is not None:
+            self._db.close()
+        self._db = None
+        self._attempt = 0
+        self._retry_at = time.monotonic() + RECONNECT_BACKOFF[0]
+
+    def _reconnect(self, timeout: float) -> bool:
+        pause = self._retry_at - time.monotonic()
+        if pause > 0:
+            time.sleep(min(pause, max(timeout, 0.0)))
+            if time.monotonic() < self._retry_at:
+                return False
+        try:
+            self._connect(0.0)
+        except (psycopg.Error, LockedError) as exc:
+            self._attempt += 1
+            step = RECONNECT_BACKOFF[min(self._attempt, len(RECONNECT_BACKOFF) - 1)]
+            self._retry_at = time.monotonic() + step
+            if self._attempt == 1 or step == RECONNECT_BACKOFF[-1]:
+                why = _first_line(exc)
+                self._log(f"{self._shown}: not back yet ({why}); next try in {step:g}s")
+            return False
+        self._log(f"{self._shown}: reconnected; building to catch up")
+        return True
+
+    def close(self) -> None:
+        """Close the session (which releases the lock)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -9,9 +9,14 @@ extra to install. A new SQL source is its module and one line here.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
-__all__ = ["ROW_SOURCES", "RowSourceKind", "known_schemes"]
+from feedpub.errors import ConfigError
+
+__all__ = ["ROW_SOURCES", "RowSourceKind", "known_schemes", "row_source_class"]
 
 
 @dataclass(frozen=True)
@@ -41,3 +46,19 @@ def known_schemes() -> str:
     return " or ".join(
         f"{scheme}://" for scheme in dict.fromkeys(ROW_SOURCES) if scheme != "postgres"
     )
+
+
+def row_source_class(url: str) -> Any:
+    """The class of the row source ``url``'s scheme names, its driver imported only now; a
+    missing driver is a :class:`~feedpub.errors.ConfigError` naming the extra to install."""
+    kind = ROW_SOURCES[urlsplit(url).scheme.lower()]
+    try:
+        return getattr(importlib.import_module(kind.module), kind.cls)
+    except ImportError as exc:
+        if exc.name is None or not exc.name.startswith(kind.driver):
+            raise
+        raise ConfigError(
+            f"reading records from {kind.name} needs {kind.driver}: "
+            f"pip install 'feedpub[{kind.extra}]'",
+            key="source",
+        ) from None

@@ -9,19 +9,17 @@ its change column (see :mod:`feedpub.records.postgres`).
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urlsplit
 
 from feedpub.errors import ConfigError
 from feedpub.records.listing import Listing
 from feedpub.records.parse import ParsedFile, WantedRecord, load_articles, parse_files
 from feedpub.records.postgres_settings import PostgresSettings
-from feedpub.records.registry import ROW_SOURCES
+from feedpub.records.registry import row_source_class
 from feedpub.records.rules import RecordRules
 from feedpub.records.walk import WalkProblem, find_record_files
 
@@ -122,16 +120,6 @@ def open_source(
         raise ConfigError(
             "no database URL: give source.url, FEEDPUB_SOURCE or --source", key="source.url"
         )
-    kind = ROW_SOURCES[urlsplit(settings.url).scheme.lower()]
-    try:
-        opener = getattr(importlib.import_module(kind.module), kind.cls)
-    except ImportError as exc:
-        if exc.name is None or not exc.name.startswith(kind.driver):
-            raise
-        raise ConfigError(
-            f"reading records from {kind.name} needs {kind.driver}: "
-            f"pip install 'feedpub[{kind.extra}]'",
-            key="source",
-        ) from None
+    opener = row_source_class(settings.url)
     with opener.connect(settings, rules) as source:
         yield source

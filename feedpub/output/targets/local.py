@@ -6,6 +6,7 @@ and a build about to publish first clears what a killed writer left.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,10 @@ class LocalFolder:
     def __init__(self, root: Path) -> None:
         """Publish under ``root``."""
         self.root = root
+        #: The root as text with a separator: ``stored`` runs once per published document on
+        #: every build (65,000 at 100,000 records with archives), and a Path per call was a
+        #: third of its time.
+        self._prefix = os.path.join(root, "")
 
     @contextmanager
     def session(self, state_dir: Path | None, *, dry_run: bool) -> Iterator[None]:
@@ -51,7 +56,7 @@ class LocalFolder:
     def stored(self, path: str) -> Stored | None:
         """Size and mtime of the file."""
         try:
-            stat = (self.root / path).stat()
+            stat = os.stat(self._prefix + path)
         except (FileNotFoundError, NotADirectoryError):  # a file where its folder was: gone
             return None
         return Stored(stat.st_size, stat.st_mtime_ns)

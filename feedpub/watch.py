@@ -1,0 +1,198 @@
+"""``feedpub watch``: publish within a second or two of a change, not at the next cron minute.
+
+A :class:`Watcher` runs the same build as ``feedpub build`` (same run, state, targets, pings and
+history) once at start, then again whenever its change source says the records changed: file
+events for a folder, ``NOTIFY`` for PostgreSQL (:mod:`feedpub.records.changes`). A burst of
+saves is one build: after the first change it waits for a quiet period with no other (at most
+:data:`LONGEST_SETTLE` seconds). It also builds when the next embargoed entry falls due (the
+state knows when: :func:`feedpub.status.next_embargo`), and every ``recheck`` seconds anyway, in
+case an event was missed. Builds never overlap: one loop runs them, and the change source holds
+the site's lock for the watcher's whole life (so cron, kept as a safety net, exits 75 until the
+watcher dies, then takes over).
+
+The loop reads no wall clock of its own for the builds: ``clock`` is the "now" each build gets
+(tests and previews inject one); waiting is measured on the monotonic clock. ``stop`` ends it:
+a build under way finishes first. Its mark in the state folder (:mod:`feedpub.state.watcher`)
+tells ``feedpub status`` that it runs, refreshed every ``heartbeat`` seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from feedpub.errors import FeedpubError
+from feedpub.output.targets import open_target
+from feedpub.pipeline import BuildReport
+from feedpub.records.changes import ChangeSource
+from feedpub.site import Run, build_site
+from feedpub.state.watcher import WatcherMark, clear_mark, write_mark
+from feedpub.status import next_embargo
+
+__all__ = ["LONGEST_SETTLE", "WatchSettings", "Watcher"]
+
+#: However busy the saves, the first of them waits at most this long for its build.
+LONGEST_SETTLE = 1.0
+#: The longest the loop waits without looking at ``stop``.
+_SLICE = 0.5
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    """How a watcher builds and waits."""
+
+    #: Seconds without another change before a burst of saves is built.
+    quiet: float = 0.1
+    #: Seconds between full checks when nothing was heard (a missed event is caught then).
+    recheck: float = 300.0
+    #: Seconds between heartbeats of the watcher's mark.
+    heartbeat: float = 10.0
+    strict: bool = False
+    ping: bool = True
+
+
+class Watcher:
+    """Builds ``run`` whenever ``changes`` says the records changed (see the module docstring)."""
+
+    def __init__(
+        self,
+        run: Run,
+        changes: ChangeSource,
+        clock: Callable[[], datetime],
+        stop: threading.Event,
+        settings: WatchSettings | None = None,
+        *,
+        on_report: Callable[[BuildReport, str, datetime], None] = lambda *_: None,
+        on_error: Callable[[FeedpubError, str, datetime], None] = lambda *_: None,
+        on_beat: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Watch ``run`` (whose lock ``changes`` holds); each build's report goes to
+        ``on_report`` with why it ran ("start", "change", "scheduled", "recheck") and its
+        clock, and a build stopped by an error to ``on_error``; ``on_beat`` after each
+        heartbeat between builds (the CLI writes its metrics file then)."""
+        self.run = run
+        self.changes = changes
+        self.clock = clock
+        self.stop = stop
+        self.settings = settings or WatchSettings()
+        self.on_report = on_report
+        self.on_error = on_error
+        self.on_beat = on_beat
+        #: How many builds ran (finished or failed).
+        self.builds = 0
+        self._recovered = False
+        #: The clock the last build ran with.
+        self._built_at = datetime.min.replace(tzinfo=UTC)
+        self._mark: WatcherMark | None = None
+
+    def watch(self) -> int:
+        """Build once, then whenever needed until ``stop`` is set; return the builds run."""
+        started = self.clock().timestamp()
+        self._mark = WatcherMark(
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started=started,
+            heartbeat=started,
+            interval=self.settings.heartbeat,
+            source=self.changes.kind,
+        )
+        self._mark_alive()
+        # The mark beats on its own thread, so that a long build (a cold one of a large site)
+        # does not make the watcher look dead; it writes one small file and nothing else.
+        beating = threading.Event()
+        heart = threading.Thread(
+            target=self._heart, args=(beating,), name="feedpub-watch-heartbeat", daemon=True
+        )
+        heart.start()
+        try:
+            self._loop()
+        finally:
+            beating.set()
+            heart.join()
+            clear_mark(self.run.state_dir, os.getpid())
+        return self.builds
+
+    def _heart(self, stopped: threading.Event) -> None:
+        while not stopped.wait(self.settings.heartbeat):
+            self._mark_alive()
+
+    def _loop(self) -> None:
+        settings = self.settings
+        pending = "start"
+        beat_at = time.monotonic() + settings.heartbeat
+        recheck_at = due_at = float("inf")
+        while not self.stop.is_set():
+            if pending and self.changes.ready:
+                self._build(pending)
+                pending = ""
+                now = time.monotonic()
+                recheck_at = now + settings.recheck
+                due_at = self._due_at(now)
+                beat_at = now  # the metrics show this build at once
+            now = time.monotonic()
+            if now >= beat_at:
+                self.on_beat()
+                beat_at = now + settings.heartbeat
+            wake = min(beat_at, recheck_at, due_at)
+            if self.changes.wait(min(max(wake - now, 0.0), _SLICE)):
+                self._settle()
+                pending = "change"
+            elif not pending:
+                now = time.monotonic()
+                if now >= due_at:
+                    pending = "scheduled"
+                elif now >= recheck_at:
+                    pending = "recheck"
+
+    def _settle(self) -> None:
+        """Wait for a quiet period with no other change (at most LONGEST_SETTLE in all)."""
+        until = time.monotonic() + LONGEST_SETTLE
+        while not self.stop.is_set():
+            left = until - time.monotonic()
+            if left <= 0 or not self.changes.wait(min(self.settings.quiet, left)):
+                return
+
+    def _due_at(self, now: float) -> float:
+        """When (monotonic) the next embargoed entry falls due, by the build's clock. One due
+        by the clock of the build just run should have gone out with it: if the state still
+        names it (that build failed), the next change or recheck retries, not a busy loop."""
+        due = next_embargo(self.run.state_dir)
+        if due is None or due <= self._built_at:
+            return float("inf")
+        return now + max(due.timestamp() - self.clock().timestamp(), 0.0)
+
+    def _build(self, why: str) -> None:
+        moment = self._built_at = self.clock()
+        self.builds += 1
+        try:
+            report = build_site(
+                self.run,
+                now=moment,
+                strict=self.settings.strict,
+                ping=self.settings.ping,
+                lock_held=True,
+                recover=False,  # once, below
+            )
+        except FeedpubError as exc:
+            self.on_error(exc, why, moment)
+            return
+        if not self._recovered:
+            # The lock is held for good and only this process writes: what a killed writer left
+            # in the target is cleared once, after the first build (which checked the target is
+            # this state folder's), not by every build (a walk of the whole output).
+            open_target(self.run.out, self.run.config.target).recover()
+            self._recovered = True
+        self.on_report(report, why, moment)
+
+    def _mark_alive(self) -> None:
+        if self._mark is None:
+            return
+        self._mark = replace(self._mark, heartbeat=self.clock().timestamp(), builds=self.builds)
+        with suppress(OSError):  # a full disk: status calls the watcher gone, the builds say why
+            write_mark(self.run.state_dir, self._mark)
