@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import socket
 import sqlite3
 import threading
@@ -176,7 +177,12 @@ def test_all_hubs_together_stay_within_the_total_and_a_slow_one_takes_no_others_
     assert elapsed < 2.0 + SLACK
     slow, good = results
     assert slow.hub == hanging.url and slow.delivered == () and slow.pending == tuple(urls)
-    assert slow.error == "no answer within 2s; out of time for the hubs (hub_timeout)"
+    # The request had what was left of the 2 s when it started: 2s, or a hair less on a busy
+    # machine (seen: 1.99s).
+    waited = re.fullmatch(
+        r"no answer within ([\d.]+)s; out of time for the hubs \(hub_timeout\)", slow.error or ""
+    )
+    assert waited is not None and 1.5 <= float(waited[1]) <= 2.0, slow.error
     assert good.delivered == tuple(urls) and good.error is None
     assert hub.urls() == urls
 
