@@ -89,6 +89,27 @@ def test_every_page_is_html5_for_a_phone_with_nothing_fetched_or_run(built: Path
         assert b"@import" not in data and b"url(" not in data, name
 
 
+def _wording_in(root: ElementTree.Element, lang: str | None) -> list[str]:
+    """The texts of the elements marked as being in ``lang``."""
+    return ["".join(e.itertext()) for e in root.iter() if e.get("lang") == lang]
+
+
+def test_feedpubs_own_english_wording_is_marked_on_a_site_in_another_language(
+    site: Path,
+) -> None:
+    _build(site)
+    root = _parse((site / "public/index.html").read_bytes(), "index.html")
+    english = _wording_in(root, "en")
+    assert "All entries" in english
+    assert any(text.startswith("Follow this site in a feed reader") for text in english)
+    assert any(text.startswith("15 entries, the newest on") for text in english)
+    # The site's own words (its title, labels, descriptions) stay in the page's language.
+    assert not any("ALTUMNEWS" in text or "Ekonomi" in text for text in english)
+    _build(site, "language=en-GB")
+    root = _parse((site / "public/index.html").read_bytes(), "index.html")
+    assert root.get("lang") == "en-GB" and _wording_in(root, "en") == []
+
+
 def _resolve(page: str, href: str) -> str | None:
     """The published path a link on ``page`` leads to, or None when it leaves the feeds."""
     absolute = urljoin(urljoin(FEEDS_URL, page), href)

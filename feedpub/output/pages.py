@@ -148,6 +148,15 @@ def _head(
         _element(head, "link", rel=link.rel, type=link.type, title=link.title, href=link.href)
 
 
+def _ours(node: etree._Element, meta: FeedMeta) -> etree._Element:
+    """Mark ``node`` as feedpub's own wording (English) on a page in the site's language, so
+    that a screen reader or a translator takes it for what it is (WCAG 2, "language of
+    parts"); the page itself is in the site's language, as its titles and summaries are."""
+    if meta.language and meta.language.split("-")[0].lower() != "en":
+        node.set("lang", "en")
+    return node
+
+
 def _document(meta: FeedMeta) -> etree._Element:
     root = _element(None, "html")
     if meta.language:
@@ -186,8 +195,13 @@ def _subscribe(
     slug = "site" if feed.term is None else f"category-{feed.term}"
     address = _element(parent, "p", class_="address")
     first = formats[0]
-    label = _element(
-        address, "label", f"Feed address ({FORMATS[first].label}): copy it into your feed reader"
+    label = _ours(
+        _element(
+            address,
+            "label",
+            f"Feed address ({FORMATS[first].label}): copy it into your feed reader",
+        ),
+        meta,
     )
     label.set("for", f"address-{slug}")
     _element(
@@ -200,35 +214,44 @@ def _subscribe(
     )
 
 
-def _facts(parent: etree._Element, feed: FeedFacts, zone: tzinfo) -> None:
+def _facts(parent: etree._Element, meta: FeedMeta, feed: FeedFacts, zone: tzinfo) -> None:
     count = _count(feed.entries)
     if feed.newest is None:
-        _element(parent, "p", count, class_="facts")
+        _ours(_element(parent, "p", count, class_="facts"), meta)
         return
-    facts = _element(parent, "p", f"{count}, the newest on ", class_="facts")
+    facts = _ours(_element(parent, "p", f"{count}, the newest on ", class_="facts"), meta)
     machine, shown = _date(feed.newest, zone, with_time=False)
     _element(facts, "time", shown, datetime=machine)
 
 
 def _archives(
-    parent: etree._Element, page: str, formats: tuple[Format, ...], feeds: Sequence[FeedFacts]
+    parent: etree._Element,
+    page: str,
+    meta: FeedMeta,
+    formats: tuple[Format, ...],
+    feeds: Sequence[FeedFacts],
 ) -> None:
     """Links to each feed's newest archive page; older pages link back from there."""
     archived = [feed for feed in feeds if feed.archive is not None]
     if not archived:
         return
     section = _element(parent, "section", class_="archives")
-    _element(section, "h2", "Archives")
-    _element(
-        section,
-        "p",
-        "Older entries, in pages by period: each links to the one before it.",
-        class_="help",
+    _ours(_element(section, "h2", "Archives"), meta)
+    _ours(
+        _element(
+            section,
+            "p",
+            "Older entries, in pages by period: each links to the one before it.",
+            class_="help",
+        ),
+        meta,
     )
     listing = _element(section, "ul")
     for feed in archived:
         name = "All entries" if feed.category is None else feed.category.label
         item = _element(listing, "li", f"{name}: ")
+        if feed.category is None:
+            _ours(item, meta)
         for number, fmt in enumerate(formats):
             link = _element(
                 item,
@@ -256,11 +279,14 @@ def render_directory(
     header = _element(body, "header")
     _element(header, "h1", meta.title)
     _element(header, "p", meta.description)
-    help_text = _element(
-        header,
-        "p",
-        "Follow this site in a feed reader: subscribe to all its entries or to one category"
-        " below. The articles are on ",
+    help_text = _ours(
+        _element(
+            header,
+            "p",
+            "Follow this site in a feed reader: subscribe to all its entries or to one"
+            " category below. The articles are on ",
+        ),
+        meta,
     )
     _element(help_text, "a", "the website", href=meta.link).tail = "."
     main = _element(body, "main")
@@ -268,11 +294,13 @@ def render_directory(
         section = _element(main, "section", class_="feed", id=_section_id(feed))
         heading = _element(section, "h2")
         name = "All entries" if feed.category is None else feed.category.label
-        _element(heading, "a", name, href=_href(page, page_path(feed.term)))
+        named = _element(heading, "a", name, href=_href(page, page_path(feed.term)))
+        if feed.category is None:
+            _ours(named, meta)
         _element(section, "p", feed_description(meta, feed.category))
-        _facts(section, feed, settings.zone)
+        _facts(section, meta, feed, settings.zone)
         _subscribe(section, page, meta, formats, feed)
-    _archives(body, page, formats, feeds)
+    _archives(body, page, meta, formats, feeds)
     return _serialise(root)
 
 
@@ -296,11 +324,11 @@ def render_feed_page(
     _head(root, meta, title, description, subscription_links(meta, formats, feed.category))
     body = _element(root, "body")
     header = _element(body, "header")
-    nav = _element(header, "p")
+    nav = _ours(_element(header, "p"), meta)
     _element(nav, "a", f"All of {meta.title}'s feeds", href=_href(page, DIRECTORY_PAGE))
     _element(header, "h1", title)
     _element(header, "p", description)
-    _facts(header, feed, settings.zone)
+    _facts(header, meta, feed, settings.zone)
     _subscribe(header, page, meta, formats, feed)
     main = _element(body, "main")
     for article in entries:
@@ -316,6 +344,6 @@ def render_feed_page(
         if article.summary:
             _element(item, "p", article.summary)
     if not entries:
-        _element(main, "p", "No entries yet.")
-    _archives(body, page, formats, [feed])
+        _ours(_element(main, "p", "No entries yet."), meta)
+    _archives(body, page, meta, formats, [feed])
     return _serialise(root)
