@@ -23,6 +23,10 @@ from tests.test_validate_rules import (
 
 ATOM_ROOT = '<feed xmlns="http://www.w3.org/2005/Atom">'
 OWN_NS = 'xmlns:x="https://example.org/ns"'
+RSS_ROOT = '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">'
+RSS_MEDIA = (RSS_ROOT, RSS_ROOT[:-1] + ' xmlns:media="http://search.yahoo.com/mrss/">')
+RSS_DC = (RSS_ROOT, RSS_ROOT[:-1] + ' xmlns:dc="http://purl.org/dc/elements/1.1/">')
+ENCLOSURE = '      <enclosure url="https://news.example.org/a.mp3" length="1" type="audio/mpeg"/>\n'
 
 CASES: dict[str, Case] = {
     # Duplicate values where one is allowed (W3C: DuplicateElement).
@@ -81,6 +85,55 @@ CASES: dict[str, Case] = {
         "rss",
         ((RSS_ITEM_END, RSS_ITEM_END.replace("<guid>", '<guid rank="1">')),),
         [("error", "schema", f"{ITEM}/guid")],
+    ),
+    # Characters not allowed in URIs, where the schemas take any string (W3C: InvalidIRI).
+    "xml:base an IRI: ok": (
+        "atom",
+        ((ATOM_ROOT, ATOM_ROOT[:-1] + ' xml:base="https://news.example.org/berita/">'),),
+        [],
+    ),
+    "xml:base with a space": (
+        "atom",
+        ((ATOM_ROOT, ATOM_ROOT[:-1] + ' xml:base="https://news.example.org/a b/">'),),
+        [("error", "iri-chars", "/feed")],
+    ),
+    "a category scheme of any IRI scheme: ok": (
+        "atom",
+        (atom_entry('    <category term="ekonomi" scheme="tag:news.example.org,2022:k"/>\n'),),
+        [],
+    ),
+    "a category scheme with a '<'": (
+        "atom",
+        (atom_entry('    <category term="ekonomi" scheme="https://news.example.org/k&lt;"/>\n'),),
+        [("error", "iri-chars", f"{ENTRY}/category")],
+    ),
+    "a Media RSS thumbnail url: ok": (
+        "rss",
+        (RSS_MEDIA, rss_item('      <media:thumbnail url="https://news.example.org/a.jpg"/>\n')),
+        [],
+    ),
+    "a Media RSS thumbnail url with a space": (
+        "rss",
+        (RSS_MEDIA, rss_item('      <media:thumbnail url="https://news.example.org/a b.jpg"/>\n')),
+        [("error", "iri-chars", f"{ITEM}/media:thumbnail")],
+    ),
+    # Language tags (W3C: InvalidLanguage), in Dublin Core too.
+    "dc:language a BCP 47 tag: ok": (
+        "rss",
+        (RSS_DC, rss_item("      <dc:language>id-ID</dc:language>\n")),
+        [],
+    ),
+    "dc:language as a word": (
+        "rss",
+        (RSS_DC, rss_item("      <dc:language>indonesian</dc:language>\n")),
+        [("error", "language-tag", f"{ITEM}/dc:language")],
+    ),
+    # One enclosure an item (W3C: DuplicateEnclosure, a warning there too).
+    "one enclosure: ok": ("rss", (rss_item(ENCLOSURE),), []),
+    "two enclosures in an RSS item": (
+        "rss",
+        (rss_item(ENCLOSURE + ENCLOSURE.replace("a.mp3", "b.mp3")),),
+        [("warning", "rss-enclosures", f"{ITEM}/enclosure[2]")],
     ),
 }
 

@@ -18,6 +18,7 @@ from feedpub.validate.shared import (
     check_cdata_remnant,
     check_coordinates,
     check_dublin_core_dates,
+    check_extension_values,
     check_language_attributes,
     check_vocabularies,
     language_message,
@@ -101,6 +102,18 @@ def _check_atom_urls(report: Report) -> None:
                 )
                 continue
             report_url(report, element, value, what)
+
+
+def _check_atom_category_schemes(report: Report) -> None:
+    """A category's ``scheme`` is an IRI (RFC 4287 section 4.2.2.2), of any scheme."""
+    for element in report.tree.getroot().iter(f"{ATOM}category"):
+        value = element.get("scheme")
+        if value is None:
+            continue
+        value = unpadded(report, element, value, "category scheme")
+        flaw = iri_flaw(value)
+        if flaw:
+            report.add(element, "iri-chars", f"category scheme {value!r} {flaw}")
 
 
 def _check_atom_updated(report: Report) -> None:
@@ -299,6 +312,7 @@ RULES: tuple[Callable[[Report], None], ...] = (
     _check_atom_unique_ids,
     _check_atom_ids,
     _check_atom_urls,
+    _check_atom_category_schemes,
     _check_atom_updated,
     check_language_attributes,
     _check_atom_html,
@@ -311,4 +325,5 @@ RULES: tuple[Callable[[Report], None], ...] = (
     check_vocabularies,
     check_dublin_core_dates,
     check_coordinates,
+    check_extension_values,
 )

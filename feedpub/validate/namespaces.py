@@ -10,6 +10,7 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 ATOM = f"{{{ATOM_NS}}}"
 XML_LANG = f"{{{XML_NS}}}lang"
+XML_BASE = f"{{{XML_NS}}}base"
 
 Element = etree._Element
 ElementTree = etree._ElementTree

@@ -16,6 +16,7 @@ from feedpub.validate.shared import (
     check_cdata_remnant,
     check_coordinates,
     check_dublin_core_dates,
+    check_extension_values,
     check_language_attributes,
     check_vocabularies,
     language_message,
@@ -213,6 +214,19 @@ def _check_rss_emails(report: Report) -> None:
                 )
 
 
+def _check_rss_enclosures(report: Report) -> None:
+    """One enclosure an item: the RSS 2.0 spec describes one, and readers take only the first
+    (the W3C validator's DuplicateEnclosure)."""
+    for item in _items(report):
+        for repeat in item.findall("enclosure")[1:]:
+            report.add(
+                repeat,
+                "rss-enclosures",
+                "<item> has more than one <enclosure>; many readers take only the first: "
+                "give each its own item, or list the others as links in the description",
+            )
+
+
 def _check_rss_archive(report: Report) -> None:
     for channel in _channels(report):
         check_archive_links(report, channel)
@@ -235,6 +249,8 @@ RULES: tuple[Callable[[Report], None], ...] = (
     check_vocabularies,
     check_dublin_core_dates,
     check_coordinates,
+    _check_rss_enclosures,
+    check_extension_values,
 )
 
 

@@ -64,7 +64,12 @@ _TABLE = (
         "rss/atom/json",
         'URIs and IRIs hold no space, control character, < > " { } | \\ ^ `, stray % or second #',
     ),
-    Rule("language-tag", "spec", "any", "language, xml:lang and hreflang are BCP 47 tags"),
+    Rule(
+        "language-tag",
+        "spec",
+        "any",
+        "language, dc:language, xml:lang and hreflang are BCP 47 tags",
+    ),
     Rule(
         "absolute-url",
         "spec",
@@ -106,6 +111,12 @@ _TABLE = (
     ),
     Rule("rss-date", "spec", "rss", "pubDate and lastBuildDate are RFC 822 dates, 4-digit years"),
     Rule("rss-military-zone", "advice", "rss", "dates use no single-letter military zone"),
+    Rule(
+        "rss-enclosures",
+        "advice",
+        "rss",
+        "an item has at most one enclosure (the W3C validator's DuplicateEnclosure)",
+    ),
     Rule(
         "permalink-url",
         "spec",

@@ -12,7 +12,14 @@ from lxml import etree
 
 from feedpub.records.language import is_language_tag
 from feedpub.records.urls import iri_flaw
-from feedpub.validate.namespaces import ATOM, KNOWN_VOCABULARIES, NS, XML_LANG, Element
+from feedpub.validate.namespaces import (
+    ATOM,
+    KNOWN_VOCABULARIES,
+    NS,
+    XML_BASE,
+    XML_LANG,
+    Element,
+)
 from feedpub.validate.report import Report, judged_once, line_of, name_of, text_of
 
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -132,6 +139,29 @@ def check_vocabularies(report: Report) -> None:
                     f"<{name_of(element)}> is not an element of {namespace!r}; check its "
                     "spelling (names are case-sensitive) or move it to a namespace of your own",
                 )
+
+
+#: The Media RSS elements whose ``url`` names the media object.
+_MEDIA_URLS = ("content", "thumbnail", "player")
+
+
+def check_extension_values(report: Report) -> None:
+    """The values the schemas leave open in places both formats may hold: every ``xml:base``
+    is an IRI (RFC 3987's characters; XML Base, section 3), a Media RSS ``url`` is a URL, and
+    ``dc:language`` is a BCP 47 tag, as ``language`` and ``xml:lang`` are."""
+    root = report.tree.getroot()
+    for element in cast(list[Element], root.xpath("//*[@xml:base]")):
+        value = unpadded(report, element, element.get(XML_BASE) or "", "xml:base")
+        flaw = iri_flaw(value)
+        if flaw:
+            report.add(element, "iri-chars", f"xml:base {value!r} {flaw}")
+    for tag in _MEDIA_URLS:
+        for element in root.iter(f"{{{NS['media']}}}{tag}"):
+            report_url(report, element, element.get("url"), f"media:{tag} url")
+    for element in root.iter(f"{{{NS['dc']}}}language"):
+        value = text_of(element)
+        if not is_language_tag(value):
+            report.add(element, "language-tag", language_message("dc:language", value))
 
 
 def check_archive_links(report: Report, feed: Element) -> None:
