@@ -8,7 +8,9 @@ saves is one build: after the first change it waits for a quiet period with no o
 state knows when: :func:`feedpub.status.next_embargo`), and every ``recheck`` seconds anyway, in
 case an event was missed. Builds never overlap: one loop runs them, and the change source holds
 the site's lock for the watcher's whole life (so cron, kept as a safety net, exits 75 until the
-watcher dies, then takes over).
+watcher dies, then takes over). A database's advisory lock lives on a session, which can break
+mid-build: there the source lends the lock to each build, which holds it on its own session
+(``ChangeSource.lend``), so a broken listener never leaves a build running unlocked.
 
 The loop reads no wall clock of its own for the builds: ``clock`` is the "now" each build gets
 (tests and previews inject one); waiting is measured on the monotonic clock. ``stop`` ends it:
@@ -35,10 +37,13 @@ from feedpub.site import Run, build_site
 from feedpub.state.watcher import WatcherMark, clear_mark, write_mark
 from feedpub.status import next_embargo
 
-__all__ = ["LONGEST_SETTLE", "WatchSettings", "Watcher"]
+__all__ = ["LENT_LOCK_WAIT", "LONGEST_SETTLE", "WatchSettings", "Watcher"]
 
 #: However busy the saves, the first of them waits at most this long for its build.
 LONGEST_SETTLE = 1.0
+#: How long a build waits for the site's lock when its change source lends it (a cron build
+#: that took it in between finishes first).
+LENT_LOCK_WAIT = 60.0
 #: The longest the loop waits without looking at ``stop``.
 _SLICE = 0.5
 
@@ -171,14 +176,17 @@ class Watcher:
         moment = self._built_at = self.clock()
         self.builds += 1
         try:
-            report = build_site(
-                self.run,
-                now=moment,
-                strict=self.settings.strict,
-                ping=self.settings.ping,
-                lock_held=True,
-                recover=False,  # once, below
-            )
+            with self.changes.lend() as held:
+                report = build_site(
+                    self.run,
+                    now=moment,
+                    strict=self.settings.strict,
+                    ping=self.settings.ping,
+                    # Lent: a cron build that slipped in between finishes first.
+                    wait=0.0 if held else LENT_LOCK_WAIT,
+                    lock_held=held,
+                    recover=False,  # once, below
+                )
         except FeedpubError as exc:
             self.on_error(exc, why, moment)
             return

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +31,8 @@ from feedpub.cli import main
 from feedpub.errors import LockedError
 from feedpub.output.publish import TEMP_PREFIX
 from feedpub.records.changes import is_record_change, notify_trigger, open_changes
+from feedpub.records.postgres import site_lock_key
+from feedpub.records.source import open_source
 from feedpub.state.watcher import WATCHER_FILE, read_mark
 from feedpub.status import next_embargo, read_status
 from feedpub.watch import Watcher, WatchSettings
@@ -171,6 +173,9 @@ class Burst:
         self.left = count
         self.quiet = threading.Event()
 
+    def lend(self) -> nullcontext[bool]:
+        return nullcontext(True)  # held for the test's whole life, as a folder's flock
+
     def wait(self, timeout: float) -> bool:
         if self.left > 0:
             self.left -= 1
@@ -215,6 +220,9 @@ def test_the_periodic_check_catches_what_no_event_said(site: Path) -> None:
     class Deaf:
         kind = "folder"
         ready = True
+
+        def lend(self) -> nullcontext[bool]:
+            return nullcontext(True)
 
         def wait(self, timeout: float) -> bool:
             time.sleep(timeout)
@@ -445,17 +453,65 @@ def test_rows_committed_are_published_and_a_lost_connection_is_caught_up(
         (ended,) = db.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE application_name = 'feedpub watch' AND datname = current_database()"
-            " AND query ILIKE 'LISTEN%%'"
         ).fetchone()
         assert ended == 1
         upsert(db, table, story("row-two"), 1001)
         wait_for(lambda: _row_published(tmp_path, "row-two"), "the row committed meanwhile")
         assert any("lost the connection" in note for note in log.notes), log.notes
         assert any("reconnected" in note for note in log.notes), log.notes
+        # The catch-up build reported: its lock is back with the listener (a cron build could
+        # take it in the moment between a build's end and then, and would run alone).
+        wait_for(lambda: len(log.builds) > 2, "the catch-up build's report")
         cron = CliRunner().invoke(main, ["build", "-q", "--config", str(config), "--now", NOW])
         assert cron.exit_code == 75  # the lock is held again
     cron = CliRunner().invoke(main, ["build", "-q", "--config", str(config), "--now", NOW])
     assert cron.exit_code == 0, cron.output
+
+
+def _lock_free(db: Any, key: int) -> bool:
+    """Whether a third session could take the site's advisory lock now (released at once)."""
+    (taken,) = db.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+    if taken:
+        db.execute("SELECT pg_advisory_unlock(%s)", (key,))
+    return bool(taken)
+
+
+@pytest.mark.postgres
+def test_a_build_holds_the_lock_on_its_own_session_so_a_broken_listener_frees_nothing(
+    tmp_path: Path, postgres: Any
+) -> None:
+    """The listener lends the lock to each build: terminating the listening backend mid-build
+    (a restart, an operator) must not let a cron build start beside it."""
+    db, _, config = _pg_site(tmp_path, postgres)
+    run = resolve_run(config)
+    settings = run.config.source
+    assert settings is not None
+    key = site_lock_key(run.config.records.link)
+    with (
+        open_source(run.articles_dir, settings, run.config.records) as source,
+        open_changes(run.articles_dir, run.state_dir, settings, run.config.records) as changes,
+    ):
+        assert changes.ready and not _lock_free(db, key)
+        with changes.lend() as held:
+            assert held is False and not changes.ready
+            with source.lock(run.state_dir, 0.0):  # what the build takes
+                (ended,) = db.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = 'feedpub watch'"
+                    " AND datname = current_database()"
+                ).fetchone()
+                assert ended == 1
+                assert not _lock_free(db, key)  # still the build's
+            assert _lock_free(db, key)
+        # The listener's session is gone: not ready until it is back, with the lock.
+        assert not changes.ready
+        wait_for(lambda: changes.wait(0.5) or changes.ready, "the listener back")
+        assert changes.ready and not _lock_free(db, key)
+        # Lent and given back whole: the listener holds it again.
+        with changes.lend():
+            assert _lock_free(db, key)
+        assert changes.ready and not _lock_free(db, key)
+    assert _lock_free(db, key)
 
 
 def test_the_readme_shows_the_trigger_watch_prints() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -56,6 +56,12 @@ class ChangeSource(Protocol):
     def wait(self, timeout: float) -> bool:
         """Block up to ``timeout`` seconds; True as soon as something may have changed (a
         record was written, or events may have been missed while reconnecting)."""
+        ...
+
+    def lend(self) -> AbstractContextManager[bool]:
+        """Around each build: True when the build may count on this source's hold on the lock
+        (it cannot be lost while the process lives), False when the build must take the lock
+        itself (the source lends it for the build's duration)."""
         ...
 
 
@@ -136,6 +142,10 @@ class FolderChanges:
                 self._log(f"cannot watch {root} for events ({exc}): polling it instead")
                 polling = True
                 self._changed.set()
+
+    def lend(self) -> AbstractContextManager[bool]:
+        """The state folder's ``flock`` goes only with the process: builds count on it."""
+        return nullcontext(True)
 
     def wait(self, timeout: float) -> bool:
         """True as soon as a record file may have changed since the last call."""

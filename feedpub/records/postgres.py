@@ -374,7 +374,8 @@ class PostgresChanges:
     restarted, the backend was terminated), the lock goes with it: the source is not
     :attr:`ready` (the watcher builds nothing) until it has reconnected, with a growing wait
     between attempts, and taken the lock again; then :meth:`wait` says something may have
-    changed, since notifications sent meanwhile are lost.
+    changed, since notifications sent meanwhile are lost. During a build the lock is lent to the
+    build's own session (:meth:`lend`), so that a session broken mid-build takes no lock with it.
     """
 
     kind = "PostgreSQL"
@@ -389,13 +390,16 @@ class PostgresChanges:
         self._log = log
         self._shown = redacted_url(settings.url or "")
         self._db: psycopg.Connection[Any] | None = None
+        #: Whether the session holds the site's lock (not while lent, nor once another build
+        #: took it in between).
+        self._holding = False
         self._attempt = 0
         self._retry_at = 0.0
 
     @property
     def ready(self) -> bool:
         """Connected, listening and holding the site's lock."""
-        return self._db is not None
+        return self._db is not None and self._holding
 
     def open(self, wait: float) -> None:
         """Connect, take the lock (waiting up to ``wait`` seconds: :class:`LockedError`) and
@@ -426,6 +430,42 @@ class PostgresChanges:
             connection.close()  # the session's end releases the lock
             raise
         self._db = connection
+        self._holding = True
+
+    @contextmanager
+    def lend(self) -> Iterator[bool]:
+        """Around a build: the lock is released here and the build takes it on its own session
+        (False: "not held for you"), so that if this session breaks mid-build (a terminated
+        backend, a restart) the lock stays with the build and no cron job can start beside it.
+        Taken back afterwards; when another build took it in between, the source is not
+        :attr:`ready` until :meth:`wait` gets it back."""
+        if self._db is None or not self._holding:
+            yield False
+            return
+        try:
+            self._db.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
+        except psycopg.Error as exc:
+            self._lost(exc)
+            yield False
+            return
+        self._holding = False
+        try:
+            yield False
+        finally:
+            if self._db is not None and not self._take_back():
+                self._log(f"{self._shown}: another build holds the site's lock; waiting for it")
+
+    def _take_back(self) -> bool:
+        """Take the lock again on this session; False when another build holds it now."""
+        if self._db is None:
+            return False
+        try:
+            row = self._db.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
+        except psycopg.Error as exc:
+            self._lost(exc)
+            return False
+        self._holding = bool(row and row[0])
+        return self._holding
 
     def wait(self, timeout: float) -> bool:
         """True as soon as a notification comes (one of a burst: the watcher's quiet period
@@ -433,6 +473,11 @@ class PostgresChanges:
         ``timeout`` seconds."""
         if self._db is None:
             return self._reconnect(timeout)
+        if not self._holding:
+            # Another build took the lock while it was lent: wait for it to end, then build
+            # (it published what it read; what came after is caught up).
+            time.sleep(min(max(timeout, 0.0), 0.2))
+            return self._take_back()
         try:
             # At least a millisecond: psycopg takes a zero timeout for none at all.
             heard = self._db.notifies(timeout=max(timeout, 0.001), stop_after=1)
@@ -446,6 +491,7 @@ class PostgresChanges:
         if self._db is not None:
             self._db.close()
         self._db = None
+        self._holding = False
         self._attempt = 0
         self._retry_at = time.monotonic() + RECONNECT_BACKOFF[0]
 
@@ -473,3 +519,4 @@ class PostgresChanges:
         if self._db is not None:
             self._db.close()
             self._db = None
+        self._holding = False
