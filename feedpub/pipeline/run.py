@@ -71,8 +71,7 @@ class _Job:
     progress: Progress | None
     #: Clear what a killed writer left in the target first (see :func:`build`'s ``recover``).
     recover: bool = True
-    #: Look at every published document (see :func:`build`'s ``check_output``).
-    check_output: bool = True
+    check_output: bool = True  # look at every published document (see :func:`build`)
 
 
 @contextmanager
@@ -137,12 +136,10 @@ def build(
     walk of the whole output folder): the watcher does it once when it takes the lock, and no
     writer but its own, whose failures clean up after themselves, runs while it holds it.
 
-    ``check_output`` (the default) looks at every document the last build published (a
-    ``stat`` each, a hash when only its mtime moved), so that one missing or changed by
-    something else is written again. ``False`` looks only at those this build renders anyway
-    (their bytes are compared as they are written) and trusts the rest to be as the last build
-    left them: ``feedpub watch``'s builds for a change, whose cost must follow the change, not
-    the site's size; its start and its periodic recheck look at everything.
+    ``check_output`` looks at every document the last build published (a ``stat`` each), so
+    that one missing or changed by something else is written again. ``False`` looks only at
+    those this build renders and trusts the rest as the last build left them: ``feedpub
+    watch``'s builds for a change, whose cost must follow the change, not the site's size.
     """
     started = time.perf_counter()
     if now is None:
@@ -160,17 +157,8 @@ def build(
             ) as run,
         ):
             recorder.begin()
-            job = _Job(
-                source,
-                target,
-                config,
-                now.timestamp(),
-                strict,
-                dry_run,
-                progress,
-                recover,
-                check_output,
-            )
+            job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
+            job = replace(job, recover=recover, check_output=check_output)
             (report, owed), note = run(lambda state: _build_and_settle(state, job))
     except BaseException as exc:
         recorder.failed(exc, time.perf_counter() - started)
@@ -242,9 +230,8 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             report, state, job.source, job.config, bodies=False, progress=job.progress
         )
     planning = time.perf_counter()
-    # Planning makes a few small objects per published document (hundreds of thousands on a
-    # large site with archives) and no reference cycle: the cyclic collector, which would walk
-    # them all again at every full collection, waits until the plan is made.
+    # Planning makes a few small objects per published document (hundreds of thousands with
+    # archives), no cycle: the cyclic collector, which would walk them all again, waits.
     collecting = gc.isenabled()
     gc.disable()
     published = state.published()
@@ -253,11 +240,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         state.start_build()  # until every planned feed is published, nothing is trusted
     checks: dict[str, tuple[FileCheck, int]] = {}
     if not changed:
-        if job.check_output:
+        if job.check_output:  # else each is trusted as the last build left it
             checks = {path: check_file(job.target, path, feed) for path, feed in published.items()}
-            verdicts = {path: verdict for path, (verdict, _) in checks.items()}
-        else:  # trusted as the last build left them (see build's check_output)
-            verdicts = dict.fromkeys(published, FileCheck.AS_WRITTEN)
+        verdicts = {path: checks[path][0] if checks else FileCheck.AS_WRITTEN for path in published}
         fingerprints = (job.config.published_fingerprint, job.target.headers())
         if still_current(last, published, verdicts, job.now, *fingerprints):
             # Nothing read changed, nothing fell due, every published file is as written: done.
@@ -581,8 +566,7 @@ def _with_canonical_categories(article: Article, categories: dict[str, Category]
 
 
 def _outcome(feed: PlannedFeed, before: PublishedFeed | None, reason: str) -> FeedOutcome:
-    if before is not None and before.digest == feed.digest:
-        # The digest stands for every (entry id, record digest) shown: none added or removed.
+    if before is not None and before.digest == feed.digest:  # the same entries, as its digest
         return FeedOutcome(feed.path, "unchanged", reason)
     old = dict(before.entries) if before is not None else {}
     new = dict(feed.keys())
