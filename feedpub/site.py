@@ -168,11 +168,12 @@ def build_site(
     ping: bool = True,
     lock_held: bool = False,
     recover: bool = True,
+    check_output: bool = True,
 ) -> BuildReport:
     """Build and publish ``run``'s feeds (see :func:`feedpub.pipeline.build`); entries dated
     after ``now`` (default: the current time, as ``feedpub build``) are withheld.
-    ``lock_held``: the caller holds the site's lock already (``feedpub watch``); ``recover``:
-    see :func:`feedpub.pipeline.build`."""
+    ``lock_held``: the caller holds the site's lock already (``feedpub watch``); ``recover``
+    and ``check_output``: see :func:`feedpub.pipeline.build`."""
     return build(
         run.articles_dir,
         run.out,
@@ -187,6 +188,7 @@ def build_site(
         ping=ping,
         lock_held=lock_held,
         recover=recover,
+        check_output=check_output,
     )
 
 

@@ -6,11 +6,16 @@ events for a folder, ``NOTIFY`` for PostgreSQL (:mod:`feedpub.records.changes`).
 saves is one build: after the first change it waits for a quiet period with no other (at most
 :data:`LONGEST_SETTLE` seconds). It also builds when the next embargoed entry falls due (the
 state knows when: :func:`feedpub.status.next_embargo`), and every ``recheck`` seconds anyway, in
-case an event was missed. Builds never overlap: one loop runs them, and the change source holds
-the site's lock for the watcher's whole life (so cron, kept as a safety net, exits 75 until the
-watcher dies, then takes over). A database's advisory lock lives on a session, which can break
-mid-build: there the source lends the lock to each build, which holds it on its own session
-(``ChangeSource.lend``), so a broken listener never leaves a build running unlocked.
+case an event was missed. A build for a change looks only at the published documents it
+renders (``check_output=False``: the rest are trusted as the last build left them, so its cost
+follows the change, not the site's size); the start, scheduled and recheck builds look at every
+document, so a file deleted or defaced under the watcher is written again by the next of those
+(within ``recheck`` seconds), as cron's builds do. Builds never overlap: one loop runs them, and
+the change source holds the site's lock for the watcher's whole life (so cron, kept as a safety
+net, exits 75 until the watcher dies, then takes over). A database's advisory lock lives on a
+session, which can break mid-build: there the source lends the lock to each build, which holds
+it on its own session (``ChangeSource.lend``), so a broken listener never leaves a build running
+unlocked.
 
 The loop reads no wall clock of its own for the builds: ``clock`` is the "now" each build gets
 (tests and previews inject one); waiting is measured on the monotonic clock. ``stop`` ends it:
@@ -186,6 +191,8 @@ class Watcher:
                     wait=0.0 if held else LENT_LOCK_WAIT,
                     lock_held=held,
                     recover=False,  # once, below
+                    # A change's build trusts the documents it does not render (see above).
+                    check_output=why != "change",
                 )
         except FeedpubError as exc:
             self.on_error(exc, why, moment)

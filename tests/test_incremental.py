@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from feedpub import BuildReport, build, load_config
+from feedpub.output.targets import Stored
+from feedpub.output.targets.local import LocalFolder
 from feedpub.state.schema import DATABASE
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -173,6 +175,56 @@ def test_deleted_or_edited_output_is_restored(site: Path) -> None:
     (site / "public/atom.xml").write_text("oops")
     report = run(site)
     assert sorted(o.path for o in report.feeds if o.action == "written") == ["atom.xml", "rss.xml"]
+
+
+class LookedAt(LocalFolder):
+    """A folder target that notes every published document the build looks at."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.looked: list[str] = []
+
+    def stored(self, path: str) -> Stored | None:
+        self.looked.append(path)
+        return super().stored(path)
+
+
+NEW_STORY = {
+    "id": "baru-sekali",
+    "title": "Baru sekali",
+    "url": "/baru-sekali/",
+    "date_published": "2025-12-31T08:00:00Z",
+    "categories": ["Olahraga"],
+    "content_text": "Isi berita.",
+}
+
+
+def test_a_build_for_a_change_looks_only_at_what_it_writes(site: Path, tmp_path: Path) -> None:
+    """``check_output=False`` (a watcher's build for a change) looks at no published document
+    it does not render, yet writes the bytes a full build writes; a deleted document it does
+    not render stays deleted until a build that checks everything (the default) restores it."""
+    run(site)
+    everything = LookedAt(site / "public")
+    config = load_config(site / "feedpub.toml")
+    state = site / ".feedpub"
+    build(site / "articles", everything, config, state_dir=state, now=NOW)
+    assert len(everything.looked) == 45  # the default: every published document, once
+    (site / "public" / "category/kesehatan/rss.xml").unlink()
+    (site / "articles/baru.json").write_text(json.dumps(NEW_STORY), encoding="utf-8")
+    changed = LookedAt(site / "public")
+    report = build(site / "articles", changed, config, state_dir=state, now=NOW, check_output=False)
+    assert changed.looked == []
+    written = {o.path for o in report.feeds if o.action == "written"}
+    assert "rss.xml" in written and "category/kesehatan/rss.xml" not in written
+    assert not (site / "public" / "category/kesehatan/rss.xml").exists()
+    nothing = LookedAt(site / "public")
+    idle = build(site / "articles", nothing, config, state_dir=state, now=NOW, check_output=False)
+    assert nothing.looked == [] and idle.count("written") == 0
+    restored = build(site / "articles", site / "public", config, state_dir=state, now=NOW)
+    assert [o.path for o in restored.feeds if o.action == "written"] == [
+        "category/kesehatan/rss.xml"
+    ]
+    assert _tree(site / "public") == full_tree(site, tmp_path)
 
 
 def test_bad_records_are_reported_on_every_run(site: Path) -> None:

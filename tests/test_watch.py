@@ -554,3 +554,69 @@ def test_an_embargo_a_failed_build_left_due_is_not_retried_in_a_loop(
     assert log.builds == [
         "start: failed: " + str(PublishError(str(site / "public"), "No space left on device"))
     ]
+
+
+class Told:
+    """A change source that says "changed" once each time the test sets ``said``."""
+
+    kind = "folder"
+    ready = True
+
+    def __init__(self) -> None:
+        self.said = threading.Event()
+
+    def wait(self, timeout: float) -> bool:
+        if self.said.is_set():
+            self.said.clear()
+            return True
+        time.sleep(min(timeout, 0.01))
+        return False
+
+
+def test_a_change_s_build_trusts_what_it_does_not_write_and_the_recheck_restores_it(
+    site: Path,
+) -> None:
+    """A build for a change looks only at the documents it writes (its cost follows the
+    change): a document deleted under the watcher and untouched by the change stays deleted;
+    the periodic recheck, which looks at everything, writes it again."""
+    run = resolve_run(site / "feedpub.toml")
+    gone = site / "public" / "category" / "kesehatan" / "rss.xml"
+    changes = Told()
+    log = Log()
+    stop = threading.Event()
+    settings = WatchSettings(quiet=0.0, recheck=3600.0, ping=False)
+    watcher = Watcher(run, changes, running_clock(), stop, settings, on_report=log.report)
+    thread = threading.Thread(target=watcher.watch, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: log.builds, "the first build")
+        gone.unlink()
+        save(site, "sport", categories=["Olahraga"])
+        changes.said.set()
+        wait_for(lambda: published(site, "sport"), "the saved story in rss.xml")
+        wait_for(lambda: len(log.builds) > 1, "the change's report")
+        assert log.builds == ["start", "change"]
+        assert not gone.exists()  # not looked at: the change did not touch it
+    finally:
+        stop.set()
+        thread.join(TIMEOUT)
+    assert not thread.is_alive()
+    log = Log()
+    stop = threading.Event()
+    settings = WatchSettings(recheck=0.3, ping=False)
+    watcher = Watcher(run, Told(), running_clock(), stop, settings, on_report=log.report)
+    thread = threading.Thread(target=watcher.watch, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: log.builds, "the first build")
+        assert gone.exists()  # the start looks at every document
+        gone.unlink()
+        # Only rechecks run now (nothing says "changed"); one writes it, then reports.
+        wait_for(
+            lambda: gone.exists() and "recheck" in log.builds,
+            "the recheck to write the deleted document again",
+        )
+        assert "change" not in log.builds
+    finally:
+        stop.set()
+        thread.join(TIMEOUT)

@@ -68,7 +68,9 @@ def plan_pages(
     for feed in feeds:
         if feed.period is None:
             subscription.setdefault(feed.term, feed)
-    counts = state.live_counts(now)
+    # Known from the archive pages when every feed has them; else one count from the state.
+    known = {term: feed.live for term, feed in subscription.items() if feed.live is not None}
+    counts = known if len(known) == len(subscription) else state.live_counts(now)
     common = (version, config.feeds_fingerprint, config.pages.fingerprint())
     facts = [
         FeedFacts(

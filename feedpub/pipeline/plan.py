@@ -48,6 +48,9 @@ class PlannedFeed:
     digest: str
     links: FeedLinks
     period: str | None = None
+    #: A subscription document's live entries in all (shown or archived), when the plan knows
+    #: it from its archive pages' sizes; ``None`` otherwise (the state counts them).
+    live: int | None = None
 
     def keys(self) -> tuple[tuple[str, str], ...]:
         """(entry id, record digest) of each entry, as the state remembers them; none for an
@@ -89,6 +92,8 @@ def plan_feeds(
         archived = syndication.archive is not None and (
             term is None or syndication.archive_categories
         )
+        # Every live entry is on one of the feed's archive pages (none on two).
+        live = sum(page.size for page in periods) if archived else None
         complete = (
             archived
             and syndication.max_bytes is None
@@ -118,7 +123,7 @@ def plan_feeds(
                 links.fingerprint(),
                 *(f"{e.id}\x1e{e.digest}" for e in entries),
             )
-            feeds.append(PlannedFeed(links.path(fmt), term, fmt, entries, digest, links))
+            feeds.append(PlannedFeed(links.path(fmt), term, fmt, entries, digest, links, live=live))
         for page_links, page in zip(_page_links(term, periods, links.folder), periods, strict=True):
             page_labels = _labels(categories, relabelled_pages.get((term, page.period), set()))
             for fmt in syndication.formats:

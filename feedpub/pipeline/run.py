@@ -7,6 +7,7 @@ and only the bodies of entries a rendered feed shows are read.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager, nullcontext
@@ -70,6 +71,7 @@ class _Job:
     progress: Progress | None
     #: Clear what a killed writer left in the target first (see :func:`build`'s ``recover``).
     recover: bool = True
+    check_output: bool = True  # look at every published document (see :func:`build`)
 
 
 @contextmanager
@@ -107,6 +109,7 @@ def build(
     ping_policy: PingPolicy | None = None,
     lock_held: bool = False,
     recover: bool = True,
+    check_output: bool = True,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -132,6 +135,11 @@ def build(
     take it again. ``recover=False`` skips clearing what a killed writer left in the target (a
     walk of the whole output folder): the watcher does it once when it takes the lock, and no
     writer but its own, whose failures clean up after themselves, runs while it holds it.
+
+    ``check_output`` looks at every document the last build published (a ``stat`` each), so
+    that one missing or changed by something else is written again. ``False`` looks only at
+    those this build renders and trusts the rest as the last build left them: ``feedpub
+    watch``'s builds for a change, whose cost must follow the change, not the site's size.
     """
     started = time.perf_counter()
     if now is None:
@@ -149,7 +157,8 @@ def build(
             ) as run,
         ):
             recorder.begin()
-            job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress, recover)
+            job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
+            job = replace(job, recover=recover, check_output=check_output)
             (report, owed), note = run(lambda state: _build_and_settle(state, job))
     except BaseException as exc:
         recorder.failed(exc, time.perf_counter() - started)
@@ -173,7 +182,12 @@ def build(
 
 def _build_and_settle(state: BuildState, job: _Job) -> tuple[BuildReport, dict[str, list[OwedUrl]]]:
     """Build, then take stock (still under the lock) of what the hubs are owed."""
-    report = _build(state, job)
+    collecting = gc.isenabled()
+    try:
+        report = _build(state, job)
+    finally:
+        if collecting:  # paused for the plan (see _build); on again however the build ended
+            gc.enable()
     return report, owed_now(state, job.config, report, dry_run=job.dry_run)
 
 
@@ -216,20 +230,27 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             report, state, job.source, job.config, bodies=False, progress=job.progress
         )
     planning = time.perf_counter()
+    # Planning makes a few small objects per published document (hundreds of thousands with
+    # archives), no cycle: the cyclic collector, which would walk them all again, waits.
+    collecting = gc.isenabled()
+    gc.disable()
     published = state.published()
     last = state.last_build()
     if changed and not job.dry_run:
         state.start_build()  # until every planned feed is published, nothing is trusted
     checks: dict[str, tuple[FileCheck, int]] = {}
     if not changed:
-        checks = {path: check_file(job.target, path, feed) for path, feed in published.items()}
-        verdicts = {path: verdict for path, (verdict, _) in checks.items()}
+        if job.check_output:  # else each is trusted as the last build left it
+            checks = {path: check_file(job.target, path, feed) for path, feed in published.items()}
+        verdicts = {path: checks[path][0] if checks else FileCheck.AS_WRITTEN for path in published}
         fingerprints = (job.config.published_fingerprint, job.target.headers())
         if still_current(last, published, verdicts, job.now, *fingerprints):
             # Nothing read changed, nothing fell due, every published file is as written: done.
             _remember_touched(state, published, checks, job.dry_run)
             report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
             clock.add("plan", time.perf_counter() - planning)
+            if collecting:
+                gc.enable()
             return report
 
     if not job.dry_run and job.recover:
@@ -244,7 +265,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     for feed in planned:
         before = published.get(feed.path)
         verdict = None
-        if before is not None and before.digest == feed.digest:
+        if before is not None and before.digest == feed.digest and job.check_output:
             if feed.path not in checks:
                 checks[feed.path] = check_file(job.target, feed.path, before)
             verdict = checks[feed.path][0]
@@ -265,6 +286,8 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     )
 
     clock.add("plan", time.perf_counter() - planning)
+    if collecting:
+        gc.enable()
     # A feed's page shows its entries: rendered from the bodies its feed's rendering reads.
     ahead = PagesAhead(job.config, [page for page in pages if page.path in reasons])
     rendered: Iterator[RenderedFeed] = iter(())
@@ -543,6 +566,8 @@ def _with_canonical_categories(article: Article, categories: dict[str, Category]
 
 
 def _outcome(feed: PlannedFeed, before: PublishedFeed | None, reason: str) -> FeedOutcome:
+    if before is not None and before.digest == feed.digest:  # the same entries, as its digest
+        return FeedOutcome(feed.path, "unchanged", reason)
     old = dict(before.entries) if before is not None else {}
     new = dict(feed.keys())
     return FeedOutcome(

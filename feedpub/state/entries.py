@@ -120,7 +120,10 @@ def archive_pages(db: sqlite3.Connection, now: float | None, categories: bool) -
     term) and period, oldest first; ``categories=False``: the site's only.
 
     One grouped query per kind of feed: the fingerprint is the count and two sums of
-    numbers taken from each entry's record digest, so that no entry is read here.
+    numbers taken from each entry's record digest, so that no entry is read here. The
+    categories' query walks the live records (by date) and looks up each one's categories
+    (``CROSS JOIN`` keeps that order): half the time of walking every category row and
+    looking up its record, and the same rows.
     """
     due = float("inf") if now is None else now
     rows = list(
@@ -138,7 +141,7 @@ def archive_pages(db: sqlite3.Connection, now: float | None, categories: bool) -
             db.execute(
                 """
                 SELECT rc.term, r.period, COUNT(*), SUM(r.k1), SUM(r.k2)
-                FROM record_categories rc JOIN records r ON r.rid = rc.rid
+                FROM records r CROSS JOIN record_categories rc ON rc.rid = r.rid
                 WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
                 GROUP BY rc.term, r.period ORDER BY rc.term, r.period
                 """,

@@ -25,9 +25,14 @@ __all__ = [
 
 def published(db: sqlite3.Connection) -> dict[str, PublishedFeed]:
     """What each published feed file was, by path."""
+    # Most documents (archive pages, pages for people) keep no entries: no JSON to decode.
     return {
         path: PublishedFeed(
-            digest, size, mtime_ns, sha, tuple(tuple(pair) for pair in json.loads(entries))
+            digest,
+            size,
+            mtime_ns,
+            sha,
+            () if entries == "[]" else tuple(tuple(pair) for pair in json.loads(entries)),
         )
         for path, digest, size, mtime_ns, sha, entries in db.execute(
             "SELECT path, digest, size, mtime_ns, sha, entries FROM feeds"
