@@ -81,11 +81,14 @@ class Watcher:
         on_report: Callable[[BuildReport, str, datetime], None] = lambda *_: None,
         on_error: Callable[[FeedpubError, str, datetime], None] = lambda *_: None,
         on_beat: Callable[[], None] = lambda: None,
+        checkpoint: Callable[[], None] = lambda: None,
     ) -> None:
         """Watch ``run`` (whose lock ``changes`` holds); each build's report goes to
         ``on_report`` with why it ran ("start", "change", "scheduled", "recheck") and its
         clock, and a build stopped by an error to ``on_error``; ``on_beat`` after each
-        heartbeat between builds (the CLI writes its metrics file then)."""
+        heartbeat between builds (the CLI writes its metrics file then); ``checkpoint`` as a
+        build goes (between record files read and documents written), where it may raise to
+        abandon the build at a point that leaves nothing half-written."""
         self.run = run
         self.changes = changes
         self.clock = clock
@@ -94,6 +97,7 @@ class Watcher:
         self.on_report = on_report
         self.on_error = on_error
         self.on_beat = on_beat
+        self.checkpoint = checkpoint
         #: How many builds ran (finished or failed).
         self.builds = 0
         self._recovered = False
@@ -193,6 +197,7 @@ class Watcher:
                     recover=False,  # once, below
                     # A change's build trusts the documents it does not render (see above).
                     check_output=why != "change",
+                    progress=lambda *_: self.checkpoint(),
                 )
         except FeedpubError as exc:
             self.on_error(exc, why, moment)

@@ -370,6 +370,35 @@ def test_a_second_sigterm_abandons_the_build_and_leaves_no_temporary_file(site: 
     assert result.exit_code == 0, result.output
 
 
+def test_a_checkpoint_that_raises_abandons_the_build_between_documents(site: Path) -> None:
+    """The second signal's backstop: its KeyboardInterrupt may land where Python swallows it,
+    so the CLI's checkpoint raises it again at the build's next record or document."""
+    run = resolve_run(site / "feedpub.toml")
+    calls: list[int] = []
+
+    def checkpoint() -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    with open_changes(run.articles_dir, run.state_dir, None, run.config.records) as source:
+        watcher = Watcher(
+            run,
+            source,
+            running_clock(),
+            threading.Event(),
+            WatchSettings(ping=False),
+            checkpoint=checkpoint,
+        )
+        with pytest.raises(KeyboardInterrupt):
+            watcher.watch()
+    assert len(calls) == 3
+    assert not [p for p in site.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+    assert not (site / ".feedpub" / WATCHER_FILE).exists()
+    summary = read_status(run.state_dir, TEST_CLOCK).summary()
+    assert summary["last_run"]["outcome"] == "interrupted"  # type: ignore[index]
+
+
 def test_cron_exits_75_while_watch_runs_and_takes_over_when_it_dies(site: Path) -> None:
     config = str(site / "feedpub.toml")
     metrics = site / "watch.prom"
@@ -564,6 +593,9 @@ class Told:
 
     def __init__(self) -> None:
         self.said = threading.Event()
+
+    def lend(self) -> nullcontext[bool]:
+        return nullcontext(True)
 
     def wait(self, timeout: float) -> bool:
         if self.said.is_set():

@@ -176,12 +176,20 @@ def watch_command(
         exit_with(int(ExitCode.OK))
     clock = _clock(now)
     stop = threading.Event()
+    abandon = threading.Event()
+
+    def checkpoint() -> None:
+        # The second signal's KeyboardInterrupt can land where Python swallows it (an at-fork
+        # hook, a finaliser): the build then stops at its next record or document instead.
+        if abandon.is_set():
+            raise KeyboardInterrupt
 
     def log(line: str) -> None:
         click.echo(f"{_stamp(clock())} feedpub watch: {line}", err=True)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
+            abandon.set()
             raise KeyboardInterrupt  # the second: abandon the build under way
         stop.set()
         # Straight to the descriptor: the signal may land while stderr's buffer is in use.
@@ -196,6 +204,7 @@ def watch_command(
             stop,
             log,
             _settings(quiet_period, recheck, strict, no_ping),
+            checkpoint=checkpoint,
             wait=wait,
             channel=channel,
             metrics_file=metrics_file,
@@ -222,6 +231,7 @@ def _watch(
     log: Callable[[str], None],
     settings: WatchSettings,
     *,
+    checkpoint: Callable[[], None],
     wait: float,
     channel: str,
     metrics_file: Path | None,
@@ -270,6 +280,7 @@ def _watch(
                 on_report=on_report,
                 on_error=on_error,
                 on_beat=metrics,
+                checkpoint=checkpoint,
             )
             builds = watcher.watch()
     except FeedpubError as exc:
