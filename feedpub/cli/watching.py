@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -197,6 +198,15 @@ def watch_command(
         os.write(2, (line + " (a build under way finishes first)\n").encode())
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    unraisable = sys.unraisablehook
+
+    def swallowed(info: Any) -> None:
+        # Where Python swallows the second signal's KeyboardInterrupt, it would print it as
+        # "Exception ignored"; the checkpoint stops the build instead, so say nothing.
+        if not isinstance(info.exc_value, KeyboardInterrupt):
+            unraisable(info)
+
+    sys.unraisablehook = swallowed
     try:
         code = _watch(
             run,
@@ -215,6 +225,7 @@ def watch_command(
         log("stopped; the build under way was abandoned (the next one redoes it)")
         code = 130
     finally:
+        sys.unraisablehook = unraisable
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     exit_with(code)
