@@ -7,6 +7,9 @@ value the render and publish stages read.
 from __future__ import annotations
 
 import enum
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -24,12 +27,27 @@ __all__ = [
     "FileCheck",
     "PlannedFeed",
     "check_file",
+    "collector_paused",
     "plan_feeds",
     "render_reason",
     "stale_files",
     "still_current",
     "with_page_entries",
 ]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, as it was after it: planning makes
+    a few small objects per published document (hundreds of thousands with archives) and no
+    cycle, and the collector would walk them all again and again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ and only the bodies of entries a rendered feed shows are read.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager, nullcontext
@@ -29,6 +28,7 @@ from feedpub.pipeline.plan import (
     FileCheck,
     PlannedFeed,
     check_file,
+    collector_paused,
     plan_feeds,
     render_reason,
     stale_files,
@@ -182,12 +182,7 @@ def build(
 
 def _build_and_settle(state: BuildState, job: _Job) -> tuple[BuildReport, dict[str, list[OwedUrl]]]:
     """Build, then take stock (still under the lock) of what the hubs are owed."""
-    collecting = gc.isenabled()
-    try:
-        report = _build(state, job)
-    finally:
-        if collecting:  # paused for the plan (see _build); on again however the build ended
-            gc.enable()
+    report = _build(state, job)
     return report, owed_now(state, job.config, report, dry_run=job.dry_run)
 
 
@@ -230,64 +225,60 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             report, state, job.source, job.config, bodies=False, progress=job.progress
         )
     planning = time.perf_counter()
-    # Planning makes a few small objects per published document (hundreds of thousands with
-    # archives), no cycle: the cyclic collector, which would walk them all again, waits.
-    collecting = gc.isenabled()
-    gc.disable()
-    published = state.published()
-    last = state.last_build()
-    if changed and not job.dry_run:
-        state.start_build()  # until every planned feed is published, nothing is trusted
-    checks: dict[str, tuple[FileCheck, int]] = {}
-    if not changed:
-        if job.check_output:  # else each is trusted as the last build left it
-            checks = {path: check_file(job.target, path, feed) for path, feed in published.items()}
-        verdicts = {path: checks[path][0] if checks else FileCheck.AS_WRITTEN for path in published}
-        fingerprints = (job.config.published_fingerprint, job.target.headers())
-        if still_current(last, published, verdicts, job.now, *fingerprints):
-            # Nothing read changed, nothing fell due, every published file is as written: done.
-            _remember_touched(state, published, checks, job.dry_run)
-            report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
-            clock.add("plan", time.perf_counter() - planning)
-            if collecting:
-                gc.enable()
-            return report
+    with collector_paused():  # many small objects, no cycle
+        published = state.published()
+        last = state.last_build()
+        if changed and not job.dry_run:
+            state.start_build()  # until every planned feed is published, nothing is trusted
+        checks: dict[str, tuple[FileCheck, int]] = {}
+        if not changed:
+            if job.check_output:  # else each is trusted as the last build left it
+                checks = {
+                    path: check_file(job.target, path, feed) for path, feed in published.items()
+                }
+            verdicts = {
+                path: checks[path][0] if checks else FileCheck.AS_WRITTEN for path in published
+            }
+            fingerprints = (job.config.published_fingerprint, job.target.headers())
+            if still_current(last, published, verdicts, job.now, *fingerprints):
+                # Nothing read changed, nothing fell due, every published file is as written: done.
+                _remember_touched(state, published, checks, job.dry_run)
+                report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
+                clock.add("plan", time.perf_counter() - planning)
+                return report
+        if not job.dry_run and job.recover:
+            # A build killed mid-write left its temporary files; this one is about to publish, and
+            # it holds the lock, so only dead writers' files are removed.
+            job.target.recover()
+        categories = state.categories()
+        feeds = plan_feeds(state, job.config, categories, job.now, __version__)
+        pages = plan_pages(state, job.config, feeds, categories, job.now, __version__)
+        reasons: dict[str, str] = {}
+        planned: list[PlannedFeed | PlannedPage] = [*feeds, *pages]
+        for feed in planned:
+            before = published.get(feed.path)
+            verdict = None
+            if before is not None and before.digest == feed.digest and job.check_output:
+                if feed.path not in checks:
+                    checks[feed.path] = check_file(job.target, feed.path, before)
+                verdict = checks[feed.path][0]
+            reason = render_reason(feed, before, verdict)
+            if reason is not None:
+                reasons[feed.path] = reason
+        _remember_touched(state, published, checks, job.dry_run)
+        to_render = with_page_entries(state, [f for f in feeds if f.path in reasons], job.now)
+        id_changes = _id_changes(state, job.source, to_render)
+        report.warnings.extend(id_changes)
+        body_warnings: list[RecordWarning] = []
+        outcomes = {
+            feed.path: _outcome(feed, published.get(feed.path), reasons.get(feed.path, ""))
+            for feed in feeds
+        }
+        outcomes.update(
+            (p.path, FeedOutcome(p.path, "unchanged", reasons.get(p.path, ""))) for p in pages
+        )
 
-    if not job.dry_run and job.recover:
-        # A build killed mid-write left its temporary files; this one is about to publish, and
-        # it holds the lock, so only dead writers' files are removed.
-        job.target.recover()
-    categories = state.categories()
-    feeds = plan_feeds(state, job.config, categories, job.now, __version__)
-    pages = plan_pages(state, job.config, feeds, categories, job.now, __version__)
-    reasons: dict[str, str] = {}
-    planned: list[PlannedFeed | PlannedPage] = [*feeds, *pages]
-    for feed in planned:
-        before = published.get(feed.path)
-        verdict = None
-        if before is not None and before.digest == feed.digest and job.check_output:
-            if feed.path not in checks:
-                checks[feed.path] = check_file(job.target, feed.path, before)
-            verdict = checks[feed.path][0]
-        reason = render_reason(feed, before, verdict)
-        if reason is not None:
-            reasons[feed.path] = reason
-    _remember_touched(state, published, checks, job.dry_run)
-    to_render = with_page_entries(state, [f for f in feeds if f.path in reasons], job.now)
-    id_changes = _id_changes(state, job.source, to_render)
-    report.warnings.extend(id_changes)
-    body_warnings: list[RecordWarning] = []
-    outcomes = {
-        feed.path: _outcome(feed, published.get(feed.path), reasons.get(feed.path, ""))
-        for feed in feeds
-    }
-    outcomes.update(
-        (p.path, FeedOutcome(p.path, "unchanged", reasons.get(p.path, ""))) for p in pages
-    )
-
-    clock.add("plan", time.perf_counter() - planning)
-    if collecting:
-        gc.enable()
+        clock.add("plan", time.perf_counter() - planning)
     # A feed's page shows its entries: rendered from the bodies its feed's rendering reads.
     ahead = PagesAhead(job.config, [page for page in pages if page.path in reasons])
     rendered: Iterator[RenderedFeed] = iter(())
