@@ -326,7 +326,7 @@ def test_weeks_chain_too(site: Path, tmp_path: Path) -> None:
 def test_bodies_read_in_small_batches_give_the_same_feeds(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys.modules["feedpub.pipeline.run"], "BATCH_RECORDS", 2)
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.bodies"], "BATCH_RECORDS", 2)
     run(site)
     assert tree(site / "public") == tree(GOLDEN)
 

@@ -18,10 +18,10 @@ from urllib.parse import urljoin
 
 from feedpub.digest import digest_bytes
 from feedpub.errors import RecordWarning
-from feedpub.model import Article, Category
 from feedpub.output.paths import CONTENT_TYPES, content_type_of, is_subscription_path
 from feedpub.output.targets import PublishTarget, open_target
 from feedpub.pipeline.announcing import announce_owed, owed_now
+from feedpub.pipeline.bodies import render_in_batches
 from feedpub.pipeline.outcome import Recorder, StageClock
 from feedpub.pipeline.pages import PagesAhead, PlannedPage, plan_pages, publish_pages
 from feedpub.pipeline.plan import (
@@ -36,10 +36,9 @@ from feedpub.pipeline.plan import (
     with_page_entries,
 )
 from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, read_records
-from feedpub.pipeline.rendering import RenderedFeed, render_feeds
+from feedpub.pipeline.rendering import RenderedFeed
 from feedpub.pipeline.report import BuildReport, FeedOutcome
 from feedpub.pipeline.spool import Spool
-from feedpub.records.parse import WantedRecord
 from feedpub.records.source import RecordSource, open_source
 from feedpub.state import BuildState, LastBuild, OwedUrl, PublishedFeed, open_state
 from feedpub.version import __version__
@@ -289,7 +288,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         invalid = False
         if not report.errors and not id_changes:
             spool = Spool()
-            batches = _render_in_batches(job, categories, to_render, body_warnings, ahead)
+            batches = render_in_batches(
+                job.source, job.config, categories, to_render, body_warnings, ahead
+            )
             for done in clock.timed("render", batches):
                 spool.add(done)
                 invalid = invalid or not done.valid
@@ -309,7 +310,8 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             rendered = spool.feeds()
     else:
         rendered = clock.timed(
-            "render", _render_in_batches(job, categories, to_render, body_warnings, ahead)
+            "render",
+            render_in_batches(job.source, job.config, categories, to_render, body_warnings, ahead),
         )
 
     if not job.dry_run and to_render:
@@ -470,90 +472,6 @@ def _publish(
         PublishedFeed(feed.digest, stat.size, stat.stamp, digest_bytes(rendered.data), feed.keys()),
     )
     return replace(outcome, action="written" if written else "unchanged"), warnings
-
-
-#: The most records whose bodies one rendering batch holds: archive pages show every record,
-#: and a cold build of a large site must not hold every body at once.
-BATCH_RECORDS = 20000
-
-
-def _batches(feeds: list[PlannedFeed]) -> Iterator[list[PlannedFeed]]:
-    """The feeds in batches of at most about :data:`BATCH_RECORDS` distinct records, in the
-    order they are published: archive pages by period (one period's pages, the site's and its
-    categories', show the same records), then category feeds, then the site's. So whenever a
-    document is up, what it links to and the entries it shows already are (object storage)."""
-    ordered = sorted(feeds, key=lambda f: (f.period is None, f.period or "", f.term is None))
-    batch: list[PlannedFeed] = []
-    seen: set[int] = set()
-    for feed in ordered:
-        rids = {e.rid for e in feed.entries}
-        if batch and len(seen) + len(rids - seen) > BATCH_RECORDS:
-            yield batch
-            batch, seen = [], set()
-        batch.append(feed)
-        seen |= rids
-    if batch:
-        yield batch
-
-
-def _render_in_batches(
-    job: _Job,
-    categories: dict[str, Category],
-    feeds: list[PlannedFeed],
-    body_warnings: list[RecordWarning],
-    pages: PagesAhead,
-) -> Generator[RenderedFeed, None, None]:
-    """Render and validate ``feeds``, reading the bodies of one batch at a time; what the
-    reading warns of is added to ``body_warnings``; the ``pages`` showing those bodies are
-    rendered from them too."""
-    for batch in _batches(feeds):
-        articles, batch, warnings = _load_bodies(job, categories, batch)
-        body_warnings.extend(warnings)
-        pages.take(articles)
-        yield from render_feeds(job.config, categories, articles, batch)
-
-
-def _load_bodies(
-    job: _Job, categories: dict[str, Category], feeds: list[PlannedFeed]
-) -> tuple[dict[int, Article], list[PlannedFeed], list[RecordWarning]]:
-    """The full articles the feeds to render show, each read once, categories as shown.
-
-    A record file changed between the first read and this one (an editor saving during the
-    build) loses its entries from this build's feeds, with a warning; those feeds get a
-    digest no plan makes, so that the next build, which sees the change, renders them again.
-    """
-    shown = job.source.shown
-    wanted = {e.rid: e for f in feeds for e in f.entries}
-    loaded = job.source.load(
-        job.config.records, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
-    )
-    articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
-    missing = {rid: e for rid, e in wanted.items() if rid not in articles}
-    if missing:
-        feeds = [
-            replace(
-                f,
-                entries=tuple(e for e in f.entries if e.rid not in missing),
-                digest="stale",
-            )
-            if any(e.rid in missing for e in f.entries)
-            else f
-            for f in feeds
-        ]
-    warnings = [
-        RecordWarning(
-            "changed while this build read it; it is published by the next build",
-            path=shown(entry.path),
-            record=entry.id,
-        )
-        for entry in missing.values()
-    ]
-    return articles, feeds, warnings
-
-
-def _with_canonical_categories(article: Article, categories: dict[str, Category]) -> Article:
-    shown = tuple(categories.get(c.term, c) for c in article.categories)
-    return article if shown == article.categories else replace(article, categories=shown)
 
 
 def _outcome(feed: PlannedFeed, before: PublishedFeed | None, reason: str) -> FeedOutcome:

@@ -1,0 +1,112 @@
+"""Reading the bodies the feeds to render show, in batches, and rendering them.
+
+A cold build of a large site with archives renders pages showing every record: the bodies are
+read a batch at a time (each record once per batch), so that no build holds them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from feedpub.errors import RecordWarning
+from feedpub.model import Article, Category
+from feedpub.pipeline.pages import PagesAhead
+from feedpub.pipeline.plan import PlannedFeed
+from feedpub.pipeline.rendering import RenderedFeed, render_feeds
+from feedpub.records.parse import WantedRecord
+from feedpub.records.source import RecordSource
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig
+
+__all__ = ["BATCH_RECORDS", "render_in_batches"]
+
+
+#: The most records whose bodies one rendering batch holds: archive pages show every record,
+#: and a cold build of a large site must not hold every body at once.
+BATCH_RECORDS = 20000
+
+
+def _batches(feeds: list[PlannedFeed]) -> Iterator[list[PlannedFeed]]:
+    """The feeds in batches of at most about :data:`BATCH_RECORDS` distinct records, in the
+    order they are published: archive pages by period (one period's pages, the site's and its
+    categories', show the same records), then category feeds, then the site's. So whenever a
+    document is up, what it links to and the entries it shows already are (object storage)."""
+    ordered = sorted(feeds, key=lambda f: (f.period is None, f.period or "", f.term is None))
+    batch: list[PlannedFeed] = []
+    seen: set[int] = set()
+    for feed in ordered:
+        rids = {e.rid for e in feed.entries}
+        if batch and len(seen) + len(rids - seen) > BATCH_RECORDS:
+            yield batch
+            batch, seen = [], set()
+        batch.append(feed)
+        seen |= rids
+    if batch:
+        yield batch
+
+
+def render_in_batches(
+    source: RecordSource,
+    config: SiteConfig,
+    categories: dict[str, Category],
+    feeds: list[PlannedFeed],
+    body_warnings: list[RecordWarning],
+    pages: PagesAhead,
+) -> Generator[RenderedFeed, None, None]:
+    """Render and validate ``feeds``, reading the bodies of one batch at a time; what the
+    reading warns of is added to ``body_warnings``; the ``pages`` showing those bodies are
+    rendered from them too."""
+    for batch in _batches(feeds):
+        articles, batch, warnings = _load_bodies(source, config, categories, batch)
+        body_warnings.extend(warnings)
+        pages.take(articles)
+        yield from render_feeds(config, categories, articles, batch)
+
+
+def _load_bodies(
+    source: RecordSource,
+    config: SiteConfig,
+    categories: dict[str, Category],
+    feeds: list[PlannedFeed],
+) -> tuple[dict[int, Article], list[PlannedFeed], list[RecordWarning]]:
+    """The full articles the feeds to render show, each read once, categories as shown.
+
+    A record file changed between the first read and this one (an editor saving during the
+    build) loses its entries from this build's feeds, with a warning; those feeds get a
+    digest no plan makes, so that the next build, which sees the change, renders them again.
+    """
+    shown = source.shown
+    wanted = {e.rid: e for f in feeds for e in f.entries}
+    loaded = source.load(
+        config.records, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
+    )
+    articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
+    missing = {rid: e for rid, e in wanted.items() if rid not in articles}
+    if missing:
+        feeds = [
+            replace(
+                f,
+                entries=tuple(e for e in f.entries if e.rid not in missing),
+                digest="stale",
+            )
+            if any(e.rid in missing for e in f.entries)
+            else f
+            for f in feeds
+        ]
+    warnings = [
+        RecordWarning(
+            "changed while this build read it; it is published by the next build",
+            path=shown(entry.path),
+            record=entry.id,
+        )
+        for entry in missing.values()
+    ]
+    return articles, feeds, warnings
+
+
+def _with_canonical_categories(article: Article, categories: dict[str, Category]) -> Article:
+    shown = tuple(categories.get(c.term, c) for c in article.categories)
+    return article if shown == article.categories else replace(article, categories=shown)
