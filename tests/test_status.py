@@ -294,10 +294,10 @@ def test_status_during_a_real_build(site: Path, monkeypatch: pytest.MonkeyPatch)
     reading, release = threading.Event(), threading.Event()
     real = pipeline_run._note_records
 
-    def slow(*args: Any, **kwargs: Any) -> bool:
+    def slow(*args: Any, **kwargs: Any) -> Any:
         reading.set()
         release.wait(30)
-        return bool(real(*args, **kwargs))
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(pipeline_run, "_note_records", slow)
     run = resolve_run(site / "feedpub.toml", environ={})

@@ -23,14 +23,14 @@ from feedpub.output.paths import DIRECTORY_PAGE, PAGE_CONTENT_TYPE, page_path
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.pipeline.report import FeedOutcome
 from feedpub.records.parse import WantedRecord
-from feedpub.state import BuildState, IndexedEntry, PublishedFeed
+from feedpub.state import BuildState, IndexedEntry, PublishedFeed, StoredFacts
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
     from feedpub.output.targets import PublishTarget
     from feedpub.records.source import RecordSource
 
-__all__ = ["PagesAhead", "PlannedPage", "plan_pages", "publish_pages"]
+__all__ = ["PagesAhead", "PlannedPage", "plan_pages", "publish_pages", "remember_facts"]
 
 #: The most records whose bodies one batch of feed pages holds at once.
 _BATCH_RECORDS = 20000
@@ -59,9 +59,12 @@ def plan_pages(
     categories: dict[str, Category],
     now: float | None,
     version: str,
+    scope: frozenset[str] | None = None,
 ) -> list[PlannedPage]:
     """Every page that should exist now (none when pages are off): the site feed's page,
-    each category feed's (in the plan's order), then the directory."""
+    each category feed's (in the plan's order), then the directory. With a ``scope`` (the
+    ``feeds`` are the site's and those categories' only), the pages behind those feeds and
+    the directory, which shows the other feeds as the last build planned them."""
     if not config.pages.enabled:
         return []
     subscription: dict[str | None, PlannedFeed] = {}
@@ -70,7 +73,11 @@ def plan_pages(
             subscription.setdefault(feed.term, feed)
     # Known from the archive pages when every feed has them; else one count from the state.
     known = {term: feed.live for term, feed in subscription.items() if feed.live is not None}
-    counts = known if len(known) == len(subscription) else state.live_counts(now)
+    counts = (
+        known
+        if len(known) == len(subscription)
+        else state.live_counts(now, None if scope is None else sorted(scope))
+    )
     common = (version, config.feeds_fingerprint, config.pages.fingerprint())
     facts = [
         FeedFacts(
@@ -81,10 +88,18 @@ def plan_pages(
         )
         for term, feed in subscription.items()
     ]
+    if scope is not None:  # the feeds a change left alone, as the last build planned them
+        facts += [
+            FeedFacts(categories[term], kept.entries, kept.newest, kept.archive)
+            for term, kept in state.feed_facts().items()
+            if term is not None and term not in scope and term in categories
+        ]
     # The directory lists categories by label (as people read them), the site feed first.
     facts[1:] = sorted(facts[1:], key=_by_label)
     pages = []
     for shown in facts:
+        if shown.term not in subscription:
+            continue
         entries = subscription[shown.term].entries
         digest = digest_text(
             *common, "feed page", shown.text(), *(f"{e.id}\x1e{e.digest}" for e in entries)
@@ -93,6 +108,19 @@ def plan_pages(
     digest = digest_text(*common, "directory", *(shown.text() for shown in facts))
     pages.append(PlannedPage(DIRECTORY_PAGE, digest, tuple(facts)))
     return pages
+
+
+def remember_facts(
+    state: BuildState, pages: list[PlannedPage], scope: frozenset[str] | None
+) -> None:
+    """Store the facts of each feed with a planned page (all, or the site's and ``scope``'s),
+    for the directory of a later build that plans fewer (see :func:`plan_pages`)."""
+    facts = {
+        shown.term: StoredFacts(shown.entries, shown.newest, shown.archive)
+        for page in pages
+        if (shown := page.feed) is not None
+    }
+    state.remember_facts(facts, scope)
 
 
 def _by_label(facts: FeedFacts) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import gc
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
@@ -85,17 +85,22 @@ def plan_feeds(
     categories: dict[str, Category],
     now: float | None,
     version: str,
+    scope: Collection[str] | None = None,
 ) -> list[PlannedFeed]:
-    """Every feed that should exist now, main feed first, then categories by term."""
+    """Every feed that should exist now, main feed first, then categories by term; with a
+    ``scope`` (see :mod:`feedpub.pipeline.scope`), the site feed and those categories' only."""
     pages: dict[str | None, list[ArchivePage]] = {}
     relabelled_pages: dict[tuple[str | None, str], set[str]] = {}
     syndication = config.syndication
+    chosen = None if scope is None else sorted(t for t in scope if t in categories)
     if syndication.archive:
-        for page in state.archive_pages(now, categories=syndication.archive_categories):
+        by_category = syndication.archive_categories
+        for page in state.archive_pages(now, categories=by_category, terms=chosen):
             pages.setdefault(page.term, []).append(page)
-        relabelled_pages = state.relabelled_pages(categories, now, syndication.archive_categories)
+        relabelled_pages = state.relabelled_pages(categories, now, by_category, chosen)
     newest = {
-        term: tuple(state.newest(term, syndication.limit, now)) for term in [None, *categories]
+        term: tuple(state.newest(term, syndication.limit, now))
+        for term in [None, *(categories if chosen is None else chosen)]
     }
     relabelled = state.relabelled(categories, (e.rid for es in newest.values() for e in es))
     feeds: list[PlannedFeed] = []
@@ -283,6 +288,7 @@ def stale_files(
     *,
     vouched: bool,
     pages: bool = True,
+    look: bool = True,
 ) -> list[str]:
     """Documents no planned feed writes: known to the state, or found in the target by
     feedpub's own names (a format no longer configured, a category with no entry left).
@@ -292,8 +298,12 @@ def stale_files(
     build was killed or failed, or the state is new): then every document is listed.
 
     Pages found in the target are feedpub's only while ``pages`` are on: with them off, an
-    ``index.html`` the state does not know may be the site's own, and is left alone."""
+    ``index.html`` the state does not know may be the site's own, and is left alone.
+    ``look=False``: the target is not asked (a build planning only the feeds a change touches,
+    after a build that finished: ``published`` holds every document of those feeds)."""
     stale = {path for path in published if path not in planned}
+    if not look:
+        return sorted(stale)
     listed = target.feed_paths(archives=not vouched or not published)
     stale.update(
         path for path in listed if path not in planned and (pages or not is_page_path(path))

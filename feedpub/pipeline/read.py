@@ -41,6 +41,9 @@ RECORDS_READ = "records read"
 FEEDS_WRITTEN = "feeds written"
 #: From this many record files on (as the last walk found), the walk is shared out.
 PARALLEL_WALK = 20000
+#: Up to this many changed files, the terms they touch are worked out (a build for a change
+#: may then plan only those feeds); more, and the whole plan is cheaper than the lookups.
+FOOTPRINT_MAX_FILES = 1000
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class RecordsRead:
     bad: int
     errors: list[RecordError] = field(default_factory=list)
     warnings: list[RecordWarning] = field(default_factory=list)
+    #: The category terms whose feeds (besides the site's) may show something new: those the
+    #: changed records had before or have now, and those of records a duplicate id shadowed
+    #: or brought back. ``None``: not worked out (a cold read, or too many files changed).
+    touched: frozenset[str] | None = None
 
 
 def _from_stored(problems: list[FileProblem], shown: str) -> list[RecordError | RecordWarning]:
@@ -90,7 +97,12 @@ def read_records(
     for relative in changes.flagged:
         problems.extend(_from_stored(state.problems(relative), shown(relative)))
     changed_records = 0
+    touched: frozenset[str] | None = frozenset()
     if changes.any:
+        paths = [relative for relative, _, _ in changes.changed] + changes.removed
+        before = None
+        if state.known_files and len(paths) <= FOOTPRINT_MAX_FILES:
+            before = state.footprint(paths)
         with state.update(changes) as update:
             for done, parsed in enumerate(
                 source.parse(changes.changed, config.records, bodies=bodies), 1
@@ -108,6 +120,11 @@ def read_records(
                 problems.extend(parsed.warnings)
             if progress is not None:
                 progress(len(changes.changed), len(changes.changed))
+        touched = None
+        if before is not None:
+            after = state.footprint(paths)
+            moved = state.terms_of(before.shadowed ^ after.shadowed)
+            touched = before.terms | after.terms | moved
     else:
         state.remember_walk(changes)
     errors = [p for p in problems if isinstance(p, RecordError)]
@@ -145,4 +162,5 @@ def read_records(
         bad=len({(e.path, e.line, e.record) for e in errors}),
         errors=errors,
         warnings=warnings,
+        touched=touched,
     )

@@ -23,7 +23,13 @@ from feedpub.output.targets import PublishTarget, open_target
 from feedpub.pipeline.announcing import announce_owed, owed_now
 from feedpub.pipeline.bodies import render_in_batches
 from feedpub.pipeline.outcome import Recorder, StageClock
-from feedpub.pipeline.pages import PagesAhead, PlannedPage, plan_pages, publish_pages
+from feedpub.pipeline.pages import (
+    PagesAhead,
+    PlannedPage,
+    plan_pages,
+    publish_pages,
+    remember_facts,
+)
 from feedpub.pipeline.plan import (
     FileCheck,
     PlannedFeed,
@@ -35,9 +41,10 @@ from feedpub.pipeline.plan import (
     still_current,
     with_page_entries,
 )
-from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, read_records
+from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, RecordsRead, read_records
 from feedpub.pipeline.rendering import RenderedFeed
 from feedpub.pipeline.report import BuildReport, FeedOutcome
+from feedpub.pipeline.scope import labels_digest, narrow_scope, published_in
 from feedpub.pipeline.spool import Spool
 from feedpub.records.source import RecordSource, open_source
 from feedpub.state import BuildState, LastBuild, OwedUrl, PublishedFeed, open_state
@@ -206,29 +213,42 @@ def _note_records(
     *,
     bodies: bool,
     progress: Progress | None,
-) -> bool:
+) -> RecordsRead:
     read = read_records(state, source, config, bodies=bodies, progress=progress)
     report.records_read = read.records
     report.records_changed = read.records_changed
     report.records_bad = read.bad
     report.errors.extend(read.errors)
     report.warnings.extend(read.warnings)
-    return read.changed
+    return read
 
 
 def _build(state: BuildState, job: _Job) -> BuildReport:
     report = BuildReport(dry_run=job.dry_run)
     clock = StageClock(report.stages)  # read, plan, render, publish: seconds each
     with clock.stage("read"):
-        changed = _note_records(
+        read = _note_records(
             report, state, job.source, job.config, bodies=False, progress=job.progress
         )
+    changed = read.changed
     planning = time.perf_counter()
     with collector_paused():  # many small objects, no cycle
-        published = state.published()
         last = state.last_build()
         if changed and not job.dry_run:
             state.start_build()  # until every planned feed is published, nothing is trusted
+        categories = state.categories() if changed else None
+        scope = None
+        if categories is not None and not job.check_output:
+            # A build for a change plans only the feeds the change touches (pipeline/scope.py).
+            scope = narrow_scope(
+                read.touched,
+                last,
+                now=job.now,
+                feeds=job.config.published_fingerprint,
+                headers=job.target.headers(),
+                labels=labels_digest(categories),
+            )
+        published = published_in(state, scope)
         checks: dict[str, tuple[FileCheck, int]] = {}
         if not changed:
             if job.check_output:  # else each is trusted as the last build left it
@@ -249,9 +269,12 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             # A build killed mid-write left its temporary files; this one is about to publish, and
             # it holds the lock, so only dead writers' files are removed.
             job.target.recover()
-        categories = state.categories()
-        feeds = plan_feeds(state, job.config, categories, job.now, __version__)
-        pages = plan_pages(state, job.config, feeds, categories, job.now, __version__)
+        if categories is None:
+            categories = state.categories()
+        feeds = plan_feeds(state, job.config, categories, job.now, __version__, scope)
+        pages = plan_pages(state, job.config, feeds, categories, job.now, __version__, scope)
+        if not job.dry_run:
+            remember_facts(state, pages, scope)
         reasons: dict[str, str] = {}
         planned: list[PlannedFeed | PlannedPage] = [*feeds, *pages]
         for feed in planned:
@@ -348,7 +371,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     # failed (or none, in a new state) may have written documents it never recorded.
     vouched = last is not None
     claimed = job.config.pages.enabled
-    stale = stale_files(job.target, published, set(outcomes), vouched=vouched, pages=claimed)
+    stale = stale_files(
+        job.target, published, set(outcomes), vouched=vouched, pages=claimed, look=scope is None
+    )
     for relative in stale:
         if not job.dry_run:
             if job.target.remove(relative):
@@ -375,6 +400,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 next_due=state.next_due(job.now),
                 feeds=job.config.published_fingerprint,
                 headers=job.target.headers(),
+                labels=labels_digest(categories),
             )
         )
     clock.add("publish", time.perf_counter() - publishing)

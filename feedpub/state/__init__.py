@@ -14,12 +14,14 @@ from feedpub.state.values import (
     Changes,
     Duplicate,
     FileProblem,
+    Footprint,
     IndexedEntry,
     LabelConflict,
     LastBuild,
     OwedHub,
     OwedUrl,
     PublishedFeed,
+    StoredFacts,
 )
 
 __all__ = [
@@ -28,12 +30,14 @@ __all__ = [
     "Changes",
     "Duplicate",
     "FileProblem",
+    "Footprint",
     "IndexedEntry",
     "LabelConflict",
     "LastBuild",
     "OwedHub",
     "OwedUrl",
     "PublishedFeed",
+    "StoredFacts",
     "open_state",
     "record_deliveries",
 ]

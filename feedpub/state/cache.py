@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -26,7 +26,7 @@ from typing import TypeVar
 from feedpub.errors import StateError
 from feedpub.model import Category
 from feedpub.records.listing import Listing
-from feedpub.state import entries, labels, published, sync
+from feedpub.state import entries, labels, published, scope, sync
 from feedpub.state.opening import (
     discard,
     disk_full,
@@ -43,12 +43,14 @@ from feedpub.state.values import (
     Changes,
     Duplicate,
     FileProblem,
+    Footprint,
     IndexedEntry,
     LabelConflict,
     LastBuild,
     OwedHub,
     OwedUrl,
     PublishedFeed,
+    StoredFacts,
 )
 
 __all__ = ["BuildState", "open_state", "record_deliveries"]
@@ -178,6 +180,7 @@ class BuildState:
             fields["next_due"],
             str(fields.get("feeds", "")),
             str(fields.get("headers", "")),
+            str(fields.get("labels", "")),
         )
 
     def start_build(self) -> None:
@@ -253,24 +256,35 @@ class BuildState:
         return labels.relabelled(self.db, categories, rids)
 
     def relabelled_pages(
-        self, categories: Mapping[str, Category], now: float | None, by_category: bool
+        self,
+        categories: Mapping[str, Category],
+        now: float | None,
+        by_category: bool,
+        terms: Collection[str] | None = None,
     ) -> dict[tuple[str | None, str], set[str]]:
         """For each archive page (feed term, period), the terms its live entries show with a
-        label or scheme not their own records'; ``by_category=False``: the site's pages only."""
-        return labels.relabelled_pages(self.db, categories, now, by_category)
+        label or scheme not their own records'; ``by_category=False``: the site's pages only;
+        ``terms``: the site's and those categories'."""
+        return labels.relabelled_pages(self.db, categories, now, by_category, terms)
 
     def newest(self, term: str | None, limit: int, now: float | None) -> list[IndexedEntry]:
         """The ``limit`` newest live entries, overall or of one category, newest first."""
         return entries.newest(self.db, term, limit, now)
 
-    def live_counts(self, now: float | None) -> dict[str | None, int]:
-        """How many live entries the site feed (``None``) and each category's has, by term."""
-        return entries.live_counts(self.db, now)
+    def live_counts(
+        self, now: float | None, terms: Collection[str] | None = None
+    ) -> dict[str | None, int]:
+        """How many live entries the site feed (``None``) and each category's (``terms``: of
+        those categories only) has, by term."""
+        return entries.live_counts(self.db, now, terms)
 
-    def archive_pages(self, now: float | None, categories: bool) -> list[ArchivePage]:
+    def archive_pages(
+        self, now: float | None, categories: bool, terms: Collection[str] | None = None
+    ) -> list[ArchivePage]:
         """Every archive page with a live entry, by feed (the site's first, then categories by
-        term) and period, oldest first; ``categories=False``: the site's only."""
-        return entries.archive_pages(self.db, now, categories)
+        term) and period, oldest first; ``categories=False``: the site's only; ``terms``: the
+        site's and those categories' only."""
+        return entries.archive_pages(self.db, now, categories, terms)
 
     def page_entries(self, term: str | None, period: str, now: float | None) -> list[IndexedEntry]:
         """The live entries of one archive page, newest first."""
@@ -282,9 +296,33 @@ class BuildState:
 
     # -- what was published -------------------------------------------------------------
 
-    def published(self) -> dict[str, PublishedFeed]:
-        """What each published feed file was, by path."""
-        return published.published(self.db)
+    def published(
+        self, folders: Iterable[str] | None = None, *, apart: str = ""
+    ) -> dict[str, PublishedFeed]:
+        """What each published feed file was, by path (``folders``: only under those; ""
+        the top but for its subfolder ``apart``)."""
+        return published.published(self.db, folders, apart=apart)
+
+    # -- what a change touches ------------------------------------------------------------
+
+    def footprint(self, paths: Sequence[str]) -> Footprint:
+        """The terms the records of ``paths`` show, and the records shadowed now."""
+        return scope.footprint(self.db, paths)
+
+    def terms_of(self, rids: Iterable[int]) -> set[str]:
+        """The terms of the records ``rids`` that still exist."""
+        return scope.terms_of(self.db, rids)
+
+    def feed_facts(self) -> dict[str | None, StoredFacts]:
+        """Each subscription feed's facts as the last build planned them, by term."""
+        return scope.feed_facts(self.db)
+
+    def remember_facts(
+        self, facts: dict[str | None, StoredFacts], scope_terms: Collection[str] | None
+    ) -> None:
+        """Store each subscription feed's facts: all of them (``scope_terms`` None), or the
+        site feed's and those categories'."""
+        scope.remember_facts(self.db, facts, scope_terms)
 
     def record_feed(self, path: str, feed: PublishedFeed) -> None:
         """Remember what a feed file now holds."""

@@ -4,7 +4,9 @@ clashing labels)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Collection
 
 from feedpub.model import Category
 from feedpub.state.values import ArchivePage, Duplicate, IndexedEntry, LabelConflict
@@ -70,19 +72,23 @@ def categories(db: sqlite3.Connection) -> dict[str, Category]:
     return found
 
 
-def live_counts(db: sqlite3.Connection, now: float | None) -> dict[str | None, int]:
-    """How many live entries each feed has: the site's (``None``) and each category's with one."""
+def live_counts(
+    db: sqlite3.Connection, now: float | None, terms: Collection[str] | None = None
+) -> dict[str | None, int]:
+    """How many live entries each feed has: the site's (``None``) and each category's with one
+    (``terms``: of those categories only)."""
     due = float("inf") if now is None else now
-    live = "r.draft = 0 AND r.shadowed = 0 AND r.published <= ?"
-    (total,) = db.execute(f"SELECT COUNT(*) FROM records r WHERE {live}", (due,)).fetchone()
+    live = "r.draft = 0 AND r.shadowed = 0 AND r.published <= :due"
+    (total,) = db.execute(f"SELECT COUNT(*) FROM records r WHERE {live}", {"due": due}).fetchone()
     counts: dict[str | None, int] = {None: int(total)}
+    chosen = "" if terms is None else "AND rc.term IN (SELECT value FROM json_each(:terms))"
     rows = db.execute(
         f"""
         SELECT rc.term, COUNT(DISTINCT rc.rid)
         FROM record_categories rc JOIN records r ON r.rid = rc.rid
-        WHERE {live} GROUP BY rc.term
+        WHERE {live} {chosen} GROUP BY rc.term
         """,
-        (due,),
+        {"due": due, "terms": json.dumps(sorted(terms or ()))},
     )
     counts.update((str(term), int(count)) for term, count in rows)
     return counts
@@ -115,9 +121,15 @@ def newest(
     return [IndexedEntry(*row) for row in rows]
 
 
-def archive_pages(db: sqlite3.Connection, now: float | None, categories: bool) -> list[ArchivePage]:
+def archive_pages(
+    db: sqlite3.Connection,
+    now: float | None,
+    categories: bool,
+    terms: Collection[str] | None = None,
+) -> list[ArchivePage]:
     """Every archive page with a live entry, by feed (the site's first, then categories by
-    term) and period, oldest first; ``categories=False``: the site's only.
+    term) and period, oldest first; ``categories=False``: the site's only; ``terms``: the
+    site's and those categories' only.
 
     One grouped query per kind of feed: the fingerprint is the count and two sums of
     numbers taken from each entry's record digest, so that no entry is read here. The
@@ -136,7 +148,21 @@ def archive_pages(db: sqlite3.Connection, now: float | None, categories: bool) -
             (due,),
         )
     )
-    if categories:
+    if categories and terms is not None:
+        # A few categories: their rows by term, each looking up its record.
+        rows.extend(
+            db.execute(
+                """
+                SELECT rc.term, r.period, COUNT(*), SUM(r.k1), SUM(r.k2)
+                FROM record_categories rc JOIN records r ON r.rid = rc.rid
+                WHERE rc.term IN (SELECT value FROM json_each(?))
+                    AND r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
+                GROUP BY rc.term, r.period ORDER BY rc.term, r.period
+                """,
+                (json.dumps(sorted(terms)), due),
+            )
+        )
+    elif categories:
         rows.extend(
             db.execute(
                 """

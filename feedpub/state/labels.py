@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from feedpub.model import Category
 
@@ -67,16 +67,18 @@ def relabelled_pages(
     categories: Mapping[str, Category],
     now: float | None,
     by_category: bool,
+    terms: Collection[str] | None = None,
 ) -> dict[tuple[str | None, str], set[str]]:
     """For each archive page (feed term, ``None`` for the site's, and period), the terms its
     live entries show with a label or scheme not their own; pages without any are left out.
-    ``by_category=False``: the site's pages only."""
+    ``by_category=False``: the site's pages only; ``terms``: the site's and those categories'."""
     due = float("inf") if now is None else now
-    category_pages = """
+    chosen = "" if terms is None else "AND f.term IN (SELECT value FROM json_each(:terms))"
+    category_pages = f"""
         UNION ALL
         SELECT f.term, r.period, m.term FROM moved m JOIN records r ON r.rid = m.rid
         JOIN record_categories f ON f.rid = m.rid
-        WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= :due
+        WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= :due {chosen}
         GROUP BY f.term, r.period, m.term
     """
     _load_shown(db, categories)
@@ -88,7 +90,7 @@ def relabelled_pages(
         GROUP BY r.period, m.term
         {category_pages if by_category else ""}
         """,
-        {"due": due},
+        {"due": due, "terms": json.dumps(sorted(terms or ()))},
     )
     found: dict[tuple[str | None, str], set[str]] = {}
     for feed, period, term in rows:

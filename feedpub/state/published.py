@@ -23,8 +23,22 @@ __all__ = [
 ]
 
 
-def published(db: sqlite3.Connection) -> dict[str, PublishedFeed]:
-    """What each published feed file was, by path."""
+def published(
+    db: sqlite3.Connection, folders: Iterable[str] | None = None, *, apart: str = ""
+) -> dict[str, PublishedFeed]:
+    """What each published feed file was, by path (``folders``: only under those, each a path
+    prefix ending in "/", or "" for the top, whose subfolder ``apart`` is left out)."""
+    where, values = "", list[str]()
+    if folders is not None:
+        ranges = []
+        for folder in folders:
+            if folder:
+                ranges.append("(path >= ? AND path < ?)")
+                values += [folder, _past(folder)]
+            else:
+                ranges.append("NOT (path >= ? AND path < ?)" if apart else "1")
+                values += [apart, _past(apart)] if apart else []
+        where = "WHERE " + (" OR ".join(ranges) or "0")
     # Most documents (archive pages, pages for people) keep no entries: no JSON to decode.
     return {
         path: PublishedFeed(
@@ -35,9 +49,15 @@ def published(db: sqlite3.Connection) -> dict[str, PublishedFeed]:
             () if entries == "[]" else tuple(tuple(pair) for pair in json.loads(entries)),
         )
         for path, digest, size, mtime_ns, sha, entries in db.execute(
-            "SELECT path, digest, size, mtime_ns, sha, entries FROM feeds"
+            f"SELECT path, digest, size, mtime_ns, sha, entries FROM feeds {where}", values
         )
     }
+
+
+def _past(prefix: str) -> str:
+    """The least string after every string starting with ``prefix`` (its last character
+    stepped on): the end of a range query by prefix, which the primary key serves."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def record_feed(db: sqlite3.Connection, path: str, feed: PublishedFeed) -> None:

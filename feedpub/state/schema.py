@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["DATABASE", "INDEXES", "SCHEMA_VERSION", "TABLES"]
 
 #: Bump when the tables change shape: a cache of another shape is rebuilt.
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 DATABASE = "index.sqlite3"
 
 TABLES = """
@@ -34,6 +34,12 @@ CREATE TABLE feeds (
     mtime_ns INTEGER NOT NULL, sha TEXT NOT NULL, entries TEXT NOT NULL
 );
 CREATE TABLE published_urls (url TEXT PRIMARY KEY, id TEXT NOT NULL);
+-- what the directory page shows of each subscription feed (term '' for the site's), as the
+-- last build planned it: a change's build plans only the feeds it touches, and the rest
+-- come from here
+CREATE TABLE feed_facts (
+    term TEXT PRIMARY KEY, entries INTEGER NOT NULL, newest REAL, archive TEXT
+) WITHOUT ROWID;
 -- a feed URL a hub has not been told of: since when (the build's clock), and a mark that
 -- changes each time it is owed again, so that a delivery clears only what it announced
 CREATE TABLE unannounced (
@@ -48,6 +54,9 @@ INDEXES = (
     "CREATE INDEX records_newest ON records (published DESC, id)",
     "CREATE INDEX records_id ON records (id)",
     "CREATE INDEX records_period ON records (period, published DESC, id)",
+    # The site's archive pages are counted and summed from this alone (4x faster than the
+    # table at 100,000 records): every build with archives asks.
+    "CREATE INDEX records_pages ON records (period, published, draft, shadowed, k1, k2)",
     # Every build lists the duplicates and the files with problems: without these, each is a
     # scan of every row (0.3 s and 0.1 s at 1,000,000 records).
     "CREATE INDEX records_shadowed ON records (path, ord) WHERE shadowed = 1",

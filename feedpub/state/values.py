@@ -13,12 +13,14 @@ __all__ = [
     "Changes",
     "Duplicate",
     "FileProblem",
+    "Footprint",
     "IndexedEntry",
     "LabelConflict",
     "LastBuild",
     "OwedHub",
     "OwedUrl",
     "PublishedFeed",
+    "StoredFacts",
 ]
 
 
@@ -97,6 +99,9 @@ class LastBuild:
     feeds: str = ""
     #: The target's headers fingerprint (``PublishTarget.headers``) its documents were sent with.
     headers: str = ""
+    #: A digest of the category labels it showed: a change's build that keeps them all may
+    #: plan only the feeds its records touch (see :mod:`feedpub.state.scope`).
+    labels: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,3 +142,22 @@ class Changes:
     def any(self) -> bool:
         """True when some file was added, changed or removed."""
         return bool(self.changed or self.removed)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What the records of some files show, taken before and after they change: the terms of
+    their categories, and every record a duplicate id shadows (a change may shadow, or bring
+    back, a record in another file)."""
+
+    terms: frozenset[str]
+    shadowed: frozenset[int]
+
+
+@dataclass(frozen=True)
+class StoredFacts:
+    """A subscription feed as the last build's directory page showed it."""
+
+    entries: int
+    newest: float | None
+    archive: str | None
