@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 
 from feedpub.errors import FeedpubError
 from feedpub.output.targets import open_target
-from feedpub.pipeline import BuildReport
+from feedpub.pipeline import BodyMemo, BuildReport
 from feedpub.records.changes import ChangeSource
 from feedpub.site import Run, build_site
 from feedpub.state.watcher import WatcherMark, clear_mark, write_mark
@@ -104,6 +104,8 @@ class Watcher:
         #: The clock the last build ran with.
         self._built_at = datetime.min.replace(tzinfo=UTC)
         self._mark: WatcherMark | None = None
+        #: The articles its builds read, kept for the next (bounded: see :class:`BodyMemo`).
+        self.memo = BodyMemo()
 
     def watch(self) -> int:
         """Build once, then whenever needed until ``stop`` is set; return the builds run."""
@@ -198,6 +200,7 @@ class Watcher:
                     # A change's build trusts the documents it does not render (see above).
                     check_output=why != "change",
                     progress=lambda *_: self.checkpoint(),
+                    memo=self.memo,
                 )
         except FeedpubError as exc:
             self.on_error(exc, why, moment)
