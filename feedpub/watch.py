@@ -15,7 +15,9 @@ the change source holds the site's lock for the watcher's whole life (so cron, k
 net, exits 75 until the watcher dies, then takes over). A database's advisory lock lives on a
 session, which can break mid-build: there the source lends the lock to each build, which holds
 it on its own session (``ChangeSource.lend``), so a broken listener never leaves a build running
-unlocked.
+unlocked. The articles the builds read are kept between them (a bounded
+:class:`~feedpub.pipeline.BodyMemo`), so a story that re-renders its month's archive page reads
+itself, not the whole month again.
 
 The loop reads no wall clock of its own for the builds: ``clock`` is the "now" each build gets
 (tests and previews inject one); waiting is measured on the monotonic clock. ``stop`` ends it:

@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
-from feedpub import BuildReport, build, load_config
+from feedpub import BuildReport, build, load_config, resolve_run
 from feedpub.pipeline import BodyMemo
 from feedpub.records.parse import WantedRecord
 from feedpub.records.rules import RecordRules
 from feedpub.state import IndexedEntry
+from tests.test_watch import wait_for, watching
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 CONFIG = """\
@@ -47,7 +48,9 @@ def story(site: Path, name: str, day: int, body: str = "") -> None:
         "categories": ["News"],
         "content_html": f"<p>The body of {name}.</p>{body}",
     }
-    (site / "articles" / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
+    temp = site / "articles" / f".{name}.json.tmp"  # saved as an editor does (see test_watch)
+    temp.write_text(json.dumps(record), encoding="utf-8")
+    temp.rename(site / "articles" / f"{name}.json")
 
 
 @pytest.fixture
@@ -174,6 +177,19 @@ def test_the_memo_keeps_at_most_its_limit(
     assert len(memo) == 3
     assert len(loads) > 1  # fewer kept than shown: some are read again
     assert tree(memo_site / "public") == fresh(memo_site, tmp_path)
+
+
+def test_the_watcher_s_builds_share_one_memo(memo_site: Path, loads: list[str]) -> None:
+    run = resolve_run(memo_site / "feedpub.toml")
+    page = memo_site / "public/archive/2029-11/feed.json"
+    with watching(run) as (watcher, log):
+        assert sorted(loads) == [f"s{day}" for day in range(1, 9)]  # the start build
+        loads.clear()
+        story(memo_site, "s9", 9)
+        wait_for(lambda: "/s9/" in page.read_text(encoding="utf-8"), "s9 on its month's page")
+        wait_for(lambda: len(log.builds) > 1, "the change's report")
+        assert log.builds[:2] == ["start", "change"]
+        assert loads == ["s9"] and len(watcher.memo) == 9
 
 
 def entry(rid: int, digest: str = "d", path: str = "a.json", id: str = "a") -> IndexedEntry:
