@@ -31,7 +31,7 @@ from feedpub.config import (
 )
 from feedpub.errors import ConfigError
 from feedpub.output.targets import is_url, out_problem
-from feedpub.pipeline import BuildReport, Progress, build, check
+from feedpub.pipeline import BodyMemo, BuildReport, Progress, build, check
 
 __all__ = ["PATH_OPTIONS", "Run", "build_site", "check_site", "resolve_run"]
 
@@ -169,11 +169,12 @@ def build_site(
     lock_held: bool = False,
     recover: bool = True,
     check_output: bool = True,
+    memo: BodyMemo | None = None,
 ) -> BuildReport:
     """Build and publish ``run``'s feeds (see :func:`feedpub.pipeline.build`); entries dated
     after ``now`` (default: the current time, as ``feedpub build``) are withheld.
-    ``lock_held``: the caller holds the site's lock already (``feedpub watch``); ``recover``
-    and ``check_output``: see :func:`feedpub.pipeline.build`."""
+    ``lock_held``: the caller holds the site's lock already (``feedpub watch``); ``recover``,
+    ``check_output`` and ``memo``: see :func:`feedpub.pipeline.build`."""
     return build(
         run.articles_dir,
         run.out,
@@ -189,6 +190,7 @@ def build_site(
         lock_held=lock_held,
         recover=recover,
         check_output=check_output,
+        memo=memo,
     )
 
 

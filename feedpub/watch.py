@@ -15,7 +15,9 @@ the change source holds the site's lock for the watcher's whole life (so cron, k
 net, exits 75 until the watcher dies, then takes over). A database's advisory lock lives on a
 session, which can break mid-build: there the source lends the lock to each build, which holds
 it on its own session (``ChangeSource.lend``), so a broken listener never leaves a build running
-unlocked.
+unlocked. The articles the builds read are kept between them (a bounded
+:class:`~feedpub.pipeline.BodyMemo`), so a story that re-renders its month's archive page reads
+itself, not the whole month again.
 
 The loop reads no wall clock of its own for the builds: ``clock`` is the "now" each build gets
 (tests and previews inject one); waiting is measured on the monotonic clock. ``stop`` ends it:
@@ -36,7 +38,7 @@ from datetime import UTC, datetime
 
 from feedpub.errors import FeedpubError
 from feedpub.output.targets import open_target
-from feedpub.pipeline import BuildReport
+from feedpub.pipeline import BodyMemo, BuildReport
 from feedpub.records.changes import ChangeSource
 from feedpub.site import Run, build_site
 from feedpub.state.watcher import WatcherMark, clear_mark, write_mark
@@ -104,6 +106,8 @@ class Watcher:
         #: The clock the last build ran with.
         self._built_at = datetime.min.replace(tzinfo=UTC)
         self._mark: WatcherMark | None = None
+        #: The articles its builds read, kept for the next (bounded: see :class:`BodyMemo`).
+        self.memo = BodyMemo()
 
     def watch(self) -> int:
         """Build once, then whenever needed until ``stop`` is set; return the builds run."""
@@ -198,6 +202,7 @@ class Watcher:
                     # A change's build trusts the documents it does not render (see above).
                     check_output=why != "change",
                     progress=lambda *_: self.checkpoint(),
+                    memo=self.memo,
                 )
         except FeedpubError as exc:
             self.on_error(exc, why, moment)

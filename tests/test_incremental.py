@@ -294,6 +294,37 @@ def test_file_changed_during_the_build_waits_for_the_next_one(
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
 
+def test_a_record_saved_with_the_same_id_during_the_build_waits_too(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body read for a feed is the record the plan digested, or none: a save that keeps the
+    id but changes the text is published by the next build, never under the old digest."""
+    from feedpub.pipeline import BodyMemo
+
+    build_module = sys.modules["feedpub.records.source"]
+    real_load = build_module.load_articles
+    seed = site / "articles/2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi.json"
+    original = seed.read_text()
+    edited = original.replace("Reformasi Birokrasi", "Reformasi Kilat", 1)
+    assert edited != original
+    run(site)
+    seed.write_text(original.replace("Reformasi Birokrasi", "Reformasi Sedang", 1))
+    memo = BodyMemo()
+
+    def load_after_an_edit(*args: Any) -> Any:
+        seed.write_text(edited)  # saved again, same id, while the build reads the bodies
+        return real_load(*args)
+
+    monkeypatch.setattr(build_module, "load_articles", load_after_an_edit)
+    report = run(site, memo=memo)
+    assert any("changed while this build read it" in str(w) for w in report.warnings)
+    monkeypatch.setattr(build_module, "load_articles", real_load)
+    seed.write_text(original.replace("Reformasi Birokrasi", "Reformasi Sedang", 1))  # undone
+    run(site, memo=memo)
+    assert "Reformasi Kilat" not in (site / "public/rss.xml").read_text()
+    assert _tree(site / "public") == full_tree(site, tmp_path)
+
+
 def test_stored_problems_are_shown_under_this_run_s_folder_name(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,17 +6,19 @@ read a batch at a time (each record once per batch), so that no build holds them
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from feedpub.errors import RecordWarning
 from feedpub.model import Article, Category
+from feedpub.pipeline.memo import BodyMemo
 from feedpub.pipeline.pages import PagesAhead
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.records.parse import WantedRecord
 from feedpub.records.source import RecordSource
+from feedpub.state import IndexedEntry
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
@@ -55,12 +57,13 @@ def render_in_batches(
     feeds: list[PlannedFeed],
     body_warnings: list[RecordWarning],
     pages: PagesAhead,
+    memo: BodyMemo | None = None,
 ) -> Generator[RenderedFeed, None, None]:
-    """Render and validate ``feeds``, reading the bodies of one batch at a time; what the
-    reading warns of is added to ``body_warnings``; the ``pages`` showing those bodies are
-    rendered from them too."""
+    """Render and validate ``feeds``, reading the bodies of one batch at a time (those the
+    ``memo`` keeps are not read again); what the reading warns of is added to
+    ``body_warnings``; the ``pages`` showing those bodies are rendered from them too."""
     for batch in _batches(feeds):
-        articles, batch, warnings = _load_bodies(source, config, categories, batch)
+        articles, batch, warnings = _load_bodies(source, config, categories, batch, memo)
         body_warnings.extend(warnings)
         pages.take(articles)
         yield from render_feeds(config, categories, articles, batch)
@@ -71,8 +74,11 @@ def _load_bodies(
     config: SiteConfig,
     categories: dict[str, Category],
     feeds: list[PlannedFeed],
+    memo: BodyMemo | None = None,
 ) -> tuple[dict[int, Article], list[PlannedFeed], list[RecordWarning]]:
-    """The full articles the feeds to render show, each read once, categories as shown.
+    """The full articles the feeds to render show, each read once, categories as shown;
+    those the ``memo`` keeps (same record, same digest) are not read again, those read are
+    kept there.
 
     A record file changed between the first read and this one (an editor saving during the
     build) loses its entries from this build's feeds, with a warning; those feeds get a
@@ -80,9 +86,15 @@ def _load_bodies(
     """
     shown = source.shown
     wanted = {e.rid: e for f in feeds for e in f.entries}
-    loaded = source.load(
-        config.records, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
-    )
+    kept: dict[int, Article] = {}
+    unread: Iterable[IndexedEntry] = wanted.values()
+    if memo is not None:
+        kept, unread = memo.recall(config.records, unread)
+    wanting = (WantedRecord(e.rid, e.id, e.path, e.digest) for e in unread)
+    loaded = source.load(config.records, wanting)
+    if memo is not None:
+        memo.keep(config.records, wanted, loaded)
+    loaded.update(kept)
     articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
     missing = {rid: e for rid, e in wanted.items() if rid not in articles}
     if missing:

@@ -183,7 +183,7 @@ def _rendered(
     for batch in _batches(later):
         wanted = {e.rid: e for page in batch for e in page.entries}
         articles: dict[int, Article] = source.load(
-            config.records, (WantedRecord(e.rid, e.id, e.path) for e in wanted.values())
+            config.records, (WantedRecord(e.rid, e.id, e.path, e.digest) for e in wanted.values())
         )
         for page in batch:
             feed = page.feed

@@ -22,6 +22,7 @@ from feedpub.output.paths import CONTENT_TYPES, content_type_of, is_subscription
 from feedpub.output.targets import PublishTarget, open_target
 from feedpub.pipeline.announcing import announce_owed, owed_now
 from feedpub.pipeline.bodies import render_in_batches
+from feedpub.pipeline.memo import BodyMemo
 from feedpub.pipeline.outcome import Recorder, StageClock
 from feedpub.pipeline.pages import (
     PagesAhead,
@@ -78,6 +79,7 @@ class _Job:
     #: Clear what a killed writer left in the target first (see :func:`build`'s ``recover``).
     recover: bool = True
     check_output: bool = True  # look at every published document (see :func:`build`)
+    memo: BodyMemo | None = None  # articles earlier builds read (see :func:`build`)
 
 
 @contextmanager
@@ -116,6 +118,7 @@ def build(
     lock_held: bool = False,
     recover: bool = True,
     check_output: bool = True,
+    memo: BodyMemo | None = None,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -146,6 +149,11 @@ def build(
     that one missing or changed by something else is written again. ``False`` looks only at
     those this build renders and trusts the rest as the last build left them: ``feedpub
     watch``'s builds for a change, whose cost must follow the change, not the site's size.
+
+    ``memo`` keeps the articles this build reads for the next build given it, which reads
+    again only those it does not keep (new, edited or long unshown records): ``feedpub
+    watch`` passes one for its whole life, so a story re-rendering its month's archive page
+    does not read that month's records again. ``None`` (``feedpub build``) keeps nothing.
     """
     started = time.perf_counter()
     if now is None:
@@ -164,7 +172,7 @@ def build(
         ):
             recorder.begin()
             job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
-            job = replace(job, recover=recover, check_output=check_output)
+            job = replace(job, recover=recover, check_output=check_output, memo=memo)
             (report, owed), note = run(lambda state: _build_and_settle(state, job))
     except BaseException as exc:
         recorder.failed(exc, time.perf_counter() - started)
@@ -312,7 +320,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         if not report.errors and not id_changes:
             spool = Spool()
             batches = render_in_batches(
-                job.source, job.config, categories, to_render, body_warnings, ahead
+                job.source, job.config, categories, to_render, body_warnings, ahead, job.memo
             )
             for done in clock.timed("render", batches):
                 spool.add(done)
@@ -334,7 +342,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     else:
         rendered = clock.timed(
             "render",
-            render_in_batches(job.source, job.config, categories, to_render, body_warnings, ahead),
+            render_in_batches(
+                job.source, job.config, categories, to_render, body_warnings, ahead, job.memo
+            ),
         )
 
     if not job.dry_run and to_render:

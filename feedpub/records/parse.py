@@ -61,11 +61,13 @@ class RecordRow(NamedTuple):
 
 
 class WantedRecord(NamedTuple):
-    """A record to read in full: ``key`` is the caller's handle for it."""
+    """A record to read in full: ``key`` is the caller's handle for it; ``digest`` is its
+    source's digest as the cache read it (a record that no longer has it is not returned)."""
 
     key: int
     id: str
     path: str
+    digest: str
 
 
 @dataclass
@@ -209,9 +211,9 @@ def _load(
 ) -> dict[int, Article]:
     from feedpub.records.loader import parse_file
 
-    by_path: dict[str, dict[str, int]] = {}
-    for key, record_id, relative in wanted:
-        by_path.setdefault(relative, {})[record_id] = key
+    by_path: dict[str, dict[tuple[str, str], int]] = {}
+    for key, record_id, relative, digest in wanted:
+        by_path.setdefault(relative, {})[record_id, digest] = key
     loaded: dict[int, Article] = {}
     for relative in sorted(by_path):
         keys = by_path[relative]
@@ -219,9 +221,11 @@ def _load(
             data = _read(root, relative)
         except OSError:
             continue
-        for article in parse_file(data, relative, shown_path(relative), rules).articles:
-            if article.id in keys:
-                loaded[keys.pop(article.id)] = article
+        parsed = parse_file(data, relative, shown_path(relative), rules)
+        for article, digest in zip(parsed.articles, parsed.digests, strict=True):
+            key = keys.pop((article.id, digest), None)
+            if key is not None:
+                loaded[key] = article
     return loaded
 
 
@@ -234,8 +238,8 @@ def load_articles(
     """Read the full articles (bodies included) of ``wanted`` records, by key, one read per
     file, in worker processes when there are many files.
 
-    A record whose file vanished or no longer holds it (changed since the cache
-    read it) is left out: the next build reads the file anew.
+    A record whose file vanished or no longer holds it as the cache read it (changed since:
+    another digest) is left out: the next build reads the file anew.
     """
     by_path: dict[str, list[WantedRecord]] = {}
     for record in wanted:

@@ -140,7 +140,8 @@ class RowSource:
             yield self._parsed(key, version, names, values, rules, bodies)
 
     def load(self, rules: RecordRules, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
-        """The full articles of ``wanted`` rows, by key (one changed since is left out)."""
+        """The full articles of ``wanted`` rows, by key (one changed since, with another digest,
+        is left out)."""
         by_key: dict[str, list[WantedRecord]] = {}
         for record in wanted:
             by_key.setdefault(self._key(record.path), []).append(record)
@@ -149,9 +150,10 @@ class RowSource:
             raw, errors = self._record(key, names, values, rules)
             if errors:
                 continue
-            article = check_record(raw, rules, path=self.name + ":" + key, clean=None).article
+            checked = check_record(raw, rules, path=self.name + ":" + key, clean=None)
+            article = checked.article
             for want in by_key.get(key, ()):
-                if article is not None and article.id == want.id:
+                if article is not None and (article.id, checked.digest) == (want.id, want.digest):
                     loaded[want.key] = article
         return loaded
 
