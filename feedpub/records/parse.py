@@ -223,9 +223,8 @@ def _load(
             continue
         parsed = parse_file(data, relative, shown_path(relative), rules)
         for article, digest in zip(parsed.articles, parsed.digests, strict=True):
-            key = keys.pop((article.id, digest), None)
-            if key is not None:
-                loaded[key] = article
+            if (article.id, digest) in keys:
+                loaded[keys.pop((article.id, digest))] = article
     return loaded
 
 
