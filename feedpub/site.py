@@ -169,11 +169,13 @@ def build_site(
     lock_held: bool = False,
     recover: bool = True,
     check_output: bool = True,
+    paths: frozenset[str] | None = None,
 ) -> BuildReport:
     """Build and publish ``run``'s feeds (see :func:`feedpub.pipeline.build`); entries dated
     after ``now`` (default: the current time, as ``feedpub build``) are withheld.
-    ``lock_held``: the caller holds the site's lock already (``feedpub watch``); ``recover``
-    and ``check_output``: see :func:`feedpub.pipeline.build`."""
+    ``lock_held``: the caller holds the site's lock already (``feedpub watch``); ``recover``,
+    ``check_output`` and ``paths`` (only these record files may have changed): see
+    :func:`feedpub.pipeline.build`."""
     return build(
         run.articles_dir,
         run.out,
@@ -189,6 +191,7 @@ def build_site(
         lock_held=lock_held,
         recover=recover,
         check_output=check_output,
+        paths=paths,
     )
 
 

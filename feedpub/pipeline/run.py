@@ -71,6 +71,7 @@ class _Job:
     #: Clear what a killed writer left in the target first (see :func:`build`'s ``recover``).
     recover: bool = True
     check_output: bool = True  # look at every published document (see :func:`build`)
+    paths: frozenset[str] | None = None  # only these record files may have changed
 
 
 @contextmanager
@@ -109,6 +110,7 @@ def build(
     lock_held: bool = False,
     recover: bool = True,
     check_output: bool = True,
+    paths: frozenset[str] | None = None,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -139,6 +141,13 @@ def build(
     that one missing or changed by something else is written again. ``False`` looks only at
     those this build renders and trusts the rest as the last build left them: ``feedpub
     watch``'s builds for a change, whose cost must follow the change, not the site's size.
+
+    ``paths``: the record files (relative posix paths under ``articles_dir``) that may have
+    changed since the last build, as ``feedpub watch``'s file events name them. Only those
+    are looked at (by the walk's rules), not the whole folder: a file changed without being
+    named is seen by the next build without ``paths`` (``None``, every ``feedpub build``:
+    walk it all). A walk is done anyway when only it can tell (a folder among them, a
+    symbolic link, something the walk reports, a database's rows).
     """
     started = time.perf_counter()
     if now is None:
@@ -157,7 +166,7 @@ def build(
         ):
             recorder.begin()
             job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
-            job = replace(job, recover=recover, check_output=check_output)
+            job = replace(job, recover=recover, check_output=check_output, paths=paths)
             (report, owed), note = run(lambda state: _build_and_settle(state, job))
     except BaseException as exc:
         recorder.failed(exc, time.perf_counter() - started)
@@ -206,8 +215,9 @@ def _note_records(
     *,
     bodies: bool,
     progress: Progress | None,
+    paths: frozenset[str] | None = None,
 ) -> bool:
-    read = read_records(state, source, config, bodies=bodies, progress=progress)
+    read = read_records(state, source, config, bodies=bodies, progress=progress, paths=paths)
     report.records_read = read.records
     report.records_changed = read.records_changed
     report.records_bad = read.bad
@@ -221,7 +231,13 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     clock = StageClock(report.stages)  # read, plan, render, publish: seconds each
     with clock.stage("read"):
         changed = _note_records(
-            report, state, job.source, job.config, bodies=False, progress=job.progress
+            report,
+            state,
+            job.source,
+            job.config,
+            bodies=False,
+            progress=job.progress,
+            paths=job.paths,
         )
     planning = time.perf_counter()
     with collector_paused():  # many small objects, no cycle
