@@ -170,11 +170,13 @@ def build_site(
     recover: bool = True,
     check_output: bool = True,
     memo: BodyMemo | None = None,
+    paths: frozenset[str] | None = None,
 ) -> BuildReport:
     """Build and publish ``run``'s feeds (see :func:`feedpub.pipeline.build`); entries dated
     after ``now`` (default: the current time, as ``feedpub build``) are withheld.
     ``lock_held``: the caller holds the site's lock already (``feedpub watch``); ``recover``,
-    ``check_output`` and ``memo``: see :func:`feedpub.pipeline.build`."""
+    ``check_output``, ``memo`` and ``paths`` (only these record files may have changed): see
+    :func:`feedpub.pipeline.build`."""
     return build(
         run.articles_dir,
         run.out,
@@ -191,6 +193,7 @@ def build_site(
         recover=recover,
         check_output=check_output,
         memo=memo,
+        paths=paths,
     )
 
 

@@ -10,12 +10,15 @@ case an event was missed. A build for a change looks only at the published docum
 renders (``check_output=False``: the rest are trusted as the last build left them, so its cost
 follows the change, not the site's size); the start, scheduled and recheck builds look at every
 document, so a file deleted or defaced under the watcher is written again by the next of those
-(within ``recheck`` seconds), as cron's builds do. Builds never overlap: one loop runs them, and
-the change source holds the site's lock for the watcher's whole life (so cron, kept as a safety
-net, exits 75 until the watcher dies, then takes over). A database's advisory lock lives on a
-session, which can break mid-build: there the source lends the lock to each build, which holds
-it on its own session (``ChangeSource.lend``), so a broken listener never leaves a build running
-unlocked. The articles the builds read are kept between them (a bounded
+(within ``recheck`` seconds), as cron's builds do. A folder's events also name the files that
+changed (``ChangeSource.take``): a build for a change looks at those files alone (``paths``),
+not at the whole folder, unless the events leave a doubt; the other builds walk the folder, so
+a file changed without an event is found by the next of those. Builds never overlap: one loop
+runs them, and the change source holds the site's lock for the watcher's whole life (so cron,
+kept as a safety net, exits 75 until the watcher dies, then takes over). A database's advisory
+lock lives on a session, which can break mid-build: there the source lends the lock to each
+build, which holds it on its own session (``ChangeSource.lend``), so a broken listener never
+leaves a build running unlocked. The articles the builds read are kept between them (a bounded
 :class:`~feedpub.pipeline.BodyMemo`), so a story that re-renders its month's archive page reads
 itself, not the whole month again.
 
@@ -188,6 +191,8 @@ class Watcher:
     def _build(self, why: str) -> None:
         moment = self._built_at = self.clock()
         self.builds += 1
+        # Taken by every build, so that what a walk covers is not named to the next one.
+        named = self.changes.take()
         try:
             with self.changes.lend() as held:
                 report = build_site(
@@ -201,6 +206,8 @@ class Watcher:
                     recover=False,  # once, below
                     # A change's build trusts the documents it does not render (see above).
                     check_output=why != "change",
+                    # Only what the events named, for a change; the others walk everything.
+                    paths=named if why == "change" else None,
                     progress=lambda *_: self.checkpoint(),
                     memo=self.memo,
                 )

@@ -176,6 +176,9 @@ class Burst:
     def lend(self) -> nullcontext[bool]:
         return nullcontext(True)  # held for the test's whole life, as a folder's flock
 
+    def take(self) -> None:
+        return None  # no paths named: each build walks the folder
+
     def wait(self, timeout: float) -> bool:
         if self.left > 0:
             self.left -= 1
@@ -223,6 +226,9 @@ def test_the_periodic_check_catches_what_no_event_said(site: Path) -> None:
 
         def lend(self) -> nullcontext[bool]:
             return nullcontext(True)
+
+        def take(self) -> None:
+            return None
 
         def wait(self, timeout: float) -> bool:
             time.sleep(timeout)
@@ -587,16 +593,28 @@ def test_an_embargo_a_failed_build_left_due_is_not_retried_in_a_loop(
 
 
 class Told:
-    """A change source that says "changed" once each time the test sets ``said``."""
+    """A change source that says "changed" once each time the test sets ``said`` (or calls
+    :meth:`tell`), naming the files in ``named`` (``None``: it cannot say which)."""
 
     kind = "folder"
     ready = True
 
     def __init__(self) -> None:
         self.said = threading.Event()
+        self.named: frozenset[str] | None = None
+        self.taken: list[frozenset[str] | None] = []
+
+    def tell(self, *paths: str) -> None:
+        self.named = frozenset(paths)
+        self.said.set()
 
     def lend(self) -> nullcontext[bool]:
         return nullcontext(True)
+
+    def take(self) -> frozenset[str] | None:
+        named, self.named = self.named, None
+        self.taken.append(named)
+        return named
 
     def wait(self, timeout: float) -> bool:
         if self.said.is_set():

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from feedpub.errors import RecordError, RecordWarning
 from feedpub.records.source import FileSource, RecordSource, shown_paths
-from feedpub.state import BuildState, FileProblem
+from feedpub.state import BuildState, Changes, FileProblem
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
@@ -71,6 +71,18 @@ def _from_stored(problems: list[FileProblem], shown: str) -> list[RecordError | 
     ]
 
 
+def _named_changes(
+    state: BuildState, source: RecordSource, paths: frozenset[str]
+) -> Changes | None:
+    """How the files ``paths`` name differ from what the state knows, without a walk; ``None``
+    when a walk must tell (a database's rows have no paths to name; a folder: see
+    :meth:`FileSource.look_up` and :meth:`BuildState.changes_named`)."""
+    if not isinstance(source, FileSource):
+        return None
+    looked = source.look_up(paths)
+    return None if looked is None else state.changes_named(*looked)
+
+
 def read_records(
     state: BuildState,
     root: Path | RecordSource,
@@ -78,31 +90,37 @@ def read_records(
     *,
     bodies: bool = False,
     progress: Progress | None = None,
+    paths: frozenset[str] | None = None,
 ) -> RecordsRead:
     """Sync ``state`` with the records under ``root`` (a folder, or a database source); report
     their problems and counts.
 
     ``bodies`` checks bodies fully too (``feedpub check``); a build checks the
-    bodies it renders. ``progress(done, total)`` is called now and then.
+    bodies it renders. ``progress(done, total)`` is called now and then. ``paths``: only
+    these record files (relative to a folder ``root``) may have changed, so only they are
+    looked at, unless a walk must tell (see :func:`feedpub.pipeline.build`).
     """
     source = FileSource(root) if isinstance(root, Path) else root
     shown = source.shown
-    # What the walk could not look at is reported, and its records stay as last read.
-    changes = state.changes(
-        lambda: source.listing(parallel=state.known_files >= PARALLEL_WALK),
-        listing=source.listing_digest(),
-        unseen=lambda: [problem.relative for problem in source.skipped()],
-    )
+    changes = _named_changes(state, source, paths) if paths is not None else None
+    if changes is None:
+        # What the walk could not look at is reported, and its records stay as last read.
+        changes = state.changes(
+            lambda: source.listing(parallel=state.known_files >= PARALLEL_WALK),
+            listing=source.listing_digest(),
+            unseen=lambda: [problem.relative for problem in source.skipped()],
+            by_name=lambda: isinstance(source, FileSource) and source.by_name(),
+        )
     problems: list[RecordError | RecordWarning] = [problem.error for problem in source.skipped()]
     for relative in changes.flagged:
         problems.extend(_from_stored(state.problems(relative), shown(relative)))
     changed_records = 0
     touched: frozenset[str] | None = frozenset()
     if changes.any:
-        paths = [relative for relative, _, _ in changes.changed] + changes.removed
+        named = [relative for relative, _, _ in changes.changed] + changes.removed
         before = None
-        if state.known_files and len(paths) <= FOOTPRINT_MAX_FILES:
-            before = state.footprint(paths)
+        if state.known_files and len(named) <= FOOTPRINT_MAX_FILES:
+            before = state.footprint(named)
         with state.update(changes) as update:
             for done, parsed in enumerate(
                 source.parse(changes.changed, config.records, bodies=bodies), 1
@@ -122,7 +140,7 @@ def read_records(
                 progress(len(changes.changed), len(changes.changed))
         touched = None
         if before is not None:
-            after = state.footprint(paths)
+            after = state.footprint(named)
             moved = state.terms_of(before.shadowed ^ after.shadowed)
             touched = before.terms | after.terms | moved
     else:

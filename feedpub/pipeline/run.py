@@ -80,6 +80,7 @@ class _Job:
     recover: bool = True
     check_output: bool = True  # look at every published document (see :func:`build`)
     memo: BodyMemo | None = None  # articles earlier builds read (see :func:`build`)
+    paths: frozenset[str] | None = None  # only these record files may have changed
 
 
 @contextmanager
@@ -119,6 +120,7 @@ def build(
     recover: bool = True,
     check_output: bool = True,
     memo: BodyMemo | None = None,
+    paths: frozenset[str] | None = None,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -154,6 +156,13 @@ def build(
     again only those it does not keep (new, edited or long unshown records): ``feedpub
     watch`` passes one for its whole life, so a story re-rendering its month's archive page
     does not read that month's records again. ``None`` (``feedpub build``) keeps nothing.
+
+    ``paths``: the record files (relative posix paths under ``articles_dir``) that may have
+    changed since the last build, as ``feedpub watch``'s file events name them. Only those
+    are looked at (by the walk's rules), not the whole folder: a file changed without being
+    named is seen by the next build without ``paths`` (``None``, every ``feedpub build``:
+    walk it all). A walk is done anyway when only it can tell (a folder among them, a
+    symbolic link, something the walk reports, a database's rows).
     """
     started = time.perf_counter()
     if now is None:
@@ -172,7 +181,7 @@ def build(
         ):
             recorder.begin()
             job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
-            job = replace(job, recover=recover, check_output=check_output, memo=memo)
+            job = replace(job, recover=recover, check_output=check_output, memo=memo, paths=paths)
             (report, owed), note = run(lambda state: _build_and_settle(state, job))
     except BaseException as exc:
         recorder.failed(exc, time.perf_counter() - started)
@@ -221,8 +230,9 @@ def _note_records(
     *,
     bodies: bool,
     progress: Progress | None,
+    paths: frozenset[str] | None = None,
 ) -> RecordsRead:
-    read = read_records(state, source, config, bodies=bodies, progress=progress)
+    read = read_records(state, source, config, bodies=bodies, progress=progress, paths=paths)
     report.records_read = read.records
     report.records_changed = read.records_changed
     report.records_bad = read.bad
@@ -236,7 +246,13 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     clock = StageClock(report.stages)  # read, plan, render, publish: seconds each
     with clock.stage("read"):
         read = _note_records(
-            report, state, job.source, job.config, bodies=False, progress=job.progress
+            report,
+            state,
+            job.source,
+            job.config,
+            bodies=False,
+            progress=job.progress,
+            paths=job.paths,
         )
     changed = read.changed
     planning = time.perf_counter()

@@ -486,6 +486,10 @@ class PostgresChanges:
             self._lost(exc)
             return False
 
+    def take(self) -> None:
+        """Rows have no paths to name: the listing (one query) tells what changed."""
+        return None
+
     def _lost(self, exc: BaseException) -> None:
         self._log(f"{self._shown}: lost the connection ({_first_line(exc)}); reconnecting")
         if self._db is not None:

@@ -21,7 +21,7 @@ from feedpub.records.parse import ParsedFile, WantedRecord, load_articles, parse
 from feedpub.records.postgres_settings import PostgresSettings
 from feedpub.records.registry import row_source_class
 from feedpub.records.rules import RecordRules
-from feedpub.records.walk import WalkProblem, find_record_files
+from feedpub.records.walk import WalkProblem, find_record_files, look_up
 
 if TYPE_CHECKING:
     from feedpub.model import Article
@@ -75,6 +75,7 @@ class FileSource:
         self.root = root
         self.shown = shown_paths(root)
         self._skipped: list[WalkProblem] = []
+        self._links: list[str] = []
 
     def listing_digest(self) -> str | None:
         """Files have none cheaper than their walk."""
@@ -82,8 +83,23 @@ class FileSource:
 
     def listing(self, *, parallel: bool) -> Listing:
         """One walk of the folder; what it cannot look at is kept for :meth:`skipped`."""
-        self._skipped = []
-        return find_record_files(self.root, parallel=parallel, problems=self._skipped)
+        self._skipped, self._links = [], []
+        return find_record_files(
+            self.root, parallel=parallel, problems=self._skipped, links=self._links
+        )
+
+    def by_name(self) -> bool:
+        """Whether, after this walk, a change may be read by the paths its file events name
+        (:meth:`look_up`): the walk skipped nothing (each walk reports what it skips again)
+        and followed no symbolic link (what is behind one shows under two paths, and an
+        event names only one)."""
+        return not self._skipped and not self._links
+
+    def look_up(self, paths: Iterable[str]) -> tuple[Listing, list[str]] | None:
+        """The files ``paths`` name as the walk would find them (a listing) and those it would
+        not (gone), without walking; ``None`` when only a walk can tell
+        (:func:`feedpub.records.walk.look_up`)."""
+        return look_up(self.root, paths)
 
     def skipped(self) -> list[WalkProblem]:
         """Folders and links the last walk skipped (loops, unreadable folders, ...)."""

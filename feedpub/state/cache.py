@@ -199,10 +199,17 @@ class BuildState:
         *,
         listing: str | None = None,
         unseen: Callable[[], Sequence[str]] = tuple,
+        by_name: Callable[[], bool] = lambda: False,
     ) -> Changes:
         """Compare a listing of the records with what the cache knows (see
         :func:`feedpub.state.sync.changes`)."""
-        return sync.changes(self.db, found, listing=listing, unseen=unseen)
+        return sync.changes(self.db, found, listing=listing, unseen=unseen, by_name=by_name)
+
+    def changes_named(self, found: Listing, gone: Sequence[str]) -> Changes | None:
+        """Compare only the files a change named (``found`` as a walk would list them,
+        ``gone``) with what the cache knows; ``None`` when a walk must tell (see
+        :func:`feedpub.state.sync.changes_named`)."""
+        return sync.changes_named(self.db, found, gone)
 
     def problems(self, path: str) -> list[FileProblem]:
         """The problems a record file had when it was last parsed."""

@@ -1,5 +1,6 @@
 """Keeping the cache in step with the record files: compare a walk of the articles folder
-with the files it knows, and store what the changed files hold, in one transaction.
+(or only the files a change named) with the files it knows, and store what the changed files
+hold, in one transaction.
 
 Which records are shadowed by an earlier one with their id, and which category labels
 clash with an earlier one, are worked out here once per change, not on every question.
@@ -22,6 +23,7 @@ from feedpub.state.values import Changes, FileProblem
 __all__ = [
     "Update",
     "changes",
+    "changes_named",
     "file_hash",
     "known_files",
     "problems",
@@ -31,6 +33,9 @@ __all__ = [
 
 #: From this many files, a cold load drops the indexes and builds them after the rows.
 BULK_MIN_FILES = 2000
+#: The walk remembered after only named files were looked at: no walk's digest, so the next
+#: walk compares every file.
+NAMED_ONLY = "named"
 
 
 def known_files(db: sqlite3.Connection) -> int:
@@ -44,24 +49,27 @@ def changes(
     *,
     listing: str | None = None,
     unseen: Callable[[], Sequence[str]] = tuple,
+    by_name: Callable[[], bool] = lambda: False,
 ) -> Changes:
     """Compare a walk of the articles folder (``(path, size, mtime_ns)``, sorted by path)
     with what the cache knows. Known files under a path ``unseen()`` names (a folder,
     ending in "/", or a file the walk could not look at) are kept as they are, not removed.
+    ``by_name()``, asked after the walk, says whether a later change may be compared by
+    the paths it names (:func:`changes_named`).
 
     A source that digests its own listing cheaply (a database) passes that digest as
     ``listing`` and ``found`` as a function, called only when the digest is new.
     """
     if listing is not None and listing == meta(db, "walk"):
-        return Changes(listing, known_files(db), Listing(), [], _flagged(db))
+        return Changes(listing, known_files(db), Listing(), [], _flagged(db), by_name())
     if callable(found):
         found = found()
     listing = listing or found.digest()
     if listing == meta(db, "walk"):
         # Every file has the size and mtime it had last time: nothing to re-read.
-        return Changes(listing, len(found), Listing(), [], _flagged(db))
-    if _empty(db):
-        return Changes(listing, len(found), found, [], [])  # a cold build: all of it is new
+        return Changes(listing, len(found), Listing(), [], _flagged(db), by_name())
+    if _empty(db):  # a cold build: all of it is new
+        return Changes(listing, len(found), found, [], [], by_name())
     changed, removed, flagged = Listing(), [], []
     prefixes = tuple(unseen())
     # Both sides sorted by path (SQLite's byte order of UTF-8 is the order of Python's
@@ -86,7 +94,46 @@ def changes(
         if not (prefixes and old[0].startswith(prefixes)):
             removed.append(old[0])
         old = next(known, None)
-    return Changes(listing, len(found), changed, removed, flagged)
+    return Changes(listing, len(found), changed, removed, flagged, by_name())
+
+
+def changes_named(db: sqlite3.Connection, found: Listing, gone: Sequence[str]) -> Changes | None:
+    """Compare only the files a change named with what the cache knows: ``found``, those a
+    walk would list (sorted by path), and ``gone``, those it would not. Each is looked up
+    by its path, and so is what the cache knows under it as a folder (a folder named like
+    a record file, moved away). ``None`` when a walk must tell instead: the last one did
+    not allow it (see :func:`changes`), or there was none.
+
+    What changed makes the remembered walk :data:`NAMED_ONLY`, so that the next walk
+    compares every file (one changed without an event is found then); the file count
+    follows what was added and removed.
+    """
+    if meta(db, "by_name") != "1" or meta(db, "walk") is None:
+        return None
+    files = known_files(db)
+    changed = Listing()
+    removed: set[str] = set()
+    for relative, size, mtime_ns in found:
+        row = db.execute("SELECT size, mtime_ns FROM files WHERE path = ?", (relative,))
+        known = row.fetchone()
+        if known is None:
+            files += 1
+        if known != (size, mtime_ns):
+            changed.append(relative, size, mtime_ns)
+    for relative in gone:
+        if db.execute("SELECT 1 FROM files WHERE path = ?", (relative,)).fetchone():
+            removed.add(relative)
+    for relative in [*(relative for relative, _, _ in found), *gone]:
+        # "/" sorts just before "0": these are the paths under ``relative`` as a folder.
+        under = db.execute(
+            "SELECT path FROM files WHERE path > ? AND path < ?", (relative + "/", relative + "0")
+        )
+        removed.update(path for (path,) in under)
+    files -= len(removed)
+    named = {relative for relative, _, _ in changed} | removed
+    flagged = [path for path in _flagged(db) if path not in named]
+    listing = NAMED_ONLY if changed or removed else str(meta(db, "walk"))
+    return Changes(listing, files, changed, sorted(removed), flagged)
 
 
 def _flagged(db: sqlite3.Connection) -> list[str]:
@@ -139,9 +186,12 @@ def update(db: sqlite3.Connection, changes: Changes) -> Iterator[Update]:
 
 
 def remember_walk(db: sqlite3.Connection, changes: Changes) -> None:
-    """Remember the walk (its digest and file count), so the next one can be compared."""
+    """Remember the walk (its digest and file count, whether a change may be read by name),
+    so the next one can be compared."""
     set_meta(db, "walk", changes.listing)
     set_meta(db, "files", str(changes.files))
+    if changes.by_name is not None:
+        set_meta(db, "by_name", "1" if changes.by_name else "0")
 
 
 def _empty(db: sqlite3.Connection) -> bool:

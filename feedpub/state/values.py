@@ -130,13 +130,18 @@ class LabelConflict:
 class Changes:
     """How the articles folder differs from what the cache knows."""
 
-    listing: str  # digest of the walk
+    #: The digest of the walk (or, after only the named files were looked at, a mark that
+    #: no walk's digest equals).
+    listing: str
     files: int
     #: New or changed (by size or mtime) files, as (relative path, size, mtime_ns).
     changed: Listing
     removed: list[str]
     #: Unchanged files that had problems (to report them again).
     flagged: list[str]
+    #: Whether a later change may be read by the paths its events name (the walk skipped
+    #: nothing and followed no link); ``None``: no walk, what the last one said stands.
+    by_name: bool | None = None
 
     @property
     def any(self) -> bool:
