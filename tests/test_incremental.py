@@ -258,6 +258,33 @@ def test_parallel_parse_and_render_give_the_same_feeds(
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
 
+def test_a_few_feeds_with_many_entries_render_one_per_worker(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A story under watch re-renders its month's archive pages (thousands of entries in a few
+    documents): each is a job of its own, spread over the cores, with the same bytes."""
+    import feedpub.pipeline.rendering as rendering
+
+    real_map = rendering.ordered_map
+    calls: list[tuple[list[int], int]] = []
+
+    def spy(function: Any, jobs: Any, shared: Any, *, min_jobs: int) -> Any:
+        calls.append(([len(job) for job in jobs], min_jobs))
+        return real_map(function, jobs, shared, min_jobs=min_jobs)
+
+    monkeypatch.setattr(rendering, "ordered_map", spy)
+    run(site)
+    assert calls and all(min_jobs > len(sizes) for sizes, min_jobs in calls)  # in this process
+    edited = site / "articles/2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi.json"
+    edited.write_text(edited.read_text().replace("Reformasi Birokrasi", "Reformasi Kilat", 1))
+    monkeypatch.setattr(rendering, "PARALLEL_MIN_ENTRIES", 10)
+    calls.clear()
+    run(site)
+    ((sizes, min_jobs),) = calls
+    assert sizes == [1] * len(sizes) and min_jobs <= len(sizes)  # one feed per job, in workers
+    assert _tree(site / "public") == full_tree(site, tmp_path)
+
+
 def test_published_file_touched_but_unchanged_is_not_rewritten(site: Path) -> None:
     run(site)
     rss = site / "public/rss.xml"

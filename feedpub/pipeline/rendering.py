@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 
 __all__ = ["PARALLEL_MIN_FEEDS", "RenderedFeed", "render_feeds"]
 
-#: Below this many feeds to render, worker processes cost more than they save.
+#: Below this many feeds to render, worker processes cost more than they save...
 PARALLEL_MIN_FEEDS = 48
+#: ... unless they show this many entries in all (a story under ``feedpub watch`` re-renders
+#: its month's archive pages, hundreds to thousands of entries each): then each feed is a job.
+PARALLEL_MIN_ENTRIES = 1500
 _GROUP = 8  # feeds per job
 
 #: A feed to render, as sent to a worker: (term, format, path, rids of its entries, links).
@@ -99,11 +102,14 @@ def render_feeds(
     specs: list[_Spec] = [
         (f.term, f.fmt, f.path, [e.rid for e in f.entries], f.links) for f in feeds
     ]
-    groups = [specs[i : i + _GROUP] for i in range(0, len(specs), _GROUP)]
+    few = len(specs) < PARALLEL_MIN_FEEDS
+    large = sum(len(spec[3]) for spec in specs) >= PARALLEL_MIN_ENTRIES
+    size = 1 if few and large else _GROUP
+    groups = [specs[i : i + size] for i in range(0, len(specs), size)]
     shared = {"config": config, "categories": categories, "articles": articles}
     done = 0
     for results in ordered_map(
-        _render_group, groups, shared, min_jobs=-(-PARALLEL_MIN_FEEDS // _GROUP)
+        _render_group, groups, shared, min_jobs=2 if large else -(-PARALLEL_MIN_FEEDS // _GROUP)
     ):
         for data, problems, dropped in results:
             yield RenderedFeed(feeds[done], data, tuple(problems), dropped)
