@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedpub import BuildReport, build
 from feedpub.config import SiteConfig, parse_config
+from feedpub.state import BuildState
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -100,13 +102,25 @@ def _start(site: Path, config: SiteConfig = CONFIG) -> Path:
     return articles
 
 
-def test_a_change_plans_only_the_feeds_it_touches(tmp_path: Path) -> None:
+def test_a_change_plans_only_the_feeds_it_touches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     articles = _start(tmp_path)
-    _write(articles, "m09.json", _record(9, 2, ["Sains"]))
+    asked: list[tuple[Any, ...]] = []
+    real = BuildState.relabelled_pages
+
+    def spy(self: BuildState, *args: Any) -> Any:
+        asked.append(args[3:])
+        return real(self, *args)
+
+    monkeypatch.setattr(BuildState, "relabelled_pages", spy)
+    _write(articles, "m09.json", _record(9, 0, ["Ekonomi"]))  # October's, beside three
     report = _build(tmp_path, NOW, check_output=False)
+    # The labels of October's pages alone are looked up: the other months' pages keep theirs.
+    assert asked == [({None, "ekonomi"}, ["2025-10"])]
     looked = {outcome.path for outcome in report.feeds}
-    assert "rss.xml" in looked and "category/sains/rss.xml" in looked and "index.html" in looked
-    assert not any(path.startswith(("category/ekonomi/", "category/olahraga/")) for path in looked)
+    assert "rss.xml" in looked and "category/ekonomi/rss.xml" in looked and "index.html" in looked
+    assert not any(path.startswith(("category/sains/", "category/olahraga/")) for path in looked)
     assert _tree(tmp_path / "out") == _from_scratch(tmp_path, NOW)
     # A cron build (every document looked at) after it finds nothing to do.
     again = _build(tmp_path, NOW)

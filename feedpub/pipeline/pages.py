@@ -23,7 +23,7 @@ from feedpub.output.paths import DIRECTORY_PAGE, PAGE_CONTENT_TYPE, page_path
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.pipeline.report import FeedOutcome
 from feedpub.records.parse import WantedRecord
-from feedpub.state import BuildState, IndexedEntry, PublishedFeed, StoredFacts
+from feedpub.state import BuildState, Footprint, IndexedEntry, PublishedFeed, StoredFacts
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
@@ -59,7 +59,7 @@ def plan_pages(
     categories: dict[str, Category],
     now: float | None,
     version: str,
-    scope: frozenset[str] | None = None,
+    scope: Footprint | None = None,
 ) -> list[PlannedPage]:
     """Every page that should exist now (none when pages are off): the site feed's page,
     each category feed's (in the plan's order), then the directory. With a ``scope`` (the
@@ -76,7 +76,7 @@ def plan_pages(
     counts = (
         known
         if len(known) == len(subscription)
-        else state.live_counts(now, None if scope is None else sorted(scope))
+        else state.live_counts(now, None if scope is None else sorted(scope.terms))
     )
     common = (version, config.feeds_fingerprint, config.pages.fingerprint())
     facts = [
@@ -92,7 +92,7 @@ def plan_pages(
         facts += [
             FeedFacts(categories[term], kept.entries, kept.newest, kept.archive)
             for term, kept in state.feed_facts().items()
-            if term is not None and term not in scope and term in categories
+            if term is not None and term not in scope.terms and term in categories
         ]
     # The directory lists categories by label (as people read them), the site feed first.
     facts[1:] = sorted(facts[1:], key=_by_label)
@@ -110,9 +110,7 @@ def plan_pages(
     return pages
 
 
-def remember_facts(
-    state: BuildState, pages: list[PlannedPage], scope: frozenset[str] | None
-) -> None:
+def remember_facts(state: BuildState, pages: list[PlannedPage], scope: Footprint | None) -> None:
     """Store the facts of each feed with a planned page (all, or the site's and ``scope``'s),
     for the directory of a later build that plans fewer (see :func:`plan_pages`)."""
     facts = {
@@ -120,7 +118,7 @@ def remember_facts(
         for page in pages
         if (shown := page.feed) is not None
     }
-    state.remember_facts(facts, scope)
+    state.remember_facts(facts, None if scope is None else scope.terms)
 
 
 def _by_label(facts: FeedFacts) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import gc
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
@@ -16,10 +16,18 @@ from typing import TYPE_CHECKING, Protocol
 from feedpub.digest import digest_bytes, digest_text
 from feedpub.model import Category, Format
 from feedpub.output.paths import FeedLinks, archive_folder, feed_folder, is_page_path
-from feedpub.state import ArchivePage, BuildState, IndexedEntry, LastBuild, PublishedFeed
+from feedpub.state import (
+    ArchivePage,
+    BuildState,
+    Footprint,
+    IndexedEntry,
+    LastBuild,
+    PublishedFeed,
+)
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
+    from feedpub.output.meta import Syndication
     from feedpub.output.targets import PublishTarget
 
 __all__ = [
@@ -79,57 +87,65 @@ class PlannedFeed:
         return tuple((e.id, e.digest) for e in self.entries)
 
 
+@dataclass(frozen=True)
+class _Feed:
+    """A subscription feed's shape before its documents' digests: its entries, its archive
+    pages (none when it is complete) and its links."""
+
+    term: str | None
+    entries: tuple[IndexedEntry, ...]
+    pages: list[ArchivePage]
+    links: FeedLinks
+    live: int | None
+
+
 def plan_feeds(
     state: BuildState,
     config: SiteConfig,
     categories: dict[str, Category],
     now: float | None,
     version: str,
-    scope: Collection[str] | None = None,
+    scope: Footprint | None = None,
+    kept: Mapping[str, PublishedFeed] | None = None,
 ) -> list[PlannedFeed]:
-    """Every feed that should exist now, main feed first, then categories by term; with a
-    ``scope`` (see :mod:`feedpub.pipeline.scope`), the site feed and those categories' only."""
-    pages: dict[str | None, list[ArchivePage]] = {}
-    relabelled_pages: dict[tuple[str | None, str], set[str]] = {}
+    """Every feed that should exist now, main feed first, then categories by term.
+
+    With a ``scope`` (see :mod:`feedpub.pipeline.scope`): the site feed and its categories'
+    only, and of their archive pages, those of its periods are digested anew; a page of
+    another period shows what it showed, and keeps its digest from ``kept`` (what the last
+    build published) while its feed has the very pages it had (so its links are the same)."""
     syndication = config.syndication
-    chosen = None if scope is None else sorted(t for t in scope if t in categories)
+    chosen = None if scope is None else sorted(t for t in scope.terms if t in categories)
+    pages: dict[str | None, list[ArchivePage]] = {}
     if syndication.archive:
-        by_category = syndication.archive_categories
-        for page in state.archive_pages(now, categories=by_category, terms=chosen):
+        for page in state.archive_pages(now, syndication.archive_categories, chosen):
             pages.setdefault(page.term, []).append(page)
-        relabelled_pages = state.relabelled_pages(categories, now, by_category, chosen)
     newest = {
         term: tuple(state.newest(term, syndication.limit, now))
         for term in [None, *(categories if chosen is None else chosen)]
     }
     relabelled = state.relabelled(categories, (e.rid for es in newest.values() for e in es))
+    shapes = [
+        _shape(term, entries, pages.get(term, []), syndication)
+        for term, entries in newest.items()
+        # a category with no live entry has no feed (an old one is removed)
+        if term is None or entries
+    ]
+    # Which feeds' archive pages are all digested anew: every feed's, or (scope) those whose
+    # pages are not the ones the last build published (a period new or emptied).
+    redo = {shape.term for shape in shapes}
+    if scope is not None and kept is not None:
+        redo = {
+            shape.term
+            for shape in shapes
+            if [page.period for page in shape.pages]
+            != _kept_periods(kept, shape.term, syndication.formats)
+        }
+    moved = _moved(state, config, categories, now, scope, redo, {s.term for s in shapes})
     feeds: list[PlannedFeed] = []
-    for term, entries in newest.items():
-        if term is not None and not entries:
-            continue  # a category with no live entry has no feed (an old one is removed)
+    for shape in shapes:
+        term, entries, links = shape.term, shape.entries, shape.links
         shown = categories[term] if term is not None else None
-        periods = pages.get(term, [])
-        # RFC 5005 section 2: an archived feed whose entries all fit in its subscription
-        # document is complete, and has no archive pages (old ones are removed as stale).
-        # Not under max_bytes: the cap may drop entries at render time, which the pages keep.
-        archived = syndication.archive is not None and (
-            term is None or syndication.archive_categories
-        )
-        # Every live entry is on one of the feed's archive pages (none on two).
-        live = sum(page.size for page in periods) if archived else None
-        complete = (
-            archived
-            and syndication.max_bytes is None
-            and sum(page.size for page in periods) <= syndication.limit
-        )
-        if complete:
-            periods = []
-        links = FeedLinks(
-            feed_folder(term),
-            hubs=syndication.hubs,
-            prev_archive=archive_folder(term, periods[-1].period) if periods else None,
-            complete=complete,
-        )
         # The feed's own label (its title), then those its entries show relabelled.
         common = (
             version,
@@ -146,19 +162,91 @@ def plan_feeds(
                 links.fingerprint(),
                 *(f"{e.id}\x1e{e.digest}" for e in entries),
             )
-            feeds.append(PlannedFeed(links.path(fmt), term, fmt, entries, digest, links, live=live))
-        for page_links, page in zip(_page_links(term, periods, links.folder), periods, strict=True):
-            page_labels = _labels(categories, relabelled_pages.get((term, page.period), set()))
+            feed = PlannedFeed(links.path(fmt), term, fmt, entries, digest, links, live=shape.live)
+            feeds.append(feed)
+        folders = _page_links(term, shape.pages, links.folder)
+        for page_links, page in zip(folders, shape.pages, strict=True):
+            same = scope is not None and term not in redo and page.period not in scope.periods
+            page_labels = _labels(categories, moved.get((term, page.period), set()))
             for fmt in syndication.formats:
-                digest = digest_text(
-                    *common, page_labels, fmt, page_links.fingerprint(), page.fingerprint
-                )
-                feeds.append(
-                    PlannedFeed(
-                        page_links.path(fmt), term, fmt, (), digest, page_links, page.period
+                path = page_links.path(fmt)
+                if same and kept is not None:
+                    digest = kept[path].digest  # nothing it shows or links changed
+                else:
+                    digest = digest_text(
+                        *common, page_labels, fmt, page_links.fingerprint(), page.fingerprint
                     )
-                )
+                feeds.append(PlannedFeed(path, term, fmt, (), digest, page_links, page.period))
     return feeds
+
+
+def _shape(
+    term: str | None,
+    entries: tuple[IndexedEntry, ...],
+    periods: list[ArchivePage],
+    syndication: Syndication,
+) -> _Feed:
+    # RFC 5005 section 2: an archived feed whose entries all fit in its subscription
+    # document is complete, and has no archive pages (old ones are removed as stale).
+    # Not under max_bytes: the cap may drop entries at render time, which the pages keep.
+    archived = syndication.archive is not None and (term is None or syndication.archive_categories)
+    # Every live entry is on one of the feed's archive pages (none on two).
+    live = sum(page.size for page in periods) if archived else None
+    complete = (
+        archived
+        and syndication.max_bytes is None
+        and sum(page.size for page in periods) <= syndication.limit
+    )
+    if complete:
+        periods = []
+    links = FeedLinks(
+        feed_folder(term),
+        hubs=syndication.hubs,
+        prev_archive=archive_folder(term, periods[-1].period) if periods else None,
+        complete=complete,
+    )
+    return _Feed(term, entries, periods, links, live)
+
+
+def _kept_periods(
+    kept: Mapping[str, PublishedFeed], term: str | None, formats: Collection[Format]
+) -> list[str]:
+    """The periods of the archive pages of ``term``'s feed the last build published (in every
+    format), oldest first."""
+    under = archive_folder(term, "-").removesuffix("-/")
+    found: dict[str, int] = {}
+    for path in kept:
+        if path.startswith(under):
+            period, _, rest = path[len(under) :].partition("/")
+            if "/" not in rest:
+                found[period] = found.get(period, 0) + 1
+    return sorted(period for period, count in found.items() if count == len(formats))
+
+
+def _moved(
+    state: BuildState,
+    config: SiteConfig,
+    categories: dict[str, Category],
+    now: float | None,
+    scope: Footprint | None,
+    redo: set[str | None],
+    every: set[str | None],
+) -> dict[tuple[str | None, str], set[str]]:
+    """The relabelled terms of each archive page to digest: every page of the feeds in
+    ``redo``, and the scope's periods of the others in ``every``."""
+    syndication = config.syndication
+    if not syndication.archive:
+        return {}
+    by_category = syndication.archive_categories
+    if scope is None:
+        return state.relabelled_pages(categories, now, by_category)
+    moved = state.relabelled_pages(categories, now, by_category, redo) if redo else {}
+    rest = every - redo
+    if rest and scope.periods:
+        moved.update(
+            state.relabelled_pages(categories, now, by_category, rest, sorted(scope.periods))
+        )
+    return moved
 
 
 def _labels(categories: dict[str, Category], terms: set[str]) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from feedpub.errors import RecordError, RecordWarning
 from feedpub.records.source import FileSource, RecordSource, shown_paths
-from feedpub.state import BuildState, Changes, FileProblem
+from feedpub.state import BuildState, Changes, FileProblem, Footprint
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
@@ -56,10 +56,10 @@ class RecordsRead:
     bad: int
     errors: list[RecordError] = field(default_factory=list)
     warnings: list[RecordWarning] = field(default_factory=list)
-    #: The category terms whose feeds (besides the site's) may show something new: those the
-    #: changed records had before or have now, and those of records a duplicate id shadowed
-    #: or brought back. ``None``: not worked out (a cold read, or too many files changed).
-    touched: frozenset[str] | None = None
+    #: Which feeds (besides the site's) and archive periods may show something new: the terms
+    #: and periods the changed records had before or have now, and those of records a duplicate
+    #: id shadowed or brought back. ``None``: not worked out (a cold read, too many files).
+    touched: Footprint | None = None
 
 
 def _from_stored(problems: list[FileProblem], shown: str) -> list[RecordError | RecordWarning]:
@@ -115,7 +115,7 @@ def read_records(
     for relative in changes.flagged:
         problems.extend(_from_stored(state.problems(relative), shown(relative)))
     changed_records = 0
-    touched: frozenset[str] | None = frozenset()
+    touched: Footprint | None = Footprint(frozenset(), frozenset())
     if changes.any:
         named = [relative for relative, _, _ in changes.changed] + changes.removed
         before = None
@@ -141,8 +141,8 @@ def read_records(
         touched = None
         if before is not None:
             after = state.footprint(named)
-            moved = state.terms_of(before.shadowed ^ after.shadowed)
-            touched = before.terms | after.terms | moved
+            moved = state.shown_by(before.shadowed ^ after.shadowed)
+            touched = Footprint(before.terms | after.terms, before.periods | after.periods) | moved
     else:
         state.remember_walk(changes)
     errors = [p for p in problems if isinstance(p, RecordError)]

@@ -295,7 +295,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             job.target.recover()
         if categories is None:
             categories = state.categories()
-        feeds = plan_feeds(state, job.config, categories, job.now, __version__, scope)
+        feeds = plan_feeds(state, job.config, categories, job.now, __version__, scope, published)
         pages = plan_pages(state, job.config, feeds, categories, job.now, __version__, scope)
         if not job.dry_run:
             remember_facts(state, pages, scope)

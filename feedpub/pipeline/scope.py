@@ -14,7 +14,7 @@ from __future__ import annotations
 from feedpub.digest import digest_text
 from feedpub.model import Category
 from feedpub.output.paths import feed_folder
-from feedpub.state import BuildState, LastBuild, PublishedFeed
+from feedpub.state import BuildState, Footprint, LastBuild, PublishedFeed
 
 __all__ = ["CATEGORIES", "labels_digest", "narrow_scope", "published_in"]
 
@@ -28,16 +28,17 @@ def labels_digest(categories: dict[str, Category]) -> str:
 
 
 def narrow_scope(
-    touched: frozenset[str] | None,
+    touched: Footprint | None,
     last: LastBuild | None,
     *,
     now: float,
     feeds: str,
     headers: str,
     labels: str,
-) -> frozenset[str] | None:
-    """The category terms a build for a change plans (besides the site feed), or ``None``:
-    every feed. ``touched``: what the read stage found the changes touch (``None``: unknown)."""
+) -> Footprint | None:
+    """The category terms a build for a change plans (besides the site feed) and the archive
+    periods whose pages may have changed, or ``None``: every feed and page. ``touched``: what
+    the read stage found the changes touch (``None``: unknown)."""
     if touched is None or last is None or not last.complete or not last.clocked:
         return None
     if (last.feeds, last.headers, last.labels) != (feeds, headers, labels):
@@ -47,9 +48,10 @@ def narrow_scope(
     return touched
 
 
-def published_in(state: BuildState, scope: frozenset[str] | None) -> dict[str, PublishedFeed]:
+def published_in(state: BuildState, scope: Footprint | None) -> dict[str, PublishedFeed]:
     """What the last builds published of the feeds in ``scope`` (``None``: of every feed): the
     site feed's documents and pages, the directory, and those categories'."""
     if scope is None:
         return state.published()
-    return state.published(["", *(feed_folder(term) for term in sorted(scope))], apart=CATEGORIES)
+    folders = ["", *(feed_folder(term) for term in sorted(scope.terms))]
+    return state.published(folders, apart=CATEGORIES)

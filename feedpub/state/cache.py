@@ -267,12 +267,14 @@ class BuildState:
         categories: Mapping[str, Category],
         now: float | None,
         by_category: bool,
-        terms: Collection[str] | None = None,
+        feeds: Collection[str | None] | None = None,
+        periods: Collection[str] | None = None,
     ) -> dict[tuple[str | None, str], set[str]]:
         """For each archive page (feed term, period), the terms its live entries show with a
         label or scheme not their own records'; ``by_category=False``: the site's pages only;
-        ``terms``: the site's and those categories'."""
-        return labels.relabelled_pages(self.db, categories, now, by_category, terms)
+        ``feeds``: those feeds' only (``None`` among them: the site's); ``periods``: the pages
+        of those periods only."""
+        return labels.relabelled_pages(self.db, categories, now, by_category, feeds, periods)
 
     def newest(self, term: str | None, limit: int, now: float | None) -> list[IndexedEntry]:
         """The ``limit`` newest live entries, overall or of one category, newest first."""
@@ -313,12 +315,12 @@ class BuildState:
     # -- what a change touches ------------------------------------------------------------
 
     def footprint(self, paths: Sequence[str]) -> Footprint:
-        """The terms the records of ``paths`` show, and the records shadowed now."""
+        """The terms and periods the records of ``paths`` show, and the records shadowed now."""
         return scope.footprint(self.db, paths)
 
-    def terms_of(self, rids: Iterable[int]) -> set[str]:
-        """The terms of the records ``rids`` that still exist."""
-        return scope.terms_of(self.db, rids)
+    def shown_by(self, rids: Iterable[int]) -> Footprint:
+        """The terms and periods of the records ``rids`` that still exist."""
+        return scope.shown_by(self.db, rids)
 
     def feed_facts(self) -> dict[str | None, StoredFacts]:
         """Each subscription feed's facts as the last build planned them, by term."""

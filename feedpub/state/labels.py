@@ -67,31 +67,51 @@ def relabelled_pages(
     categories: Mapping[str, Category],
     now: float | None,
     by_category: bool,
-    terms: Collection[str] | None = None,
+    feeds: Collection[str | None] | None = None,
+    periods: Collection[str] | None = None,
 ) -> dict[tuple[str | None, str], set[str]]:
     """For each archive page (feed term, ``None`` for the site's, and period), the terms its
     live entries show with a label or scheme not their own; pages without any are left out.
-    ``by_category=False``: the site's pages only; ``terms``: the site's and those categories'."""
-    due = float("inf") if now is None else now
-    chosen = "" if terms is None else "AND f.term IN (SELECT value FROM json_each(:terms))"
-    category_pages = f"""
-        UNION ALL
-        SELECT f.term, r.period, m.term FROM moved m JOIN records r ON r.rid = m.rid
-        JOIN record_categories f ON f.rid = m.rid
-        WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= :due {chosen}
-        GROUP BY f.term, r.period, m.term
-    """
+    ``by_category=False``: the site's pages only; ``feeds``: those feeds' pages only (``None``
+    among them: the site's); ``periods``: the pages of those periods only."""
+    site = feeds is None or None in feeds
+    terms = None if feeds is None else sorted(t for t in feeds if t is not None)
     _load_shown(db, categories)
-    rows = db.execute(
-        f"""
-        WITH {_MOVED}
-        SELECT NULL, r.period, m.term FROM moved m JOIN records r ON r.rid = m.rid
-        WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= :due
-        GROUP BY r.period, m.term
-        {category_pages if by_category else ""}
-        """,
-        {"due": due, "terms": json.dumps(sorted(terms or ()))},
-    )
+    values = {
+        "due": float("inf") if now is None else now,
+        "terms": json.dumps(terms or []),
+        "periods": json.dumps(sorted(periods or ())),
+    }
+    live = "r.draft = 0 AND r.shadowed = 0 AND r.published <= :due"
+    chosen = "" if terms is None else "AND f.term IN (SELECT value FROM json_each(:terms))"
+    if periods is None:
+        # Every period: the relabelled categories first (one pass over them), then their records.
+        moved = f"WITH {_MOVED}"
+        site_rows = f"""
+            SELECT NULL, r.period, m.term FROM moved m JOIN records r ON r.rid = m.rid
+            WHERE {live} GROUP BY r.period, m.term"""
+        category_rows = f"""
+            SELECT f.term, r.period, m.term FROM moved m JOIN records r ON r.rid = m.rid
+            JOIN record_categories f ON f.rid = m.rid
+            WHERE {live} {chosen} GROUP BY f.term, r.period, m.term"""
+    else:
+        # A few periods: their records first (by period), then their categories.
+        moved = ""
+        joined = """records r JOIN record_categories m ON m.rid = r.rid
+            JOIN temp.shown_labels s ON s.term = m.term {}"""
+        few = f"""WHERE r.period IN (SELECT value FROM json_each(:periods)) AND {live}
+            AND (m.label != s.label OR m.scheme IS NOT s.scheme)"""
+        site_rows = f"""
+            SELECT NULL, r.period, m.term FROM {joined.format("")} {few}
+            GROUP BY r.period, m.term"""
+        category_rows = f"""
+            SELECT f.term, r.period, m.term
+            FROM {joined.format("JOIN record_categories f ON f.rid = r.rid")} {few} {chosen}
+            GROUP BY f.term, r.period, m.term"""
+    parts = ([site_rows] if site else []) + ([category_rows] if by_category and terms != [] else [])
+    if not parts:
+        return {}
+    rows = db.execute(f"{moved} {' UNION ALL '.join(parts)}", values)
     found: dict[tuple[str | None, str], set[str]] = {}
     for feed, period, term in rows:
         found.setdefault((feed, period), set()).add(term)

@@ -17,32 +17,37 @@ from collections.abc import Collection, Iterable, Sequence
 
 from feedpub.state.values import Footprint, StoredFacts
 
-__all__ = ["feed_facts", "footprint", "remember_facts", "terms_of"]
+__all__ = ["feed_facts", "footprint", "remember_facts", "shown_by"]
 
 #: The site feed's row in ``feed_facts`` (a category's term is never empty).
 _SITE = ""
 
 
 def footprint(db: sqlite3.Connection, paths: Sequence[str]) -> Footprint:
-    """The terms the records of ``paths`` show, and the records shadowed now."""
+    """The terms and periods the records of ``paths`` show, and the records shadowed now."""
+    rids = [
+        rid
+        for (rid,) in db.execute(
+            "SELECT rid FROM records WHERE path IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(paths)),),
+        )
+    ]
+    shadowed = frozenset(rid for (rid,) in db.execute("SELECT rid FROM records WHERE shadowed = 1"))
+    return shown_by(db, rids) | Footprint(frozenset(), frozenset(), shadowed)
+
+
+def shown_by(db: sqlite3.Connection, rids: Iterable[int]) -> Footprint:
+    """The terms and periods of the records ``rids`` that still exist."""
+    chosen = json.dumps(sorted(rids))
     terms = db.execute(
-        """
-        SELECT DISTINCT rc.term FROM records r JOIN record_categories rc ON rc.rid = r.rid
-        WHERE r.path IN (SELECT value FROM json_each(?))
-        """,
-        (json.dumps(list(paths)),),
-    )
-    shadowed = db.execute("SELECT rid FROM records WHERE shadowed = 1")
-    return Footprint(frozenset(term for (term,) in terms), frozenset(rid for (rid,) in shadowed))
-
-
-def terms_of(db: sqlite3.Connection, rids: Iterable[int]) -> set[str]:
-    """The terms of the records ``rids`` that still exist."""
-    rows = db.execute(
         "SELECT DISTINCT term FROM record_categories WHERE rid IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(rids)),),
+        (chosen,),
     )
-    return {term for (term,) in rows}
+    periods = db.execute(
+        "SELECT DISTINCT period FROM records WHERE rid IN (SELECT value FROM json_each(?))",
+        (chosen,),
+    )
+    return Footprint(frozenset(t for (t,) in terms), frozenset(p for (p,) in periods))
 
 
 def feed_facts(db: sqlite3.Connection) -> dict[str | None, StoredFacts]:

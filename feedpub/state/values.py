@@ -152,11 +152,17 @@ class Changes:
 @dataclass(frozen=True)
 class Footprint:
     """What the records of some files show, taken before and after they change: the terms of
-    their categories, and every record a duplicate id shadows (a change may shadow, or bring
-    back, a record in another file)."""
+    their categories, their archive periods, and every record a duplicate id shadows (a
+    change may shadow, or bring back, a record in another file)."""
 
     terms: frozenset[str]
-    shadowed: frozenset[int]
+    periods: frozenset[str]
+    shadowed: frozenset[int] = frozenset()
+
+    def __or__(self, other: Footprint) -> Footprint:
+        return Footprint(
+            self.terms | other.terms, self.periods | other.periods, self.shadowed | other.shadowed
+        )
 
 
 @dataclass(frozen=True)
