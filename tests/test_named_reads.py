@@ -368,6 +368,33 @@ def test_the_folder_s_events_name_the_record_files_that_changed(
         assert next_take(lambda: write(site, many[0], story("again"))) == {many[0]}
 
 
+def test_a_name_the_events_cannot_carry_is_walked_and_watching_goes_on(site: Path) -> None:
+    """watchfiles ends its watch on a file name that is not UTF-8: the watcher says so in one
+    line, the next build walks (the walk reports the name), and later saves are heard."""
+    run_ = resolve_run(site / "feedpub.toml")
+    articles = site / "articles"
+    said: list[str] = []
+    with open_changes(
+        articles, run_.state_dir, None, run_.config.records, log=said.append
+    ) as source:
+        source.take()
+
+        def heard() -> frozenset[str] | None:
+            deadline = time.monotonic() + TIMEOUT
+            while not source.wait(0.1):
+                assert time.monotonic() < deadline, "no event"
+            while source.wait(0.5):
+                pass
+            return source.take()
+
+        os.close(os.open(os.fsencode(str(articles)) + b"/bad\xff.json", os.O_CREAT | os.O_WRONLY))
+        assert heard() is None  # walk: the events were lost
+        assert len(said) == 1 and "lost" in said[0] and "watching again" in said[0]
+        time.sleep(0.5)  # watching again
+        write(site, "after.json", story("after"))
+        assert heard() == {"after.json"}
+
+
 class Naming:
     """A change source that says "changed" when told, naming the files it is told of; it
     always names something (an empty set: nothing), never "unknown"."""

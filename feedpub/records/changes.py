@@ -45,6 +45,8 @@ _EVENT_STEP_MS = 50
 _EVENT_DEBOUNCE_MS = 200
 #: Polling, only when the kernel refuses more inotify watches (max_user_watches reached).
 _POLL_MS = 500
+#: After watchfiles gave up on an event, the pause before watching again (seconds).
+_RESUME_AFTER = 0.2
 #: More files named than this between two builds, and the build walks the folder instead of
 #: looking at each (a walk of 100,000 files costs about as much as 2,000 lookups by name).
 MOST_NAMED = 2000
@@ -153,6 +155,16 @@ class FolderChanges:
                     self._note(path for _change, path in batch)
                     self._changed.set()
                 return
+            except RuntimeError as exc:
+                # watchfiles cannot hand over an event it cannot name (a file name that is not
+                # UTF-8), and ends the watch: whatever else that batch held is unknown, so the
+                # next build walks the folder (which reports the name), and watching resumes.
+                started.set()
+                self._log(f"file events in {root} were lost ({exc}): watching again")
+                with self._named_lock:
+                    self._named = None
+                self._changed.set()
+                self._stop.wait(_RESUME_AFTER)
             except OSError as exc:
                 started.set()
                 if polling:
