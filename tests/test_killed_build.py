@@ -44,6 +44,9 @@ class KillingTarget:
     def recover(self) -> None:
         self.inner.recover()
 
+    def batched(self) -> AbstractContextManager[None]:
+        return self.inner.batched()
+
     def headers(self) -> str:
         return self.inner.headers()
 
@@ -156,4 +159,22 @@ def test_a_killed_incremental_build_leaves_nothing_stale_after_the_next(
     with pytest.raises(Killed):
         publish(site, KillingTarget(LocalFolder(out), after), state)
     publish(site, out, state)
+    assert tree(out) == clean(site, tmp_path)
+
+
+@pytest.mark.parametrize("after", [2, 9])
+def test_a_build_for_a_change_after_a_failed_one_looks_at_every_document(
+    archived: Path, tmp_path: Path, after: int
+) -> None:
+    """A build that fails drops the writes its last batch had not put in place, though the
+    state recorded them: the next build, even one that trusts what it does not render
+    (``check_output=False``, under watch), looks at every document and mends them."""
+    site = archived
+    out, state = tmp_path / "out", tmp_path / "state"
+    publish(site, out, state)
+    edit(site)
+    with pytest.raises(Killed):
+        publish(site, KillingTarget(LocalFolder(out), after), state)
+    assert not list(out.rglob(".feedpub-tmp-*"))  # the failed batch's files are gone
+    publish(site, out, state, check_output=False)
     assert tree(out) == clean(site, tmp_path)

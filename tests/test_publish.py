@@ -13,13 +13,16 @@ from pathlib import Path
 import pytest
 
 from feedpub.errors import PublishError
+from feedpub.output import publish
 from feedpub.output.publish import (
     TEMP_GRACE_SECONDS,
     TEMP_PREFIX,
+    Batch,
     remove_file,
     remove_leftover_temp_files,
     write_if_changed,
 )
+from feedpub.output.targets.local import LocalFolder
 
 
 def test_write_creates_folders_and_readable_file(tmp_path: Path) -> None:
@@ -207,3 +210,65 @@ def test_cleanup_follows_no_link_and_spares_other_files(tmp_path: Path) -> None:
     assert (out / "notes.txt").exists() and (out / "category" / "x" / "rss.xml").exists()
     assert (out / "category" / "linked").is_symlink()
     assert len([p for p in out.iterdir() if p.name.startswith(TEMP_PREFIX)]) == 1  # the link
+
+
+def _leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.rglob(f"{TEMP_PREFIX}*"))
+
+
+@pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync each"])
+def test_a_batch_puts_files_in_place_when_flushed_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool
+) -> None:
+    if not syncfs:
+        monkeypatch.setattr(publish, "_syncfs", None)
+    synced: list[int] = []
+    real_sync = publish._sync_files
+    monkeypatch.setattr(
+        publish, "_sync_files", lambda fds: (synced.append(len(fds)), real_sync(fds))
+    )
+    old = tmp_path / "rss.xml"
+    old.write_bytes(b"old")
+    batch = Batch(size=3)
+    first = write_if_changed(old, b"new", batch)
+    second = write_if_changed(tmp_path / "category/a/rss.xml", b"a", batch)
+    assert old.read_bytes() == b"old" and not (tmp_path / "category/a/rss.xml").exists()
+    assert write_if_changed(old, b"old", batch).changed is False  # the file as it stands
+    third = write_if_changed(tmp_path / "atom.xml", b"atom", batch)  # the third: flushed
+    assert synced == [3]
+    assert old.read_bytes() == b"new" and (tmp_path / "atom.xml").read_bytes() == b"atom"
+    for path, written in [(old, first), (tmp_path / "category/a/rss.xml", second)]:
+        stat = path.stat()
+        assert (written.size, written.mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    assert third.changed and _leftovers(tmp_path) == []
+    write_if_changed(tmp_path / "feed.json", b"{}", batch)
+    batch.flush()
+    assert synced == [3, 1] and (tmp_path / "feed.json").read_bytes() == b"{}"
+    batch.flush()  # nothing left: nothing synced
+    assert synced == [3, 1]
+
+
+def test_an_abandoned_batch_leaves_every_file_as_it_was(tmp_path: Path) -> None:
+    old = tmp_path / "rss.xml"
+    old.write_bytes(b"old")
+    batch = Batch()
+    write_if_changed(old, b"new", batch)
+    write_if_changed(tmp_path / "category/new/archive/2024/rss.xml", b"x", batch)
+    batch.abandon()
+    assert old.read_bytes() == b"old" and _leftovers(tmp_path) == []
+    assert not (tmp_path / "category").exists()  # the folders it made, gone with its files
+
+
+def test_a_folder_s_batched_writes_are_dropped_if_the_block_fails(tmp_path: Path) -> None:
+    folder = LocalFolder(tmp_path)
+    folder.write_if_changed("rss.xml", b"old", "")
+    with pytest.raises(KeyboardInterrupt), folder.batched():
+        folder.write_if_changed("rss.xml", b"new", "")
+        folder.write_if_changed("atom.xml", b"atom", "")
+        raise KeyboardInterrupt  # a second SIGTERM under watch, say
+    assert (tmp_path / "rss.xml").read_bytes() == b"old" and not (tmp_path / "atom.xml").exists()
+    assert _leftovers(tmp_path) == []
+    with folder.batched():
+        assert folder.write_if_changed("atom.xml", b"atom", "")[0]
+        assert not (tmp_path / "atom.xml").exists()
+    assert (tmp_path / "atom.xml").read_bytes() == b"atom"

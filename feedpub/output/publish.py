@@ -4,8 +4,9 @@ Each write goes to a temporary file in the target's own directory (so the
 rename cannot cross file systems), is flushed and fsync'ed, then replaces the
 target with ``os.replace``; the directory is fsync'ed so the rename survives a
 crash. On any failure the temporary file is removed and the target is left as
-it was. A file whose new bytes equal the old ones is not touched, so its mtime
-(and any ``Last-Modified``/ETag cache in front of it) stays.
+it was. Many files written together (a build) share those syncs in a :class:`Batch`.
+A file whose new bytes equal the old ones is not touched, so its mtime (and any
+``Last-Modified``/ETag cache in front of it) stays.
 
 A process killed between write and rename cannot remove its temporary file, so
 each one says whose it is: its name holds the writer's PID, and the writer holds
@@ -18,8 +19,9 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 try:
     import fcntl
@@ -29,7 +31,9 @@ except ImportError:  # not on Windows: temporary files are then told apart by PI
 from feedpub.errors import PublishError
 
 __all__ = [
+    "BATCH_FILES",
     "TEMP_PREFIX",
+    "Batch",
     "Written",
     "remove_file",
     "remove_leftover_temp_files",
@@ -38,6 +42,34 @@ __all__ = [
 
 #: Temporary files start with a dot, so no web server or feed path ever names one.
 TEMP_PREFIX = ".feedpub-tmp-"
+
+
+def _find_syncfs() -> Callable[[int], int] | None:
+    """Linux's ``syncfs`` (one sync of the file system a descriptor is on), where the C library
+    has it: Python's ``os`` does not."""
+    try:
+        import ctypes
+
+        call = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    call.argtypes = [ctypes.c_int]
+    call.restype = ctypes.c_int
+    return cast("Callable[[int], int]", call)
+
+
+_syncfs = _find_syncfs()
+
+
+def _sync_files(fds: list[int]) -> None:
+    """Make the files behind ``fds`` durable: one ``syncfs`` per file system they are on, or
+    where that is missing or fails, an ``fsync`` of each."""
+    if _syncfs is not None:
+        devices = {os.fstat(fd).st_dev: fd for fd in fds}
+        if all(_syncfs(fd) == 0 for fd in devices.values()):
+            return
+    for fd in fds:
+        os.fsync(fd)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -73,8 +105,9 @@ def _same_bytes(path: Path, data: bytes) -> Written | None:
     return None
 
 
-def write_if_changed(path: Path, data: bytes) -> Written:
-    """Atomically write ``data`` to ``path`` unless it already holds exactly those bytes.
+def write_if_changed(path: Path, data: bytes, batch: Batch | None = None) -> Written:
+    """Atomically write ``data`` to ``path`` unless it already holds exactly those bytes; in a
+    ``batch``, the new file is in place when the batch is flushed (see :class:`Batch`).
 
     Raises :class:`PublishError`.
     """
@@ -84,6 +117,8 @@ def write_if_changed(path: Path, data: bytes) -> Written:
         raise PublishError(str(path), exc.strerror or str(exc)) from None
     if same is not None:
         return same
+    if batch is not None:
+        return batch.write(path, data)
     existing = path.parent
     while not existing.is_dir() and existing != existing.parent:
         existing = existing.parent
@@ -114,6 +149,91 @@ def write_if_changed(path: Path, data: bytes) -> Written:
         raise
     _fsync_directory(path.parent)
     return Written(True, stat.st_size, stat.st_mtime_ns)
+
+
+#: How many files a batch holds before it is flushed (each holds a descriptor until then).
+BATCH_FILES = 256
+
+
+class Batch:
+    """Atomic writes that share their trip to the disk: each file is written to its temporary
+    file at once, and on :meth:`flush` (every :data:`BATCH_FILES` files, and at the end) the
+    file system is synced once (``syncfs``; where there is none, each file is ``fsync``'ed),
+    then the files are renamed into place in the order they were written, then each folder is
+    synced once. So a reader still sees the old file or the new one, never half; a crash
+    before a rename leaves the old file; the renames keep their order (a document is in place
+    before what links to it); and a build writing 65,000 documents syncs some 250 times, not
+    130,000. :meth:`abandon` removes what was not flushed (a failure, an interrupt)."""
+
+    def __init__(self, size: int | None = None) -> None:
+        """An empty batch of at most ``size`` files (default :data:`BATCH_FILES`)."""
+        self.size = size or BATCH_FILES
+        # (descriptor holding the temporary file's lock, temporary file, target, its first
+        # existing folder before this write made any)
+        self._pending: list[tuple[int, Path, Path, Path]] = []
+
+    def write(self, path: Path, data: bytes) -> Written:
+        """Write ``data`` to a temporary file beside ``path``, renamed at the next flush."""
+        existing = path.parent
+        while not existing.is_dir() and existing != existing.parent:
+            existing = existing.parent
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=path.parent)
+        except OSError as exc:
+            _remove_empty_folders(path.parent, existing)
+            raise PublishError(str(path), exc.strerror or str(exc)) from None
+        temp = Path(temp_name)
+        try:
+            _lock(fd, blocking=True)  # held until the rename: a cleaner never takes it away
+            os.fchmod(fd, 0o644)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            stat = os.fstat(fd)  # the rename keeps the inode: what we wrote
+        except BaseException as exc:
+            os.close(fd)
+            temp.unlink(missing_ok=True)
+            _remove_empty_folders(path.parent, existing)
+            if isinstance(exc, OSError):
+                raise PublishError(str(path), exc.strerror or str(exc)) from None
+            raise
+        self._pending.append((fd, temp, path, existing))
+        if len(self._pending) >= self.size:
+            self.flush()
+        return Written(True, stat.st_size, stat.st_mtime_ns)
+
+    def flush(self) -> None:
+        """Sync the written files, rename each into place in order, sync their folders."""
+        pending, self._pending = self._pending, []
+        folders: dict[Path, None] = {}
+        done = 0
+        try:
+            if pending:
+                _sync_files([fd for fd, _, _, _ in pending])
+            for fd, temp, path, _ in pending:
+                os.replace(temp, path)
+                done += 1
+                os.close(fd)
+                folders[path.parent] = None
+        except BaseException as exc:
+            failed = pending[done][2] if done < len(pending) else pending[-1][2]
+            self._pending = pending[done:]
+            self.abandon()
+            if isinstance(exc, OSError):
+                raise PublishError(str(failed), exc.strerror or str(exc)) from None
+            raise
+        finally:
+            for folder in folders:  # the renames made, even when a later one failed
+                _fsync_directory(folder)
+
+    def abandon(self) -> None:
+        """Remove the files not flushed yet (their targets keep what they held)."""
+        pending, self._pending = self._pending, []
+        for fd, temp, path, existing in pending:
+            os.close(fd)
+            temp.unlink(missing_ok=True)
+            _remove_empty_folders(path.parent, existing)
 
 
 def remove_file(path: Path, stop_at: Path) -> bool:

@@ -261,8 +261,11 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         if changed and not job.dry_run:
             state.start_build()  # until every planned feed is published, nothing is trusted
         categories = state.categories() if changed else None
+        # Documents are trusted unlooked-at only after a build that finished: one that failed
+        # or was killed may have recorded documents its last batch never put in place.
+        look = job.check_output or last is None
         scope = None
-        if categories is not None and not job.check_output:
+        if categories is not None and not look:
             # A build for a change plans only the feeds the change touches (pipeline/scope.py).
             scope = narrow_scope(
                 read.touched,
@@ -275,7 +278,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         published = published_in(state, scope)
         checks: dict[str, tuple[FileCheck, int]] = {}
         if not changed:
-            if job.check_output:  # else each is trusted as the last build left it
+            if look:  # else each is trusted as the last build left it
                 checks = {
                     path: check_file(job.target, path, feed) for path, feed in published.items()
                 }
@@ -304,7 +307,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         for feed in planned:
             before = published.get(feed.path)
             verdict = None
-            if before is not None and before.digest == feed.digest and job.check_output:
+            if before is not None and before.digest == feed.digest and look:
                 if feed.path not in checks:
                     checks[feed.path] = check_file(job.target, feed.path, before)
                 verdict = checks[feed.path][0]
@@ -365,26 +368,31 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
 
     if not job.dry_run and to_render:
         state.start_build()  # a build killed while writing leaves the next one to plan again
-    try:
-        for number, done in enumerate(rendered, 1):
-            with clock.stage("publish"):
-                outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
-            outcomes[done.feed.path] = outcome
-            report.warnings.extend(warnings)
-            if job.progress is not None:
-                job.progress(number, len(to_render), FEEDS_WRITTEN)
-    finally:
-        # A failed write must not leave the render workers alive: forked, they hold the
-        # lock's descriptor too, and the next build would find the lock taken.
-        if isinstance(rendered, Generator):
-            rendered.close()
-    with clock.stage("publish"):  # the pages for people, once every feed they link to is up
-        outcomes.update(
-            publish_pages(state, job.target, job.source, job.config, ahead, outcomes, job.dry_run)
-        )
-    # The rest of publishing (headers sent again, stale documents removed, the state's record
-    # of it) is counted from here; the render time is counted apart, as it passes.
-    publishing = time.perf_counter()
+    # The documents, then the pages for people, share their trips to the disk (a folder syncs
+    # once per few hundred files, not twice per file), renamed into place in this order.
+    with job.target.batched():
+        try:
+            for number, done in enumerate(rendered, 1):
+                with clock.stage("publish"):
+                    outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
+                outcomes[done.feed.path] = outcome
+                report.warnings.extend(warnings)
+                if job.progress is not None:
+                    job.progress(number, len(to_render), FEEDS_WRITTEN)
+        finally:
+            # A failed write must not leave the render workers alive: forked, they hold the
+            # lock's descriptor too, and the next build would find the lock taken.
+            if isinstance(rendered, Generator):
+                rendered.close()
+        with clock.stage("publish"):  # the pages for people, once every feed they link to is up
+            outcomes.update(
+                publish_pages(
+                    state, job.target, job.source, job.config, ahead, outcomes, job.dry_run
+                )
+            )
+        # The rest of publishing (the last syncs, headers sent again, stale documents removed,
+        # the state's record of it) is counted from here; the render time apart, as it passes.
+        publishing = time.perf_counter()
     if spool is not None:
         spool.close()
     else:

@@ -63,6 +63,10 @@ class MemoryTarget(PublishTarget):
     def recover(self) -> None:
         """Every write is whole: nothing is ever left half done."""
 
+    def batched(self) -> AbstractContextManager[None]:
+        """Every write is in place when it returns: nothing to share."""
+        return nullcontext()
+
     def stored(self, path: str) -> Stored | None:
         """Size and stamp of the document at ``path``."""
         found = self.objects.get(path)

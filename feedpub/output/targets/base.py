@@ -45,6 +45,12 @@ class PublishTarget(Protocol):
         left half done (temporary files, folders it made and left empty). Never raises."""
         ...
 
+    def batched(self) -> AbstractContextManager[None]:
+        """Held around a run of writes that may share their trip to the disk: each is in place
+        (and durable) when the block ends, in the order written, or, if the block raises,
+        those not yet in place are dropped and their paths keep what they held."""
+        ...
+
     def stored(self, path: str) -> Stored | None:
         """Size and stamp of what ``path`` holds now, or ``None`` when nothing is there."""
         ...

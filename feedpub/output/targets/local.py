@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from feedpub.errors import PublishError
 from feedpub.output.owner import check_owner, claim_output
 from feedpub.output.paths import FEED_FILES, is_document_path
-from feedpub.output.publish import remove_file, remove_leftover_temp_files, write_if_changed
+from feedpub.output.publish import (
+    Batch,
+    remove_file,
+    remove_leftover_temp_files,
+    write_if_changed,
+)
 from feedpub.output.targets.base import Stored
 from feedpub.output.targets.settings import TargetSettings
 
@@ -31,6 +37,7 @@ class LocalFolder:
         #: every build (65,000 at 100,000 records with archives), and a Path per call was a
         #: third of its time.
         self._prefix = os.path.join(root, "")
+        self._batch: Batch | None = None
 
     @contextmanager
     def session(self, state_dir: Path | None, *, dry_run: bool) -> Iterator[None]:
@@ -72,10 +79,34 @@ class LocalFolder:
         """True when the file holds exactly ``data``."""
         return self.read(path) == data
 
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Writes in the block share their syncs (:class:`~feedpub.output.publish.Batch`); if
+        one fails, those before it are put in place; if the block is stopped otherwise (an
+        interrupt), those not in place yet are dropped."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch = batch = Batch()
+        try:
+            yield
+            batch.flush()
+        except PublishError:
+            # One file could not be written: those before it are good, and put in place (the
+            # state recorded them); a flush that fails too has dropped the rest.
+            with suppress(PublishError):
+                batch.flush()
+            raise
+        except BaseException:
+            batch.abandon()  # stopped: nothing more is put in place
+            raise
+        finally:
+            self._batch = None
+
     def write_if_changed(self, path: str, data: bytes, content_type: str) -> tuple[bool, Stored]:
         """Write the file atomically unless it holds ``data`` already."""
         # What this writer's own file holds, never what another writer may have put in place.
-        written = write_if_changed(self.root / path, data)
+        written = write_if_changed(self.root / path, data, self._batch)
         return written.changed, Stored(written.size, written.mtime_ns)
 
     def remove(self, path: str) -> bool:

@@ -165,6 +165,11 @@ class S3Target:
     def recover(self) -> None:
         """Nothing to clear: a PUT is whole or absent, and a bucket has no folders."""
 
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Nothing to share: each PUT is in place when it returns."""
+        yield
+
     def url(self, path: str) -> str:
         """The object's ``s3://`` URL, as messages name it."""
         return f"s3://{self.bucket}/{self.prefix}{path}"
