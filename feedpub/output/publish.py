@@ -64,7 +64,7 @@ _syncfs = _find_syncfs()
 def _sync_files(fds: list[int]) -> None:
     """Make the files behind ``fds`` durable: one ``syncfs`` per file system they are on, or
     where that is missing or fails, an ``fsync`` of each."""
-    if _syncfs is not None:
+    if _syncfs is not None and len(fds) > 1:  # one file: its own fsync costs less
         devices = {os.fstat(fd).st_dev: fd for fd in fds}
         if all(_syncfs(fd) == 0 for fd in devices.values()):
             return
@@ -119,36 +119,8 @@ def write_if_changed(path: Path, data: bytes, batch: Batch | None = None) -> Wri
         return same
     if batch is not None:
         return batch.write(path, data)
-    existing = path.parent
-    while not existing.is_dir() and existing != existing.parent:
-        existing = existing.parent
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=path.parent)
-    except OSError as exc:
-        # A full disk can refuse the file after its folders were made: none is left empty.
-        _remove_empty_folders(path.parent, existing)
-        raise PublishError(str(path), exc.strerror or str(exc)) from None
-    temp = Path(temp_name)
-    try:
-        # Held until the file is renamed (closing releases it): a cleaner never takes it away.
-        _lock(fd, blocking=True)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            # mkstemp makes 0600; a web server must be able to read the feed.
-            os.fchmod(handle.fileno(), 0o644)
-            os.fsync(handle.fileno())
-            stat = os.fstat(handle.fileno())  # the rename keeps the inode: what we wrote
-            os.replace(temp, path)
-    except BaseException as exc:
-        temp.unlink(missing_ok=True)
-        _remove_empty_folders(path.parent, existing)
-        if isinstance(exc, OSError):
-            raise PublishError(str(path), exc.strerror or str(exc)) from None
-        raise
-    _fsync_directory(path.parent)
-    return Written(True, stat.st_size, stat.st_mtime_ns)
+    alone = Batch(1)  # a batch of one: its file is in place when the write returns
+    return alone.write(path, data)
 
 
 #: How many files a batch holds before it is flushed (each holds a descriptor until then).
@@ -181,6 +153,7 @@ class Batch:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=path.parent)
         except OSError as exc:
+            # A full disk can refuse the file after its folders were made: none is left empty.
             _remove_empty_folders(path.parent, existing)
             raise PublishError(str(path), exc.strerror or str(exc)) from None
         temp = Path(temp_name)
