@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from feedpub.output.paths import page_path
+from feedpub.pipeline import BodyMemo
 from feedpub.records.categories import slugify
 from tests.contract.conftest import PAIRWISE, References, combos
-from tests.contract.world import World, apply, sample
+from tests.contract.world import FileRecords, World, apply, sample
 
 RAKOR = "2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi"
 DAYUNG = "2023/09/atlet-dayung-lampung-raih-emas-di-jayapura"
@@ -47,6 +48,11 @@ def _url(record_id: str) -> bytes:
     """What every document showing the entry carries: its link's path."""
     record = sample().get(record_id, FRESH)
     return str(record["url"]).encode()
+
+
+def _files_named(changes: list[tuple[str, Any]]) -> frozenset[str]:
+    """The record files a change writes or removes, as a folder's events name them."""
+    return frozenset(f"{value['id'] if kind == 'put' else value}.json" for kind, value in changes)
 
 
 def _showing(documents: dict[str, bytes], marker: bytes) -> set[str]:
@@ -90,14 +96,24 @@ def _pages_counting(record_id: str) -> set[str]:
     ),
     indirect=True,
 )
+@pytest.mark.parametrize("watching", [False, True], ids=["build", "watch"])
 def test_edit_add_delete_and_draft_touch_only_their_documents(
-    world: World, references: References
+    world: World, references: References, watching: bool
 ) -> None:
+    """``watch``: each change is built as ``feedpub watch`` builds it (looking only at what it
+    writes, planning only the feeds the change touches, a file source reading only the files
+    its events name, the articles kept between builds)."""
     first = world.build()
     assert first.exit_code == 0, [str(e) for e in first.errors]
     before = references.get("sample", world.archives)
     done: list[tuple[str, Any]] = []
+    memo = BodyMemo()
     for name, changes, record_id in steps():
+        options: dict[str, Any] = {}
+        if watching:
+            options = {"check_output": False, "memo": memo}
+            if isinstance(world.records, FileRecords):
+                options["paths"] = _files_named(changes)
         apply(world.records, changes)
         done = done + changes
         after = references.get(name, world.archives, done)
@@ -110,7 +126,7 @@ def test_edit_add_delete_and_draft_touch_only_their_documents(
             expected - shown,
         )
         world.target.mark()
-        report = world.build()
+        report = world.build(**options)
         assert report.exit_code == 0, (name, [str(e) for e in report.errors])
         assert sorted(world.target.touched()) == sorted(expected), name
         assert world.target.documents() == after, name
