@@ -1,6 +1,7 @@
 """A build for a change (``check_output=False``, as ``feedpub watch`` runs it) plans only the site
 feed and the categories the changed records touch; what it publishes must be exactly what a
-build from scratch publishes, whatever the change (pipeline/scope.py)."""
+build from scratch publishes, whatever the change (pipeline/scope.py), also when it reads only
+the file the change named and keeps the articles between builds, as the watcher does."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from feedpub import BuildReport, build
 from feedpub.config import SiteConfig, parse_config
+from feedpub.pipeline import BodyMemo
 from feedpub.state import BuildState
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -173,19 +175,22 @@ def test_builds_for_changes_publish_what_a_build_from_scratch_does(
     site = tmp_path_factory.mktemp("scope")
     articles = _start(site, config)
     now = NOW
+    memo = BodyMemo()  # as the watcher keeps the articles between its builds
     for (kind, number, day, terms, flag), hour in zip(steps, hours, strict=False):
         now += timedelta(hours=hour)
         files = sorted(articles.glob("*.json"))
         target = files[number % len(files)]
         labels = [LABELS[t][1 if flag and len(LABELS[t]) > 1 else 0] for t in terms]
+        name = target.name  # the file the change writes or removes, as its event names it
         if kind == "add":
             record = _record(100 + number, day, labels)
             record["draft"] = flag
-            _write(articles, f"n{number:02d}.json", record)
+            name = f"n{number:02d}.json"
+            _write(articles, name, record)
         elif kind == "edit":
             record = json.loads(target.read_text(encoding="utf-8"))
             record.update(date_published=DAYS[day], categories=labels, title=f"Edited {number}")
-            _write(articles, target.name, record)
+            _write(articles, name, record)
         elif kind == "remove":
             target.unlink()
         elif kind == "duplicate":  # the same id, in a file before or after the first one
@@ -193,8 +198,10 @@ def test_builds_for_changes_publish_what_a_build_from_scratch_does(
             name = f"{'a' if flag else 'z'}{number:02d}.json"
             _write(articles, name, _record(200 + number, day, labels, ident=ident))
         else:
-            _write(articles, f"a{number:02d}x.json", _record(300 + number, day, labels))
-        report = _build(site, now, config, check_output=False)
+            name = f"a{number:02d}x.json"
+            _write(articles, name, _record(300 + number, day, labels))
+        options = {"check_output": False, "memo": memo, "paths": frozenset({name})}
+        report = _build(site, now, config, **options)
         assert all(error.field == "id" for error in report.errors)  # only a duplicate is bad
         assert _tree(site / "out") == _from_scratch(site, now, config), (kind, number)
     # The build cron runs next agrees, and finds nothing left to write.
