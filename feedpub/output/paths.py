@@ -10,12 +10,14 @@ from feedpub.model import Format
 from feedpub.output.formats import FORMATS
 
 __all__ = [
+    "CATEGORIES_FOLDER",
     "CONTENT_TYPES",
     "DIRECTORY_PAGE",
     "FEED_FILES",
     "PAGE_CONTENT_TYPE",
     "FeedLinks",
     "archive_folder",
+    "archives_folder",
     "content_type_of",
     "feed_folder",
     "feed_path",
@@ -51,9 +53,13 @@ PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
 _PAGE_PATH = re.compile(r"(?:category/(?!\.\.?/)[^/]+/|feed/)?index\.html")
 
 
+#: The folder every category feed's folder is in.
+CATEGORIES_FOLDER = "category/"
+
+
 def feed_folder(term: str | None) -> str:
     """``""`` for the main feed, ``category/<term>/`` for a category's."""
-    return "" if term is None else f"category/{term}/"
+    return "" if term is None else f"{CATEGORIES_FOLDER}{term}/"
 
 
 def feed_path(term: str | None, fmt: Format) -> str:
@@ -61,9 +67,14 @@ def feed_path(term: str | None, fmt: Format) -> str:
     return feed_folder(term) + FEED_FILES[fmt]
 
 
+def archives_folder(term: str | None) -> str:
+    """``archive/`` beside the feed's own files: the folder its archive pages' folders are in."""
+    return f"{feed_folder(term)}archive/"
+
+
 def archive_folder(term: str | None, period: str) -> str:
     """``archive/<period>/`` beside the feed's own files (RFC 5005 archive documents)."""
-    return f"{feed_folder(term)}archive/{period}/"
+    return f"{archives_folder(term)}{period}/"
 
 
 def is_feed_path(path: str) -> bool:

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from feedpub.digest import digest_bytes, digest_text
 from feedpub.model import Category, Format
-from feedpub.output.paths import FeedLinks, archive_folder, feed_folder, is_page_path
+from feedpub.output.paths import (
+    FeedLinks,
+    archive_folder,
+    archives_folder,
+    feed_folder,
+    is_page_path,
+)
 from feedpub.state import (
     ArchivePage,
     BuildState,
@@ -213,7 +219,7 @@ def _kept_periods(
 ) -> list[str]:
     """The periods of the archive pages of ``term``'s feed the last build published (in every
     format), oldest first."""
-    under = archive_folder(term, "-").removesuffix("-/")
+    under = archives_folder(term)
     found: dict[str, int] = {}
     for path in kept:
         if path.startswith(under):
@@ -376,7 +382,7 @@ def stale_files(
     *,
     vouched: bool,
     pages: bool = True,
-    look: bool = True,
+    ask_target: bool = True,
 ) -> list[str]:
     """Documents no planned feed writes: known to the state, or found in the target by
     feedpub's own names (a format no longer configured, a category with no entry left).
@@ -387,10 +393,10 @@ def stale_files(
 
     Pages found in the target are feedpub's only while ``pages`` are on: with them off, an
     ``index.html`` the state does not know may be the site's own, and is left alone.
-    ``look=False``: the target is not asked (a build planning only the feeds a change touches,
+    ``ask_target=False``: the target is not asked (a build planning only the feeds a change touches,
     after a build that finished: ``published`` holds every document of those feeds)."""
     stale = {path for path in published if path not in planned}
-    if not look:
+    if not ask_target:
         return sorted(stale)
     listed = target.feed_paths(archives=not vouched or not published)
     stale.update(

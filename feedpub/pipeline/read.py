@@ -91,6 +91,7 @@ def read_records(
     bodies: bool = False,
     progress: Progress | None = None,
     paths: frozenset[str] | None = None,
+    footprint: bool = False,
 ) -> RecordsRead:
     """Sync ``state`` with the records under ``root`` (a folder, or a database source); report
     their problems and counts.
@@ -98,7 +99,9 @@ def read_records(
     ``bodies`` checks bodies fully too (``feedpub check``); a build checks the
     bodies it renders. ``progress(done, total)`` is called now and then. ``paths``: only
     these record files (relative to a folder ``root``) may have changed, so only they are
-    looked at, unless a walk must tell (see :func:`feedpub.pipeline.build`).
+    looked at, unless a walk must tell (see :func:`feedpub.pipeline.build`). ``footprint``:
+    work out what the changes touch (:attr:`RecordsRead.touched`), for a build that may plan
+    only that; without it ``touched`` is ``None``.
     """
     source = FileSource(root) if isinstance(root, Path) else root
     shown = source.shown
@@ -119,7 +122,7 @@ def read_records(
     if changes.any:
         named = [relative for relative, _, _ in changes.changed] + changes.removed
         before = None
-        if state.known_files and len(named) <= FOOTPRINT_MAX_FILES:
+        if footprint and state.known_files and len(named) <= FOOTPRINT_MAX_FILES:
             before = state.footprint(named)
         with state.update(changes) as update:
             for done, parsed in enumerate(

@@ -231,8 +231,11 @@ def _note_records(
     bodies: bool,
     progress: Progress | None,
     paths: frozenset[str] | None = None,
+    footprint: bool = False,
 ) -> RecordsRead:
-    read = read_records(state, source, config, bodies=bodies, progress=progress, paths=paths)
+    read = read_records(
+        state, source, config, bodies=bodies, progress=progress, paths=paths, footprint=footprint
+    )
     report.records_read = read.records
     report.records_changed = read.records_changed
     report.records_bad = read.bad
@@ -253,6 +256,8 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             bodies=False,
             progress=job.progress,
             paths=job.paths,
+            # Only a build that trusts what it does not render may plan only what changed.
+            footprint=not job.check_output,
         )
     changed = read.changed
     planning = time.perf_counter()
@@ -406,7 +411,12 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     vouched = last is not None
     claimed = job.config.pages.enabled
     stale = stale_files(
-        job.target, published, set(outcomes), vouched=vouched, pages=claimed, look=scope is None
+        job.target,
+        published,
+        set(outcomes),
+        vouched=vouched,
+        pages=claimed,
+        ask_target=scope is None,
     )
     for relative in stale:
         if not job.dry_run:

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 from feedpub.digest import digest_text
 from feedpub.model import Category
-from feedpub.output.paths import feed_folder
+from feedpub.output.paths import CATEGORIES_FOLDER, feed_folder
 from feedpub.state import BuildState, Footprint, LastBuild, PublishedFeed
 
-__all__ = ["CATEGORIES", "labels_digest", "narrow_scope", "published_in"]
-
-#: The folder every category feed's documents are under (``category/<term>/``).
-CATEGORIES = feed_folder("-").removesuffix("-/")
+__all__ = ["labels_digest", "narrow_scope", "published_in"]
 
 
 def labels_digest(categories: dict[str, Category]) -> str:
@@ -54,4 +51,4 @@ def published_in(state: BuildState, scope: Footprint | None) -> dict[str, Publis
     if scope is None:
         return state.published()
     folders = ["", *(feed_folder(term) for term in sorted(scope.terms))]
-    return state.published(folders, apart=CATEGORIES)
+    return state.published(folders, apart=CATEGORIES_FOLDER)
