@@ -107,6 +107,7 @@ URLISH_FIELDS = [
 @example(value="tag:foo")
 @example(value="http://[::1")
 @example(value="https://example.com:99999/")
+@example(value="https://://https://")  # to_uri dropped one empty port and left another
 def test_what_the_loader_accepts_in_a_url_field_the_validator_accepts(
     field: str, value: str
 ) -> None:

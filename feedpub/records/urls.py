@@ -54,11 +54,15 @@ def is_email(value: str) -> bool:
 
 def is_http_url(value: str) -> bool:
     """True for an absolute http(s) URI with a well-formed host and port, and nothing a URI
-    cannot hold (white space, raw non-ASCII, quotes, a stray %)."""
+    cannot hold (white space, raw non-ASCII, quotes, a stray %). An empty port ("host:") is
+    refused: RFC 3986 allows it, but libxml2's ``xs:anyURI`` (the schemas) does not, and
+    :func:`to_uri` drops the one a URL is written with."""
     parts = urlsplit(value)
     try:
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
+        return False
+    if parts.netloc.endswith(":"):
         return False
     userinfo, _, host = parts.netloc.rpartition("@")
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
