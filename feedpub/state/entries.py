@@ -199,7 +199,7 @@ def page_entries(
             """
             SELECT r.rid, r.id, r.path, r.digest, r.url, r.published
             FROM record_categories rc JOIN records r ON r.rid = rc.rid
-            WHERE rc.term = ? AND r.period = ? AND r.draft = 0 AND r.shadowed = 0
+            WHERE rc.term = ? AND rc.period = ? AND r.draft = 0 AND r.shadowed = 0
                 AND r.published <= ?
             ORDER BY rc.published DESC, rc.id
             """,

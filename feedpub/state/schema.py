@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["DATABASE", "INDEXES", "SCHEMA_VERSION", "TABLES"]
 
 #: Bump when the tables change shape: a cache of another shape is rebuilt.
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 DATABASE = "index.sqlite3"
 
 TABLES = """
@@ -23,7 +23,9 @@ CREATE TABLE records (
 );
 CREATE TABLE record_categories (
     rid INTEGER NOT NULL, term TEXT NOT NULL, label TEXT NOT NULL, scheme TEXT,
-    published REAL NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, ord INTEGER NOT NULL
+    published REAL NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, ord INTEGER NOT NULL,
+    -- the record's archive period, so that a category's page finds its rows by index
+    period TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE label_conflicts (
     term TEXT NOT NULL, first_label TEXT NOT NULL, first_scheme TEXT,
@@ -62,6 +64,8 @@ INDEXES = (
     "CREATE INDEX records_shadowed ON records (path, ord) WHERE shadowed = 1",
     "CREATE INDEX files_flagged ON files (path) WHERE problems != '[]'",
     "CREATE INDEX categories_newest ON record_categories (term, published DESC, id)",
+    # A category's archive page: its rows in order, not every row of the category filtered.
+    "CREATE INDEX categories_pages ON record_categories (term, period, published DESC, id)",
     "CREATE INDEX categories_first ON record_categories (term, path, ord)",
     "CREATE INDEX categories_rid ON record_categories (rid)",
     "CREATE INDEX categories_labels ON record_categories (term, label)",

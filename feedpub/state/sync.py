@@ -331,7 +331,7 @@ class Update:
                 )
             )
             self._categories.extend(
-                (rid, term, label, scheme, row.published, row.id, path, row.order)
+                (rid, term, label, scheme, row.published, row.id, path, row.order, row.period)
                 for term, label, scheme in row.categories
             )
         if len(self._records) >= self.SIZE:
@@ -347,6 +347,6 @@ class Update:
             self._records,
         )
         db.executemany(
-            "INSERT INTO record_categories VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._categories
+            "INSERT INTO record_categories VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._categories
         )
         self._files, self._records, self._categories = [], [], []
