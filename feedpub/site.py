@@ -171,6 +171,7 @@ def build_site(
     check_output: bool = True,
     memo: BodyMemo | None = None,
     paths: frozenset[str] | None = None,
+    paranoid: bool = False,
 ) -> BuildReport:
     """Build and publish ``run``'s feeds (see :func:`feedpub.pipeline.build`); entries dated
     after ``now`` (default: the current time, as ``feedpub build``) are withheld.
@@ -194,6 +195,7 @@ def build_site(
         check_output=check_output,
         memo=memo,
         paths=paths,
+        paranoid=paranoid,
     )
 
 

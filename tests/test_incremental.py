@@ -258,30 +258,32 @@ def test_parallel_parse_and_render_give_the_same_feeds(
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
 
-def test_a_few_feeds_with_many_entries_render_one_per_worker(
+def test_a_few_feeds_with_many_entries_render_their_entries_in_workers(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A story under watch re-renders its month's archive pages (thousands of entries in a few
-    documents): each is a job of its own, spread over the cores, with the same bytes."""
+    documents): their entries are spread over the cores, with the same bytes."""
     import feedpub.pipeline.rendering as rendering
 
     real_map = rendering.ordered_map
-    calls: list[tuple[list[int], int]] = []
+    calls: list[tuple[int, int]] = []
 
     def spy(function: Any, jobs: Any, shared: Any, *, min_jobs: int) -> Any:
-        calls.append(([len(job) for job in jobs], min_jobs))
+        calls.append((len(jobs), min_jobs))
         return real_map(function, jobs, shared, min_jobs=min_jobs)
 
     monkeypatch.setattr(rendering, "ordered_map", spy)
     run(site)
-    assert calls and all(min_jobs > len(sizes) for sizes, min_jobs in calls)  # in this process
+    assert calls and all(min_jobs > jobs for jobs, min_jobs in calls)  # in this process
     edited = site / "articles/2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi.json"
     edited.write_text(edited.read_text().replace("Reformasi Birokrasi", "Reformasi Kilat", 1))
     monkeypatch.setattr(rendering, "PARALLEL_MIN_ENTRIES", 10)
+    monkeypatch.setattr(rendering, "ENTRIES_PER_JOB", 2)
+    monkeypatch.setattr(rendering, "WINDOW_ENTRIES", 4)
     calls.clear()
     run(site)
-    ((sizes, min_jobs),) = calls
-    assert sizes == [1] * len(sizes) and min_jobs <= len(sizes)  # one feed per job, in workers
+    ((jobs, min_jobs),) = calls
+    assert 2 <= min_jobs <= jobs  # in workers
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
 
@@ -365,23 +367,33 @@ def test_stored_problems_are_shown_under_this_run_s_folder_name(
     assert str(again.errors[0]).startswith(f"{Path('articles') / 'bad.json'}: date_published:")
 
 
-def test_strict_renders_each_feed_once(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    render_module = sys.modules["feedpub.output.render"]
-    real_render = render_module.render_feed
-    rendered: list[tuple[object, str, str]] = []
+def test_strict_renders_each_entry_and_frame_once(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feedpub.output.render as render_module
 
-    def counting(plan: Any, config: Any, fmt: Any, *links: Any) -> bytes:
-        rendered.append((plan.term, fmt, links[0].folder))
-        data: bytes = real_render(plan, config, fmt, *links)
-        return data
+    real_frame, real_entries = render_module.render_frame, render_module.render_entries
+    frames: list[tuple[object, str, str]] = []
+    entries: list[tuple[str, str]] = []
 
-    monkeypatch.setattr(render_module, "render_feed", counting)
+    def counting_frames(plan: Any, config: Any, fmt: Any, links: Any) -> Any:
+        frames.append((plan.term, fmt, links.folder))
+        return real_frame(plan, config, fmt, links)
+
+    def counting_entries(articles: Any, config: Any, fmt: Any, links: Any) -> Any:
+        entries.extend((fmt, article.id) for article in articles)
+        return real_entries(articles, config, fmt, links)
+
+    monkeypatch.setattr(render_module, "render_frame", counting_frames)
+    monkeypatch.setattr(render_module, "render_entries", counting_entries)
     # In this process, so that the counting is seen (workers would count in their copies).
     monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_FEEDS", 10**6)
     report = run(site, strict=True)
     assert report.exit_code == 0 and report.count("written") == 45  # with 12 pages for people
-    # The XML ones (feed.json has its own renderer): 22 subscription documents, no pages.
-    assert len(rendered) == len(set(rendered)) == 22
+    # The XML ones (feed.json has its own renderer): 22 subscription documents, no pages; and
+    # the entry of each of the 15 records they show (most on several) once per format.
+    assert len(frames) == len(set(frames)) == 22
+    assert len(entries) == len(set(entries)) == 2 * 15
 
 
 def test_a_full_disk_in_the_state_folder_is_one_clear_error(

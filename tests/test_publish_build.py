@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,27 @@ def run(site: Path, *args: str) -> Any:
 
 
 def break_main_rss(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the renderer drop the main RSS feed's channel title (a bug we must not publish)."""
-    real = RENDER.render_feed
+    """Make the renderer drop the main RSS feed's channel title (a bug we must not publish),
+    whether it renders the document whole or its frame."""
+    real, real_frame = RENDER.render_feed, RENDER.render_frame
+    title = b"<title>ALTUMNEWS.Com</title>"
 
     def render(plan: Any, config: Any, fmt: str, *links: Any) -> bytes:
         data: bytes = real(plan, config, fmt, *links)
         if fmt == "rss" and plan.category is None and links[0].folder == "":
-            data = data.replace(b"<title>ALTUMNEWS.Com</title>", b"", 1)
+            data = data.replace(title, b"", 1)
         return data
 
+    def frame(plan: Any, config: Any, fmt: str, links: Any) -> Any:
+        made = real_frame(plan, config, fmt, links)
+        if fmt == "rss" and plan.category is None and links.folder == "":
+            made = replace(
+                made, head=made.head.replace(title, b"", 1), empty=made.empty.replace(title, b"", 1)
+            )
+        return made
+
     monkeypatch.setattr(RENDER, "render_feed", render)
+    monkeypatch.setattr(RENDER, "render_frame", frame)
 
 
 @pytest.fixture

@@ -224,6 +224,11 @@ def _write_metrics(
     help="The clock, for previews and tests.",
 )
 @env_option("--strict", is_flag=True, help="Publish nothing if any record or feed is bad.")
+@env_option(
+    "--paranoid",
+    is_flag=True,
+    help="Validate every document whole too, not only its entries and frame (slower).",
+)
 @env_option("--dry-run", is_flag=True, help="Do everything but write; list what would change.")
 @env_option("--no-ping", is_flag=True, help="Do not notify the WebSub hubs (the next run will).")
 @env_option(
@@ -251,6 +256,7 @@ def build_command(
     wait: float,
     now: datetime | None,
     strict: bool,
+    paranoid: bool,
     dry_run: bool,
     no_ping: bool,
     as_json: bool,
@@ -284,6 +290,7 @@ def build_command(
             full=full,
             now=now,
             strict=strict,
+            paranoid=paranoid,
             dry_run=dry_run,
             wait=wait,
             progress=progress,

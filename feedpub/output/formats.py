@@ -15,7 +15,7 @@ imports form no circle.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from types import MappingProxyType
@@ -27,14 +27,17 @@ if TYPE_CHECKING:
     from lxml import etree
 
     from feedpub.errors import Problem
-    from feedpub.model import FeedPlan
+    from feedpub.model import Article, FeedPlan
+    from feedpub.output.assembly import Frame
     from feedpub.output.meta import FeedMeta
     from feedpub.output.paths import FeedLinks
 
 __all__ = [
     "FORMATS",
     "Document",
+    "EntryRenderer",
     "FormatSpec",
+    "FrameRenderer",
     "Renderer",
     "Syntax",
     "Validator",
@@ -62,6 +65,14 @@ class Document:
 
 #: Renders one planned feed as the bytes of a document in ``links``'s place.
 Renderer = Callable[["FeedPlan", "FeedMeta", "FeedLinks"], bytes]
+#: Renders entries alone: each one's bytes as every document showing it carries them, and one
+#: document (in the given links' place) showing them all, to validate them at once.
+EntryRenderer = Callable[
+    ["Sequence[Article]", "FeedMeta", "FeedLinks"], "tuple[list[bytes], bytes]"
+]
+#: Renders a planned document without its entries (:class:`~feedpub.output.assembly.Frame`):
+#: ``frame.page(entries)`` is the bytes :data:`Renderer` gives for the whole.
+FrameRenderer = Callable[["FeedPlan", "FeedMeta", "FeedLinks"], "Frame"]
 #: Judges a document already recognised as its format: its problems, sorted.
 Validator = Callable[[Document], "list[Problem]"]
 
@@ -86,6 +97,9 @@ class FormatSpec:
     marker: str
     render: Renderer
     validate: Validator
+    #: The two halves of :attr:`render`, for documents assembled from entries rendered once.
+    render_entries: EntryRenderer
+    render_frame: FrameRenderer
 
     @property
     def content_type(self) -> str:
@@ -134,6 +148,48 @@ def _render_json(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> bytes:
     return render_json_feed(plan, config, links)
 
 
+def _rss_entries(
+    articles: Sequence[Article], config: FeedMeta, links: FeedLinks
+) -> tuple[list[bytes], bytes]:
+    from feedpub.output.render import render_entries
+
+    return render_entries(articles, config, "rss", links)
+
+
+def _atom_entries(
+    articles: Sequence[Article], config: FeedMeta, links: FeedLinks
+) -> tuple[list[bytes], bytes]:
+    from feedpub.output.render import render_entries
+
+    return render_entries(articles, config, "atom", links)
+
+
+def _json_entries(
+    articles: Sequence[Article], config: FeedMeta, links: FeedLinks
+) -> tuple[list[bytes], bytes]:
+    from feedpub.output.jsonfeed import json_entries
+
+    return json_entries(articles, config, links)
+
+
+def _rss_frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
+    from feedpub.output.render import render_frame
+
+    return render_frame(plan, config, "rss", links)
+
+
+def _atom_frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
+    from feedpub.output.render import render_frame
+
+    return render_frame(plan, config, "atom", links)
+
+
+def _json_frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
+    from feedpub.output.jsonfeed import json_frame
+
+    return json_frame(plan, config, links)
+
+
 def _validate_rss(document: Document) -> list[Problem]:
     from feedpub.validate.rss import RULES, SCHEMA
     from feedpub.validate.schema import validate_xml
@@ -167,6 +223,8 @@ _SPECS = (
         marker="rss",
         render=_render_rss,
         validate=_validate_rss,
+        render_entries=_rss_entries,
+        render_frame=_rss_frame,
     ),
     FormatSpec(
         name="atom",
@@ -178,6 +236,8 @@ _SPECS = (
         marker="{http://www.w3.org/2005/Atom}feed",
         render=_render_atom,
         validate=_validate_atom,
+        render_entries=_atom_entries,
+        render_frame=_atom_frame,
     ),
     FormatSpec(
         name="json",
@@ -189,6 +249,8 @@ _SPECS = (
         marker="jsonfeed.org/version",
         render=_render_json,
         validate=_validate_json,
+        render_entries=_json_entries,
+        render_frame=_json_frame,
     ),
 )
 

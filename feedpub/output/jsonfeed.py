@@ -8,12 +8,14 @@ nothing depends on the clock, so unchanged input gives an unchanged file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import msgspec
 
 from feedpub.model import Article, Author, FeedPlan
+from feedpub.output.assembly import Frame
 from feedpub.output.ids import entry_id
 from feedpub.records.dates import format_rfc3339
 
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from feedpub.output.meta import FeedMeta
     from feedpub.output.paths import FeedLinks
 
-__all__ = ["JSON_FEED_VERSION", "render_json_feed"]
+__all__ = ["JSON_FEED_VERSION", "json_entries", "json_frame", "render_json_feed"]
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -85,6 +87,36 @@ def _item(article: Article, config: FeedMeta) -> dict[str, Any]:
 def render_json_feed(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> bytes:
     """Render one planned feed as UTF-8 JSON Feed 1.1 bytes, ending in a newline; ``links`` says
     where it is published and what else it links to."""
+    feed = _feed(plan, config, links)
+    feed["items"] = [_item(article, config) for article in plan.entries]
+    return _indented(feed)
+
+
+def json_frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
+    """The document :func:`render_json_feed` gives for ``plan``, without its items."""
+    empty = _indented({**_feed(plan, config, links), "items": []})
+    end = b'"items": []\n}\n'  # items is the last member
+    if not empty.endswith(end):
+        raise AssertionError(f"a JSON Feed does not end as expected: {empty[-40:]!r}")
+    head = empty[: -len(b"[]\n}\n")] + b"[\n"
+    return Frame(head=head, tail=b"\n  ]\n}\n", empty=empty, separator=b",\n")
+
+
+def json_entries(
+    articles: Sequence[Article], config: FeedMeta, links: FeedLinks
+) -> tuple[list[bytes], bytes]:
+    """Each article's item as the bytes every document showing it carries (indented as an
+    element of the top object's ``items``: JSON text holds no raw line break, so every line
+    break is indentation); and one document (framed by ``links``) showing them all."""
+    entries = [
+        b"    " + _indented(_item(article, config))[:-1].replace(b"\n", b"\n    ")
+        for article in articles
+    ]
+    return entries, json_frame(FeedPlan(None, tuple(articles)), config, links).page(entries)
+
+
+def _feed(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> dict[str, Any]:
+    """The feed's members before ``items``."""
     label = plan.category.label if plan.category is not None else None
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
@@ -110,8 +142,11 @@ def render_json_feed(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> byte
         feed["next_url"] = urljoin(config.feeds_url, prev_archive)
     if links.hubs:
         feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in links.hubs]
-    feed["items"] = [_item(article, config) for article in plan.entries]
-    # The bytes json.dumps(feed, ensure_ascii=False, indent=2) gives, members in order and
+    return feed
+
+
+def _indented(value: dict[str, Any]) -> bytes:
+    # The bytes json.dumps(value, ensure_ascii=False, indent=2) gives, members in order and
     # text unescaped (the sample's Indonesian stays readable; JSON is UTF-8, RFC 8259), but
     # encoded and indented in C: the standard library's encoder indents in Python, 10x slower.
-    return msgspec.json.format(_ENCODER.encode(feed), indent=2) + b"\n"
+    return msgspec.json.format(_ENCODER.encode(value), indent=2) + b"\n"

@@ -27,6 +27,8 @@ fixes what feedgen gets wrong (each workaround is pinned by a test):
 from __future__ import annotations
 
 import html
+import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -35,6 +37,7 @@ from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
 from feedpub.model import Article, FeedPlan, Format
+from feedpub.output.assembly import Frame
 from feedpub.output.ids import entry_id
 from feedpub.records.dates import format_rfc822, format_rfc3339
 
@@ -44,13 +47,20 @@ if TYPE_CHECKING:
     from feedpub.output.meta import FeedMeta
     from feedpub.output.paths import FeedLinks
 
-__all__ = ["render_feed"]
+__all__ = ["render_entries", "render_feed", "render_frame"]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 FH_NS = "http://purl.org/syndication/history/1.0"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 GENERATOR_URI = "https://pypi.org/project/feedpub/"
+#: What closes a document after its entries: feedgen appends them last (after its extensions
+#: ran), so everything after them is the root's (and RSS's channel's) end tag.
+_TAILS: dict[Format, bytes] = {"rss": b"  </channel>\n</rss>\n", "atom": b"</feed>\n"}
+#: How deep an entry's children are indented (two spaces a level): ``rss/channel/item/*``.
+_ENTRY_CHILD_INDENT: dict[Format, bytes] = {"rss": b"      ", "atom": b"    "}
+#: The processing instruction that marks where one entry's bytes begin (see :func:`render_entries`).
+_CUT = "feedpub-cut"
 
 
 def _seconds(moment: datetime) -> datetime:
@@ -117,6 +127,13 @@ class _FeedpubEntry:
 
     def __init__(self) -> None:
         self.article: Article | None = None
+        #: When set, the entry's first child is a ``<?feedpub-cut cut?>`` marker.
+        self.cut: str | None = None
+
+    def _mark(self, entry: Any) -> Any:
+        if self.cut is not None:
+            entry.insert(0, etree.ProcessingInstruction(_CUT, self.cut))
+        return entry
 
     def extend_atom(self, entry: Any) -> Any:
         article = self.article
@@ -138,7 +155,7 @@ class _FeedpubEntry:
             if attachment.title:
                 link.set("title", attachment.title)
         self._image(entry)
-        return entry
+        return self._mark(entry)
 
     def extend_rss(self, item: Any) -> Any:
         article = self.article
@@ -159,7 +176,7 @@ class _FeedpubEntry:
             )
         etree.SubElement(item, "pubDate").text = format_rfc822(article.published)
         self._image(item)
-        return item
+        return self._mark(item)
 
     def _image(self, parent: Any) -> None:
         if self.article and self.article.image:
@@ -229,9 +246,16 @@ def _generator(plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks) 
     return generator
 
 
-def _add_entry(generator: FeedGenerator, article: Article, config: FeedMeta, fmt: Format) -> None:
+def _add_entry(
+    generator: FeedGenerator,
+    article: Article,
+    config: FeedMeta,
+    fmt: Format,
+    cut: str | None = None,
+) -> None:
     entry: FeedEntry = generator.add_entry(order="append")
     entry.feedpub.article = article
+    entry.feedpub.cut = cut
     guid = entry_id(article.id, article.published, config.domain)
     entry.id(guid)
     entry.guid(guid, permalink=guid == article.url)
@@ -278,6 +302,51 @@ def render_feed(plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks)
     generator = _generator(plan, config, fmt, links)
     for article in plan.entries:
         _add_entry(generator, article, config, fmt)
+    return _serialise(generator, fmt)
+
+
+def render_frame(plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks) -> Frame:
+    """The document :func:`render_feed` gives for ``plan``, without its entries: its head (dates
+    and namespaces as ``plan.entries`` make them) and its tail."""
+    empty = _serialise(_generator(plan, config, fmt, links), fmt)
+    tail = _TAILS[fmt]
+    if not empty.endswith(tail):  # feedgen changed how it closes a document
+        raise AssertionError(f"a {fmt} document does not end as expected: {empty[-40:]!r}")
+    return Frame(head=empty[: -len(tail)], tail=tail, empty=empty)
+
+
+def render_entries(
+    articles: Sequence[Article], config: FeedMeta, fmt: Format, links: FeedLinks
+) -> tuple[list[bytes], bytes]:
+    """Each article's entry in ``fmt``, as the bytes every document showing it carries between
+    its frame's head and tail; and one document (framed by ``links``) showing them all, whose
+    validation judges them all at once.
+
+    One feedgen document renders them all, each entry's first child a processing instruction
+    carrying a token drawn for this call, so no record's text can forge one: the bytes are cut
+    there (the entry's start tag is the line before the mark) and the marks taken out. Neither
+    the mark nor its removal changes a byte of the rest: libxml2 indents an element's children
+    alike whether a processing instruction is among them or not.
+    """
+    if not articles:
+        return [], render_feed(FeedPlan(None, ()), config, fmt, links)
+    cut = secrets.token_hex(16)
+    generator = _generator(FeedPlan(None, tuple(articles)), config, fmt, links)
+    for article in articles:
+        _add_entry(generator, article, config, fmt, cut)
+    marked = _serialise(generator, fmt)
+    pieces = marked.split(_ENTRY_CHILD_INDENT[fmt] + f"<?{_CUT} {cut}?>\n".encode())
+    if len(pieces) != len(articles) + 1 or not pieces[-1].endswith(_TAILS[fmt]):
+        raise AssertionError(f"{len(pieces) - 1} marks for {len(articles)} {fmt} entries")
+    starts = [piece.rindex(b"\n", 0, len(piece) - 1) + 1 for piece in pieces[:-1]]
+    entries = []
+    for i in range(len(articles)):
+        end = len(pieces[i + 1]) - len(_TAILS[fmt]) if i + 1 == len(articles) else starts[i + 1]
+        entries.append(pieces[i][starts[i] :] + pieces[i + 1][:end])
+    return entries, b"".join(pieces)
+
+
+def _serialise(generator: FeedGenerator, fmt: Format) -> bytes:
     data: bytes
     data = generator.rss_str(pretty=True) if fmt == "rss" else generator.atom_str(pretty=True)
     return data

@@ -58,15 +58,18 @@ def render_in_batches(
     body_warnings: list[RecordWarning],
     pages: PagesAhead,
     memo: BodyMemo | None = None,
+    *,
+    paranoid: bool = False,
 ) -> Generator[RenderedFeed, None, None]:
     """Render and validate ``feeds``, reading the bodies of one batch at a time (those the
     ``memo`` keeps are not read again); what the reading warns of is added to
-    ``body_warnings``; the ``pages`` showing those bodies are rendered from them too."""
+    ``body_warnings``; the ``pages`` showing those bodies are rendered from them too.
+    ``paranoid``: validate every assembled document whole too."""
     for batch in _batches(feeds):
         articles, batch, warnings = _load_bodies(source, config, categories, batch, memo)
         body_warnings.extend(warnings)
         pages.take(articles)
-        yield from render_feeds(config, categories, articles, batch)
+        yield from render_feeds(config, categories, articles, batch, paranoid=paranoid)
 
 
 def _load_bodies(

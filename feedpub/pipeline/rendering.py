@@ -1,7 +1,21 @@
-"""Rendering and validating the planned feeds, in order, in worker processes when there are many.
+"""Rendering and validating the planned feeds, in order: each entry once per format, each
+document assembled from its entries and its own frame.
 
-Workers are forked after the articles are loaded, so they inherit them and
-only small specs travel to them; each feed comes back as bytes and findings.
+A batch's feeds show each record on several documents (its period's archive pages, site and
+categories', and the subscription documents), in every format. Each entry is rendered once per
+format and validated with a few hundred others in one document; each document's frame (its
+head and tail, :class:`~feedpub.output.assembly.Frame`) is rendered and validated on its own;
+the document is the frame around its entries' bytes, byte for byte what rendering it whole
+gives. What only the whole can show is checked on assembly: no two entries share an id, and
+the document's date is its newest entry's (the frame takes it from them).
+
+A document is rendered and validated whole instead, as before, when assembling it would leave
+a doubt: one of its entries or its frame drew a finding (so that the findings name the
+document and its lines), two of its entries share an id, or it is over ``max_bytes``.
+``paranoid`` validates every assembled document whole as well.
+
+Workers are forked after the articles are loaded, so they inherit them and only small specs
+travel to them; entries and frames come back as bytes.
 """
 
 from __future__ import annotations
@@ -16,21 +30,40 @@ from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FeedLinks
 from feedpub.parallel import ordered_map
 from feedpub.pipeline.plan import PlannedFeed
+from feedpub.records.ids import entry_id
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
+    from feedpub.output.assembly import Frame
 
-__all__ = ["PARALLEL_MIN_FEEDS", "RenderedFeed", "render_feeds"]
+__all__ = [
+    "ENTRIES_PER_JOB",
+    "PARALLEL_MIN_ENTRIES",
+    "PARALLEL_MIN_FEEDS",
+    "WINDOW_ENTRIES",
+    "RenderedFeed",
+    "render_feeds",
+]
 
-#: Below this many feeds to render, worker processes cost more than they save...
+#: Below this many documents, rendering their frames in worker processes costs more than it saves.
 PARALLEL_MIN_FEEDS = 48
-#: ... unless they show this many entries in all (a story under ``feedpub watch`` re-renders
-#: its month's archive pages, hundreds to thousands of entries each): then each feed is a job.
+#: Below this many entries (all formats), rendering them in worker processes costs more than it
+#: saves (a story under ``feedpub watch`` re-renders its month's archive pages: hundreds to
+#: thousands of entries).
 PARALLEL_MIN_ENTRIES = 1500
-_GROUP = 8  # feeds per job
+#: Entries rendered (and validated) together, in one document: one job.
+ENTRIES_PER_JOB = 200
+#: The new entries (all formats) a window of documents brings: about what is held at once.
+WINDOW_ENTRIES = 3000
+_GROUP = 8  # frames per job
 
-#: A feed to render, as sent to a worker: (term, format, path, rids of its entries, links).
+#: Where the documents that validate entries together say they live: nowhere a reader sees.
+_ALONE = FeedLinks("")
+
+#: A document to render, as sent to a worker: (term, format, path, rids of its entries, links).
 _Spec = tuple[str | None, Format, str, list[int], FeedLinks]
+#: A job: some records' entries in one format, or a few documents' frames.
+_Job = tuple[Format, list[int]] | list[_Spec]
 
 
 @dataclass(frozen=True)
@@ -49,47 +82,79 @@ class RenderedFeed:
         return not any(p.level == "error" for p in self.problems)
 
 
-def _render_group(
-    shared: dict[str, Any], specs: list[_Spec]
-) -> list[tuple[bytes, list[Problem], int]]:
-    """Render and validate a few feeds (one job) from the articles loaded before the fork."""
-    # feedgen, lxml and the schemas load only when a feed is rendered, not on a no-change run
-    # (the format table imports each renderer when it is first called).
+def _entry_job(
+    shared: dict[str, Any], job: tuple[Format, list[int]]
+) -> tuple[list[bytes], list[int]]:
+    """Render some records' entries in one format, and validate them in one document: their
+    bytes, and the records whose entries drew a finding (each judged alone once the document
+    did: all of them if none alone does)."""
     from feedpub.validate import validate_feed
 
     config: SiteConfig = shared["config"]
-    categories: dict[str, Category] = shared["categories"]
-    articles: dict[int, Article] = shared["articles"]
+    fmt, rids = job
+    spec = FORMATS[fmt]
+    articles = [shared["articles"][rid] for rid in rids]
+    entries, together = spec.render_entries(articles, config.feed, _ALONE)
+    if not validate_feed(together, publishing=True):
+        return entries, []
+    flagged = [
+        rid
+        for rid, article in zip(rids, articles, strict=True)
+        if validate_feed(spec.render_entries([article], config.feed, _ALONE)[1], publishing=True)
+    ]
+    return entries, flagged or rids
 
-    def render(
-        term: str | None, fmt: Format, entries: tuple[Article, ...], links: FeedLinks
-    ) -> bytes:
-        return FORMATS[fmt].render(
-            FeedPlan(categories.get(term or ""), entries), config.feed, links
-        )
+
+def _job(shared: dict[str, Any], job: _Job) -> Any:
+    if isinstance(job, tuple):
+        return _entry_job(shared, job)
+    return _frame_job(shared, job)
+
+
+def _frame_job(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[Frame, list[Problem]]]:
+    """Render a few documents' frames, each validated as the document without entries."""
+    from feedpub.validate import validate_feed
 
     results = []
     for term, fmt, path, rids, links in specs:
-        entries = tuple(articles[rid] for rid in rids)
-        data = render(term, fmt, entries, links)
-        kept = len(entries)
-        cap = config.syndication.max_bytes
-        if cap is not None and len(data) > cap and not links.archive:
-            # Keep the most of the newest entries that fit: found by halving, since the size
-            # grows with each entry kept (archive pages, which nothing replaces, keep them all).
-            low, high, best, kept = 0, kept - 1, render(term, fmt, (), links), 0
-            while low <= high:
-                middle = (low + high) // 2
-                trial = render(term, fmt, entries[:middle], links)
-                if len(trial) <= cap:
-                    low, best, kept = middle + 1, trial, middle
-                else:
-                    high = middle - 1
-            data = best
-        results.append(
-            (data, validate_feed(data, source=path, publishing=True), len(entries) - kept)
-        )
+        frame = FORMATS[fmt].render_frame(_plan(shared, term, rids), shared["config"].feed, links)
+        results.append((frame, validate_feed(frame.empty, source=path, publishing=True)))
     return results
+
+
+def _plan(shared: dict[str, Any], term: str | None, rids: list[int]) -> FeedPlan:
+    categories: dict[str, Category] = shared["categories"]
+    articles: dict[int, Article] = shared["articles"]
+    return FeedPlan(categories.get(term or ""), tuple(articles[rid] for rid in rids))
+
+
+def _render_whole(shared: dict[str, Any], spec: _Spec) -> tuple[bytes, list[Problem], int]:
+    """Render and validate one document whole (see the module docstring for when)."""
+    from feedpub.validate import validate_feed
+
+    config: SiteConfig = shared["config"]
+    term, fmt, path, rids, links = spec
+    plan = _plan(shared, term, rids)
+
+    def render(entries: tuple[Article, ...]) -> bytes:
+        return FORMATS[fmt].render(FeedPlan(plan.category, entries), config.feed, links)
+
+    data = render(plan.entries)
+    kept = len(plan.entries)
+    cap = config.syndication.max_bytes
+    if cap is not None and len(data) > cap and not links.archive:
+        # Keep the most of the newest entries that fit: found by halving, since the size
+        # grows with each entry kept (archive pages, which nothing replaces, keep them all).
+        low, high, best, kept = 0, kept - 1, render(()), 0
+        while low <= high:
+            middle = (low + high) // 2
+            trial = render(plan.entries[:middle])
+            if len(trial) <= cap:
+                low, best, kept = middle + 1, trial, middle
+            else:
+                high = middle - 1
+        data = best
+    return data, validate_feed(data, source=path, publishing=True), len(plan.entries) - kept
 
 
 def render_feeds(
@@ -97,20 +162,83 @@ def render_feeds(
     categories: dict[str, Category],
     articles: dict[int, Article],
     feeds: list[PlannedFeed],
+    *,
+    paranoid: bool = False,
 ) -> Iterator[RenderedFeed]:
-    """Render and validate ``feeds``, yielding each in order as it is done."""
+    """Render and validate ``feeds``, yielding each in order as it is done.
+
+    The documents go in windows, in order: a window's entries not rendered yet, then its
+    frames, then its documents assembled here while the workers go on with the next window.
+    An entry's bytes are dropped once the last document showing it is out, so that what is
+    held at once is about a window's entries (and those of the subscription documents, last),
+    not the whole batch's.
+    """
+    from feedpub.validate import validate_feed
+
+    shared = {"config": config, "categories": categories, "articles": articles}
     specs: list[_Spec] = [
         (f.term, f.fmt, f.path, [e.rid for e in f.entries], f.links) for f in feeds
     ]
-    few = len(specs) < PARALLEL_MIN_FEEDS
-    large = sum(len(spec[3]) for spec in specs) >= PARALLEL_MIN_ENTRIES
-    size = 1 if few and large else _GROUP
-    groups = [specs[i : i + size] for i in range(0, len(specs), size)]
-    shared = {"config": config, "categories": categories, "articles": articles}
-    done = 0
-    for results in ordered_map(
-        _render_group, groups, shared, min_jobs=2 if large else -(-PARALLEL_MIN_FEEDS // _GROUP)
-    ):
-        for data, problems, dropped in results:
-            yield RenderedFeed(feeds[done], data, tuple(problems), dropped)
-            done += 1
+    last_use = {(spec[1], rid): number for number, spec in enumerate(specs) for rid in spec[3]}
+    jobs: list[_Job] = []
+    windows: list[range] = []  # the documents each window assembles
+    first = 0
+    rendered: set[tuple[Format, int]] = set()
+    while first < len(specs):
+        fresh: dict[Format, list[int]] = {}
+        end, count = first, 0
+        while end < len(specs) and (end == first or count < WINDOW_ENTRIES):
+            _, fmt, _, rids, _ = specs[end]
+            for rid in rids:
+                if (fmt, rid) not in rendered:
+                    rendered.add((fmt, rid))
+                    fresh.setdefault(fmt, []).append(rid)
+                    count += 1
+            end += 1
+        jobs += [
+            (fmt, rids[i : i + ENTRIES_PER_JOB])
+            for fmt, rids in fresh.items()
+            for i in range(0, len(rids), ENTRIES_PER_JOB)
+        ]
+        jobs += [specs[i : min(i + _GROUP, end)] for i in range(first, end, _GROUP)]
+        windows.append(range(first, end))
+        first = end
+    many = len(rendered) >= PARALLEL_MIN_ENTRIES or len(specs) >= PARALLEL_MIN_FEEDS
+    results = ordered_map(_job, jobs, shared, min_jobs=2 if many else len(jobs) + 1)
+    entries: dict[tuple[Format, int], bytes] = {}
+    flagged: set[tuple[Format, int]] = set()
+    ids: dict[int, str] = {}
+    cap = config.syndication.max_bytes
+    numbers = (number for window in windows for number in window)
+    for job, result in zip(jobs, results, strict=True):
+        if isinstance(job, tuple):  # a job of entries: (format, rids)
+            fmt, rids = job
+            done, bad = result
+            entries.update(zip(((fmt, rid) for rid in rids), done, strict=True))
+            flagged.update((fmt, rid) for rid in bad)
+            continue
+        for frame, problems in result:
+            number = next(numbers)
+            spec = specs[number]
+            _, fmt, path, rids, links = spec
+            shown = [entries[fmt, rid] for rid in rids]
+            for rid in rids:
+                if rid not in ids:
+                    article = articles[rid]
+                    ids[rid] = entry_id(article.id, article.published, config.feed.domain)
+            whole = (
+                bool(problems)
+                or any((fmt, rid) in flagged for rid in rids)
+                or len({ids[rid] for rid in rids}) < len(rids)
+                or (cap is not None and not links.archive and frame.size(shown) > cap)
+            )
+            for rid in rids:
+                if last_use[fmt, rid] == number:
+                    del entries[fmt, rid]
+            if whole:
+                data, problems, dropped = _render_whole(shared, spec)
+                yield RenderedFeed(feeds[number], data, tuple(problems), dropped)
+                continue
+            data = frame.page(shown)
+            checked = validate_feed(data, source=path, publishing=True) if paranoid else []
+            yield RenderedFeed(feeds[number], data, tuple(checked))

@@ -81,6 +81,7 @@ class _Job:
     check_output: bool = True  # look at every published document (see :func:`build`)
     memo: BodyMemo | None = None  # articles earlier builds read (see :func:`build`)
     paths: frozenset[str] | None = None  # only these record files may have changed
+    paranoid: bool = False  # validate every assembled document whole too
 
 
 @contextmanager
@@ -121,6 +122,7 @@ def build(
     check_output: bool = True,
     memo: BodyMemo | None = None,
     paths: frozenset[str] | None = None,
+    paranoid: bool = False,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -163,6 +165,10 @@ def build(
     named is seen by the next build without ``paths`` (``None``, every ``feedpub build``:
     walk it all). A walk is done anyway when only it can tell (a folder among them, a
     symbolic link, something the walk reports, a database's rows).
+
+    Each document is assembled from its entries, each rendered and validated once per format,
+    and its frame, validated on its own (:mod:`feedpub.pipeline.rendering`); ``paranoid``
+    validates every assembled document whole as well (``feedpub build --paranoid``).
     """
     started = time.perf_counter()
     if now is None:
@@ -181,7 +187,8 @@ def build(
         ):
             recorder.begin()
             job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
-            job = replace(job, recover=recover, check_output=check_output, memo=memo, paths=paths)
+            job = replace(job, recover=recover, check_output=check_output, memo=memo)
+            job = replace(job, paths=paths, paranoid=paranoid)
             (report, owed), note = run(lambda state: _build_and_settle(state, job))
     except BaseException as exc:
         recorder.failed(exc, time.perf_counter() - started)
@@ -337,15 +344,16 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     ahead = PagesAhead(job.config, [page for page in pages if page.path in reasons])
     rendered: Iterator[RenderedFeed] = iter(())
     spool = None
+    batches = render_in_batches(  # lazy: reads and renders nothing until asked
+        job.source, job.config, categories, to_render, body_warnings, ahead, job.memo,
+        paranoid=job.paranoid,
+    )  # fmt: skip
     if job.strict:
         # --strict publishes all or nothing: every feed is rendered (once) and proved valid
         # before any is written; the bytes wait in a spool file, not in memory.
         invalid = False
         if not report.errors and not id_changes:
             spool = Spool()
-            batches = render_in_batches(
-                job.source, job.config, categories, to_render, body_warnings, ahead, job.memo
-            )
             for done in clock.timed("render", batches):
                 spool.add(done)
                 invalid = invalid or not done.valid
@@ -364,12 +372,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         if spool is not None:
             rendered = spool.feeds()
     else:
-        rendered = clock.timed(
-            "render",
-            render_in_batches(
-                job.source, job.config, categories, to_render, body_warnings, ahead, job.memo
-            ),
-        )
+        rendered = clock.timed("render", batches)
 
     if not job.dry_run and to_render:
         state.start_build()  # a build killed while writing leaves the next one to plan again
