@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -147,7 +147,7 @@ def test_folders_a_leftover_leaves_empty_go_up_to_the_first_that_holds_something
     assert (tmp_path / "category" / "y" / "rss.xml").is_file()
 
 
-@pytest.mark.parametrize("failing", ["mkstemp", "replace"])
+@pytest.mark.parametrize("failing", ["_temp_file", "replace"])
 def test_a_full_disk_leaves_no_folder_the_write_made(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
@@ -156,7 +156,7 @@ def test_a_full_disk_leaves_no_folder_the_write_made(
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(tempfile if failing == "mkstemp" else os, failing, full)
+    monkeypatch.setattr(publish if failing == "_temp_file" else os, failing, full)
     page = tmp_path / "category" / "new" / "archive" / "2024-05" / "rss.xml"
     with pytest.raises(PublishError, match="No space left on device"):
         write_if_changed(page, b"<rss/>")
@@ -227,6 +227,12 @@ def test_a_batch_puts_files_in_place_when_flushed_in_order(
     monkeypatch.setattr(
         publish, "_sync_files", lambda fds: (synced.append(len(fds)), real_sync(fds))
     )
+    folders: list[tuple[str, Path]] = []
+    for name in ("_fsync_directory", "_syncfs_folder"):
+        real = getattr(publish, name)
+        monkeypatch.setattr(
+            publish, name, lambda f, n=name, r=real: (folders.append((n, f)), r(f))[1]
+        )
     old = tmp_path / "rss.xml"
     old.write_bytes(b"old")
     batch = Batch(size=3)
@@ -236,6 +242,14 @@ def test_a_batch_puts_files_in_place_when_flushed_in_order(
     assert write_if_changed(old, b"old", batch).changed is False  # the file as it stands
     third = write_if_changed(tmp_path / "atom.xml", b"atom", batch)  # the third: flushed
     assert synced == [3]
+    # Two folders' renames: one syncfs of their file system, else a sync of each folder.
+    if syncfs:
+        assert folders == [("_syncfs_folder", tmp_path)]
+    else:
+        assert sorted(folders) == [
+            ("_fsync_directory", tmp_path),
+            ("_fsync_directory", tmp_path / "category/a"),
+        ]
     assert old.read_bytes() == b"new" and (tmp_path / "atom.xml").read_bytes() == b"atom"
     for path, written in [(old, first), (tmp_path / "category/a/rss.xml", second)]:
         stat = path.stat()
@@ -272,3 +286,17 @@ def test_a_folder_s_batched_writes_are_dropped_if_the_block_fails(tmp_path: Path
         assert folder.write_if_changed("atom.xml", b"atom", "")[0]
         assert not (tmp_path / "atom.xml").exists()
     assert (tmp_path / "atom.xml").read_bytes() == b"atom"
+
+
+def test_a_batch_writes_into_a_folder_removed_since_it_last_wrote_there(tmp_path: Path) -> None:
+    """A batch remembers the folders it wrote into (no look before each write); one removed
+    under it (an operator, a stale-document cleanup) is made again."""
+    batch = Batch(size=2)
+    page = tmp_path / "2024" / "05"
+    write_if_changed(page / "rss.xml", b"rss", batch)
+    write_if_changed(page / "atom.xml", b"atom", batch)  # flushed
+    shutil.rmtree(tmp_path / "2024")
+    write_if_changed(page / "feed.json", b"{}", batch)
+    batch.flush()
+    assert sorted(p.name for p in page.iterdir()) == ["feed.json"]
+    assert _leftovers(tmp_path) == []

@@ -16,8 +16,8 @@ removes a temporary file only when nobody holds its lock and its writer is gone.
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +70,52 @@ def _sync_files(fds: list[int]) -> None:
             return
     for fd in fds:
         os.fsync(fd)
+
+
+def _sync_folders(folders: list[Path]) -> None:
+    """Make the renames in ``folders`` durable: one ``syncfs`` per file system (it writes the
+    file system's metadata, folders included), or where that is missing or fails, an
+    ``fsync`` of each folder. A cold build with archives writes into tens of thousands of
+    folders (a folder per archive page): one sync each cost more than the writes."""
+    if _syncfs is not None and len(folders) > 1:
+        devices: dict[int, Path] = {}
+        for folder in folders:
+            try:
+                devices.setdefault(folder.stat().st_dev, folder)
+            except OSError:
+                devices.clear()
+                break
+        if devices and all(_syncfs_folder(folder) for folder in devices.values()):
+            return
+    for folder in folders:
+        _fsync_directory(folder)
+
+
+def _syncfs_folder(folder: Path) -> bool:
+    assert _syncfs is not None
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return False
+    try:
+        return _syncfs(fd) == 0
+    finally:
+        os.close(fd)
+
+
+_names = itertools.count()
+
+
+def _temp_file(folder: Path) -> tuple[int, Path]:
+    """A new temporary file in ``folder``, open for writing, named for this process (what
+    :func:`remove_leftover_temp_files` reads); a name a dead process left is skipped."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        temp = folder / f"{TEMP_PREFIX}{os.getpid()}-{next(_names)}"
+        try:
+            return os.open(temp, flags, 0o600), temp
+        except FileExistsError:
+            continue
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -143,20 +189,29 @@ class Batch:
         # (descriptor holding the temporary file's lock, temporary file, target, its first
         # existing folder before this write made any)
         self._pending: list[tuple[int, Path, Path, Path]] = []
+        #: Folders this batch wrote a file into: they exist (a cold build with archives
+        #: writes three files into each of tens of thousands of folders).
+        self._folders: set[Path] = set()
 
     def write(self, path: Path, data: bytes) -> Written:
         """Write ``data`` to a temporary file beside ``path``, renamed at the next flush."""
         existing = path.parent
-        while not existing.is_dir() and existing != existing.parent:
-            existing = existing.parent
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=path.parent)
+            if existing in self._folders:
+                try:
+                    fd, temp = _temp_file(existing)
+                except FileNotFoundError:  # removed under us: look again
+                    self._folders.clear()
+            if existing not in self._folders:
+                while not existing.is_dir() and existing != existing.parent:
+                    existing = existing.parent
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, temp = _temp_file(path.parent)
+                self._folders.add(path.parent)
         except OSError as exc:
             # A full disk can refuse the file after its folders were made: none is left empty.
             _remove_empty_folders(path.parent, existing)
             raise PublishError(str(path), exc.strerror or str(exc)) from None
-        temp = Path(temp_name)
         try:
             _lock(fd, blocking=True)  # held until the rename: a cleaner never takes it away
             os.fchmod(fd, 0o644)
@@ -197,8 +252,7 @@ class Batch:
                 raise PublishError(str(failed), exc.strerror or str(exc)) from None
             raise
         finally:
-            for folder in folders:  # the renames made, even when a later one failed
-                _fsync_directory(folder)
+            _sync_folders(list(folders))  # the renames made, even when a later one failed
 
     def abandon(self) -> None:
         """Remove the files not flushed yet (their targets keep what they held)."""
