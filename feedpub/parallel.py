@@ -18,6 +18,7 @@ import gc
 import multiprocessing as mp
 import multiprocessing.pool
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -96,9 +97,17 @@ def _exit_with_parent(parent: int) -> None:
 
 
 class _WorkerProcess(mp.context.ForkProcess):
-    """A pool worker that exits quietly when its parent's death breaks the pipe to it."""
+    """A pool worker that exits quietly when its parent's death breaks the pipe to it, or
+    when it is told to stop: the parent alone handles signals.
+
+    A fork inherits the parent's Python signal handlers: under ``feedpub watch``, whose
+    second SIGTERM raises KeyboardInterrupt, the pool's own SIGTERM to its workers (as it
+    ends, once the parent abandoned the build) made each print a traceback. Ctrl-C reaches
+    the whole process group: the parent stops the pool."""
 
     def run(self) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         parent = os.getppid()
         try:
             super().run()
@@ -127,13 +136,15 @@ def ordered_map(
     shared: dict[str, Any],
     *,
     min_jobs: int,
+    ahead: int = IN_FLIGHT_PER_CORE,
 ) -> Iterator[Result]:
     """Yield ``function(shared, job)`` for each job, in order.
 
     ``function`` must be a module-level function; ``shared`` holds what every
     job needs (set once per worker, not sent with each job). Fewer than
     ``min_jobs`` jobs run in this process. Jobs are taken from ``jobs`` only as
-    workers become free, and results wait for the caller only a few at a time.
+    workers become free, and results wait for the caller only a few at a time: at most
+    ``ahead`` jobs per core are out (sent, or done and not taken yet).
     """
     if len(jobs) < min_jobs or cores() < 2 or "fork" not in mp.get_all_start_methods():
         for job in jobs:
@@ -142,7 +153,7 @@ def ordered_map(
     # At most a few jobs are out at a time: a pool left to itself sends every job at once and
     # keeps every result until the caller takes it, so a slow caller (the parent storing a
     # million parsed files) would hold them all.
-    window = threading.Semaphore(IN_FLIGHT_PER_CORE * cores())
+    window = threading.Semaphore(ahead * cores())
     stop = threading.Event()
 
     def send() -> Iterator[tuple[Callable[[dict[str, Any], Job], Result], Job]]:

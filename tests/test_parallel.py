@@ -125,3 +125,23 @@ def test_leaving_while_workers_hand_back_results_never_hangs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "done\n"
+
+
+def _handlers(shared: dict[str, Any], job: int) -> tuple[object, object]:
+    return signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+
+
+@pytest.mark.skipif(cores() < 2, reason="one core: ordered_map runs no worker processes")
+def test_workers_leave_signals_to_the_parent() -> None:
+    """A worker does not run the parent's handlers (``feedpub watch`` raises KeyboardInterrupt
+    on a second SIGTERM): the pool's SIGTERM ends it quietly, and Ctrl-C is the parent's."""
+
+    def raising(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, raising)
+    try:
+        found = list(ordered_map(_handlers, [1, 2, 3, 4], {}, min_jobs=2))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert found == [(signal.SIG_DFL, signal.SIG_IGN)] * 4
