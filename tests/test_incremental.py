@@ -268,9 +268,9 @@ def test_a_few_feeds_with_many_entries_render_their_entries_in_workers(
     real_map = rendering.ordered_map
     calls: list[tuple[int, int]] = []
 
-    def spy(function: Any, jobs: Any, shared: Any, *, min_jobs: int) -> Any:
+    def spy(function: Any, jobs: Any, shared: Any, *, min_jobs: int, **more: Any) -> Any:
         calls.append((len(jobs), min_jobs))
-        return real_map(function, jobs, shared, min_jobs=min_jobs)
+        return real_map(function, jobs, shared, min_jobs=min_jobs, **more)
 
     monkeypatch.setattr(rendering, "ordered_map", spy)
     run(site)

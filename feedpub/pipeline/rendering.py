@@ -55,6 +55,8 @@ PARALLEL_MIN_ENTRIES = 1500
 ENTRIES_PER_JOB = 200
 #: The new entries (all formats) a window of documents brings: about what is held at once.
 WINDOW_ENTRIES = 3000
+#: Jobs out per core at once (each holds at most :data:`ENTRIES_PER_JOB` entries' bytes).
+AHEAD_JOBS = 16
 _GROUP = 8  # frames per job
 
 #: Where the documents that validate entries together say they live: nowhere a reader sees.
@@ -204,7 +206,12 @@ def render_feeds(
         windows.append(range(first, end))
         first = end
     many = len(rendered) >= PARALLEL_MIN_ENTRIES or len(specs) >= PARALLEL_MIN_FEEDS
-    results = ordered_map(_job, jobs, shared, min_jobs=2 if many else len(jobs) + 1)
+    # Far ahead: a window's entries come before its frames, and the documents are put
+    # together here in order; with a few jobs out, the workers waited while this process
+    # published a window, and this process while they rendered the next one's entries.
+    results = ordered_map(
+        _job, jobs, shared, min_jobs=2 if many else len(jobs) + 1, ahead=AHEAD_JOBS
+    )
     entries: dict[tuple[Format, int], bytes] = {}
     flagged: set[tuple[Format, int]] = set()
     ids: dict[int, str] = {}
