@@ -171,12 +171,13 @@ def build_site(
     check_output: bool = True,
     memo: BodyMemo | None = None,
     paths: frozenset[str] | None = None,
+    parallel_walk: bool = True,
 ) -> BuildReport:
     """Build and publish ``run``'s feeds (see :func:`feedpub.pipeline.build`); entries dated
     after ``now`` (default: the current time, as ``feedpub build``) are withheld.
     ``lock_held``: the caller holds the site's lock already (``feedpub watch``); ``recover``,
-    ``check_output``, ``memo`` and ``paths`` (only these record files may have changed): see
-    :func:`feedpub.pipeline.build`."""
+    ``check_output``, ``memo``, ``paths`` (only these record files may have changed) and
+    ``parallel_walk``: see :func:`feedpub.pipeline.build`."""
     return build(
         run.articles_dir,
         run.out,
@@ -194,6 +195,7 @@ def build_site(
         check_output=check_output,
         memo=memo,
         paths=paths,
+        parallel_walk=parallel_walk,
     )
 
 

@@ -81,6 +81,7 @@ class _Job:
     check_output: bool = True  # look at every published document (see :func:`build`)
     memo: BodyMemo | None = None  # articles earlier builds read (see :func:`build`)
     paths: frozenset[str] | None = None  # only these record files may have changed
+    parallel_walk: bool = True  # a large folder's walk shared with workers (see :func:`build`)
 
 
 @contextmanager
@@ -121,6 +122,7 @@ def build(
     check_output: bool = True,
     memo: BodyMemo | None = None,
     paths: frozenset[str] | None = None,
+    parallel_walk: bool = True,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -163,6 +165,10 @@ def build(
     named is seen by the next build without ``paths`` (``None``, every ``feedpub build``:
     walk it all). A walk is done anyway when only it can tell (a folder among them, a
     symbolic link, something the walk reports, a database's rows).
+
+    ``parallel_walk``: a large folder's walk is shared with worker processes (a pool forked for
+    the walk). ``feedpub watch`` walks in its own process: a pool each recheck left its memory
+    a little larger every time, for no shorter walk there (see :mod:`feedpub.watch`).
     """
     started = time.perf_counter()
     if now is None:
@@ -182,6 +188,7 @@ def build(
             recorder.begin()
             job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
             job = replace(job, recover=recover, check_output=check_output, memo=memo, paths=paths)
+            job = replace(job, parallel_walk=parallel_walk)
             (report, owed), note = run(lambda state: _build_and_settle(state, job))
     except BaseException as exc:
         recorder.failed(exc, time.perf_counter() - started)
@@ -232,9 +239,17 @@ def _note_records(
     progress: Progress | None,
     paths: frozenset[str] | None = None,
     footprint: bool = False,
+    parallel_walk: bool = True,
 ) -> RecordsRead:
     read = read_records(
-        state, source, config, bodies=bodies, progress=progress, paths=paths, footprint=footprint
+        state,
+        source,
+        config,
+        bodies=bodies,
+        progress=progress,
+        paths=paths,
+        footprint=footprint,
+        parallel_walk=parallel_walk,
     )
     report.records_read = read.records
     report.records_changed = read.records_changed
@@ -256,6 +271,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             bodies=False,
             progress=job.progress,
             paths=job.paths,
+            parallel_walk=job.parallel_walk,
             # Only a build that trusts what it does not render may plan only what changed.
             footprint=not job.check_output,
         )
