@@ -22,8 +22,8 @@ leaves a build running unlocked. The articles the builds read are kept between t
 :class:`~feedpub.pipeline.BodyMemo`), so a story that re-renders its month's archive page reads
 itself, not the whole month again.
 
-Memory stays flat between builds however long it runs, for two reasons. Each build ends with
-a full collection (:func:`gc.collect`): a build makes and drops hundreds of thousands of small
+Two things keep its memory from growing a little with every build. Each build ends with a
+full collection (:func:`gc.collect`): a build makes and drops hundreds of thousands of small
 objects (a walk's listing, the state's rows), CPython keeps some of those freed last on its free
 lists (tuples, lists, dicts, floats), which it clears only on a full collection (rare in a
 quiet process), and one object left in an arena of its allocator keeps the whole MiB; without
