@@ -4,7 +4,7 @@ subscription documents published, and to the WebSub hub's receipt of the ping.
 Usage::
 
     python benchmarks/freshness.py [--size 100000] [--seed 1] [--saves 50] [--burst 100]
-                                   [--idle 300] [--archive month]
+                                   [--idle 300] [--recheck 300] [--archive month]
 
 Reuses (or generates) ``benchmarks/corpus/N-SEED`` as ``run.py`` does, copies its articles into a
 temporary folder, builds it once cold (archives on, a hub on 127.0.0.1 that records when each
@@ -17,7 +17,10 @@ ping arrives), then starts ``feedpub watch`` and:
 2. saves ``--burst`` stories within one second and counts the builds the watcher ran for them,
    then checks that every one of them is published (the newest in the site feeds, the rest in
    the month's archive pages);
-3. leaves the watcher idle for ``--idle`` seconds and samples its CPU time and resident memory.
+3. leaves the watcher idle for ``--idle`` seconds and samples its CPU time and resident memory
+   (its periodic check every ``--recheck`` seconds, as ``feedpub watch --recheck``: a short one
+   shows many rechecks' memory within a short idle time); memory as each recheck is reported,
+   between builds (or every 30 s without one).
 
 It prints p50, p90, p99 and max of each latency, the builds for the burst, and the idle CPU share
 and memory. The clock of the builds is ``--now`` (the stories are dated just before it).
@@ -158,6 +161,7 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=50)
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--idle", type=float, default=300.0, help="seconds idle to sample")
+    parser.add_argument("--recheck", type=float, default=300.0, help="the watcher's --recheck")
     parser.add_argument("--archive", default="month", choices=["off", "year", "month"])
     parser.add_argument("-v", "--verbose", action="store_true", help="print the watch's log")
     args = parser.parse_args()
@@ -193,7 +197,8 @@ def main() -> int:
         log = work / "watch.log"
         with log.open("w") as stderr:
             watch = subprocess.Popen(
-                [sys.executable, "-m", "feedpub", "watch", *common], stderr=stderr
+                [sys.executable, "-m", "feedpub", "watch", *common, "--recheck", str(args.recheck)],
+                stderr=stderr,
             )
         while "start:" not in log.read_text():
             if watch.poll() is not None:
@@ -265,15 +270,22 @@ def main() -> int:
         if args.idle > 0:
             time.sleep(5.0)  # let the last heartbeat and the page cache settle
             cpu0, wall0 = cpu_seconds(watch.pid), time.monotonic()
+            rechecks = log.read_text().count(" recheck: ")
             memory = [rss_mib(watch.pid)]
+            # Sampled as each recheck is reported (between builds, not in the middle of one),
+            # or every 30 s when none comes.
+            seen, sampled = rechecks, time.monotonic()
             while time.monotonic() - wall0 < args.idle:
-                time.sleep(min(30.0, args.idle / 10))
-                memory.append(rss_mib(watch.pid))
+                time.sleep(0.2)
+                done = log.read_text().count(" recheck: ")
+                if done > seen or time.monotonic() - sampled >= 30.0:
+                    seen, sampled = done, time.monotonic()
+                    memory.append(rss_mib(watch.pid))
             share = (cpu_seconds(watch.pid) - cpu0) / (time.monotonic() - wall0)
             print(
                 f"idle {args.idle:g} s: {share * 100:.3f}% of one core; RSS "
                 f"{memory[0]:.1f} -> {memory[-1]:.1f} MiB (min {min(memory):.1f}, "
-                f"max {max(memory):.1f}, {len(memory)} samples)"
+                f"max {max(memory):.1f}, {len(memory)} samples; {seen - rechecks} rechecks)"
             )
         watch.terminate()
         print(f"watch exited {watch.wait(600)} on SIGTERM")

@@ -172,12 +172,13 @@ def build_site(
     memo: BodyMemo | None = None,
     paths: frozenset[str] | None = None,
     paranoid: bool = False,
+    parallel_walk: bool = True,
 ) -> BuildReport:
     """Build and publish ``run``'s feeds (see :func:`feedpub.pipeline.build`); entries dated
     after ``now`` (default: the current time, as ``feedpub build``) are withheld.
     ``lock_held``: the caller holds the site's lock already (``feedpub watch``); ``recover``,
-    ``check_output``, ``memo`` and ``paths`` (only these record files may have changed): see
-    :func:`feedpub.pipeline.build`."""
+    ``check_output``, ``memo``, ``paths`` (only these record files may have changed),
+    ``parallel_walk`` and ``paranoid``: see :func:`feedpub.pipeline.build`."""
     return build(
         run.articles_dir,
         run.out,
@@ -196,6 +197,7 @@ def build_site(
         memo=memo,
         paths=paths,
         paranoid=paranoid,
+        parallel_walk=parallel_walk,
     )
 
 

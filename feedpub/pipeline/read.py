@@ -92,6 +92,7 @@ def read_records(
     progress: Progress | None = None,
     paths: frozenset[str] | None = None,
     footprint: bool = False,
+    parallel_walk: bool = True,
 ) -> RecordsRead:
     """Sync ``state`` with the records under ``root`` (a folder, or a database source); report
     their problems and counts.
@@ -101,7 +102,8 @@ def read_records(
     these record files (relative to a folder ``root``) may have changed, so only they are
     looked at, unless a walk must tell (see :func:`feedpub.pipeline.build`). ``footprint``:
     work out what the changes touch (:attr:`RecordsRead.touched`), for a build that may plan
-    only that; without it ``touched`` is ``None``.
+    only that; without it ``touched`` is ``None``. ``parallel_walk=False``: a folder is walked
+    in this process, however large.
     """
     source = FileSource(root) if isinstance(root, Path) else root
     shown = source.shown
@@ -109,7 +111,7 @@ def read_records(
     if changes is None:
         # What the walk could not look at is reported, and its records stay as last read.
         changes = state.changes(
-            lambda: source.listing(parallel=state.known_files >= PARALLEL_WALK),
+            lambda: source.listing(parallel=parallel_walk and state.known_files >= PARALLEL_WALK),
             listing=source.listing_digest(),
             unseen=lambda: [problem.relative for problem in source.skipped()],
             by_name=lambda: isinstance(source, FileSource) and source.by_name(),

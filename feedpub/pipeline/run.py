@@ -82,6 +82,7 @@ class _Job:
     memo: BodyMemo | None = None  # articles earlier builds read (see :func:`build`)
     paths: frozenset[str] | None = None  # only these record files may have changed
     paranoid: bool = False  # validate every assembled document whole too
+    parallel_walk: bool = True  # a large folder's walk shared with workers (see :func:`build`)
 
 
 @contextmanager
@@ -123,6 +124,7 @@ def build(
     memo: BodyMemo | None = None,
     paths: frozenset[str] | None = None,
     paranoid: bool = False,
+    parallel_walk: bool = True,
 ) -> BuildReport:
     """Build and publish every feed; return what happened.
 
@@ -169,6 +171,10 @@ def build(
     Each document is assembled from its entries, each rendered and validated once per format,
     and its frame, validated on its own (:mod:`feedpub.pipeline.rendering`); ``paranoid``
     validates every assembled document whole as well (``feedpub build --paranoid``).
+
+    ``parallel_walk``: a large folder's walk is shared with worker processes (a pool forked for
+    the walk). ``feedpub watch`` walks in its own process: a pool each recheck left its memory
+    a little larger every time, for no shorter walk there (see :mod:`feedpub.watch`).
     """
     started = time.perf_counter()
     if now is None:
@@ -188,7 +194,7 @@ def build(
             recorder.begin()
             job = _Job(source, target, config, now.timestamp(), strict, dry_run, progress)
             job = replace(job, recover=recover, check_output=check_output, memo=memo)
-            job = replace(job, paths=paths, paranoid=paranoid)
+            job = replace(job, paths=paths, paranoid=paranoid, parallel_walk=parallel_walk)
             (report, owed), note = run(lambda state: _build_and_settle(state, job))
     except BaseException as exc:
         recorder.failed(exc, time.perf_counter() - started)
@@ -239,9 +245,17 @@ def _note_records(
     progress: Progress | None,
     paths: frozenset[str] | None = None,
     footprint: bool = False,
+    parallel_walk: bool = True,
 ) -> RecordsRead:
     read = read_records(
-        state, source, config, bodies=bodies, progress=progress, paths=paths, footprint=footprint
+        state,
+        source,
+        config,
+        bodies=bodies,
+        progress=progress,
+        paths=paths,
+        footprint=footprint,
+        parallel_walk=parallel_walk,
     )
     report.records_read = read.records
     report.records_changed = read.records_changed
@@ -263,6 +277,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             bodies=False,
             progress=job.progress,
             paths=job.paths,
+            parallel_walk=job.parallel_walk,
             # Only a build that trusts what it does not render may plan only what changed.
             footprint=not job.check_output,
         )

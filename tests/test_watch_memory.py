@@ -1,0 +1,107 @@
+"""``feedpub watch`` gives back what a build made: each build ends with a full collection, and
+its walks start no pool of workers (see feedpub/watch.py: without either, a long-lived
+watcher's memory grew by a MiB or more every recheck).
+
+Python empties its free lists (tuples, lists, dicts, floats) only on a full collection; the
+collection is seen here by its other effect: a reference cycle that only a collection of the
+oldest generation can free is gone after a build.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import feedpub.pipeline.read
+import feedpub.records.source
+from feedpub import resolve_run
+from feedpub.records.listing import Listing
+from feedpub.site import build_site
+from feedpub.watch import Watcher, WatchSettings
+from tests.conftest import TEST_CLOCK
+from tests.test_watch import Told, running_clock
+
+
+class Cycle:
+    """An object that refers to itself: only the cycle collector frees it."""
+
+    def __init__(self) -> None:
+        self.itself = self
+
+
+@contextmanager
+def no_automatic_collection() -> Iterator[None]:
+    """Only explicit :func:`gc.collect` calls free cycles meanwhile."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def old_garbage() -> weakref.ref[Cycle]:
+    """A cycle in the oldest generation, no longer reachable: a young collection leaves it."""
+    cycle = Cycle()
+    gc.collect()  # it survives, and moves to the oldest generation
+    return weakref.ref(cycle)
+
+
+def test_each_build_ends_with_a_full_collection(site: Path) -> None:
+    run = resolve_run(site / "feedpub.toml")
+    stop = threading.Event()
+    reports: list[str] = []
+
+    def report(_report: Any, why: str, _moment: Any) -> None:
+        reports.append(why)
+        stop.set()  # the loop ends after this build
+
+    settings = WatchSettings(recheck=3600.0, ping=False)
+    watcher = Watcher(run, Told(), running_clock(), stop, settings, on_report=report)
+    with no_automatic_collection():
+        gone = old_garbage()
+        gc.collect(1)
+        assert gone() is not None  # younger collections do not reach it
+        assert watcher.watch() == 1
+    assert reports == ["start"]
+    assert gone() is None
+
+
+def test_the_watcher_walks_in_its_own_process(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where ``feedpub build`` shares the walk of a large folder with workers (here every folder
+    is large), the watcher's builds walk it themselves, its rechecks included."""
+    walks: list[bool] = []
+    walk = feedpub.records.source.find_record_files
+
+    def noted(root: Path, *, parallel: bool = False, **rest: Any) -> Listing:
+        walks.append(parallel)
+        return walk(root, parallel=parallel, **rest)
+
+    monkeypatch.setattr(feedpub.pipeline.read, "PARALLEL_WALK", 1)
+    monkeypatch.setattr(feedpub.records.source, "find_record_files", noted)
+    run = resolve_run(site / "feedpub.toml")
+    build_site(run, now=TEST_CLOCK, ping=False)
+    build_site(run, now=TEST_CLOCK, ping=False)
+    assert walks == [False, True]  # the first knew no files yet; the second shares its walk
+    walks.clear()
+    stop = threading.Event()
+    reports: list[str] = []
+
+    def report(_report: Any, why: str, _moment: Any) -> None:
+        reports.append(why)
+        if len(reports) == 2:
+            stop.set()
+
+    settings = WatchSettings(recheck=0.1, ping=False)
+    watcher = Watcher(run, Told(), running_clock(), stop, settings, on_report=report)
+    assert watcher.watch() == 2
+    assert reports == ["start", "recheck"]
+    assert walks == [False, False]
