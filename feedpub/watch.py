@@ -82,6 +82,8 @@ class WatchSettings:
     #: Seconds between heartbeats of the watcher's mark.
     heartbeat: float = 10.0
     strict: bool = False
+    #: Validate every assembled document whole too (``feedpub build --paranoid``).
+    paranoid: bool = False
     ping: bool = True
 
 
@@ -219,6 +221,7 @@ class Watcher:
                     self.run,
                     now=moment,
                     strict=self.settings.strict,
+                    paranoid=self.settings.paranoid,
                     ping=self.settings.ping,
                     # Lent: a cron build that slipped in between finishes first.
                     wait=0.0 if held else LENT_LOCK_WAIT,

@@ -671,3 +671,27 @@ def test_a_change_s_build_trusts_what_it_does_not_write_and_the_recheck_restores
     finally:
         stop.set()
         thread.join(TIMEOUT)
+
+
+def test_a_paranoid_watcher_asks_its_builds_to_validate_every_document_whole(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feedpub.watch as watching
+
+    run = resolve_run(site / "feedpub.toml")
+    stop = threading.Event()
+    asked: list[object] = []
+    real = watching.build_site
+
+    def spying(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("paranoid"))
+        stop.set()  # one build is enough
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(watching, "build_site", spying)
+    settings = WatchSettings(paranoid=True, ping=False)
+    with open_changes(run.articles_dir, run.state_dir, None, run.config.records) as source:
+        Watcher(run, source, running_clock(), stop, settings).watch()
+    assert asked == [True]
+    help_text = CliRunner().invoke(main, ["watch", "--help"]).stdout
+    assert "--paranoid" in help_text and "FEEDPUB_PARANOID" in help_text

@@ -114,6 +114,11 @@ def _clock(start: datetime | None) -> Callable[[], datetime]:
     help="The clock at start (it runs on from there), for previews and tests.",
 )
 @env_option("--strict", is_flag=True, help="Publish nothing from a build where anything is bad.")
+@env_option(
+    "--paranoid",
+    is_flag=True,
+    help="Validate every document whole too, not only its entries and frame (slower).",
+)
 @env_option("--no-ping", is_flag=True, help="Do not notify the WebSub hubs.")
 @env_option(
     "--metrics-file",
@@ -148,6 +153,7 @@ def watch_command(
     wait: float,
     now: datetime | None,
     strict: bool,
+    paranoid: bool,
     no_ping: bool,
     metrics_file: Path | None,
     channel: str,
@@ -213,7 +219,13 @@ def watch_command(
             clock,
             stop,
             log,
-            _settings(quiet_period, recheck, strict, no_ping),
+            WatchSettings(
+                quiet=quiet_period,
+                recheck=recheck,
+                strict=strict,
+                paranoid=paranoid,
+                ping=not no_ping,
+            ),
             checkpoint=checkpoint,
             wait=wait,
             channel=channel,
@@ -229,10 +241,6 @@ def watch_command(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     exit_with(code)
-
-
-def _settings(quiet: float, recheck: float, strict: bool, no_ping: bool) -> WatchSettings:
-    return WatchSettings(quiet=quiet, recheck=recheck, strict=strict, ping=not no_ping)
 
 
 def _watch(
