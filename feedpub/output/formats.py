@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from feedpub.model import Format
 
@@ -130,64 +130,59 @@ class FormatSpec:
         return self.marker.encode()
 
 
-def _render_rss(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> bytes:
-    from feedpub.output.render import render_feed
-
-    return render_feed(plan, config, "rss", links)
-
-
-def _render_atom(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> bytes:
-    from feedpub.output.render import render_feed
-
-    return render_feed(plan, config, "atom", links)
+class _Renderers(NamedTuple):
+    render: Renderer
+    entries: EntryRenderer
+    frame: FrameRenderer
 
 
-def _render_json(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> bytes:
-    from feedpub.output.jsonfeed import render_json_feed
+def _xml_renderers(fmt: Format) -> _Renderers:
+    """RSS's or Atom's renderers (``output/render.py``, imported when first called)."""
 
-    return render_json_feed(plan, config, links)
+    def render(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> bytes:
+        from feedpub.output.render import render_feed
 
+        return render_feed(plan, config, fmt, links)
 
-def _rss_entries(
-    articles: Sequence[Article], config: FeedMeta, links: FeedLinks
-) -> tuple[list[bytes], bytes]:
-    from feedpub.output.render import render_entries
+    def entries(
+        articles: Sequence[Article], config: FeedMeta, links: FeedLinks
+    ) -> tuple[list[bytes], bytes]:
+        from feedpub.output.render import render_entries
 
-    return render_entries(articles, config, "rss", links)
+        return render_entries(articles, config, fmt, links)
 
+    def frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
+        from feedpub.output.render import render_frame
 
-def _atom_entries(
-    articles: Sequence[Article], config: FeedMeta, links: FeedLinks
-) -> tuple[list[bytes], bytes]:
-    from feedpub.output.render import render_entries
+        return render_frame(plan, config, fmt, links)
 
-    return render_entries(articles, config, "atom", links)
-
-
-def _json_entries(
-    articles: Sequence[Article], config: FeedMeta, links: FeedLinks
-) -> tuple[list[bytes], bytes]:
-    from feedpub.output.jsonfeed import json_entries
-
-    return json_entries(articles, config, links)
+    return _Renderers(render, entries, frame)
 
 
-def _rss_frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
-    from feedpub.output.render import render_frame
+def _json_renderers() -> _Renderers:
+    """JSON Feed's renderers (``output/jsonfeed.py``, imported when first called)."""
 
-    return render_frame(plan, config, "rss", links)
+    def render(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> bytes:
+        from feedpub.output.jsonfeed import render_json_feed
+
+        return render_json_feed(plan, config, links)
+
+    def entries(
+        articles: Sequence[Article], config: FeedMeta, links: FeedLinks
+    ) -> tuple[list[bytes], bytes]:
+        from feedpub.output.jsonfeed import json_entries
+
+        return json_entries(articles, config, links)
+
+    def frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
+        from feedpub.output.jsonfeed import json_frame
+
+        return json_frame(plan, config, links)
+
+    return _Renderers(render, entries, frame)
 
 
-def _atom_frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
-    from feedpub.output.render import render_frame
-
-    return render_frame(plan, config, "atom", links)
-
-
-def _json_frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
-    from feedpub.output.jsonfeed import json_frame
-
-    return json_frame(plan, config, links)
+_RSS, _ATOM, _JSON = _xml_renderers("rss"), _xml_renderers("atom"), _json_renderers()
 
 
 def _validate_rss(document: Document) -> list[Problem]:
@@ -221,10 +216,10 @@ _SPECS = (
         media_type="application/rss+xml",
         syntax="xml",
         marker="rss",
-        render=_render_rss,
+        render=_RSS.render,
         validate=_validate_rss,
-        render_entries=_rss_entries,
-        render_frame=_rss_frame,
+        render_entries=_RSS.entries,
+        render_frame=_RSS.frame,
     ),
     FormatSpec(
         name="atom",
@@ -234,10 +229,10 @@ _SPECS = (
         media_type="application/atom+xml",
         syntax="xml",
         marker="{http://www.w3.org/2005/Atom}feed",
-        render=_render_atom,
+        render=_ATOM.render,
         validate=_validate_atom,
-        render_entries=_atom_entries,
-        render_frame=_atom_frame,
+        render_entries=_ATOM.entries,
+        render_frame=_ATOM.frame,
     ),
     FormatSpec(
         name="json",
@@ -247,10 +242,10 @@ _SPECS = (
         media_type="application/feed+json",
         syntax="json",
         marker="jsonfeed.org/version",
-        render=_render_json,
+        render=_JSON.render,
         validate=_validate_json,
-        render_entries=_json_entries,
-        render_frame=_json_frame,
+        render_entries=_JSON.entries,
+        render_frame=_JSON.frame,
     ),
 )
 
