@@ -183,7 +183,6 @@ def render_feeds(
     ]
     last_use = {(spec[1], rid): number for number, spec in enumerate(specs) for rid in spec[3]}
     jobs: list[_Job] = []
-    windows: list[range] = []  # the documents each window assembles
     first = 0
     rendered: set[tuple[Format, int]] = set()
     while first < len(specs):
@@ -203,7 +202,6 @@ def render_feeds(
             for i in range(0, len(rids), ENTRIES_PER_JOB)
         ]
         jobs += [specs[i : min(i + _GROUP, end)] for i in range(first, end, _GROUP)]
-        windows.append(range(first, end))
         first = end
     many = len(rendered) >= PARALLEL_MIN_ENTRIES or len(specs) >= PARALLEL_MIN_FEEDS
     # Far ahead: a window's entries come before its frames, and the documents are put
@@ -216,7 +214,7 @@ def render_feeds(
     flagged: set[tuple[Format, int]] = set()
     ids: dict[int, str] = {}
     cap = config.syndication.max_bytes
-    numbers = (number for window in windows for number in window)
+    numbers = iter(range(len(specs)))  # frame jobs come in the documents' order
     for job, result in zip(jobs, results, strict=True):
         if isinstance(job, tuple):  # a job of entries: (format, rids)
             fmt, rids = job
