@@ -42,9 +42,10 @@ _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _URI_SAFE = "/:@!$&'()*+,;=%~-._?#"
 
 
-# An address as both feed formats accept it: local@domain.tld, nothing that RSS's
-# "address (Name)" form or Atom's addr-spec would choke on.
-_EMAIL = re.compile(r"[^@\s()<>\"]+@[^@\s()<>\"]+\.[^@\s()<>\".]+")
+# An address as every format accepts it: local@domain.tld, nothing that RSS's "address
+# (Name)" form or Atom's addr-spec would choke on, nor JSON Feed's mailto: link (which has
+# no "/", "?" or "#" in an address: they would end its path).
+_EMAIL = re.compile(r"[^@\s()<>\"/?#]+@[^@\s()<>\"/?#]+\.[^@\s()<>\"/?#.]+")
 
 
 def is_email(value: str) -> bool:
