@@ -18,6 +18,7 @@ from feedpub.model import Article, Category, FeedPlan, Format
 from feedpub.output.formats import FORMATS
 from feedpub.output.meta import FeedMeta
 from feedpub.output.paths import FeedLinks
+from feedpub.output.render import frame_facts
 from feedpub.records import find_record_files, parse_file
 from feedpub.records.contract import check_record
 from feedpub.records.ids import entry_id
@@ -44,7 +45,7 @@ def assembled(
     spec = FORMATS[fmt]
     entries, _ = spec.render_entries(pool, meta, ALONE)
     by_id = {article.id: entry for article, entry in zip(pool, entries, strict=True)}
-    frame = spec.render_frame(plan, meta, links)
+    frame = spec.render_frame(plan.category, frame_facts(plan.entries), meta, links)
     shown = [by_id[article.id] for article in plan.entries]
     assert frame.size(shown) == len(frame.page(shown))
     return frame.page(shown)
@@ -158,7 +159,9 @@ def test_assembled_documents_are_rendered_whole_and_judged_alike(
         _, together = spec.render_entries(shown, meta, ALONE)
         parts_clean = (
             not validate_feed(together, publishing=True)
-            and not validate_feed(spec.render_frame(plan, meta, links).empty, publishing=True)
+            and not validate_feed(
+                spec.render_frame(category, frame_facts(shown), meta, links).empty, publishing=True
+            )
             and len(set(ids)) == len(ids)
         )
         assert parts_clean == (not validate_feed(whole, publishing=True))
@@ -169,7 +172,7 @@ def test_a_document_holds_its_newest_entry_date_whatever_the_order() -> None:
     nor the clock: the feed date rule (feed-updated) holds by construction."""
     articles, meta = sample_articles()
     newest = max(articles, key=lambda a: a.updated.timestamp())
-    frame = FORMATS["atom"].render_frame(FeedPlan(None, tuple(reversed(articles))), meta, ALONE)
+    frame = FORMATS["atom"].render_frame(None, frame_facts(list(reversed(articles))), meta, ALONE)
     stamp = newest.updated.astimezone(UTC).replace(microsecond=0)
     assert stamp > datetime(2020, 1, 1, tzinfo=UTC)
     assert newest.updated.replace(microsecond=0).isoformat().encode() in frame.head

@@ -376,9 +376,9 @@ def test_strict_renders_each_entry_and_frame_once(
     frames: list[tuple[object, str, str]] = []
     entries: list[tuple[str, str]] = []
 
-    def counting_frames(plan: Any, config: Any, fmt: Any, links: Any) -> Any:
-        frames.append((plan.term, fmt, links.folder))
-        return real_frame(plan, config, fmt, links)
+    def counting_frames(category: Any, facts: Any, config: Any, fmt: Any, links: Any) -> Any:
+        frames.append((category and category.term, fmt, links.folder))
+        return real_frame(category, facts, config, fmt, links)
 
     def counting_entries(articles: Any, config: Any, fmt: Any, links: Any) -> Any:
         entries.extend((fmt, article.id) for article in articles)

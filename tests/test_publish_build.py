@@ -35,9 +35,9 @@ def break_main_rss(monkeypatch: pytest.MonkeyPatch) -> None:
             data = data.replace(title, b"", 1)
         return data
 
-    def frame(plan: Any, config: Any, fmt: str, links: Any) -> Any:
-        made = real_frame(plan, config, fmt, links)
-        if fmt == "rss" and plan.category is None and links.folder == "":
+    def frame(category: Any, facts: Any, config: Any, fmt: str, links: Any) -> Any:
+        made = real_frame(category, facts, config, fmt, links)
+        if fmt == "rss" and category is None and links.folder == "":
             made = replace(
                 made, head=made.head.replace(title, b"", 1), empty=made.empty.replace(title, b"", 1)
             )

@@ -5,14 +5,80 @@ A renderer gives a frame for a planned document without its entries, and each en
 as that document would carry them (``output/render.py`` for RSS and Atom, ``output/jsonfeed.py``
 for JSON Feed); :meth:`Frame.page` joins them into exactly the bytes the renderer gives for the
 whole document (``tests/test_assembly.py`` holds the two to each other).
+
+A frame takes two facts from its entries (:class:`FrameFacts`): when the newest of them changed
+(the document's own date) and whether one names its people in Dublin Core (RSS then declares
+its namespace). Kept beside a published document with the length of its head, they let its
+frame be rendered anew around the entries it already carries (``pipeline/reframing.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-__all__ = ["Frame"]
+__all__ = ["Frame", "FrameFacts", "Framing"]
+
+
+@dataclass(frozen=True)
+class FrameFacts:
+    """What a document's frame takes from its entries."""
+
+    #: The newest instant one of its entries changed, in that entry's own offset.
+    updated: datetime
+    #: One of its entries names its people with ``dc:creator`` (RSS declares the namespace).
+    dublin_core: bool = False
+
+    def text(self) -> str:
+        """The facts as one line of text (no space inside), read back by :meth:`parse`."""
+        return f"{self.updated.isoformat()}/{int(self.dublin_core)}"
+
+    @classmethod
+    def parse(cls, text: str) -> FrameFacts:
+        """The facts :meth:`text` wrote (the same instant, at the same offset).
+
+        Raises ValueError for text it did not write."""
+        moment, _, flag = text.rpartition("/")
+        updated = datetime.fromisoformat(moment)
+        if updated.tzinfo is None or flag not in ("0", "1"):
+            raise ValueError(f"not frame facts: {text!r}")
+        return cls(updated, flag == "1")
+
+
+@dataclass(frozen=True)
+class Framing:
+    """What a published document's frame can be found again by: kept beside its bytes, so
+    that the same entries are framed anew (a new title, say) without rendering them."""
+
+    #: A digest of what its entries' bytes are made of (the records, the labels they show,
+    #: the format, feedpub's version): equal, the entries' bytes are equal.
+    body: str
+    #: How many bytes come before its first entry; ``-1``: it shows none.
+    head: int
+    facts: FrameFacts
+
+    def text(self) -> str:
+        """One line for the state, read back by :meth:`parse`."""
+        return f"{self.body} {self.head} {self.facts.text()}"
+
+    @classmethod
+    def parse(cls, text: str) -> Framing | None:
+        """The framing :meth:`text` wrote; ``None`` for anything else (nothing kept)."""
+        parts = text.split(" ")
+        if len(parts) != 3 or not parts[0]:
+            return None
+        try:
+            return cls(parts[0], int(parts[1]), FrameFacts.parse(parts[2]))
+        except ValueError:
+            return None
+
+    def entries(self, data: bytes, tail: bytes) -> bytes | None:
+        """The bytes of the entries in ``data`` (the document this framing was kept for),
+        which ends in ``tail``; ``None`` if it cannot be that document."""
+        if self.head < 0 or len(data) < self.head + len(tail) or not data.endswith(tail):
+            return None
+        return data[self.head : len(data) - len(tail)]
 
 
 @dataclass(frozen=True)

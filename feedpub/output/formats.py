@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from lxml import etree
 
     from feedpub.errors import Problem
-    from feedpub.model import Article, FeedPlan
-    from feedpub.output.assembly import Frame
+    from feedpub.model import Article, Category, FeedPlan
+    from feedpub.output.assembly import Frame, FrameFacts
     from feedpub.output.meta import FeedMeta
     from feedpub.output.paths import FeedLinks
 
@@ -70,9 +70,10 @@ Renderer = Callable[["FeedPlan", "FeedMeta", "FeedLinks"], bytes]
 EntryRenderer = Callable[
     ["Sequence[Article]", "FeedMeta", "FeedLinks"], "tuple[list[bytes], bytes]"
 ]
-#: Renders a planned document without its entries (:class:`~feedpub.output.assembly.Frame`):
+#: Renders a document of a category (``None``: the site's) without its entries, from what it
+#: takes from them (:class:`~feedpub.output.assembly.Frame`, ``FrameFacts``):
 #: ``frame.page(entries)`` is the bytes :data:`Renderer` gives for the whole.
-FrameRenderer = Callable[["FeedPlan", "FeedMeta", "FeedLinks"], "Frame"]
+FrameRenderer = Callable[["Category | None", "FrameFacts", "FeedMeta", "FeedLinks"], "Frame"]
 #: Judges a document already recognised as its format: its problems, sorted.
 Validator = Callable[[Document], "list[Problem]"]
 
@@ -151,10 +152,12 @@ def _xml_renderers(fmt: Format) -> _Renderers:
 
         return render_entries(articles, config, fmt, links)
 
-    def frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
+    def frame(
+        category: Category | None, facts: FrameFacts, config: FeedMeta, links: FeedLinks
+    ) -> Frame:
         from feedpub.output.render import render_frame
 
-        return render_frame(plan, config, fmt, links)
+        return render_frame(category, facts, config, fmt, links)
 
     return _Renderers(render, entries, frame)
 
@@ -174,10 +177,12 @@ def _json_renderers() -> _Renderers:
 
         return json_entries(articles, config, links)
 
-    def frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
+    def frame(
+        category: Category | None, facts: FrameFacts, config: FeedMeta, links: FeedLinks
+    ) -> Frame:
         from feedpub.output.jsonfeed import json_frame
 
-        return json_frame(plan, config, links)
+        return json_frame(category, config, links)
 
     return _Renderers(render, entries, frame)
 

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 import msgspec
 
-from feedpub.model import Article, Author, FeedPlan
+from feedpub.model import Article, Author, Category, FeedPlan
 from feedpub.output.assembly import Frame
 from feedpub.output.ids import entry_id
 from feedpub.records.dates import format_rfc3339
@@ -87,14 +87,15 @@ def _item(article: Article, config: FeedMeta) -> dict[str, Any]:
 def render_json_feed(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> bytes:
     """Render one planned feed as UTF-8 JSON Feed 1.1 bytes, ending in a newline; ``links`` says
     where it is published and what else it links to."""
-    feed = _feed(plan, config, links)
+    feed = _feed(plan.category, config, links)
     feed["items"] = [_item(article, config) for article in plan.entries]
     return _indented(feed)
 
 
-def json_frame(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> Frame:
-    """The document :func:`render_json_feed` gives for ``plan``, without its items."""
-    empty = _indented({**_feed(plan, config, links), "items": []})
+def json_frame(category: Category | None, config: FeedMeta, links: FeedLinks) -> Frame:
+    """The document :func:`render_json_feed` gives for a plan of ``category``, without its
+    items (which a JSON Feed's frame takes nothing from)."""
+    empty = _indented({**_feed(category, config, links), "items": []})
     end = b'"items": []\n}\n'  # items is the last member
     if not empty.endswith(end):
         raise AssertionError(f"a JSON Feed does not end as expected: {empty[-40:]!r}")
@@ -112,12 +113,12 @@ def json_entries(
         b"    " + _indented(_item(article, config))[:-1].replace(b"\n", b"\n    ")
         for article in articles
     ]
-    return entries, json_frame(FeedPlan(None, tuple(articles)), config, links).page(entries)
+    return entries, json_frame(None, config, links).page(entries)
 
 
-def _feed(plan: FeedPlan, config: FeedMeta, links: FeedLinks) -> dict[str, Any]:
+def _feed(category: Category | None, config: FeedMeta, links: FeedLinks) -> dict[str, Any]:
     """The feed's members before ``items``."""
-    label = plan.category.label if plan.category is not None else None
+    label = category.label if category is not None else None
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
         "title": config.title if label is None else f"{config.title}: {label}",

@@ -36,8 +36,8 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
-from feedpub.model import Article, FeedPlan, Format
-from feedpub.output.assembly import Frame
+from feedpub.model import Article, Category, FeedPlan, Format
+from feedpub.output.assembly import Frame, FrameFacts
 from feedpub.output.ids import entry_id
 from feedpub.records.dates import format_rfc822, format_rfc3339
 
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from feedpub.output.meta import FeedMeta
     from feedpub.output.paths import FeedLinks
 
-__all__ = ["render_entries", "render_feed", "render_frame"]
+__all__ = ["frame_facts", "render_entries", "render_feed", "render_frame"]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -198,21 +198,29 @@ def _rss_people(article: Article) -> tuple[str | None, list[str]]:
     return None, [c for c in creators if c]
 
 
-def _generator(plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks) -> FeedGenerator:
+def frame_facts(entries: Sequence[Article]) -> FrameFacts:
+    """What the frame of a document showing ``entries`` takes from them."""
+    return FrameFacts(
+        FeedPlan(None, tuple(entries)).updated, any(_rss_people(e)[1] for e in entries)
+    )
+
+
+def _generator(
+    category: Category | None, facts: FrameFacts, config: FeedMeta, fmt: Format, links: FeedLinks
+) -> FeedGenerator:
     generator = FeedGenerator()
-    needs_dc = fmt == "rss" and any(_rss_people(entry)[1] for entry in plan.entries)
     generator.register_extension("feedpub", _FeedpubFeed, _FeedpubEntry, atom=True, rss=True)
-    generator.feedpub.uses_dc = needs_dc
-    generator.feedpub.updated = plan.updated
+    generator.feedpub.uses_dc = fmt == "rss" and facts.dublin_core
+    generator.feedpub.updated = facts.updated
     generator.feedpub.links = [(rel, urljoin(config.feeds_url, to)) for rel, to in links.extra(fmt)]
     generator.feedpub.archive = links.archive
     generator.feedpub.complete = links.complete
     self_url = urljoin(config.feeds_url, links.path(fmt))
-    title = config.title if plan.category is None else f"{config.title}: {plan.category.label}"
+    title = config.title if category is None else f"{config.title}: {category.label}"
     description = (
         config.description
-        if plan.category is None
-        else f"{config.description} Category: {plan.category.label}."
+        if category is None
+        else f"{config.description} Category: {category.label}."
     )
     generator.id(urljoin(config.feeds_url, links.path("atom")))
     generator.title(title)
@@ -236,13 +244,11 @@ def _generator(plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks) 
     else:
         generator.author({"name": config.title, "uri": config.link})
     generator.generator("feedpub", uri=GENERATOR_URI)
-    updated = _seconds(plan.updated)
+    updated = _seconds(facts.updated)
     generator.updated(updated)
     generator.lastBuildDate(updated)
-    if plan.category is not None:
-        generator.category(
-            term=plan.category.term, label=plan.category.label, scheme=plan.category.scheme
-        )
+    if category is not None:
+        generator.category(term=category.term, label=category.label, scheme=category.scheme)
     return generator
 
 
@@ -299,16 +305,18 @@ def _add_entry(
 def render_feed(plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks) -> bytes:
     """Render one planned feed as UTF-8 XML bytes with a declaration, in ``fmt`` (``rss`` or
     ``atom``); ``links`` says where it is published and what else it links to."""
-    generator = _generator(plan, config, fmt, links)
+    generator = _generator(plan.category, frame_facts(plan.entries), config, fmt, links)
     for article in plan.entries:
         _add_entry(generator, article, config, fmt)
     return _serialise(generator, fmt)
 
 
-def render_frame(plan: FeedPlan, config: FeedMeta, fmt: Format, links: FeedLinks) -> Frame:
-    """The document :func:`render_feed` gives for ``plan``, without its entries: its head (dates
-    and namespaces as ``plan.entries`` make them) and its tail."""
-    empty = _serialise(_generator(plan, config, fmt, links), fmt)
+def render_frame(
+    category: Category | None, facts: FrameFacts, config: FeedMeta, fmt: Format, links: FeedLinks
+) -> Frame:
+    """The document :func:`render_feed` gives for a plan of ``category`` whose entries have
+    these ``facts`` (:func:`frame_facts`), without its entries: its head and its tail."""
+    empty = _serialise(_generator(category, facts, config, fmt, links), fmt)
     tail = _TAILS[fmt]
     if not empty.endswith(tail):  # feedgen changed how it closes a document
         raise AssertionError(f"a {fmt} document does not end as expected: {empty[-40:]!r}")
@@ -331,7 +339,7 @@ def render_entries(
     if not articles:
         return [], render_feed(FeedPlan(None, ()), config, fmt, links)
     cut = secrets.token_hex(16)
-    generator = _generator(FeedPlan(None, tuple(articles)), config, fmt, links)
+    generator = _generator(None, frame_facts(articles), config, fmt, links)
     for article in articles:
         _add_entry(generator, article, config, fmt, cut)
     marked = _serialise(generator, fmt)

@@ -23,7 +23,7 @@ from feedpub.state import IndexedEntry
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
 
-__all__ = ["BATCH_RECORDS", "render_in_batches"]
+__all__ = ["BATCH_RECORDS", "publish_order", "render_in_batches"]
 
 
 #: The most records whose bodies one rendering batch holds: archive pages show every record,
@@ -31,12 +31,17 @@ __all__ = ["BATCH_RECORDS", "render_in_batches"]
 BATCH_RECORDS = 20000
 
 
+def publish_order(feed: PlannedFeed) -> tuple[bool, str, bool]:
+    """Where ``feed`` comes in the order documents are published (see :func:`_batches`)."""
+    return feed.period is None, feed.period or "", feed.term is None
+
+
 def _batches(feeds: list[PlannedFeed]) -> Iterator[list[PlannedFeed]]:
     """The feeds in batches of at most about :data:`BATCH_RECORDS` distinct records, in the
     order they are published: archive pages by period (one period's pages, the site's and its
     categories', show the same records), then category feeds, then the site's. So whenever a
     document is up, what it links to and the entries it shows already are (object storage)."""
-    ordered = sorted(feeds, key=lambda f: (f.period is None, f.period or "", f.term is None))
+    ordered = sorted(feeds, key=publish_order)
     batch: list[PlannedFeed] = []
     seen: set[int] = set()
     for feed in ordered:
@@ -106,6 +111,7 @@ def _load_bodies(
                 f,
                 entries=tuple(e for e in f.entries if e.rid not in missing),
                 digest="stale",
+                body="",  # its entries are not what its plan says: none to frame anew
             )
             if any(e.rid in missing for e in f.entries)
             else f

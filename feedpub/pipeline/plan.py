@@ -83,6 +83,10 @@ class PlannedFeed:
     #: A subscription document's live entries in all (shown or archived), when the plan knows
     #: it from its archive pages' sizes; ``None`` otherwise (the state counts them).
     live: int | None = None
+    #: A digest of what its entries' bytes are made of (``digest`` less its frame: the site's
+    #: title and description, links, hubs): equal to the last build's, the published entries
+    #: can be framed anew (``pipeline/reframing.py``); ``""``: unknown.
+    body: str = ""
 
     def keys(self) -> tuple[tuple[str, str], ...]:
         """(entry id, record digest) of each entry, as the state remembers them; none for an
@@ -159,17 +163,17 @@ def plan_feeds(
             term or "",
             f"{shown.label}\x1e{shown.scheme}" if shown else "",
         )
+        # An entry's bytes take from the settings only the site's domain (its tag URI id).
+        inside = (version, config.feed.domain, *common[2:])
         labels = _labels(categories, set().union(*(relabelled.get(e.rid, ()) for e in entries)))
+        keys = [f"{e.id}\x1e{e.digest}" for e in entries]
         for fmt in syndication.formats:
-            digest = digest_text(
-                *common,
-                labels,
-                fmt,
-                links.fingerprint(),
-                *(f"{e.id}\x1e{e.digest}" for e in entries),
+            digest = digest_text(*common, labels, fmt, links.fingerprint(), *keys)
+            body = digest_text(*inside, labels, fmt, *keys)
+            path = links.path(fmt)
+            feeds.append(
+                PlannedFeed(path, term, fmt, entries, digest, links, live=shape.live, body=body)
             )
-            feed = PlannedFeed(links.path(fmt), term, fmt, entries, digest, links, live=shape.live)
-            feeds.append(feed)
         folders = _page_links(term, shape.pages, links.folder)
         for page_links, page in zip(folders, shape.pages, strict=True):
             same = scope is not None and term not in redo and page.period not in scope.periods
@@ -177,12 +181,15 @@ def plan_feeds(
             for fmt in syndication.formats:
                 path = page_links.path(fmt)
                 if same and kept is not None:
-                    digest = kept[path].digest  # nothing it shows or links changed
+                    # Nothing it shows or links changed: it is not rendered.
+                    digest, body = kept[path].digest, ""
                 else:
                     digest = digest_text(
                         *common, page_labels, fmt, page_links.fingerprint(), page.fingerprint
                     )
-                feeds.append(PlannedFeed(path, term, fmt, (), digest, page_links, page.period))
+                    body = digest_text(*inside, page_labels, fmt, page.fingerprint)
+                page_feed = PlannedFeed(path, term, fmt, (), digest, page_links, page.period)
+                feeds.append(replace(page_feed, body=body))
     return feeds
 
 

@@ -17,6 +17,7 @@ from feedpub.state import BuildState, Changes, FileProblem, Footprint
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
+    from feedpub.pipeline.plan import PlannedFeed
 
 __all__ = [
     "FEEDS_WRITTEN",
@@ -24,6 +25,7 @@ __all__ = [
     "RECORDS_READ",
     "Progress",
     "RecordsRead",
+    "id_changes",
     "read_records",
     "shown_paths",
 ]
@@ -187,3 +189,23 @@ def read_records(
         warnings=warnings,
         touched=touched,
     )
+
+
+def id_changes(
+    state: BuildState, source: RecordSource, feeds: list[PlannedFeed]
+) -> list[RecordWarning]:
+    """Warn when a URL that was published before comes back under another id."""
+    shown = source.shown
+    entries = {e.url: e for f in feeds for e in f.entries if e.url is not None}
+    before = state.previous_ids(entries)
+    return [
+        RecordWarning(
+            f"was published before as id {before[url]!r}, now as {entry.id!r}: readers will "
+            "show this article twice (keep the old id, or accept the duplicate once)",
+            path=shown(entry.path),
+            record=entry.id,
+            field="url",
+        )
+        for url, entry in sorted(entries.items())
+        if url in before and before[url] != entry.id
+    ]

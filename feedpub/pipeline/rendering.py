@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from feedpub.errors import Problem
 from feedpub.model import Article, Category, FeedPlan, Format
+from feedpub.output.assembly import Framing
 from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FeedLinks
 from feedpub.parallel import ordered_map
@@ -34,7 +35,7 @@ from feedpub.records.ids import entry_id
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
-    from feedpub.output.assembly import Frame
+    from feedpub.output.assembly import Frame, FrameFacts
 
 __all__ = [
     "ENTRIES_PER_JOB",
@@ -77,6 +78,9 @@ class RenderedFeed:
     problems: tuple[Problem, ...]
     #: The oldest entries left out to keep the document within ``max_bytes``.
     dropped: int = 0
+    #: Where its entries are and what its frame took from them (``None``: not kept, so the
+    #: next build that changes only its frame renders it whole).
+    framing: Framing | None = None
 
     @property
     def valid(self) -> bool:
@@ -113,14 +117,19 @@ def _job(shared: dict[str, Any], job: _Job) -> Any:
     return _frame_job(shared, job)
 
 
-def _frame_job(shared: dict[str, Any], specs: list[_Spec]) -> list[tuple[Frame, list[Problem]]]:
+def _frame_job(
+    shared: dict[str, Any], specs: list[_Spec]
+) -> list[tuple[Frame, FrameFacts, list[Problem]]]:
     """Render a few documents' frames, each validated as the document without entries."""
+    from feedpub.output.render import frame_facts
     from feedpub.validate import validate_feed
 
     results = []
     for term, fmt, path, rids, links in specs:
-        frame = FORMATS[fmt].render_frame(_plan(shared, term, rids), shared["config"].feed, links)
-        results.append((frame, validate_feed(frame.empty, source=path, publishing=True)))
+        plan = _plan(shared, term, rids)
+        facts = frame_facts(plan.entries)
+        frame = FORMATS[fmt].render_frame(plan.category, facts, shared["config"].feed, links)
+        results.append((frame, facts, validate_feed(frame.empty, source=path, publishing=True)))
     return results
 
 
@@ -222,7 +231,7 @@ def render_feeds(
             entries.update(zip(((fmt, rid) for rid in rids), done, strict=True))
             flagged.update((fmt, rid) for rid in bad)
             continue
-        for frame, problems in result:
+        for frame, facts, problems in result:
             number = next(numbers)
             spec = specs[number]
             _, fmt, path, rids, links = spec
@@ -246,4 +255,6 @@ def render_feeds(
                 continue
             data = frame.page(shown)
             checked = validate_feed(data, source=path, publishing=True) if paranoid else []
-            yield RenderedFeed(feeds[number], data, tuple(checked))
+            body = feeds[number].body
+            framing = Framing(body, len(frame.head) if shown else -1, facts) if body else None
+            yield RenderedFeed(feeds[number], data, tuple(checked), framing=framing)

@@ -42,7 +42,8 @@ from feedpub.pipeline.plan import (
     still_current,
     with_page_entries,
 )
-from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, RecordsRead, read_records
+from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, RecordsRead, id_changes, read_records
+from feedpub.pipeline.reframing import reframable, reframed_in_order
 from feedpub.pipeline.rendering import RenderedFeed
 from feedpub.pipeline.report import BuildReport, FeedOutcome
 from feedpub.pipeline.scope import labels_digest, narrow_scope, published_in
@@ -342,9 +343,14 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             if reason is not None:
                 reasons[feed.path] = reason
         _remember_touched(state, published, checks, job.dry_run)
-        to_render = with_page_entries(state, [f for f in feeds if f.path in reasons], job.now)
-        id_changes = _id_changes(state, job.source, to_render)
-        report.warnings.extend(id_changes)
+        # Those whose entries are as published get a new frame around them (pipeline/reframing.py).
+        framings = reframable(
+            [f for f in feeds if f.path in reasons], published, job.target, job.config
+        )
+        redo = [f for f in feeds if f.path in reasons and f.path not in framings]
+        to_render = with_page_entries(state, redo, job.now)
+        moved_ids = id_changes(state, job.source, to_render)
+        report.warnings.extend(moved_ids)
         body_warnings: list[RecordWarning] = []
         outcomes = {
             feed.path: _outcome(feed, published.get(feed.path), reasons.get(feed.path, ""))
@@ -363,17 +369,23 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         job.source, job.config, categories, to_render, body_warnings, ahead, job.memo,
         paranoid=job.paranoid,
     )  # fmt: skip
+    if framings:
+        reframed = [f for f in feeds if f.path in framings]
+        batches = reframed_in_order(
+            state, batches, reframed, framings, published, job.target, job.config, categories,
+            paranoid=job.paranoid,
+        )  # fmt: skip
     if job.strict:
         # --strict publishes all or nothing: every feed is rendered (once) and proved valid
         # before any is written; the bytes wait in a spool file, not in memory.
         invalid = False
-        if not report.errors and not id_changes:
+        if not report.errors and not moved_ids:
             spool = Spool()
             for done in clock.timed("render", batches):
                 spool.add(done)
                 invalid = invalid or not done.valid
         report.warnings.extend(dict.fromkeys(body_warnings))  # once, if in two batches
-        report.strict_withheld = bool(report.errors or id_changes or invalid)
+        report.strict_withheld = bool(report.errors or moved_ids or invalid)
         if report.strict_withheld:
             report.feeds = [
                 replace(outcome, action="withheld", reason="--strict and something was bad")
@@ -389,7 +401,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     else:
         rendered = clock.timed("render", batches)
 
-    if not job.dry_run and to_render:
+    if not job.dry_run and (to_render or framings):
         state.start_build()  # a build killed while writing leaves the next one to plan again
     # The documents, then the pages for people, share their trips to the disk (a folder syncs
     # once per few hundred files, not twice per file), renamed into place in this order.
@@ -401,7 +413,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 outcomes[done.feed.path] = outcome
                 report.warnings.extend(warnings)
                 if job.progress is not None:
-                    job.progress(number, len(to_render), FEEDS_WRITTEN)
+                    job.progress(number, len(to_render) + len(framings), FEEDS_WRITTEN)
         finally:
             # A failed write must not leave the render workers alive: forked, they hold the
             # lock's descriptor too, and the next build would find the lock taken.
@@ -557,7 +569,14 @@ def _publish(
         _owe_hubs(state, job, feed.path)
     state.record_feed(
         feed.path,
-        PublishedFeed(feed.digest, stat.size, stat.stamp, digest_bytes(rendered.data), feed.keys()),
+        PublishedFeed(
+            feed.digest,
+            stat.size,
+            stat.stamp,
+            digest_bytes(rendered.data),
+            feed.keys(),
+            rendered.framing.text() if rendered.framing is not None else "",
+        ),
     )
     return replace(outcome, action="written" if written else "unchanged"), warnings
 
@@ -575,23 +594,3 @@ def _outcome(feed: PlannedFeed, before: PublishedFeed | None, reason: str) -> Fe
         updated=[i for i in new if i in old and old[i] != new[i]],
         removed=[i for i in old if i not in new],
     )
-
-
-def _id_changes(
-    state: BuildState, source: RecordSource, feeds: list[PlannedFeed]
-) -> list[RecordWarning]:
-    """Warn when a URL that was published before comes back under another id."""
-    shown = source.shown
-    entries = {e.url: e for f in feeds for e in f.entries if e.url is not None}
-    before = state.previous_ids(entries)
-    return [
-        RecordWarning(
-            f"was published before as id {before[url]!r}, now as {entry.id!r}: readers will "
-            "show this article twice (keep the old id, or accept the duplicate once)",
-            path=shown(entry.path),
-            record=entry.id,
-            field="url",
-        )
-        for url, entry in sorted(entries.items())
-        if url in before and before[url] != entry.id
-    ]

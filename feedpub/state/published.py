@@ -47,9 +47,10 @@ def published(
             mtime_ns,
             sha,
             () if entries == "[]" else tuple(tuple(pair) for pair in json.loads(entries)),
+            frame,
         )
-        for path, digest, size, mtime_ns, sha, entries in db.execute(
-            f"SELECT path, digest, size, mtime_ns, sha, entries FROM feeds {where}", values
+        for path, digest, size, mtime_ns, sha, entries, frame in db.execute(
+            f"SELECT path, digest, size, mtime_ns, sha, entries, frame FROM feeds {where}", values
         )
     }
 
@@ -63,8 +64,16 @@ def _past(prefix: str) -> str:
 def record_feed(db: sqlite3.Connection, path: str, feed: PublishedFeed) -> None:
     """Remember what a feed file now holds."""
     db.execute(
-        "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?, ?)",
-        (path, feed.digest, feed.size, feed.mtime_ns, feed.sha, json.dumps(feed.entries)),
+        "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            path,
+            feed.digest,
+            feed.size,
+            feed.mtime_ns,
+            feed.sha,
+            json.dumps(feed.entries),
+            feed.frame,
+        ),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["DATABASE", "INDEXES", "SCHEMA_VERSION", "TABLES"]
 
 #: Bump when the tables change shape: a cache of another shape is rebuilt.
-SCHEMA_VERSION = "11"
+SCHEMA_VERSION = "12"
 DATABASE = "index.sqlite3"
 
 TABLES = """
@@ -33,7 +33,8 @@ CREATE TABLE label_conflicts (
 );
 CREATE TABLE feeds (
     path TEXT PRIMARY KEY, digest TEXT NOT NULL, size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL, sha TEXT NOT NULL, entries TEXT NOT NULL
+    mtime_ns INTEGER NOT NULL, sha TEXT NOT NULL, entries TEXT NOT NULL,
+    frame TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE published_urls (url TEXT PRIMARY KEY, id TEXT NOT NULL);
 -- what the directory page shows of each subscription feed (term '' for the site's), as the

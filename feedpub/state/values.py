@@ -70,6 +70,9 @@ class PublishedFeed(NamedTuple):
     mtime_ns: int
     sha: str  # of the bytes this build wrote
     entries: tuple[tuple[str, str], ...]  # (entry id, record digest) it showed, in order
+    #: How its frame can be found again (``output/assembly.py``'s ``Framing``, as text; the
+    #: state does not read it); ``""``: not kept.
+    frame: str = ""
 
 
 @dataclass(frozen=True)

@@ -142,13 +142,18 @@ class References:
         self._built: dict[tuple[str, bool], dict[str, bytes]] = {}
 
     def get(
-        self, name: str, archives: bool, changes: list[tuple[str, Any]] | None = None
+        self,
+        name: str,
+        archives: bool,
+        changes: list[tuple[str, Any]] | None = None,
+        overrides: dict[str, Any] | None = None,
     ) -> dict[str, bytes]:
-        """The reference bytes of the sample after ``changes`` (``name`` keys the cache)."""
+        """The reference bytes of the sample after ``changes``, configured with ``overrides``
+        too (``name`` keys the cache)."""
         key = (name, archives)
         if key not in self._built:
             root = self._factory.mktemp(f"reference-{name}")
-            self._built[key] = reference(root, archives, changes or [])
+            self._built[key] = reference(root, archives, changes or [], overrides or {})
         return self._built[key]
 
 

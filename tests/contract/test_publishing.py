@@ -1,4 +1,5 @@
-"""Every combination publishes the reference's bytes, and a run with nothing new writes nothing.
+"""Every combination publishes the reference's bytes, a run with nothing new writes nothing, and
+a new title (which frames every document, and shows in no entry) writes what a clean build does.
 
 The reference is a clean build of the sample's files into a folder; every other target and
 the PostgreSQL rows built from the same records must publish the same documents, byte for
@@ -51,3 +52,20 @@ def test_a_run_with_nothing_new_writes_nothing_with_a_warm_or_a_cold_state(world
     assert cold.exit_code == 0, [str(e) for e in cold.errors]
     assert sorted(world.target.touched()) == []
     assert cold.count("written") == cold.count("removed") == 0
+
+
+@pytest.mark.parametrize("world", combos(PAIRWISE), indirect=True)
+def test_a_new_title_writes_what_a_clean_build_does(world: World, references: References) -> None:
+    """Each document's entries are framed anew (``pipeline/reframing.py``): read back from the
+    target, a folder's in worker processes, an object store's here."""
+    assert world.build().exit_code == 0
+    before = references.get("sample", world.archives)
+    world.overrides["title"] = "Altum News"
+    after = references.get("new-title", world.archives, overrides={"title": "Altum News"})
+    world.target.mark()
+    report = world.build()
+    assert report.exit_code == 0, [str(e) for e in report.errors]
+    assert report.records_changed == 0
+    assert world.target.documents() == after
+    assert sorted(world.target.touched()) == sorted(p for p in after if after[p] != before.get(p))
+    assert world.target.leftovers() == []

@@ -372,13 +372,19 @@ class World:
         return out
 
 
-def reference(root: Path, archives: bool, changes: list[tuple[str, Any]]) -> dict[str, bytes]:
+def reference(
+    root: Path,
+    archives: bool,
+    changes: list[tuple[str, Any]],
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, bytes]:
     """What a clean build (fresh state, fresh folder) of the sample's files publishes after
-    ``changes`` (``("put", record)`` or ``("delete", id)``): the suite's reference bytes."""
+    ``changes`` (``("put", record)`` or ``("delete", id)``), configured with ``overrides``:
+    the suite's reference bytes."""
     records = FileRecords(root / "site")
     apply(records, changes)
     out = FolderOut(root / "public")
-    world = World(records, out, archives, root / "state")
+    world = World(records, out, archives, root / "state", dict(overrides or {}))
     report = world.build(state_dir=None)
     assert report.exit_code == 0, [str(e) for e in report.errors]
     return out.documents()

@@ -1,0 +1,205 @@
+"""A new frame around the entries already published (pipeline/reframing.py): a change to what
+only frames a document (the site's title, description, author, hubs) renders no entry and reads
+no record, and the feeds are byte for byte those a build from scratch makes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from feedpub import build, load_config
+from feedpub.output.assembly import FrameFacts, Framing
+from feedpub.records.dates import format_rfc822, format_rfc3339
+from tests.test_archives import configure, tree
+from tests.test_archives import run as build_site_here
+
+
+def run(site: Path, **options: Any) -> Any:
+    """A build of ``site`` that tells no hub (the tests name one that is nowhere)."""
+    return build_site_here(site, ping=False, **options)
+
+
+#: A title, a description, an author and a hub: what frames every document and nothing else.
+NEW_FRAME = {
+    "title": "Altum News",
+    "description": "Kabar Lampung, setiap hari.",
+    "author": "Meja Redaksi",
+    "hubs": ["https://hub.example/"],
+}
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many entries were rendered, and records' bodies read for the feeds, in this
+    process (workers off). The pages for people read the bodies of the entries they show."""
+    import feedpub.output.render as render_module
+    import feedpub.pipeline.bodies as bodies_module
+
+    seen = {"entries": 0, "bodies": 0}
+    real_entries = render_module.render_entries
+
+    def entries(articles: Any, *rest: Any) -> Any:
+        seen["entries"] += len(articles)
+        return real_entries(articles, *rest)
+
+    real_load = bodies_module._load_bodies
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        loaded = real_load(*args, **kwargs)
+        seen["bodies"] += len(loaded[0])
+        return loaded
+
+    monkeypatch.setattr(render_module, "render_entries", entries)
+    monkeypatch.setattr(bodies_module, "_load_bodies", load)
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_FEEDS", 10**6)
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_ENTRIES", 10**6)
+    return seen
+
+
+def fresh(site: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The feeds a build from scratch makes of the site as it is configured now."""
+    copy = tmp_path / "fresh"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("public", ".feedpub"))
+    run(copy)
+    return tree(copy / "public")
+
+
+def feeds_written(report: Any) -> list[str]:
+    return sorted(o.path for o in report.feeds if o.action == "written" and ".html" not in o.path)
+
+
+@pytest.mark.parametrize("archives", [True, False])
+def test_a_new_frame_renders_no_entry_and_reads_no_record(
+    site: Path, tmp_path: Path, counted: dict[str, int], archives: bool
+) -> None:
+    configure(site, limit=2) if archives else configure(site, archive="off")
+    first = run(site)
+    documents = feeds_written(first)
+    assert counted["entries"] > 0 and counted["bodies"] > 0
+    counted.update(entries=0, bodies=0)
+    configure(site, **NEW_FRAME, **({"limit": 2} if archives else {"archive": "off"}))
+    report = run(site)
+    # Every document shows the new title: each is written, none of its entries rendered.
+    assert feeds_written(report) == documents
+    assert len(documents) == (3 * 42 if archives else 3 * 11)
+    assert counted == {"entries": 0, "bodies": 0}
+    assert report.records_changed == 0
+    assert tree(site / "public") == fresh(site, tmp_path)
+    # And again: the frames kept by a reframing build frame the next change too.
+    counted.update(entries=0, bodies=0)
+    configure(site, **{**NEW_FRAME, "title": "Altum"}, **({"limit": 2} if archives else {}))
+    assert feeds_written(run(site)) == documents and counted["entries"] == 0
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
+def test_a_new_entry_beside_a_new_title_renders_only_what_shows_it(
+    site: Path, tmp_path: Path, counted: dict[str, int]
+) -> None:
+    configure(site, limit=2)
+    run(site)
+    counted.update(entries=0, bodies=0)
+    (site / "articles/baru.json").write_text(
+        '{"title": "Baru", "url": "/baru/", "summary": "Ringkas.", '
+        '"date_published": "2023-06-04T10:00:00+07:00"}'
+    )
+    configure(site, title="Altum News", limit=2)
+    report = run(site)
+    assert report.records_changed == 1
+    # The site feed shows the new story (rendered); its archive page of June 2023 is new; the
+    # rest keep their entries and get the new title around them.
+    assert 0 < counted["entries"] <= 3 * 3 and counted["bodies"] <= 3
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
+def test_under_max_bytes_subscription_documents_are_rendered_and_pages_reframed(
+    site: Path, tmp_path: Path, counted: dict[str, int]
+) -> None:
+    configure(site, limit=2, max_bytes=1_000_000)
+    run(site)
+    counted.update(entries=0, bodies=0)
+    configure(site, title="Altum News", limit=2, max_bytes=1_000_000)
+    run(site)
+    # The cap may keep other entries under a longer head: the 11 feeds' subscription
+    # documents show their two newest entries each, rendered again; no archive page's are.
+    assert 0 < counted["entries"] <= 11 * 2 * 3
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
+def test_paranoid_reframing_gives_the_same_feeds(site: Path, tmp_path: Path) -> None:
+    configure(site, limit=2)
+    run(site)
+    configure(site, title="Altum News", limit=2)
+    run(site, paranoid=True)
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
+def test_a_file_changed_under_its_old_size_and_time_is_not_reframed(
+    site: Path, tmp_path: Path
+) -> None:
+    """A tool that rewrites a published file and keeps its size and mtime: the plan trusts
+    the file (as every build does), the reading sees other bytes, and nothing is built on
+    them: that document is not written, the rest are, and the next build mends it."""
+    configure(site, limit=2)
+    run(site)
+    path = site / "public/category/lampung/atom.xml"
+    stat = path.stat()
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"<title>", b"<titlE>", 1))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    configure(site, title="Altum News", limit=2)
+    report = build(
+        site / "articles",
+        site / "public",
+        load_config(site / "feedpub.toml"),
+        state_dir=site / ".feedpub",
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+        ping=False,
+    )
+    assert report.exit_code != 0
+    (bad,) = [o for o in report.feeds if o.action == "invalid"]
+    assert bad.path == "category/lampung/atom.xml"
+    assert "changed while this build ran" in str(bad.problems[0])
+    assert b"<titlE>" in path.read_bytes()
+    run(site)  # the next build renders it whole
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
+offsets = st.integers(min_value=-(23 * 3600 + 59 * 60), max_value=23 * 3600 + 59 * 60)
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1900, 1, 1), max_value=datetime(9999, 12, 30), timezones=st.none()
+    ),
+    offset=offsets,
+    dublin_core=st.booleans(),
+)
+@example(moment=datetime(1970, 1, 1), offset=0, dublin_core=False)  # a document with no entry
+@example(moment=datetime(1900, 1, 1, 0, 0, 0, 999999), offset=25_932, dublin_core=True)
+def test_frame_facts_read_back_write_the_same_dates(
+    moment: datetime, offset: int, dublin_core: bool
+) -> None:
+    """What the state keeps of a frame's facts gives the same instant at the same offset, so
+    the frame rendered from it writes the very dates the entries gave it."""
+    updated = moment.replace(tzinfo=timezone(timedelta(seconds=offset)))
+    facts = FrameFacts(updated, dublin_core)
+    framing = Framing("d1g35t", 1234, facts)
+    back = Framing.parse(framing.text())
+    assert back == framing
+    assert back.facts.updated.utcoffset() == updated.utcoffset()
+    for write in (format_rfc3339, format_rfc822):
+        assert write(back.facts.updated) == write(updated)
+
+
+@pytest.mark.parametrize("text", ["", "x", "d 12", "d 12 nope/1", "d x 2020-01-01T00:00:00/1"])
+def test_framing_the_state_did_not_write_is_none(text: str) -> None:
+    assert Framing.parse(text) is None
