@@ -8,7 +8,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -299,4 +301,85 @@ def test_a_batch_writes_into_a_folder_removed_since_it_last_wrote_there(tmp_path
     write_if_changed(page / "feed.json", b"{}", batch)
     batch.flush()
     assert sorted(p.name for p in page.iterdir()) == ["feed.json"]
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_batch_behind_flushes_on_its_own_thread_one_at_a_time_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's builds write the next files while the last ones are synced and renamed."""
+    events: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def replace(source: Any, target: Any) -> None:
+        events.append((threading.current_thread().name, Path(target).name))
+        real_replace(source, target)
+
+    real_put = publish._put_in_place
+
+    def put(pending: Any) -> None:
+        events.append(("start", str(len(pending))))
+        real_put(pending)
+        events.append(("end", str(len(pending))))
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(publish, "_put_in_place", put)
+    batch = Batch(size=2, behind=True)
+    names = [f"{n}.xml" for n in range(7)]
+    for name in names:
+        write_if_changed(tmp_path / name, name.encode(), batch)
+    batch.flush()
+    assert [p.name for p in tmp_path.iterdir()] and _leftovers(tmp_path) == []
+    assert all((tmp_path / name).read_bytes() == name.encode() for name in names)
+    renamed = [(thread, name) for thread, name in events if name.endswith(".xml")]
+    assert [name for _, name in renamed] == names  # in the order written
+    # Three full batches behind the writer, the last (one file) by flush itself.
+    assert [thread for thread, _ in renamed] == ["feedpub-flush"] * 6 + ["MainThread"]
+    marks = [kind for kind, _ in events if kind in ("start", "end")]
+    assert marks == ["start", "end"] * 4  # never two flushes at once
+
+
+def test_a_batch_behind_raises_a_failed_flush_and_drops_what_came_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+
+    def replace(source: Any, target: Any) -> None:
+        if Path(target).name == "1.xml":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    folder = LocalFolder(tmp_path)
+    with pytest.raises(PublishError, match=r"1\.xml"), folder.batched():
+        # The first 256 are handed off to be flushed behind; the rest are written meanwhile,
+        # and the failure is raised when the block's end flushes them.
+        for n in range(300):
+            folder.write_if_changed(f"{n}.xml", b"x", "")
+    # 0 is in place; 1 failed; what was written after it is dropped, nothing left behind.
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["0.xml"]
+    assert _leftovers(tmp_path) == []
+
+
+def test_abandoning_a_batch_behind_waits_for_its_flush_under_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupt drops what is not flushed yet; the flush under way (whose documents the
+    state recorded) ends first, so that nothing is renamed after the build let go."""
+    started, go_on = threading.Event(), threading.Event()
+    real_sync = publish._sync_files
+
+    def sync(fds: list[int]) -> None:
+        started.set()
+        go_on.wait(10)
+        real_sync(fds)
+
+    monkeypatch.setattr(publish, "_sync_files", sync)
+    batch = Batch(size=2, behind=True)
+    for name in ("a.xml", "b.xml", "c.xml"):
+        write_if_changed(tmp_path / name, b"x", batch)
+    assert started.wait(10)
+    threading.Timer(0.2, go_on.set).start()
+    batch.abandon()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xml", "b.xml"]
     assert _leftovers(tmp_path) == []

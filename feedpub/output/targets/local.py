@@ -87,7 +87,7 @@ class LocalFolder:
         if self._batch is not None:
             yield
             return
-        self._batch = batch = Batch()
+        self._batch = batch = Batch(behind=True)  # the disk's work behind the writer's
         try:
             yield
             batch.flush()
