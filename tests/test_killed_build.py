@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from feedpub import build, load_config
+from feedpub.output import publish as publish_module
 from feedpub.output.targets import PublishTarget, Stored
 from feedpub.output.targets.local import LocalFolder
+from feedpub.state import BuildState
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 #: Alone in its month: deleting it empties archive/2021-08/ (site and category pages).
@@ -178,3 +180,43 @@ def test_a_build_for_a_change_after_a_failed_one_looks_at_every_document(
     assert not list(out.rglob(".feedpub-tmp-*"))  # the failed batch's files are gone
     publish(site, out, state, check_output=False)
     assert tree(out) == clean(site, tmp_path)
+
+
+def test_a_build_killed_with_its_records_uncommitted_owes_the_hubs_and_mends_the_rest(
+    archived: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state commits a build's records of what it wrote a few hundred at a time: a kill
+    loses the last ones (here, all but those before a hub's due: the state is closed without
+    committing, as SIGKILL leaves it), never a hub's due (committed at once), and the next
+    build, looking at every document, publishes the clean bytes and rewrites no file that
+    already holds them."""
+    site = archived
+    config = site / "feedpub.toml"
+    config.write_text('hubs = ["https://hub.example/"]\n' + config.read_text())
+    out, state = tmp_path / "out", tmp_path / "state"
+    publish(site, out, state, ping=False)
+    edit(site)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    monkeypatch.setattr(publish_module, "BATCH_FILES", 4)  # renamed 4 at a time
+    monkeypatch.setattr(BuildState, "close", lambda self: self.db.close())  # no commit
+    # 25 archive pages, then the Lampung feed's 3 documents, then the site's RSS: killed
+    # before the site's Atom.
+    with pytest.raises(Killed):
+        publish(site, KillingTarget(LocalFolder(out), 29), state, ping=False)
+    monkeypatch.undo()
+    reader = BuildState.reader(state)
+    assert reader is not None
+    owed = set(reader.owed()["https://hub.example/"].urls)
+    reader.close()
+    assert {
+        "https://altumnews.com/feeds/category/lampung/rss.xml",
+        "https://altumnews.com/feeds/rss.xml",
+    } <= owed
+    killed = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    renamed = [p for p, mtime in killed.items() if before.get(p) != mtime]
+    assert len(renamed) >= 24
+    publish(site, out, state, ping=False)
+    publish(site, tmp_path / "clean", None, ping=False)
+    assert tree(out) == tree(tmp_path / "clean")
+    # What the killed build put in place is not written again: the same bytes stay put.
+    assert all(p.stat().st_mtime_ns == killed[p] for p in renamed)

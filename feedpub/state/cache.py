@@ -53,9 +53,12 @@ from feedpub.state.values import (
     StoredFacts,
 )
 
-__all__ = ["BuildState", "open_state", "record_deliveries"]
+__all__ = ["RECORDS_PER_COMMIT", "BuildState", "open_state", "record_deliveries"]
 
 T = TypeVar("T")
+
+#: Feed records committed together (see :meth:`BuildState.record_feed`).
+RECORDS_PER_COMMIT = 256
 
 
 @contextmanager
@@ -121,6 +124,8 @@ class BuildState:
         #: The mark this build owes hubs under (see :mod:`~feedpub.state.published`): random,
         #: so that no other build, not even one on a rebuilt cache, owes under the same.
         self._mark = secrets.randbits(62)
+        #: Feed records made since the last commit (see :meth:`record_feed`).
+        self._recorded = 0
 
     @classmethod
     def reader(cls, state_dir: Path) -> BuildState | None:
@@ -136,18 +141,23 @@ class BuildState:
         state._identity = {}
         state.db, state.rebuilt_reason = db, None
         state._mark = 0  # a reader owes no hub anything
+        state._recorded = 0
         return state
 
     # -- opening -----------------------------------------------------------------
 
     def reset(self) -> None:
         """Forget everything (``--full``): the next sync re-reads every file."""
+        self._recorded = 0
         self.db.close()
         self.db = empty_database(self.state_dir, self._identity, scratch=self.scratch)
 
     def close(self) -> None:
-        """Close the database."""
-        self.db.close()
+        """Close the database (what was recorded committed first)."""
+        try:
+            self._commit_records()
+        finally:
+            self.db.close()
 
     def __enter__(self) -> BuildState:
         return self
@@ -189,6 +199,7 @@ class BuildState:
 
     def finish_build(self, outcome: LastBuild) -> None:
         """Remember how this build ended, for the next one."""
+        self._commit_records()
         self._set_meta("last_build", json.dumps(vars(outcome)))
 
     # -- the articles folder -------------------------------------------------------
@@ -334,8 +345,25 @@ class BuildState:
         scope.remember_facts(self.db, facts, scope_terms)
 
     def record_feed(self, path: str, feed: PublishedFeed) -> None:
-        """Remember what a feed file now holds."""
+        """Remember what a feed file now holds.
+
+        A build records tens of thousands: they are committed :data:`RECORDS_PER_COMMIT` at a
+        time (one commit each cost 0.1-0.3 ms here), and before anything a hub is owed, the
+        build's end and the state's closing. Lost with a killed build, a record costs nothing
+        but a look: the next build, after one that did not finish, compares every document
+        with the target, and one written but not recorded holds the bytes it renders."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
         published.record_feed(self.db, path, feed)
+        self._recorded += 1
+        if self._recorded >= RECORDS_PER_COMMIT:
+            self._commit_records()
+
+    def _commit_records(self) -> None:
+        if self._recorded:
+            self._recorded = 0
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
 
     def forget_feed(self, path: str) -> None:
         """Forget a feed file that was removed."""
@@ -363,7 +391,8 @@ class BuildState:
 
     def owe_hubs(self, hubs: Iterable[str], url: str, since: float) -> None:
         """Remember that each of ``hubs`` has to be told of ``url``, owed since ``since``
-        (or since it was first owed, if it still is)."""
+        (or since it was first owed, if it still is): at once, for a killed build."""
+        self._commit_records()
         published.owe_hubs(self.db, hubs, url, since, self._mark)
 
     def forget_hubs(self, keep: Iterable[str]) -> None:
