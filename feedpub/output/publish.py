@@ -143,6 +143,8 @@ class Written(NamedTuple):
 
 def _same_bytes(path: Path, data: bytes) -> Written | None:
     try:
+        if os.stat(path).st_size != len(data):  # the common case of a change: no open
+            return None
         with path.open("rb") as handle:
             stat = os.fstat(handle.fileno())
             if stat.st_size == len(data) and handle.read() == data:
