@@ -273,20 +273,24 @@ def main() -> int:
             rechecks = log.read_text().count(" recheck: ")
             memory = [rss_mib(watch.pid)]
             # Sampled as each recheck is reported (between builds, not in the middle of one),
-            # or every 30 s when none comes.
+            # or every 30 s when none comes; each recheck's sample is printed.
             seen, sampled = rechecks, time.monotonic()
+            at_rechecks: list[str] = []
             while time.monotonic() - wall0 < args.idle:
                 time.sleep(0.2)
                 done = log.read_text().count(" recheck: ")
                 if done > seen or time.monotonic() - sampled >= 30.0:
-                    seen, sampled = done, time.monotonic()
                     memory.append(rss_mib(watch.pid))
+                    if done > seen:
+                        at_rechecks.append(f"{done - rechecks}: {memory[-1]:.1f}")
+                    seen, sampled = done, time.monotonic()
             share = (cpu_seconds(watch.pid) - cpu0) / (time.monotonic() - wall0)
             print(
                 f"idle {args.idle:g} s: {share * 100:.3f}% of one core; RSS "
                 f"{memory[0]:.1f} -> {memory[-1]:.1f} MiB (min {min(memory):.1f}, "
                 f"max {max(memory):.1f}, {len(memory)} samples; {seen - rechecks} rechecks)"
             )
+            print(f"RSS (MiB) after each recheck, from {memory[0]:.1f}: " + ", ".join(at_rechecks))
         watch.terminate()
         print(f"watch exited {watch.wait(600)} on SIGTERM")
     finally:
