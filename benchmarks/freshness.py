@@ -19,8 +19,8 @@ ping arrives), then starts ``feedpub watch`` and:
    the month's archive pages);
 3. leaves the watcher idle for ``--idle`` seconds and samples its CPU time and resident memory
    (its periodic check every ``--recheck`` seconds, as ``feedpub watch --recheck``: a short one
-   shows many rechecks' memory within a short idle time); memory as each recheck is reported,
-   between builds (or every 30 s without one).
+   shows many rechecks' memory within a short idle time); memory a moment after each recheck
+   is reported, between builds (or every 30 s without one).
 
 It prints p50, p90, p99 and max of each latency, the builds for the burst, and the idle CPU share
 and memory. The clock of the builds is ``--now`` (the stories are dated just before it).
@@ -272,21 +272,28 @@ def main() -> int:
             cpu0, wall0 = cpu_seconds(watch.pid), time.monotonic()
             rechecks = log.read_text().count(" recheck: ")
             memory = [rss_mib(watch.pid)]
-            # Sampled as each recheck is reported (between builds, not in the middle of one),
-            # or every 30 s when none comes.
+            # Sampled after each recheck is reported (between builds, not in the middle of one:
+            # a moment later, when the build has been collected), or every 30 s when none
+            # comes; each recheck's sample is printed.
             seen, sampled = rechecks, time.monotonic()
+            at_rechecks: list[str] = []
             while time.monotonic() - wall0 < args.idle:
                 time.sleep(0.2)
                 done = log.read_text().count(" recheck: ")
+                if done > seen:
+                    time.sleep(min(1.0, args.recheck / 4))
                 if done > seen or time.monotonic() - sampled >= 30.0:
-                    seen, sampled = done, time.monotonic()
                     memory.append(rss_mib(watch.pid))
+                    if done > seen:
+                        at_rechecks.append(f"{done - rechecks}: {memory[-1]:.1f}")
+                    seen, sampled = done, time.monotonic()
             share = (cpu_seconds(watch.pid) - cpu0) / (time.monotonic() - wall0)
             print(
                 f"idle {args.idle:g} s: {share * 100:.3f}% of one core; RSS "
                 f"{memory[0]:.1f} -> {memory[-1]:.1f} MiB (min {min(memory):.1f}, "
                 f"max {max(memory):.1f}, {len(memory)} samples; {seen - rechecks} rechecks)"
             )
+            print(f"RSS (MiB) after each recheck, from {memory[0]:.1f}: " + ", ".join(at_rechecks))
         watch.terminate()
         print(f"watch exited {watch.wait(600)} on SIGTERM")
     finally:

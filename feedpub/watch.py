@@ -22,17 +22,25 @@ leaves a build running unlocked. The articles the builds read are kept between t
 :class:`~feedpub.pipeline.BodyMemo`), so a story that re-renders its month's archive page reads
 itself, not the whole month again.
 
-Two things keep its memory from growing a little with every build. Each build ends with a
+Three things keep its memory from growing a little with every build. Each build ends with a
 full collection (:func:`gc.collect`): a build makes and drops hundreds of thousands of small
 objects (a walk's listing, the state's rows), CPython keeps some of those freed last on its free
 lists (tuples, lists, dicts, floats), which it clears only on a full collection (rare in a
 quiet process), and one object left in an arena of its allocator keeps the whole MiB; without
-it each recheck pinned one or two more arenas, with no more objects alive. And its builds walk
-the folder in this process (``parallel_walk=False``): a pool of workers forked for every
-recheck's walk brought its threads into the watcher each time, and memory went on growing by
-some 1 MiB a recheck (the threads' own C allocator arenas and more of Python's), for a walk no
-faster once the files' metadata is cached (see benchmarks/README.md). The collection takes some
-10 ms at 100,000 records, after the build has published and reported.
+it each recheck pinned one or two more arenas, with no more objects alive. Before it, each
+build empties CPython's type cache (:func:`sys._clear_type_cache`): that cache of attribute
+lookups (4,096 slots) holds a reference to the name of each lookup it remembers, and some
+names are made afresh on every call, so at a new address and in another slot: every text file
+opened looks up its codec's ``incrementaldecoder`` (or ``incrementalencoder``) by such a name
+(the owner marker each build reads, the mark each heartbeat writes). Each name (67 bytes)
+outlived its build until another lookup took its slot (up to some two hundred at once), and one
+left in an arena the build had mapped for its peak kept that arena from going back: a watcher's
+memory grew with its first rechecks, then levelled off as names went as fast as they came. And
+its builds walk the folder in this process (``parallel_walk=False``): a pool of workers forked
+for every recheck's walk brought its threads into the watcher each time, and memory went on
+growing by some 1 MiB a recheck (the threads' own C allocator arenas and more of Python's), for
+a walk no faster once the files' metadata is cached (see benchmarks/README.md). The collection
+takes some 10 ms at 100,000 records, after the build has published and reported.
 
 The loop reads no wall clock of its own for the builds: ``clock`` is the "now" each build gets
 (tests and previews inject one); waiting is measured on the monotonic clock. ``stop`` ends it:
@@ -45,6 +53,7 @@ from __future__ import annotations
 import gc
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -207,7 +216,9 @@ class Watcher:
         try:
             self._build_once(why)
         finally:
-            # The free lists go back to the allocator, and the arenas they pinned with them.
+            # The names the type cache holds (see the module docstring) and the free lists go
+            # back to the allocator, and the arenas they pinned with them.
+            sys._clear_type_cache()
             gc.collect()
 
     def _build_once(self, why: str) -> None:
