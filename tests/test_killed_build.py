@@ -207,6 +207,7 @@ def test_a_build_killed_with_its_records_uncommitted_owes_the_hubs_and_mends_the
     reader = BuildState.reader(state)
     assert reader is not None
     owed = set(reader.owed()["https://hub.example/"].urls)
+    assert reader.last_build() is None  # forgotten at once: the next build trusts nothing
     reader.close()
     assert {
         "https://altumnews.com/feeds/category/lampung/rss.xml",

@@ -194,7 +194,9 @@ class BuildState:
         )
 
     def start_build(self) -> None:
-        """Forget how the last build ended: until this one finishes, nothing is trusted."""
+        """Forget how the last build ended: until this one finishes, nothing is trusted (at
+        once: a kill must not leave the last build's word standing)."""
+        self._commit_records()
         self.db.execute("DELETE FROM meta WHERE key = 'last_build'")
 
     def finish_build(self, outcome: LastBuild) -> None:
