@@ -73,12 +73,16 @@ class Framing:
         except ValueError:
             return None
 
-    def entries(self, data: bytes, tail: bytes) -> bytes | None:
-        """The bytes of the entries in ``data`` (the document this framing was kept for),
-        which ends in ``tail``; ``None`` if it cannot be that document."""
-        if self.head < 0 or len(data) < self.head + len(tail) or not data.endswith(tail):
+    def reframe(self, data: bytes, frame: Frame) -> tuple[bytes, Framing] | None:
+        """The document this framing was kept for (``data``) with its entries in ``frame``,
+        and the framing of the result; ``None`` if ``data`` cannot be that document."""
+        if self.head < 0:
+            return frame.empty, self
+        tail = frame.tail
+        if len(data) < self.head + len(tail) or not data.endswith(tail):
             return None
-        return data[self.head : len(data) - len(tail)]
+        entries = data[self.head : len(data) - len(tail)]
+        return frame.page([entries]), Framing(self.body, len(frame.head), self.facts)
 
 
 @dataclass(frozen=True)

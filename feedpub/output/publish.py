@@ -257,9 +257,7 @@ class Batch:
     def abandon(self) -> None:
         """Remove the files not flushed yet (their targets keep what they held); a flush
         under way finishes first."""
-        if self._flushing is not None:
-            self._flushing.join()
-            self._flushing = None
+        self._join()
         self._failure = None  # it dropped the rest of its own files
         pending, self._pending = self._pending, []
         _drop(pending)
@@ -280,12 +278,15 @@ class Batch:
         except BaseException as exc:  # raised in the writer's thread by _wait
             self._failure = exc
 
-    def _wait(self) -> None:
-        """Wait for the flush under way; if it failed, drop the files written since and
-        raise its error."""
+    def _join(self) -> None:
         if self._flushing is not None:
             self._flushing.join()
             self._flushing = None
+
+    def _wait(self) -> None:
+        """Wait for the flush under way; if it failed, drop the files written since and
+        raise its error."""
+        self._join()
         if self._failure is not None:
             failure, self._failure = self._failure, None
             self.abandon()

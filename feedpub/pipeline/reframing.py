@@ -138,17 +138,14 @@ def _reframe(
     category = shared["categories"].get(term or "")
     frame = FORMATS[fmt].render_frame(category, framing.facts, config.feed, links)
     data = shared["target"].read(path)
-    entries = None
-    if data is not None and digest_bytes(data) == sha:
-        entries = b"" if framing.head < 0 else framing.entries(data, frame.tail)
-    if entries is None:
+    done = framing.reframe(data, frame) if data is not None and digest_bytes(data) == sha else None
+    if done is None:
         message = (
             "changed while this build ran; the previous file is kept, the next build renders it"
         )
         return b"", [Problem(path, None, "error", "published-file", message)], None
-    document = frame.page([entries] if framing.head >= 0 else [])
+    document, framed = done
     problems = validate_feed(frame.empty, source=path, publishing=True)
     if problems or shared["paranoid"]:
         problems = validate_feed(document, source=path, publishing=True)
-    head = len(frame.head) if framing.head >= 0 else -1
-    return document, problems, Framing(framing.body, head, framing.facts)
+    return document, problems, framed
