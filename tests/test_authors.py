@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from feedpub import build, load_config
+from tests.conftest import SAMPLE_CONFIG
 
 CONFIG = """
 title = "Test Site"
@@ -73,3 +74,18 @@ def test_no_authors_no_author_elements(tmp_path: Path) -> None:
     assert item.find("author") is None
     assert item.find(DC) is None
     assert "author" not in entry
+
+
+@pytest.mark.parametrize(
+    ("email", "says_why"), [("desk/news@example.com", True), ("desk@example", False)]
+)
+def test_a_refused_email_says_why_when_it_would_end_its_mailto_link(
+    email: str, says_why: bool
+) -> None:
+    from feedpub.records.contract import check_record
+
+    raw = {"id": "x", "title": "X", "url": "https://example.com/x", "authors": [{"email": email}]}
+    checked = check_record(raw, load_config(SAMPLE_CONFIG).records, path="x.json")
+    (error,) = [e for e in checked.errors if e.field == "authors[1].email"]
+    assert f"must be an email address, not {email!r}" in str(error)
+    assert ("would end its mailto: link" in str(error)) is says_why

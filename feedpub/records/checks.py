@@ -132,7 +132,9 @@ class Record:
                     continue
                 email = item.get("email")
                 if email is not None and not is_email(email.strip()):
-                    self.error(f"{name}.email", f"must be an email address, not {email!r}")
+                    ends_link = any(c in email for c in "/?#")
+                    why = " ('/', '?' and '#' would end its mailto: link)" if ends_link else ""
+                    self.error(f"{name}.email", f"must be an email address, not {email!r}{why}")
                     continue
                 url = item.get("url")
                 if url is not None:
