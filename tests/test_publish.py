@@ -383,3 +383,33 @@ def test_abandoning_a_batch_behind_waits_for_its_flush_under_way(
     batch.abandon()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xml", "b.xml"]
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync each"])
+def test_a_batch_puts_files_another_process_wrote_in_place_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool
+) -> None:
+    """What a render worker wrote beside a path (named for this process) goes in place with
+    this process's own files, in the order given; dropped, it is removed."""
+    if not syncfs:
+        monkeypatch.setattr(publish, "_syncfs", None)
+    fsynced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (fsynced.append(fd), real_fsync(fd))[1])
+    (tmp_path / "a.xml").write_bytes(b"old")
+    batch = Batch(size=10)
+    staged = publish.stage_file(tmp_path / "a.xml", b"new a", publish.staged_name())
+    assert staged.temp.startswith(str(tmp_path / f"{TEMP_PREFIX}{os.getpid()}-"))
+    assert batch.adopt(tmp_path / "a.xml", staged).size == 5
+    write_if_changed(tmp_path / "b.xml", b"new b", batch)
+    assert (tmp_path / "a.xml").read_bytes() == b"old"
+    batch.flush()
+    assert (tmp_path / "a.xml").read_bytes() == b"new a"
+    assert (tmp_path / "a.xml").stat().st_mode & 0o777 == 0o644
+    assert _leftovers(tmp_path) == []
+    # Each file, or none (one syncfs for both); then their one folder.
+    assert len(fsynced) == (1 if syncfs else 3)
+    dropped = Batch(size=10)
+    dropped.adopt(tmp_path / "a.xml", publish.stage_file(tmp_path / "a.xml", b"x", "t"))
+    dropped.abandon()
+    assert (tmp_path / "a.xml").read_bytes() == b"new a" and not (tmp_path / "t").exists()

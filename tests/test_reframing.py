@@ -16,7 +16,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from feedpub import build, load_config
+from feedpub.output import publish
 from feedpub.output.assembly import FrameFacts, Framing
+from feedpub.output.publish import TEMP_PREFIX
+from feedpub.output.targets.local import LocalFolder
 from feedpub.records.dates import format_rfc822, format_rfc3339
 from tests.test_archives import configure, tree
 from tests.test_archives import run as build_site_here
@@ -171,6 +174,71 @@ def test_a_file_changed_under_its_old_size_and_time_is_not_reframed(
     assert b"<titlE>" in path.read_bytes()
     run(site)  # the next build renders it whole
     assert tree(site / "public") == fresh(site, tmp_path)
+
+
+def _temporary_files(root: Path) -> list[str]:
+    return sorted(p.name for p in root.rglob(f"{TEMP_PREFIX}*"))
+
+
+def test_into_a_folder_the_new_documents_are_written_where_they_are_framed(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each reframed document is written beside its path by whoever framed it (a worker, when
+    there are many: 126 here) and only put in place by the build: its bytes never come back."""
+    configure(site, limit=2)
+    run(site)
+    taken: list[str] = []
+    written: list[str] = []
+    real_adopt, real_write = LocalFolder.adopt, LocalFolder.write_if_changed
+    monkeypatch.setattr(
+        LocalFolder,
+        "adopt",
+        lambda self, path, *rest: (taken.append(path), real_adopt(self, path, *rest))[1],
+    )
+    monkeypatch.setattr(
+        LocalFolder,
+        "write_if_changed",
+        lambda self, path, *rest: (written.append(path), real_write(self, path, *rest))[1],
+    )
+    configure(site, title="Altum News", limit=2)
+    report = run(site)
+    assert sorted(taken) == feeds_written(report) and len(taken) == 3 * 42
+    assert [path for path in written if path.endswith(".html")] == written  # pages for people
+    assert _temporary_files(site / "public") == []
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
+def test_a_build_stopped_while_reframing_leaves_no_temporary_file(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped after some documents were put in place: the workers had written others that
+    the build never took. None is left behind, every file holds its old bytes or its new
+    ones, and the next build publishes the rest."""
+    configure(site, limit=2)
+    run(site)
+    before = tree(site / "public")
+    real_adopt = LocalFolder.adopt
+    calls = {"n": 0}
+
+    def adopt(self: LocalFolder, path: str, staged: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 40:
+            raise RuntimeError("stopped")
+        return real_adopt(self, path, staged)
+
+    monkeypatch.setattr(LocalFolder, "adopt", adopt)
+    monkeypatch.setattr(publish, "BATCH_FILES", 16)  # some in place, some taken and dropped
+    configure(site, title="Altum News", limit=2)
+    with pytest.raises(RuntimeError, match="stopped"):
+        run(site)
+    assert _temporary_files(site / "public") == []
+    after, new = tree(site / "public"), fresh(site, tmp_path)
+    assert set(after) == set(before)
+    assert all(data in (before[path], new[path]) for path, data in after.items())
+    assert before != after != new  # some in place, not all
+    monkeypatch.setattr(LocalFolder, "adopt", real_adopt)
+    run(site)
+    assert tree(site / "public") == new and _temporary_files(site / "public") == []
 
 
 offsets = st.integers(min_value=-(23 * 3600 + 59 * 60), max_value=23 * 3600 + 59 * 60)

@@ -12,6 +12,9 @@ A process killed between write and rename cannot remove its temporary file, so
 each one says whose it is: its name holds the writer's PID, and the writer holds
 an advisory lock (``flock``) on it until the rename. :func:`remove_leftover_temp_files`
 removes a temporary file only when nobody holds its lock and its writer is gone.
+A render worker may write a document's temporary file for the process publishing it
+(:func:`stage_file`): that file's name holds the publishing process's PID, not the worker's,
+and the publisher's batch adopts it (:meth:`Batch.adopt`) and puts it in place like its own.
 """
 
 from __future__ import annotations
@@ -35,9 +38,12 @@ __all__ = [
     "BATCH_FILES",
     "TEMP_PREFIX",
     "Batch",
+    "Staged",
     "Written",
     "remove_file",
     "remove_leftover_temp_files",
+    "stage_file",
+    "staged_name",
     "write_if_changed",
 ]
 
@@ -62,15 +68,27 @@ def _find_syncfs() -> Callable[[int], int] | None:
 _syncfs = _find_syncfs()
 
 
-def _sync_files(fds: list[int]) -> None:
-    """Make the files behind ``fds`` durable: one ``syncfs`` per file system they are on, or
+def _sync_files(pending: list[_Pending]) -> None:
+    """Make the files ``pending`` durable: one ``syncfs`` per file system they are on, or
     where that is missing or fails, an ``fsync`` of each."""
-    if _syncfs is not None and len(fds) > 1:  # one file: its own fsync costs less
-        devices = {os.fstat(fd).st_dev: fd for fd in fds}
-        if all(_syncfs(fd) == 0 for fd in devices.values()):
+    if _syncfs is not None and len(pending) > 1:  # one file: its own fsync costs less
+        devices = {p.device: p for p in pending}
+        if all(_on_file(p, _syncfs) == 0 for p in devices.values()):
             return
-    for fd in fds:
-        os.fsync(fd)
+    for each in pending:
+        _on_file(each, os.fsync)
+
+
+def _on_file(pending: _Pending, call: Callable[[int], object]) -> object:
+    """``call`` on a descriptor of the pending file: its own, or (one another process wrote)
+    one opened for it."""
+    if pending.fd >= 0:
+        return call(pending.fd)
+    fd = os.open(pending.temp, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        return call(fd)
+    finally:
+        os.close(fd)
 
 
 def _sync_folders(folders: list[Path]) -> None:
@@ -130,6 +148,58 @@ def _fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class _Pending(NamedTuple):
+    """A file written to its temporary file, to be put in place by a batch's flush."""
+
+    #: The descriptor holding the temporary file's lock; -1 for one another process wrote
+    #: (:meth:`Batch.adopt`: its name holds this process's PID, which no cleaner takes away).
+    fd: int
+    temp: Path
+    path: Path
+    #: Its first existing folder before this write made any (what dropping it removes).
+    existing: Path
+    device: int
+
+
+class Staged(NamedTuple):
+    """New bytes for a file, written beside it by another process (a render worker) for this
+    one's batch to put in place (:func:`stage_file`, :meth:`Batch.adopt`)."""
+
+    temp: str
+    size: int
+    mtime_ns: int
+    device: int
+
+
+def staged_name() -> str:
+    """A name for a temporary file another process writes for this one (:func:`stage_file`):
+    this process's PID, as in its own temporary files' names, and a number none of them has."""
+    return f"{TEMP_PREFIX}{os.getpid()}-{next(_names)}"
+
+
+def stage_file(path: Path, data: bytes, name: str) -> Staged:
+    """Write ``data`` to the temporary file ``name`` beside ``path``, for a batch in the process
+    that gave ``name`` to adopt. ``name`` holds that process's PID (:data:`TEMP_PREFIX`, the PID,
+    a dash), so that a cleaner leaves the file while it runs, and is its own: one left by an
+    earlier process with that PID is written over. Raises :class:`OSError`; nothing is left then.
+    """
+    temp = path.parent / name
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(temp, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        os.fchmod(fd, 0o644)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        stat = os.fstat(fd)
+    except BaseException:
+        os.close(fd)
+        temp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    return Staged(str(temp), stat.st_size, stat.st_mtime_ns, stat.st_dev)
 
 
 class Written(NamedTuple):
@@ -199,9 +269,7 @@ class Batch:
         self._behind = behind
         self._flushing: threading.Thread | None = None
         self._failure: BaseException | None = None
-        # (descriptor holding the temporary file's lock, temporary file, target, its first
-        # existing folder before this write made any)
-        self._pending: list[tuple[int, Path, Path, Path]] = []
+        self._pending: list[_Pending] = []
         #: Folders this batch wrote a file into: they exist (a cold build with archives
         #: writes three files into each of tens of thousands of folders).
         self._folders: set[Path] = set()
@@ -239,13 +307,22 @@ class Batch:
             if isinstance(exc, OSError):
                 raise PublishError(str(path), exc.strerror or str(exc)) from None
             raise
-        self._pending.append((fd, temp, path, existing))
+        self._add(_Pending(fd, temp, path, existing, stat.st_dev))
+        return Written(True, stat.st_size, stat.st_mtime_ns)
+
+    def adopt(self, path: Path, staged: Staged) -> Written:
+        """Put ``staged`` (another process wrote it beside ``path``) in place at the next flush,
+        as if written here."""
+        self._add(_Pending(-1, Path(staged.temp), path, path.parent, staged.device))
+        return Written(True, staged.size, staged.mtime_ns)
+
+    def _add(self, pending: _Pending) -> None:
+        self._pending.append(pending)
         if len(self._pending) >= self.size:
             if self._behind:
                 self._hand_off()
             else:
                 self.flush()
-        return Written(True, stat.st_size, stat.st_mtime_ns)
 
     def flush(self) -> None:
         """Sync the written files, rename each into place in order, sync their folders (after
@@ -272,7 +349,7 @@ class Batch:
         self._flushing = thread
         thread.start()
 
-    def _flush_behind(self, pending: list[tuple[int, Path, Path, Path]]) -> None:
+    def _flush_behind(self, pending: list[_Pending]) -> None:
         try:
             _put_in_place(pending)
         except BaseException as exc:  # raised in the writer's thread by _wait
@@ -293,18 +370,19 @@ class Batch:
             raise failure
 
 
-def _put_in_place(pending: list[tuple[int, Path, Path, Path]]) -> None:
+def _put_in_place(pending: list[_Pending]) -> None:
     """Sync the written files, rename each into place in order, sync their folders; if a
     rename fails, those before it stay in place and the rest are dropped."""
     folders: dict[Path, None] = {}
     done = 0
     try:
         if pending:
-            _sync_files([fd for fd, _, _, _ in pending])
-        for fd, temp, path, _ in pending:
+            _sync_files(pending)
+        for fd, temp, path, _, _ in pending:
             os.replace(temp, path)
             done += 1
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
             folders[path.parent] = None
     except BaseException as exc:
         failed = pending[done][2] if done < len(pending) else pending[-1][2]
@@ -316,10 +394,11 @@ def _put_in_place(pending: list[tuple[int, Path, Path, Path]]) -> None:
         _sync_folders(list(folders))  # the renames made, even when a later one failed
 
 
-def _drop(pending: list[tuple[int, Path, Path, Path]]) -> None:
+def _drop(pending: list[_Pending]) -> None:
     """Remove written files that will not be put in place, and the folders made for them."""
-    for fd, temp, path, existing in pending:
-        os.close(fd)
+    for fd, temp, path, existing, _ in pending:
+        if fd >= 0:
+            os.close(fd)
         temp.unlink(missing_ok=True)
         _remove_empty_folders(path.parent, existing)
 

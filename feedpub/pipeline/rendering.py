@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from feedpub.digest import digest_bytes
 from feedpub.errors import Problem
 from feedpub.model import Article, Category, FeedPlan, Format
 from feedpub.output.assembly import Framing
@@ -36,6 +37,8 @@ from feedpub.records.ids import entry_id
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
     from feedpub.output.assembly import Frame, FrameFacts
+    from feedpub.output.publish import Staged
+    from feedpub.output.targets import PublishTarget, Stored
 
 __all__ = [
     "ENTRIES_PER_JOB",
@@ -81,11 +84,26 @@ class RenderedFeed:
     #: Where its entries are and what its frame took from them (``None``: not kept, so the
     #: next build that changes only its frame renders it whole).
     framing: Framing | None = None
+    #: Its bytes, already written beside its path by the worker that made them (``data`` is
+    #: then empty; see :class:`~feedpub.output.targets.base.Staging`), and their digest.
+    staged: Staged | None = None
+    sha: str = ""
 
     @property
     def valid(self) -> bool:
         """True when validation found no error (warnings allowed)."""
         return not any(p.level == "error" for p in self.problems)
+
+    def put(self, target: PublishTarget, content_type: str) -> tuple[bool, Stored, str]:
+        """Publish it at its path unless the path holds it already: whether it was written,
+        what the path holds now, and its bytes' digest."""
+        if self.staged is None:
+            written, stored = target.write_if_changed(self.feed.path, self.data, content_type)
+            return written, stored, digest_bytes(self.data)
+        from feedpub.output.targets.base import Staging
+
+        assert isinstance(target, Staging), "staged by a worker for a target that stages"
+        return True, target.adopt(self.feed.path, self.staged), self.sha
 
 
 def _entry_job(

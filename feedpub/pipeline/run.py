@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from feedpub.digest import digest_bytes
 from feedpub.errors import RecordWarning
 from feedpub.output.paths import CONTENT_TYPES, content_type_of, is_subscription_path
 from feedpub.output.targets import PublishTarget, open_target
@@ -373,7 +372,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         reframed = [f for f in feeds if f.path in framings]
         batches = reframed_in_order(
             state, batches, reframed, framings, published, job.target, job.config, categories,
-            paranoid=job.paranoid,
+            paranoid=job.paranoid, stage=not (job.dry_run or job.strict),
         )  # fmt: skip
     if job.strict:
         # --strict publishes all or nothing: every feed is rendered (once) and proved valid
@@ -564,7 +563,7 @@ def _publish(
     if job.dry_run:
         unchanged = job.target.holds(feed.path, rendered.data, content_type)
         return replace(outcome, action="unchanged" if unchanged else "written"), warnings
-    written, stat = job.target.write_if_changed(feed.path, rendered.data, content_type)
+    written, stat, sha = rendered.put(job.target, content_type)
     if written:
         _owe_hubs(state, job, feed.path)
     state.record_feed(
@@ -573,7 +572,7 @@ def _publish(
             feed.digest,
             stat.size,
             stat.stamp,
-            digest_bytes(rendered.data),
+            sha,
             feed.keys(),
             rendered.framing.text() if rendered.framing is not None else "",
         ),

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
-__all__ = ["PublishTarget", "Stored"]
+if TYPE_CHECKING:
+    from feedpub.output.publish import Staged
+
+__all__ = ["PublishTarget", "Staging", "Stored"]
 
 
 class Stored(NamedTuple):
@@ -76,4 +79,28 @@ class PublishTarget(Protocol):
     def feed_paths(self, *, archives: bool = True) -> list[str]:
         """Every path that holds a document now, by feedpub's names, in every format; archive
         pages may be left out without ``archives`` where listing them costs a walk."""
+        ...
+
+
+@runtime_checkable
+class Staging(Protocol):
+    """A target whose documents other processes may write for it (a folder): a render worker
+    writes a document's new bytes beside its path (:meth:`stage`, in the worker, on the
+    target it inherited) and the publishing process puts them in place in its order
+    (:meth:`adopt`), so that no document's bytes travel back to the publisher. An object
+    store's client stays in one process: it is not one of these."""
+
+    def stage(self, path: str, data: bytes, name: str) -> Staged:
+        """Write ``data`` beside ``path`` in the temporary file ``name`` (the publisher's,
+        :func:`~feedpub.output.publish.staged_name`). Raises :class:`OSError`."""
+        ...
+
+    def adopt(self, path: str, staged: Staged) -> Stored:
+        """Put what :meth:`stage` wrote in place at ``path``, as ``write_if_changed`` would (in
+        a batch: when it is flushed). Raises :class:`~feedpub.errors.PublishError`."""
+        ...
+
+    def unstage(self, path: str, name: str) -> None:
+        """Remove what :meth:`stage` may have written beside ``path`` as ``name`` (nothing
+        there: nothing done). Never raises."""
         ...

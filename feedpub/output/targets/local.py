@@ -16,8 +16,10 @@ from feedpub.output.owner import check_owner, claim_output
 from feedpub.output.paths import FEED_FILES, is_document_path
 from feedpub.output.publish import (
     Batch,
+    Staged,
     remove_file,
     remove_leftover_temp_files,
+    stage_file,
     write_if_changed,
 )
 from feedpub.output.targets.base import Stored
@@ -108,6 +110,22 @@ class LocalFolder:
         # What this writer's own file holds, never what another writer may have put in place.
         written = write_if_changed(self.root / path, data, self._batch)
         return written.changed, Stored(written.size, written.mtime_ns)
+
+    def stage(self, path: str, data: bytes, name: str) -> Staged:
+        """Write ``data`` beside ``path`` in the temporary file ``name``, for :meth:`adopt` (in
+        a render worker: see :class:`~feedpub.output.targets.base.Staging`)."""
+        return stage_file(self.root / path, data, name)
+
+    def adopt(self, path: str, staged: Staged) -> Stored:
+        """Put what :meth:`stage` wrote in place at ``path`` (in a batch: when it is flushed)."""
+        batch = self._batch if self._batch is not None else Batch(1)
+        written = batch.adopt(self.root / path, staged)
+        return Stored(written.size, written.mtime_ns)
+
+    def unstage(self, path: str, name: str) -> None:
+        """Remove what :meth:`stage` may have written beside ``path`` as ``name``."""
+        with suppress(OSError):
+            os.unlink(os.path.join(self.root, os.path.dirname(path), name))
 
     def remove(self, path: str) -> bool:
         """Remove the file and the folders it leaves empty."""
