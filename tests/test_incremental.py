@@ -287,6 +287,22 @@ def test_a_few_feeds_with_many_entries_render_their_entries_in_workers(
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
 
+def test_a_document_reads_each_of_its_entries_from_its_own_spool_file(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries go through spool files, a file per job of entries; a document showing entries
+    from more files than a process keeps open shows each entry it should (a file closed to
+    open the next once lent its descriptor to it, and the entries of one were read from the
+    other)."""
+    import feedpub.pipeline.rendering as rendering
+
+    reference = full_tree(site, tmp_path)
+    monkeypatch.setattr(rendering, "ENTRIES_PER_JOB", 2)
+    monkeypatch.setattr(rendering, "OPEN_SPOOLS", 1)
+    run(site)
+    assert _tree(site / "public") == reference
+
+
 def test_published_file_touched_but_unchanged_is_not_rewritten(site: Path) -> None:
     run(site)
     rss = site / "public/rss.xml"

@@ -165,12 +165,15 @@ class _Pending(NamedTuple):
 
 class Staged(NamedTuple):
     """New bytes for a file, written beside it by another process (a render worker) for this
-    one's batch to put in place (:func:`stage_file`, :meth:`Batch.adopt`)."""
+    one's batch to put in place (:func:`stage_file`, :meth:`Batch.adopt`); or, with no
+    ``temp``, found there already."""
 
     temp: str
     size: int
     mtime_ns: int
     device: int
+    #: The first folder that existed before the folders made for it (what dropping it removes).
+    existing: str
 
 
 def staged_name() -> str:
@@ -180,11 +183,18 @@ def staged_name() -> str:
 
 
 def stage_file(path: Path, data: bytes, name: str) -> Staged:
-    """Write ``data`` to the temporary file ``name`` beside ``path``, for a batch in the process
-    that gave ``name`` to adopt. ``name`` holds that process's PID (:data:`TEMP_PREFIX`, the PID,
-    a dash), so that a cleaner leaves the file while it runs, and is its own: one left by an
-    earlier process with that PID is written over. Raises :class:`OSError`; nothing is left then.
-    """
+    """Write ``data`` to the temporary file ``name`` beside ``path`` (making its folders), for a
+    batch in the process that gave ``name`` to adopt; nothing when ``path`` holds ``data``
+    already. ``name`` holds that process's PID (:data:`TEMP_PREFIX`, the PID, a dash), so that
+    a cleaner leaves the file while that process runs, and is its own: one left by an earlier
+    process with that PID is written over. Raises :class:`OSError`; no file is left then."""
+    same = _same_bytes(path, data)
+    if same is not None:
+        return Staged("", same.size, same.mtime_ns, 0, "")
+    existing = path.parent
+    while not existing.is_dir() and existing != existing.parent:
+        existing = existing.parent
+    path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.parent / name
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(temp, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
@@ -199,7 +209,7 @@ def stage_file(path: Path, data: bytes, name: str) -> Staged:
         temp.unlink(missing_ok=True)
         raise
     os.close(fd)
-    return Staged(str(temp), stat.st_size, stat.st_mtime_ns, stat.st_dev)
+    return Staged(str(temp), stat.st_size, stat.st_mtime_ns, stat.st_dev, str(existing))
 
 
 class Written(NamedTuple):
@@ -312,9 +322,11 @@ class Batch:
 
     def adopt(self, path: Path, staged: Staged) -> Written:
         """Put ``staged`` (another process wrote it beside ``path``) in place at the next flush,
-        as if written here."""
-        self._add(_Pending(-1, Path(staged.temp), path, path.parent, staged.device))
-        return Written(True, staged.size, staged.mtime_ns)
+        as if written here (nothing to do if ``path`` held its bytes already)."""
+        if staged.temp:
+            existing = Path(staged.existing)
+            self._add(_Pending(-1, Path(staged.temp), path, existing, staged.device))
+        return Written(bool(staged.temp), staged.size, staged.mtime_ns)
 
     def _add(self, pending: _Pending) -> None:
         self._pending.append(pending)

@@ -22,6 +22,7 @@ from feedpub.state import IndexedEntry
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
+    from feedpub.output.targets.base import Staging
 
 __all__ = ["BATCH_RECORDS", "publish_order", "render_in_batches"]
 
@@ -65,16 +66,20 @@ def render_in_batches(
     memo: BodyMemo | None = None,
     *,
     paranoid: bool = False,
+    staging: Staging | None = None,
 ) -> Generator[RenderedFeed, None, None]:
     """Render and validate ``feeds``, reading the bodies of one batch at a time (those the
     ``memo`` keeps are not read again); what the reading warns of is added to
     ``body_warnings``; the ``pages`` showing those bodies are rendered from them too.
-    ``paranoid``: validate every assembled document whole too."""
+    ``paranoid``: validate every assembled document whole too. ``staging``: where the
+    documents are written by the processes that make them (:func:`render_feeds`)."""
     for batch in _batches(feeds):
         articles, batch, warnings = _load_bodies(source, config, categories, batch, memo)
         body_warnings.extend(warnings)
         pages.take(articles)
-        yield from render_feeds(config, categories, articles, batch, paranoid=paranoid)
+        yield from render_feeds(
+            config, categories, articles, batch, paranoid=paranoid, staging=staging
+        )
 
 
 def _load_bodies(

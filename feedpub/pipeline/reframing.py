@@ -98,17 +98,13 @@ def reframed_in_order(
     categories: dict[str, Category],
     *,
     paranoid: bool = False,
-    stage: bool = True,
+    staging: Staging | None = None,
 ) -> Generator[RenderedFeed, None, None]:
     """``rendered`` (in the order documents are published) with ``feeds`` framed anew
     (:func:`reframable` found their ``framings``) in their places in that order. One whose
-    file turns out not to hold what was written loses its framing in ``state``. ``stage``:
-    into a folder, the workers write the new documents beside their paths (not in a dry run,
-    nor under ``--strict``, which may publish none of them)."""
+    file turns out not to hold what was written loses its framing in ``state``. ``staging``
+    (``target``, a folder): the new documents are written beside their paths where framed."""
     ordered = sorted(feeds, key=publish_order)
-    # A folder's files are read (and written) in the workers; another target's client stays
-    # in this process.
-    staging = target if isinstance(target, Staging) else None
     specs: list[_Spec] = [
         (
             f.path,
@@ -117,13 +113,15 @@ def reframed_in_order(
             f.links,
             published[f.path].sha,
             framings[f.path],
-            staged_name() if stage and staging is not None else "",
+            staged_name() if staging is not None else "",
         )
         for f in ordered
     ]
     jobs = [specs[i : i + _PER_JOB] for i in range(0, len(specs), _PER_JOB)]
     shared = {"target": target, "config": config, "categories": categories, "paranoid": paranoid}
-    alone = staging is None or len(specs) < _PARALLEL_MIN
+    # A folder (a target its workers may write for) is read in the workers too; another
+    # target's client stays in this process.
+    alone = not isinstance(target, Staging) or len(specs) < _PARALLEL_MIN
     results = ordered_map(_reframe_job, jobs, shared, min_jobs=len(jobs) + 1 if alone else 2)
     handed: set[str] = set()
 

@@ -15,14 +15,27 @@ document and its lines), two of its entries share an id, or it is over ``max_byt
 ``paranoid`` validates every assembled document whole as well.
 
 Workers are forked after the articles are loaded, so they inherit them and only small specs
-travel to them; entries and frames come back as bytes.
+travel to them. Entries go through a spool folder (a file per job of entries: the workers
+rendering documents read them there, so that no process holds a batch's entries), and each
+document is put together where its frame is rendered. Into a folder the worker also writes it
+beside its path (:class:`~feedpub.output.targets.base.Staging`) and sends back only its digest:
+a cold build with archives at 100,000 records makes 3.7 GB of documents, none of which then
+travels through this process, which only puts the files in place in order. What the workers
+wrote and a build stopped early never took is removed once they are gone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import os
+import pickle
+import tempfile
+import time
+from collections.abc import Generator, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from feedpub.digest import digest_bytes
 from feedpub.errors import Problem
@@ -30,15 +43,16 @@ from feedpub.model import Article, Category, FeedPlan, Format
 from feedpub.output.assembly import Framing
 from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FeedLinks
+from feedpub.output.publish import staged_name
 from feedpub.parallel import ordered_map
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.records.ids import entry_id
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
-    from feedpub.output.assembly import Frame, FrameFacts
     from feedpub.output.publish import Staged
     from feedpub.output.targets import PublishTarget, Stored
+    from feedpub.output.targets.base import Staging
 
 __all__ = [
     "ENTRIES_PER_JOB",
@@ -47,6 +61,7 @@ __all__ = [
     "WINDOW_ENTRIES",
     "RenderedFeed",
     "render_feeds",
+    "staging_for",
 ]
 
 #: Below this many documents, rendering their frames in worker processes costs more than it saves.
@@ -66,10 +81,17 @@ _GROUP = 8  # frames per job
 #: Where the documents that validate entries together say they live: nowhere a reader sees.
 _ALONE = FeedLinks("")
 
-#: A document to render, as sent to a worker: (term, format, path, rids of its entries, links).
+#: A document to render, as rendered whole: (term, format, path, rids of its entries, links).
 _Spec = tuple[str | None, Format, str, list[int], FeedLinks]
-#: A job: some records' entries in one format, or a few documents' frames.
-_Job = tuple[Format, list[int]] | list[_Spec]
+#: A document to render, as sent to a worker: the above, where each entry is in the spool (job
+#: of entries, index in it), the temporary file to write it to ("": none), its body digest.
+_DocSpec = tuple[str | None, Format, str, list[int], FeedLinks, list[tuple[int, int]], str, str]
+#: A job: some records' entries in one format (the job's number, format, rids), or a few
+#: documents.
+_Job = tuple[int, Format, list[int]] | list[_DocSpec]
+#: A document rendered: its bytes (empty when written beside its path), what validation found,
+#: the entries left out for ``max_bytes``, its framing, where it was written, its digest.
+_Done = tuple[bytes, list[Problem], int, "Framing | None", "Staged | None", str]
 
 
 @dataclass(frozen=True)
@@ -100,10 +122,17 @@ class RenderedFeed:
         if self.staged is None:
             written, stored = target.write_if_changed(self.feed.path, self.data, content_type)
             return written, stored, digest_bytes(self.data)
-        from feedpub.output.targets.base import Staging
+        # Only a Staging target's workers stage (a protocol's isinstance costs 18 µs a call).
+        written, stored = cast("Staging", target).adopt(self.feed.path, self.staged)
+        return written, stored, self.sha
 
-        assert isinstance(target, Staging), "staged by a worker for a target that stages"
-        return True, target.adopt(self.feed.path, self.staged), self.sha
+
+def staging_for(target: PublishTarget, *, writing: bool) -> Staging | None:
+    """``target`` when the processes rendering documents should write them beside their paths
+    themselves (a folder, ``writing``), else ``None``."""
+    from feedpub.output.targets.base import Staging
+
+    return target if writing and isinstance(target, Staging) else None
 
 
 def _entry_job(
@@ -131,24 +160,121 @@ def _entry_job(
 
 def _job(shared: dict[str, Any], job: _Job) -> Any:
     if isinstance(job, tuple):
-        return _entry_job(shared, job)
-    return _frame_job(shared, job)
+        return _spool_entries(shared, job)
+    return [_document(shared, spec) for spec in job]
 
 
-def _frame_job(
-    shared: dict[str, Any], specs: list[_Spec]
-) -> list[tuple[Frame, FrameFacts, list[Problem]]]:
-    """Render a few documents' frames, each validated as the document without entries."""
+def _spool_entries(shared: dict[str, Any], job: tuple[int, Format, list[int]]) -> None:
+    """Render and validate some records' entries in one format (:func:`_entry_job`) into the
+    spool file named by the job's number: a header (the entries' lengths, the records whose
+    entries drew a finding), then the entries' bytes. Put in place whole, or a mark that it
+    failed, so that a document waiting for it never reads half of it."""
+    number, fmt, rids = job
+    spool = Path(shared["spool"])
+    try:
+        entries, flagged = _entry_job(shared, (fmt, rids))
+        header = pickle.dumps(([len(e) for e in entries], flagged))
+        temp = spool / f"{number}.part"
+        temp.write_bytes(b"".join([len(header).to_bytes(8, "big"), header, *entries]))
+        temp.replace(spool / str(number))
+    except BaseException:
+        (spool / f"{number}.failed").touch()
+        raise
+
+
+class _Spooled:
+    """A spool file of entries, as a document's job reads it."""
+
+    def __init__(self, path: Path) -> None:
+        deadline = time.monotonic() + SPOOL_WAIT
+        while not path.exists():  # its job, sent before this one, is still under way
+            if path.with_suffix(".failed").exists() or time.monotonic() > deadline:
+                raise RuntimeError(f"the entries of {path.name} were not rendered")
+            time.sleep(0.001)
+        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        size = int.from_bytes(os.pread(self.fd, 8, 0), "big")
+        lengths, flagged = pickle.loads(os.pread(self.fd, size, 8))
+        self.flagged: set[int] = set(flagged)
+        self.where: list[tuple[int, int]] = []
+        offset = 8 + size
+        for length in lengths:
+            self.where.append((offset, length))
+            offset += length
+
+    def entry(self, index: int) -> bytes:
+        offset, length = self.where[index]
+        return os.pread(self.fd, length, offset)
+
+
+#: The spool files a process has open, by path (at most :data:`OPEN_SPOOLS`, oldest closed).
+_spooled: dict[Path, _Spooled] = {}
+#: Spool files a process keeps open at once.
+OPEN_SPOOLS = 64
+#: How long a document's job waits for the entries it shows (rendered by a job sent before it).
+SPOOL_WAIT = 600.0
+
+
+def _spooled_file(path: Path) -> _Spooled:
+    found = _spooled.get(path)
+    if found is None:
+        if len(_spooled) >= OPEN_SPOOLS:
+            os.close(_spooled.pop(next(iter(_spooled))).fd)
+        found = _spooled[path] = _Spooled(path)
+    return found
+
+
+def _close_spools() -> None:
+    while _spooled:
+        os.close(_spooled.popitem()[1].fd)
+
+
+#: Entry ids by record, in a process rendering documents (cleared with the spools).
+_ids: dict[int, str] = {}
+
+
+def _document(shared: dict[str, Any], spec: _DocSpec) -> _Done:
+    """One document: its frame rendered and validated on its own, around its entries' bytes
+    from the spool; rendered and validated whole where that would leave a doubt (see the
+    module docstring); written beside its path when it is valid and ``name`` is given."""
     from feedpub.output.render import frame_facts
     from feedpub.validate import validate_feed
 
-    results = []
-    for term, fmt, path, rids, links in specs:
+    config: SiteConfig = shared["config"]
+    term, fmt, path, rids, links, where, name, body = spec
+    cap = config.syndication.max_bytes
+    shown: list[bytes] = []
+    whole = False
+    for rid, (number, index) in zip(rids, where, strict=True):
+        # Read at once: opening the next file may close this one (and reuse its descriptor).
+        spooled = _spooled_file(Path(shared["spool"], str(number)))
+        whole = whole or rid in spooled.flagged
+        shown.append(spooled.entry(index))
+    for rid in rids:
+        if rid not in _ids:
+            article: Article = shared["articles"][rid]
+            _ids[rid] = entry_id(article.id, article.published, config.feed.domain)
+    whole = whole or len({_ids[rid] for rid in rids}) < len(rids)
+    framing = None
+    dropped = 0
+    if not whole:
         plan = _plan(shared, term, rids)
         facts = frame_facts(plan.entries)
-        frame = FORMATS[fmt].render_frame(plan.category, facts, shared["config"].feed, links)
-        results.append((frame, facts, validate_feed(frame.empty, source=path, publishing=True)))
-    return results
+        frame = FORMATS[fmt].render_frame(plan.category, facts, config.feed, links)
+        problems = validate_feed(frame.empty, source=path, publishing=True)
+        over = cap is not None and not links.archive and frame.size(shown) > cap
+        whole = bool(problems) or over
+    if whole:
+        data, problems, dropped = _render_whole(shared, (term, fmt, path, rids, links))
+    else:
+        data = frame.page(shown)
+        problems = validate_feed(data, source=path, publishing=True) if shared["paranoid"] else []
+        framing = Framing(body, len(frame.head) if shown else -1, facts) if body else None
+    if not name or any(p.level == "error" for p in problems):
+        return data, problems, dropped, framing, None, ""
+    sha = digest_bytes(data)
+    with suppress(OSError):  # the publishing process writes it then, and says why if it cannot
+        return b"", problems, dropped, framing, shared["target"].stage(path, data, name), sha
+    return data, problems, dropped, framing, None, sha
 
 
 def _plan(shared: dict[str, Any], term: str | None, rids: list[int]) -> FeedPlan:
@@ -193,86 +319,102 @@ def render_feeds(
     feeds: list[PlannedFeed],
     *,
     paranoid: bool = False,
+    staging: Staging | None = None,
 ) -> Iterator[RenderedFeed]:
-    """Render and validate ``feeds``, yielding each in order as it is done.
+    """Render and validate ``feeds``, yielding each in order as it is done; into ``staging``
+    (a folder), each valid document is written beside its path where it is made.
 
-    The documents go in windows, in order: a window's entries not rendered yet, then its
-    frames, then its documents assembled here while the workers go on with the next window.
-    An entry's bytes are dropped once the last document showing it is out, so that what is
-    held at once is about a window's entries (and those of the subscription documents, last),
-    not the whole batch's.
+    The documents go in windows, in order: a window's entries not rendered yet, then (after
+    the next window's entries, so that the workers never wait for them) its documents, in
+    jobs of a few. Entries go through a spool folder, a file per job of entries, removed once
+    the last document showing one of them is out: what is held at once is about a window's
+    entries, on disk, and a few documents.
     """
-    from feedpub.validate import validate_feed
-
-    shared = {"config": config, "categories": categories, "articles": articles}
-    specs: list[_Spec] = [
-        (f.term, f.fmt, f.path, [e.rid for e in f.entries], f.links) for f in feeds
-    ]
-    last_use = {(spec[1], rid): number for number, spec in enumerate(specs) for rid in spec[3]}
-    jobs: list[_Job] = []
+    specs = [(f.term, f.fmt, f.path, [e.rid for e in f.entries], f.links) for f in feeds]
+    at: dict[tuple[Format, int], tuple[int, int]] = {}  # (job of entries, index in it)
+    entry_jobs: list[list[tuple[int, Format, list[int]]]] = []
+    doc_jobs: list[list[list[_DocSpec]]] = []
+    last_doc: dict[int, int] = {}  # spool file: the last document reading it
+    spools = itertools.count()
     first = 0
-    rendered: set[tuple[Format, int]] = set()
     while first < len(specs):
         fresh: dict[Format, list[int]] = {}
         end, count = first, 0
         while end < len(specs) and (end == first or count < WINDOW_ENTRIES):
             _, fmt, _, rids, _ = specs[end]
             for rid in rids:
-                if (fmt, rid) not in rendered:
-                    rendered.add((fmt, rid))
+                if (fmt, rid) not in at:
+                    at[fmt, rid] = (-1, -1)
                     fresh.setdefault(fmt, []).append(rid)
                     count += 1
             end += 1
-        jobs += [
-            (fmt, rids[i : i + ENTRIES_PER_JOB])
-            for fmt, rids in fresh.items()
-            for i in range(0, len(rids), ENTRIES_PER_JOB)
-        ]
-        jobs += [specs[i : min(i + _GROUP, end)] for i in range(first, end, _GROUP)]
+        window = []
+        for fmt, rids in fresh.items():
+            for i in range(0, len(rids), ENTRIES_PER_JOB):
+                number = next(spools)
+                part = rids[i : i + ENTRIES_PER_JOB]
+                at.update(((fmt, rid), (number, n)) for n, rid in enumerate(part))
+                window.append((number, fmt, part))
+        entry_jobs.append(window)
+        documents: list[_DocSpec] = []
+        for number in range(first, end):
+            term, fmt, path, rids, links = specs[number]
+            where = [at[fmt, rid] for rid in rids]
+            for spool, _ in where:
+                last_doc[spool] = number
+            name = staged_name() if staging is not None else ""
+            documents.append((term, fmt, path, rids, links, where, name, feeds[number].body))
+        doc_jobs.append([documents[i : i + _GROUP] for i in range(0, len(documents), _GROUP)])
         first = end
-    many = len(rendered) >= PARALLEL_MIN_ENTRIES or len(specs) >= PARALLEL_MIN_FEEDS
-    # Far ahead: a window's entries come before its frames, and the documents are put
-    # together here in order; with a few jobs out, the workers waited while this process
-    # published a window, and this process while they rendered the next one's entries.
+    if not specs:
+        return
+    jobs: list[_Job] = [*entry_jobs[0]]
+    for later, documents_jobs in enumerate(doc_jobs, 1):
+        jobs += entry_jobs[later] if later < len(entry_jobs) else []
+        jobs += documents_jobs
+    done_with: dict[int, list[int]] = {}
+    for spool, number in last_doc.items():
+        done_with.setdefault(number, []).append(spool)
+    entries = len(at)
+    many = entries >= PARALLEL_MIN_ENTRIES or len(specs) >= PARALLEL_MIN_FEEDS
+    folder = Path(tempfile.mkdtemp(prefix="feedpub-entries-"))
+    shared = {
+        "config": config,
+        "categories": categories,
+        "articles": articles,
+        "spool": str(folder),
+        "target": staging,
+        "paranoid": paranoid,
+    }
+    # Far ahead: a window's entries come before its documents, and the documents are taken
+    # here in order; with a few jobs out, the workers waited while this process published a
+    # window, and this process while they rendered the next one's entries.
     results = ordered_map(
         _job, jobs, shared, min_jobs=2 if many else len(jobs) + 1, ahead=AHEAD_JOBS
     )
-    entries: dict[tuple[Format, int], bytes] = {}
-    flagged: set[tuple[Format, int]] = set()
-    ids: dict[int, str] = {}
-    cap = config.syndication.max_bytes
-    numbers = iter(range(len(specs)))  # frame jobs come in the documents' order
-    for job, result in zip(jobs, results, strict=True):
-        if isinstance(job, tuple):  # a job of entries: (format, rids)
-            fmt, rids = job
-            done, bad = result
-            entries.update(zip(((fmt, rid) for rid in rids), done, strict=True))
-            flagged.update((fmt, rid) for rid in bad)
-            continue
-        for frame, facts, problems in result:
-            number = next(numbers)
-            spec = specs[number]
-            _, fmt, path, rids, links = spec
-            shown = [entries[fmt, rid] for rid in rids]
-            for rid in rids:
-                if rid not in ids:
-                    article = articles[rid]
-                    ids[rid] = entry_id(article.id, article.published, config.feed.domain)
-            whole = (
-                bool(problems)
-                or any((fmt, rid) in flagged for rid in rids)
-                or len({ids[rid] for rid in rids}) < len(rids)
-                or (cap is not None and not links.archive and frame.size(shown) > cap)
-            )
-            for rid in rids:
-                if last_use[fmt, rid] == number:
-                    del entries[fmt, rid]
-            if whole:
-                data, problems, dropped = _render_whole(shared, spec)
-                yield RenderedFeed(feeds[number], data, tuple(problems), dropped)
+    numbers = iter(range(len(specs)))  # documents come in their order
+    handed = 0
+    try:
+        for job, result in zip(jobs, results, strict=True):
+            if isinstance(job, tuple):
                 continue
-            data = frame.page(shown)
-            checked = validate_feed(data, source=path, publishing=True) if paranoid else []
-            body = feeds[number].body
-            framing = Framing(body, len(frame.head) if shown else -1, facts) if body else None
-            yield RenderedFeed(feeds[number], data, tuple(checked), framing=framing)
+            for data, problems, dropped, framing, staged, sha in result:
+                number = next(numbers)
+                yield RenderedFeed(
+                    feeds[number], data, tuple(problems), dropped, framing, staged, sha
+                )
+                handed = number + 1  # asked for the next: this one was taken
+                for spool in done_with.get(number, ()):
+                    (folder / str(spool)).unlink(missing_ok=True)
+    finally:
+        if isinstance(results, Generator):  # its workers end with it
+            results.close()
+        _close_spools()
+        _ids.clear()
+        for name in os.listdir(folder):  # what no document was left to read
+            (folder / name).unlink(missing_ok=True)
+        folder.rmdir()
+        if staging is not None:  # what was written and never taken
+            untaken = [d for documents in doc_jobs for group in documents for d in group]
+            for _, _, path, _, _, _, name, _ in untaken[handed:]:
+                staging.unstage(path, name)

@@ -43,7 +43,7 @@ from feedpub.pipeline.plan import (
 )
 from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, RecordsRead, id_changes, read_records
 from feedpub.pipeline.reframing import reframable, reframed_in_order
-from feedpub.pipeline.rendering import RenderedFeed
+from feedpub.pipeline.rendering import RenderedFeed, staging_for
 from feedpub.pipeline.report import BuildReport, FeedOutcome
 from feedpub.pipeline.scope import labels_digest, narrow_scope, published_in
 from feedpub.pipeline.spool import Spool
@@ -364,15 +364,17 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     ahead = PagesAhead(job.config, [page for page in pages if page.path in reasons])
     rendered: Iterator[RenderedFeed] = iter(())
     spool = None
+    # Not in a dry run, nor under --strict (which may publish none of them).
+    staging = staging_for(job.target, writing=not (job.dry_run or job.strict))
     batches = render_in_batches(  # lazy: reads and renders nothing until asked
         job.source, job.config, categories, to_render, body_warnings, ahead, job.memo,
-        paranoid=job.paranoid,
+        paranoid=job.paranoid, staging=staging,
     )  # fmt: skip
     if framings:
         reframed = [f for f in feeds if f.path in framings]
         batches = reframed_in_order(
             state, batches, reframed, framings, published, job.target, job.config, categories,
-            paranoid=job.paranoid, stage=not (job.dry_run or job.strict),
+            paranoid=job.paranoid, staging=staging,
         )  # fmt: skip
     if job.strict:
         # --strict publishes all or nothing: every feed is rendered (once) and proved valid

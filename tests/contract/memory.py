@@ -152,6 +152,15 @@ class KillAfter:
         self.made += 1
         return self.inner.write_if_changed(path, data, content_type)
 
+    def adopt(self, path: str, staged: Any) -> tuple[bool, Stored]:
+        """As ``inner``, until the kill (putting in place what a render worker wrote for a
+        folder is its publish call)."""
+        if self.made == self.calls:
+            raise Killed(f"killed before publish call {self.made + 1} ({path})")
+        self.made += 1
+        result: tuple[bool, Stored] = self.inner.adopt(path, staged)  # type: ignore[attr-defined]
+        return result
+
     def remove(self, path: str) -> bool:
         """As ``inner``, until the kill (a removal is a publish call too)."""
         if self.made == self.calls:

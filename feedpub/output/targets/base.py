@@ -92,12 +92,14 @@ class Staging(Protocol):
 
     def stage(self, path: str, data: bytes, name: str) -> Staged:
         """Write ``data`` beside ``path`` in the temporary file ``name`` (the publisher's,
-        :func:`~feedpub.output.publish.staged_name`). Raises :class:`OSError`."""
+        :func:`~feedpub.output.publish.staged_name`), unless ``path`` holds it already. Raises
+        :class:`OSError`."""
         ...
 
-    def adopt(self, path: str, staged: Staged) -> Stored:
+    def adopt(self, path: str, staged: Staged) -> tuple[bool, Stored]:
         """Put what :meth:`stage` wrote in place at ``path``, as ``write_if_changed`` would (in
-        a batch: when it is flushed). Raises :class:`~feedpub.errors.PublishError`."""
+        a batch: when it is flushed): whether it was written, what ``path`` holds. Raises
+        :class:`~feedpub.errors.PublishError`."""
         ...
 
     def unstage(self, path: str, name: str) -> None:

@@ -112,15 +112,15 @@ class LocalFolder:
         return written.changed, Stored(written.size, written.mtime_ns)
 
     def stage(self, path: str, data: bytes, name: str) -> Staged:
-        """Write ``data`` beside ``path`` in the temporary file ``name``, for :meth:`adopt` (in
-        a render worker: see :class:`~feedpub.output.targets.base.Staging`)."""
+        """Write ``data`` beside ``path`` in the temporary file ``name`` for :meth:`adopt`, unless
+        ``path`` holds it (in a render worker: :class:`~feedpub.output.targets.base.Staging`)."""
         return stage_file(self.root / path, data, name)
 
-    def adopt(self, path: str, staged: Staged) -> Stored:
+    def adopt(self, path: str, staged: Staged) -> tuple[bool, Stored]:
         """Put what :meth:`stage` wrote in place at ``path`` (in a batch: when it is flushed)."""
         batch = self._batch if self._batch is not None else Batch(1)
         written = batch.adopt(self.root / path, staged)
-        return Stored(written.size, written.mtime_ns)
+        return written.changed, Stored(written.size, written.mtime_ns)
 
     def unstage(self, path: str, name: str) -> None:
         """Remove what :meth:`stage` may have written beside ``path`` as ``name``."""
