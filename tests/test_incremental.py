@@ -303,6 +303,31 @@ def test_a_document_reads_each_of_its_entries_from_its_own_spool_file(
     assert _tree(site / "public") == reference
 
 
+def test_a_killed_builds_spool_folder_is_removed_by_the_next_build(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build killed while rendering cannot remove its spool folder (entries on their way to
+    documents): the next build that renders removes those whose build is gone, and no other."""
+    import subprocess
+    import tempfile
+
+    import feedpub.pipeline.rendering as rendering
+
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    dead = spools / f"{rendering.SPOOL_PREFIX}{gone.stdout.strip()}-abc"
+    alive = spools / f"{rendering.SPOOL_PREFIX}{os.getppid()}-abc"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "0").write_bytes(b"entries")
+    run(site)
+    assert not dead.exists() and (alive / "0").exists()
+    assert [p.name for p in spools.iterdir()] == [alive.name]  # the build's own: gone too
+
+
 def test_published_file_touched_but_unchanged_is_not_rewritten(site: Path) -> None:
     run(site)
     rss = site / "public/rss.xml"

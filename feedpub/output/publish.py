@@ -40,6 +40,7 @@ __all__ = [
     "Batch",
     "Staged",
     "Written",
+    "process_running",
     "remove_file",
     "remove_leftover_temp_files",
     "stage_file",
@@ -463,7 +464,8 @@ def _writer_pid(name: str) -> int | None:
     return int(pid) if dash and pid.isdigit() else None
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """True when a process ``pid`` exists (this user's or another's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -488,7 +490,7 @@ def _leftover(path: str, name: str, now: float) -> bool:
         # the file and locking it, so only a file whose writer is gone (or that is old) goes.
         # This process's PID in the name is an earlier process's (a container reuses PIDs):
         # this process does not write while it cleans.
-        if not old and (pid is None or (pid != os.getpid() and _running(pid))):
+        if not old and (pid is None or (pid != os.getpid() and process_running(pid))):
             return False
         os.unlink(path)
         return True

@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import os
 import pickle
+import shutil
 import tempfile
 import time
 from collections.abc import Generator, Iterator
@@ -43,7 +44,7 @@ from feedpub.model import Article, Category, FeedPlan, Format
 from feedpub.output.assembly import Framing
 from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FeedLinks
-from feedpub.output.publish import staged_name
+from feedpub.output.publish import process_running, staged_name
 from feedpub.parallel import ordered_map
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.records.ids import entry_id
@@ -228,6 +229,24 @@ def _close_spools() -> None:
         os.close(_spooled.popitem()[1].fd)
 
 
+#: The start of a spool folder's name (in the system's temporary folder), then the PID of the
+#: build whose it is.
+SPOOL_PREFIX = "feedpub-entries-"
+
+
+def _spool_folder() -> Path:
+    """A new spool folder for this build; those of builds that are gone (killed) are removed
+    first."""
+    base = tempfile.gettempdir()
+    with suppress(OSError), os.scandir(base) as found:
+        for entry in found:
+            pid, dash, _ = entry.name.removeprefix(SPOOL_PREFIX).partition("-")
+            ours = entry.name.startswith(SPOOL_PREFIX) and dash and pid.isdigit()
+            if ours and not process_running(int(pid)) and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=base))
+
+
 #: Entry ids by record, in a process rendering documents (cleared with the spools).
 _ids: dict[int, str] = {}
 
@@ -377,7 +396,7 @@ def render_feeds(
         done_with.setdefault(number, []).append(spool)
     entries = len(at)
     many = entries >= PARALLEL_MIN_ENTRIES or len(specs) >= PARALLEL_MIN_FEEDS
-    folder = Path(tempfile.mkdtemp(prefix="feedpub-entries-"))
+    folder = _spool_folder()
     shared = {
         "config": config,
         "categories": categories,
