@@ -221,7 +221,9 @@ def _load(
             data = _read(root, relative)
         except OSError:
             continue
-        parsed = parse_file(data, relative, shown_path(relative), rules)
+        # Only the wanted records of a file of many are checked and their bodies converted.
+        wanted_digests = {digest for _, digest in keys}
+        parsed = parse_file(data, relative, shown_path(relative), rules, wanted=wanted_digests)
         for article, digest in zip(parsed.articles, parsed.digests, strict=True):
             if (article.id, digest) in keys:
                 loaded[keys.pop((article.id, digest))] = article
