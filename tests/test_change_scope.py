@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedpub import BuildReport, build
+from feedpub import BuildReport, __version__, build
 from feedpub.config import SiteConfig, parse_config
 from feedpub.pipeline import BodyMemo
 from feedpub.state import BuildState
@@ -206,3 +206,22 @@ def test_builds_for_changes_publish_what_a_build_from_scratch_does(
         assert _tree(site / "out") == _from_scratch(site, now, config), (kind, number)
     # The build cron runs next agrees, and finds nothing left to write.
     assert _build(site, now, config).count("written") == 0
+
+
+def test_every_categorys_live_count_is_the_one_asked_for_it_alone(tmp_path: Path) -> None:
+    """The directory's counts of every category (a build from scratch) and of a few (a change's
+    build) are worked out by two queries: they agree, drafts, duplicates and entries not yet
+    due left out, and a category with nothing live has no count."""
+    articles = _start(tmp_path)
+    _write(articles, "d1.json", {**_record(40, 0, ["Sains", "Ekonomi"]), "draft": True})
+    _write(articles, "d2.json", {**_record(41, 1, ["Draf"]), "draft": True})
+    _write(articles, "z1.json", _record(42, 2, ["Sains"], ident="story-1"))  # a duplicate id
+    _write(articles, "z2.json", _record(43, 4, ["Nanti", "Sains"]))  # due after NOW
+    _build(tmp_path, NOW)
+    with BuildState(tmp_path / "state", __version__, CONFIG.records.fingerprint()) as state:
+        now = NOW.timestamp()
+        every = state.live_counts(now)
+        assert every == {None: 8, "ekonomi": 3, "olahraga": 3, "sains": 2}
+        terms = ["draf", "ekonomi", "nanti", "olahraga", "sains", "unknown"]
+        assert state.live_counts(now, terms) == every
+        assert state.live_counts(None)["nanti"] == 1 == state.live_counts(None, ["nanti"])["nanti"]
