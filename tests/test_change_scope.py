@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedpub import BuildReport, build
+from feedpub import BuildReport, __version__, build
 from feedpub.config import SiteConfig, parse_config
 from feedpub.pipeline import BodyMemo
-from feedpub.state import BuildState
+from feedpub.state import BuildState, sync
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -206,3 +207,60 @@ def test_builds_for_changes_publish_what_a_build_from_scratch_does(
         assert _tree(site / "out") == _from_scratch(site, now, config), (kind, number)
     # The build cron runs next agrees, and finds nothing left to write.
     assert _build(site, now, config).count("written") == 0
+
+
+def test_every_categorys_live_count_is_the_one_asked_for_it_alone(tmp_path: Path) -> None:
+    """The directory's counts of every category (a build from scratch) and of a few (a change's
+    build) are worked out by two queries: they agree, drafts, duplicates and entries not yet
+    due left out, and a category with nothing live has no count."""
+    articles = _start(tmp_path)
+    _write(articles, "d1.json", {**_record(40, 0, ["Sains", "Ekonomi"]), "draft": True})
+    _write(articles, "d2.json", {**_record(41, 1, ["Draf"]), "draft": True})
+    _write(articles, "z1.json", _record(42, 2, ["Sains"], ident="story-1"))  # a duplicate id
+    _write(articles, "z2.json", _record(43, 4, ["Nanti", "Sains"]))  # due after NOW
+    _build(tmp_path, NOW)
+    with BuildState(tmp_path / "state", __version__, CONFIG.records.fingerprint()) as state:
+        now = NOW.timestamp()
+        every = state.live_counts(now)
+        assert every == {None: 8, "ekonomi": 3, "olahraga": 3, "sains": 2}
+        terms = ["draf", "ekonomi", "nanti", "olahraga", "sains", "unknown"]
+        assert state.live_counts(now, terms) == every
+        assert state.live_counts(None)["nanti"] == 1 == state.live_counts(None, ["nanti"])["nanti"]
+
+
+def _indexes(site: Path) -> set[str]:
+    with sqlite3.connect(site / "state" / "index.sqlite3") as db:
+        return {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+
+
+PERIOD_INDEXES = {"records_period", "records_pages", "categories_pages"}
+
+
+@pytest.mark.parametrize("archive", ["off", "month"])
+def test_a_bulk_load_builds_the_indexes_of_periods_only_for_records_with_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, archive: str
+) -> None:
+    """A cold load of many files indexes the tables after the rows; without archives no record
+    has a period and the indexes only archive pages read are left out. What is published is
+    the same either way, and stays so as records come and go."""
+    monkeypatch.setattr(sync, "BULK_MIN_FILES", 1)
+    config = _config(archive)
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for number in range(3):  # bad records only: nothing stored, no period
+        _write(articles, f"b{number}.json", {**_record(number, 0, ["Sains"]), "title": ""})
+    _build(tmp_path, NOW, config)
+    assert not _indexes(tmp_path) & PERIOD_INDEXES
+    for number in range(8):
+        _write(articles, f"m{number:02d}.json", _record(number, number % 3, ["Ekonomi"]))
+    report = _build(tmp_path, NOW, config)
+    assert report.records_changed == 8
+    assert (_indexes(tmp_path) >= PERIOD_INDEXES) is (archive != "off")
+    assert _tree(tmp_path / "out") == _from_scratch(tmp_path, NOW, config)
+    shutil.rmtree(tmp_path / "state")  # a cold bulk load of good records
+    _build(tmp_path, NOW, config)
+    assert (_indexes(tmp_path) >= PERIOD_INDEXES) is (archive != "off")
+    assert bool(_indexes(tmp_path) & PERIOD_INDEXES) is (archive != "off")
+    _write(articles, "m20.json", _record(20, 1, ["Sains"]))
+    _build(tmp_path, NOW, config)
+    assert _tree(tmp_path / "out") == _from_scratch(tmp_path, NOW, config)

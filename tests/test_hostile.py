@@ -153,6 +153,26 @@ def test_a_malformed_ipv6_url_is_the_records_error(site: Path, fields: dict[str,
     assert_site_published(site)
 
 
+@pytest.mark.parametrize(
+    ("body", "bad"),
+    [
+        ('<p>[1] a note</p><A HREF="http://[::1">x</A>', True),  # any case of the name
+        ('<p>[1] a note</p><img Src = "//[::1/a.png">', True),
+        ('<p>a "\u017frc" for src: [x]</p><img \u017frc="//[::1/a.png">', True),  # re.I folds
+        ("<p>[1] a note, no link: href is a word here</p>", False),
+        ('<p>[1] a note</p><a href="https://example.com/">x</a>', False),
+        ("<p>[1] a note and nothing else</p>", False),
+    ],
+)
+def test_a_body_link_urllib_cannot_read_is_found_whatever_else_it_holds(
+    body: str, bad: bool
+) -> None:
+    data = record(content_text=None, content_html=body)
+    parsed = parse_file(data, "x.json", "x.json", CONFIG.records, bodies=False)
+    found = [e for e in parsed.errors if "link URL that cannot be read" in str(e)]
+    assert bool(found) is bad, parsed.errors
+
+
 def test_the_nfkc_delimiter_list_is_complete() -> None:
     import unicodedata
 

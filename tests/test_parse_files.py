@@ -8,7 +8,8 @@ from pathlib import Path
 from feedpub import load_config
 from feedpub.digest import digest_bytes
 from feedpub.pipeline.read import shown_paths
-from feedpub.records.parse import parse_files
+from feedpub.records.loader import parse_file
+from feedpub.records.parse import WantedRecord, load_articles, parse_files
 
 RECORD = {"title": "T", "date_published": "2022-12-02T10:00:00+07:00", "url": "/a/"}
 
@@ -32,3 +33,40 @@ def test_every_file_hash_is_the_digest_of_its_bytes(site: Path) -> None:
     for p in parsed:
         assert p.file_hash == digest_bytes(files[p.path]), p.path
     assert {p.path: p.count for p in parsed} == dict.fromkeys(files, 1)
+
+
+def test_the_bodies_read_are_the_wanted_records_as_a_full_parse_gives_them(site: Path) -> None:
+    """A file of many records is read for the ones a feed shows: those come back as the full
+    parse makes them; the others (one of them bad) are not checked."""
+    root = site / "articles"
+    lines = [
+        {**RECORD, "id": "a", "url": "/a/", "content_html": "<p>A</p><script>x</script>"},
+        {**RECORD, "id": "bad", "date_published": "someday"},
+        {**RECORD, "id": "c", "url": "/c/", "content_text": "C"},
+    ]
+    (root / "many.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    listed = [{**RECORD, "id": "d", "url": "/d/"}, {**RECORD, "id": "e", "url": "/e/"}]
+    (root / "list.json").write_text(json.dumps(listed))
+    rules = load_config(site / "feedpub.toml").records
+    shown = shown_paths(root)
+    full = {
+        relative: parse_file((root / relative).read_bytes(), relative, shown(relative), rules)
+        for relative in ("many.jsonl", "list.json")
+    }
+    assert [len(full["many.jsonl"].articles), len(full["many.jsonl"].errors)] == [2, 1]
+    wanted = [
+        WantedRecord(key, article.id, relative, digest)
+        for key, (relative, article, digest) in enumerate(
+            (relative, article, digest)
+            for relative, parsed in full.items()
+            for article, digest in zip(parsed.articles, parsed.digests, strict=True)
+            if article.id in ("c", "e")
+        )
+    ]
+    loaded = load_articles(root, shown, rules, wanted)
+    assert {key: article.id for key, article in loaded.items()} == {0: "c", 1: "e"}
+    assert loaded[0] == full["many.jsonl"].articles[1]
+    assert loaded[1] == full["list.json"].articles[1]
+    data = (root / "many.jsonl").read_bytes()
+    only = parse_file(data, "many.jsonl", "many.jsonl", rules, wanted={wanted[0].digest})
+    assert [a.id for a in only.articles] == ["c"] and only.errors == [] and only.warnings == []

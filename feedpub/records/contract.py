@@ -27,7 +27,7 @@ from feedpub.records.content import (
     summarize,
     text_to_html,
 )
-from feedpub.records.fields import FIELDS, KNOWN_FIELDS, Field, closest_field
+from feedpub.records.fields import FIELDS, KNOWN_FIELDS, closest_field
 from feedpub.records.guards import (
     MAX_NESTING,
     has_unreadable_url,
@@ -184,8 +184,9 @@ _CHECKERS: Mapping[str, _Checker] = {
 }
 # Every field but the id (checked first: it names the record in every message) with its
 # checker; a kind without one fails here, at import.
-_CHECKS: tuple[tuple[Field, _Checker], ...] = tuple(
-    (field, _CHECKERS[field.kind]) for field in FIELDS if field.kind != "id"
+# Unpacked (name, reason when required and absent, checker): each record runs the loop.
+_CHECKS: tuple[tuple[str, str | None, _Checker], ...] = tuple(
+    (field.name, field.required, _CHECKERS[field.kind]) for field in FIELDS if field.kind != "id"
 )
 
 
@@ -288,13 +289,13 @@ def parse_record(
                 r.warn(name, f"unknown field, ignored{hint}")
 
     values = r.values
-    for field, check in _CHECKS:
-        value = raw.get(field.name)
+    for name, required, check in _CHECKS:
+        value = raw.get(name)
         if value is None:
-            if field.required:
-                r.error(field.name, field.required)
+            if required:
+                r.error(name, required)
             continue
-        values[field.name] = check(r, field.name, value)
+        values[name] = check(r, name, value)
     return _article(r, record_id, is_draft, path, line, bodies)
 
 
@@ -312,9 +313,12 @@ def _article(
     content_html = values.get("content_html")
     if content_html is not None and content_text is not None:
         r.error("content_text", "give content_html or content_text, not both")
-    # isspace, not strip: no copy of a long body
-    shows_something = any(t and not t.isspace() for t in (content_html, content_text, summary))
-    if r.raw.get("url") is None and not shows_something and not is_draft:
+    # isspace, not strip: no copy of a long body; asked only of a record without a url
+    if (
+        r.raw.get("url") is None
+        and not is_draft
+        and not any(t and not t.isspace() for t in (content_html, content_text, summary))
+    ):
         r.error("url", "a record without a url needs content_html, content_text or summary")
     attachments: tuple[Attachment, ...] = values.get("attachments", ())
     base = url or rules.link

@@ -67,10 +67,13 @@ def entry_id_flaw(record_id: str, domain: str) -> str | None:
     is percent-encoded to URI characters; dates are 1900..9999): its flaw, if any, is
     the domain's, judged once per domain.
     """
+    if PLAIN_HTTP_URL.match(record_id) and record_id[-1] != ":":
+        # The common case, valid as the pattern spells it: an http(s) URL with a host and no
+        # white space, not ending at a colon, is used as written (:func:`written_as_iri`),
+        # known without urllib's split.
+        return None
     if not written_as_iri(record_id):
         return _tag_flaw(domain)
-    if PLAIN_HTTP_URL.match(record_id):  # the common case, valid as the pattern spells it
-        return None
     return absolute_iri_flaw(record_id)
 
 

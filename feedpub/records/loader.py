@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
+from feedpub.digest import digest_bytes
 from feedpub.errors import RecordError, RecordWarning
 from feedpub.model import Article
-from feedpub.records.contract import KNOWN_FIELDS, check_record, parse_record
-from feedpub.records.guards import may_hold_xml_illegal, may_nest_deeply, unusable_json
+from feedpub.records.contract import KNOWN_FIELDS, check_record, encode_record, parse_record
+from feedpub.records.guards import (
+    may_hold_xml_illegal,
+    may_nest_deeply,
+    nesting_exceeds,
+    unusable_json,
+)
 from feedpub.records.rules import RecordRules
 from feedpub.records.shape import decode_shaped
 
@@ -37,9 +44,20 @@ class FileRecords:
 
 
 def parse_file(
-    data: bytes, relative: str, shown: str, rules: RecordRules, *, bodies: bool = True
+    data: bytes,
+    relative: str,
+    shown: str,
+    rules: RecordRules,
+    *,
+    bodies: bool = True,
+    wanted: Container[str] | None = None,
 ) -> FileRecords:
-    """Parse the bytes of one record file (``relative`` is its path under the articles folder)."""
+    """Parse the bytes of one record file (``relative`` is its path under the articles folder).
+
+    ``wanted``: in a file of many records (a list, JSON Lines), the digests of the only ones
+    to check and return; any other is skipped unchecked, its problems untold (a build reading
+    the bodies its feeds show: the file's other records are not shown, or changed since).
+    """
     result = FileRecords(shown)
     dirty = may_hold_xml_illegal(data)  # once per file: most files need no cleaning at all
     jsonl = relative.endswith(".jsonl")
@@ -55,6 +73,12 @@ def parse_file(
     ) -> None:
         # A record of a list has no bytes of its own: the contract encodes it, to digest and
         # to measure it.
+        if wanted is not None and default_id is None:  # one of many records in the file
+            if deep and nesting_exceeds(raw):
+                return  # no digest: never wanted
+            source = encode_record(raw) if source is None else source
+            if digest_bytes(source) not in wanted:
+                return
         checked = check_record(
             raw,
             rules,

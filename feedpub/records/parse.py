@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from feedpub.digest import digest_bytes, digest_text
 from feedpub.errors import RecordError, RecordWarning
@@ -21,6 +21,9 @@ from feedpub.parallel import ordered_map
 from feedpub.records.listing import Listing
 from feedpub.records.periods import archive_period
 from feedpub.records.rules import RecordRules
+
+if TYPE_CHECKING:
+    from feedpub.records.loader import FileRecords
 
 __all__ = [
     "PARALLEL_MIN_FILES",
@@ -136,14 +139,13 @@ def _parse_one(
     mtime_ns: int,
     rules: RecordRules,
     bodies: bool,
+    parse_file: Callable[..., FileRecords],
 ) -> ParsedFile:
     try:
         data = _read(root, relative, size)
     except OSError as exc:
         error = RecordError(f"cannot read: {exc.strerror}", path=shown)
         return ParsedFile(relative, -1, -1, "", [], 1, [error], [])
-    from feedpub.records.loader import parse_file  # not loaded at all when nothing changed
-
     parsed = parse_file(data, relative, shown, rules, bodies=bodies)
     rows = record_rows(parsed.articles, parsed.digests, rules)
     bad = len({(e.line, e.record) for e in parsed.errors})
@@ -167,10 +169,14 @@ def _file_hash(data: bytes, relative: str, digests: list[str]) -> str:
 
 
 def _parse_chunk(shared: dict[str, Any], chunk: list[tuple[str, int, int]]) -> list[ParsedFile]:
+    # Not loaded at all when nothing changed; imported once a chunk, not once a file (an
+    # import statement of a loaded module costs about 1 us).
+    from feedpub.records.loader import parse_file
+
     root, shown_path = shared["root"], shared["shown_path"]
     rules, bodies = shared["rules"], shared["bodies"]
     return [
-        _parse_one(root, shown_path(rel), rel, size, mtime, rules, bodies)
+        _parse_one(root, shown_path(rel), rel, size, mtime, rules, bodies, parse_file)
         for rel, size, mtime in chunk
     ]
 
@@ -221,7 +227,9 @@ def _load(
             data = _read(root, relative)
         except OSError:
             continue
-        parsed = parse_file(data, relative, shown_path(relative), rules)
+        # Only the wanted records of a file of many are checked and their bodies converted.
+        wanted_digests = {digest for _, digest in keys}
+        parsed = parse_file(data, relative, shown_path(relative), rules, wanted=wanted_digests)
         for article, digest in zip(parsed.articles, parsed.digests, strict=True):
             if (article.id, digest) in keys:
                 loaded[keys.pop((article.id, digest))] = article

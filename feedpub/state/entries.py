@@ -81,16 +81,39 @@ def live_counts(
     live = "r.draft = 0 AND r.shadowed = 0 AND r.published <= :due"
     (total,) = db.execute(f"SELECT COUNT(*) FROM records r WHERE {live}", {"due": due}).fetchone()
     counts: dict[str | None, int] = {None: int(total)}
-    chosen = "" if terms is None else "AND rc.term IN (SELECT value FROM json_each(:terms))"
+    if terms is not None:  # a few categories (a change's build): each row joined to its record
+        rows = db.execute(
+            f"""
+            SELECT rc.term, COUNT(DISTINCT rc.rid)
+            FROM record_categories rc JOIN records r ON r.rid = rc.rid
+            WHERE {live} AND rc.term IN (SELECT value FROM json_each(:terms))
+            GROUP BY rc.term
+            """,
+            {"due": due, "terms": json.dumps(sorted(terms))},
+        )
+        counts.update((str(term), int(count)) for term, count in rows)
+        return counts
+    # Every category: a record has a term once (the contract keeps its first category of each
+    # term) and its categories' rows carry its date, so each category's rows due are counted
+    # from an index alone, less those of the few drafts and shadowed records (found by one
+    # scan of the records). Joining every row to its record took 0.45 s at 100,000 records.
     rows = db.execute(
-        f"""
-        SELECT rc.term, COUNT(DISTINCT rc.rid)
-        FROM record_categories rc JOIN records r ON r.rid = rc.rid
-        WHERE {live} {chosen} GROUP BY rc.term
-        """,
-        {"due": due, "terms": json.dumps(sorted(terms or ()))},
+        "SELECT term, COUNT(*) FROM record_categories WHERE published <= ?"
+        " GROUP BY term ORDER BY term",
+        (due,),
     )
-    counts.update((str(term), int(count)) for term, count in rows)
+    due_rows = {str(term): int(count) for term, count in rows}
+    hidden = db.execute(
+        """
+        SELECT rc.term, COUNT(*) FROM records r NOT INDEXED
+        CROSS JOIN record_categories rc ON rc.rid = r.rid
+        WHERE (r.draft != 0 OR r.shadowed != 0) AND r.published <= ? GROUP BY rc.term
+        """,
+        (due,),
+    )
+    for term, count in hidden:
+        due_rows[str(term)] -= int(count)
+    counts.update((term, count) for term, count in due_rows.items() if count)
     return counts
 
 

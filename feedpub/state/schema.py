@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DATABASE", "INDEXES", "SCHEMA_VERSION", "TABLES"]
+__all__ = ["DATABASE", "INDEXES", "PERIOD_INDEXES", "SCHEMA_VERSION", "TABLES"]
 
 #: Bump when the tables change shape: a cache of another shape is rebuilt.
 SCHEMA_VERSION = "12"
@@ -52,22 +52,29 @@ CREATE TABLE unannounced (
 """
 # Kept apart from the tables: a cold build loads the tables first and indexes them after,
 # which is several times faster than keeping the B-trees sorted row by row.
+#: The indexes only archive pages read (by period): a load of records that have none (archives
+#: off) does not build them (0.37 of the 1.2 s of indexing 100,000 records).
+PERIOD_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS records_period ON records (period, published DESC, id)",
+    # The site's archive pages are counted and summed from this alone (4x faster than the
+    # table at 100,000 records): every build with archives asks.
+    "CREATE INDEX IF NOT EXISTS records_pages"
+    " ON records (period, published, draft, shadowed, k1, k2)",
+    # A category's archive page: its rows in order, not every row of the category filtered.
+    "CREATE INDEX IF NOT EXISTS categories_pages"
+    " ON record_categories (term, period, published DESC, id)",
+)
 INDEXES = (
     "CREATE INDEX records_path ON records (path)",
     "CREATE INDEX records_newest ON records (published DESC, id)",
     "CREATE INDEX records_id ON records (id)",
-    "CREATE INDEX records_period ON records (period, published DESC, id)",
-    # The site's archive pages are counted and summed from this alone (4x faster than the
-    # table at 100,000 records): every build with archives asks.
-    "CREATE INDEX records_pages ON records (period, published, draft, shadowed, k1, k2)",
     # Every build lists the duplicates and the files with problems: without these, each is a
     # scan of every row (0.3 s and 0.1 s at 1,000,000 records).
     "CREATE INDEX records_shadowed ON records (path, ord) WHERE shadowed = 1",
     "CREATE INDEX files_flagged ON files (path) WHERE problems != '[]'",
     "CREATE INDEX categories_newest ON record_categories (term, published DESC, id)",
-    # A category's archive page: its rows in order, not every row of the category filtered.
-    "CREATE INDEX categories_pages ON record_categories (term, period, published DESC, id)",
     "CREATE INDEX categories_first ON record_categories (term, path, ord)",
     "CREATE INDEX categories_rid ON record_categories (rid)",
     "CREATE INDEX categories_labels ON record_categories (term, label)",
+    *PERIOD_INDEXES,
 )

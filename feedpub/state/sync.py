@@ -17,7 +17,7 @@ from typing import Any
 from feedpub.records.listing import Listing
 from feedpub.records.parse import ParsedFile
 from feedpub.state.opening import meta, set_meta
-from feedpub.state.schema import INDEXES
+from feedpub.state.schema import INDEXES, PERIOD_INDEXES
 from feedpub.state.values import Changes, FileProblem
 
 __all__ = [
@@ -165,7 +165,7 @@ def update(db: sqlite3.Connection, changes: Changes) -> Iterator[Update]:
         bulk = cold and len(changes.changed) >= BULK_MIN_FILES
         if bulk:
             for statement in INDEXES:
-                db.execute("DROP INDEX " + statement.split()[2])
+                db.execute("DROP INDEX IF EXISTS " + _index_name(statement))
         update = Update(db, _next_rid(db), cold=cold)
         for relative in changes.removed:
             update.remove(relative)
@@ -173,6 +173,10 @@ def update(db: sqlite3.Connection, changes: Changes) -> Iterator[Update]:
         update.flush()
         if bulk:
             for statement in INDEXES:
+                if update.periods or statement not in PERIOD_INDEXES:
+                    db.execute(statement)
+        elif update.periods:  # a load without periods left them out (archives were off)
+            for statement in PERIOD_INDEXES:
                 db.execute(statement)
         if update.touched_records:
             _mark_duplicates(db)
@@ -183,6 +187,11 @@ def update(db: sqlite3.Connection, changes: Changes) -> Iterator[Update]:
         if db.in_transaction:  # SQLite ends a transaction itself on some errors (disk full)
             db.execute("ROLLBACK")
         raise
+
+
+def _index_name(statement: str) -> str:
+    """The name a ``CREATE INDEX [IF NOT EXISTS] name ON ...`` statement gives its index."""
+    return statement.split(" ON ", 1)[0].split()[-1]
 
 
 def remember_walk(db: sqlite3.Connection, changes: Changes) -> None:
@@ -279,6 +288,9 @@ class Update:
         self._categories: list[tuple[Any, ...]] = []
         #: Whether any record was added or removed (duplicates and labels need a look).
         self.touched_records = False
+        #: Whether a record stored has an archive period (archives are on): the indexes
+        #: of periods are needed.
+        self.periods = False
 
     def remove(self, relative: str) -> None:
         """Forget a record file and its records."""
@@ -307,6 +319,8 @@ class Update:
             (path, parsed.size, parsed.mtime_ns, parsed.file_hash, _problems_json(parsed))
         )
         for row in parsed.records:
+            if row.period:
+                self.periods = True
             rid = self._rid
             self._rid += 1
             shown = row.shown
