@@ -8,7 +8,7 @@ import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import feedparser
 import pytest
@@ -471,3 +471,29 @@ def test_a_scheme_changed_at_its_first_record_renders_every_document_showing_it(
     shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))
     run(tmp_path / "fresh")
     assert tree(site / "public") == tree(tmp_path / "fresh/public")
+
+
+def test_a_record_on_several_archive_pages_is_one_entry() -> None:
+    """The site's page and each of its categories' pages show a record: the plan holds one
+    entry for it, not one a page (each read of the state makes its own; some 170,000 more
+    at 100,000 records)."""
+    from feedpub.output.paths import FeedLinks
+    from feedpub.pipeline.plan import PlannedFeed, with_page_entries
+    from feedpub.state import IndexedEntry
+
+    shown: dict[str | None, list[int]] = {None: [1, 2], "a": [1], "b": [2, 1]}
+
+    class State:
+        def page_entries(self, term: str | None, period: str, now: Any) -> list[IndexedEntry]:
+            return [
+                IndexedEntry(rid, f"id{rid}", f"{rid}.json", "d", None, 1.0) for rid in shown[term]
+            ]
+
+    feeds = [
+        PlannedFeed(f"{term}/{fmt}", term, fmt, (), "x", FeedLinks(""), period="2024-01")
+        for term in shown
+        for fmt in ("rss", "atom")
+    ]
+    filled = with_page_entries(cast(Any, State()), feeds, None)
+    assert [[e.rid for e in f.entries] for f in filled] == [shown[f.term] for f in feeds]
+    assert len({id(e) for f in filled for e in f.entries}) == 2
