@@ -42,13 +42,15 @@ growing by some 1 MiB a recheck (the threads' own C allocator arenas and more of
 a walk no faster once the files' metadata is cached (see benchmarks/README.md). The collection
 takes some 10 ms at 100,000 records, after the build has published and reported. Last, after
 the collection, glibc's ``malloc_trim(0)`` gives the C heap's free pages back to the system
-(about 1 ms; nothing where the C library has none). Once a build has freed a block of some MiB
-that glibc had mapped on its own (the builds for changes do, at 100,000 records), glibc raises
-its mmap and trim thresholds to that block's size: the next build's large temporaries (a
-recheck's listing and rows, SQLite's pages) then come from the heap, and the free pages they
-leave at its top stay mapped, under the new trim threshold. The first recheck after some saves
-kept some 3 MiB more that way, for good; and the rendering threads' heaps kept what their
-largest build had used.
+(2-11 ms at 100,000 records; nothing where the C library has none). Once a build has freed a
+block of some MiB that glibc had mapped on its own (the builds for changes do, at 100,000
+records), glibc raises its mmap and trim thresholds to that block's size: the next build's large
+temporaries (a recheck's listing and rows, SQLite's pages) then come from the heap, and the free
+pages they leave at its top stay mapped, under the new trim threshold. The first recheck after
+some saves kept some 3 MiB more that way, for good; and the heaps of the threads that received
+a pool's renderings kept what their largest build had used. What a recheck may still add once,
+by design, is one wholly free arena of Python's allocator (1 MiB), which CPython keeps rather
+than map and unmap one at every peak.
 
 The loop reads no wall clock of its own for the builds: ``clock`` is the "now" each build gets
 (tests and previews inject one); waiting is measured on the monotonic clock. ``stop`` ends it:
