@@ -11,6 +11,7 @@ looked up in the middle of a build must not outlive it.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import sys
 import threading
@@ -140,3 +141,55 @@ def test_no_name_looked_up_in_a_build_outlives_it(site: Path) -> None:
     # Only the list refers to each (and getrefcount's own argument): 2, not 3 with the cache.
     held = [sys.getrefcount(names[index]) for index in range(len(names))]
     assert held == [2] * 64
+
+
+def c_library() -> Any:
+    """The C library, when it is glibc (``malloc_trim``, ``mincore``), else the test is skipped."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(libc, "malloc_trim") or sys.platform != "linux":
+        pytest.skip("glibc only")
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    libc.memset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    return libc
+
+
+def resident_pages(libc: Any, start: int, size: int) -> int:
+    """How many of the pages within ``start`` .. ``start + size`` are in memory (0 when they
+    are no longer mapped at all)."""
+    page = 4096
+    first = -(-start // page) * page
+    count = (start + size - first) // page
+    pages = ctypes.create_string_buffer(count)
+    if libc.mincore(first, count * page, pages) != 0:
+        return 0  # ENOMEM: given back to the system
+    return sum(flag & 1 for flag in pages.raw)
+
+
+def test_the_c_heap_a_build_freed_goes_back_to_the_system(site: Path) -> None:
+    """As a build of a large site does (an archive page of some MiB rendered, then a recheck's
+    listing and rows): after a large block from ``mmap`` is freed, glibc raises its thresholds,
+    so that later large blocks come from the heap and their pages stay mapped when freed; the
+    watcher gives them back after each build."""
+    libc = c_library()
+    mib = 1 << 20
+    block: list[int] = []
+
+    def checkpoint() -> None:
+        if not block:  # once, while the build reads and renders
+            libc.free(libc.malloc(24 * mib))  # mapped, and the thresholds move to 24 MiB
+            start = libc.malloc(8 * mib)  # now from the heap
+            libc.memset(start, 1, 8 * mib)
+            libc.free(start)  # freed, and under the new trim threshold: kept
+            block.append(start)
+            stop.set()  # the loop ends after this build
+
+    run = resolve_run(site / "feedpub.toml")
+    stop = threading.Event()
+    settings = WatchSettings(recheck=3600.0, ping=False)
+    watcher = Watcher(run, Told(), running_clock(), stop, settings, checkpoint=checkpoint)
+    assert watcher.watch() == 1
+    assert block
+    assert resident_pages(libc, block[0], 8 * mib) < (8 * mib // 4096) // 4
