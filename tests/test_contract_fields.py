@@ -109,6 +109,7 @@ URLISH_FIELDS = [
 @example(value="https://example.com:99999/")
 @example(value="https://://https://")  # to_uri dropped one empty port and left another
 @example(value="https://@0.0")  # an email whose mailto: link had a path (JSON Feed refused it)
+@example(value="https://@@https://")  # a user name "@": xs:anyURI refused the link
 def test_what_the_loader_accepts_in_a_url_field_the_validator_accepts(
     field: str, value: str
 ) -> None:

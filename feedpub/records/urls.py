@@ -69,6 +69,7 @@ def is_http_url(value: str) -> bool:
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     return (
         parts.scheme in ("http", "https")
+        and "@" not in userinfo  # RFC 3986 3.2.1: a user name holds no "@" (libxml2 agrees)
         and "#" not in parts.fragment
         and bool(_HOST.fullmatch(host))
         and all(
