@@ -527,3 +527,19 @@ def test_a_link_out_of_the_articles_folder_is_reported(site: Path, tmp_path: Pat
     result = run(site, "check")
     assert result.exit_code == 1
     assert "outside the articles folder: not followed" in result.stderr
+
+
+def test_no_writable_temporary_folder_is_one_clear_error(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries go to documents through a temporary folder: where none can be made, the build
+    says so (and how to choose another), without a traceback; the next build with one works."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(site / "no-such-folder"))
+    result = run(site, "build")
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+    assert "set TMPDIR to a writable folder" in result.stderr
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert run(site, "build").exit_code == 0
+    assert_site_published(site)

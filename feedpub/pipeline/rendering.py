@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from feedpub.digest import digest_bytes
-from feedpub.errors import Problem
+from feedpub.errors import Problem, PublishError
 from feedpub.model import Article, Category, FeedPlan, Format
 from feedpub.output.assembly import Framing
 from feedpub.output.formats import FORMATS
@@ -237,14 +237,21 @@ SPOOL_PREFIX = "feedpub-entries-"
 def _spool_folder() -> Path:
     """A new spool folder for this build; those of builds that are gone (killed) are removed
     first."""
-    base = tempfile.gettempdir()
+    try:
+        base = tempfile.gettempdir()
+    except FileNotFoundError as exc:  # no temporary folder is writable
+        raise PublishError("TMPDIR", f"{exc} (set TMPDIR to a writable folder)") from None
     with suppress(OSError), os.scandir(base) as found:
         for entry in found:
             pid, dash, _ = entry.name.removeprefix(SPOOL_PREFIX).partition("-")
             ours = entry.name.startswith(SPOOL_PREFIX) and dash and pid.isdigit()
             if ours and not process_running(int(pid)) and entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=base))
+    try:
+        return Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=base))
+    except OSError as exc:
+        reason = f"cannot make a folder for the entries on their way to documents: {exc.strerror}"
+        raise PublishError(base, f"{reason} (set TMPDIR to a writable folder)") from None
 
 
 #: Entry ids by record, in a process rendering documents (cleared with the spools).
@@ -430,9 +437,10 @@ def render_feeds(
             results.close()
         _close_spools()
         _ids.clear()
-        for name in os.listdir(folder):  # what no document was left to read
-            (folder / name).unlink(missing_ok=True)
-        folder.rmdir()
+        with suppress(OSError):  # what no document was left to read
+            for name in os.listdir(folder):
+                (folder / name).unlink(missing_ok=True)
+            folder.rmdir()
         if staging is not None:  # what was written and never taken
             untaken = [d for documents in doc_jobs for group in documents for d in group]
             for _, _, path, _, _, _, name, _ in untaken[handed:]:
