@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Generator, Iterator
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from feedpub.digest import digest_bytes
@@ -42,7 +41,7 @@ from feedpub.output.targets.base import Staging
 from feedpub.parallel import ordered_map
 from feedpub.pipeline.bodies import publish_order
 from feedpub.pipeline.plan import FileCheck, PlannedFeed, check_file
-from feedpub.pipeline.rendering import RenderedFeed
+from feedpub.pipeline.rendering import RenderedFeed, stage_valid
 from feedpub.state import BuildState, PublishedFeed
 
 if TYPE_CHECKING:
@@ -180,8 +179,8 @@ def _reframe(
     problems = validate_feed(frame.empty, source=path, publishing=True)
     if problems or shared["paranoid"]:
         problems = validate_feed(document, source=path, publishing=True)
-    new = digest_bytes(document)
-    if name and new != sha and not any(p.level == "error" for p in problems):
-        with suppress(OSError):  # this process writes it then, and says why if it cannot
-            return b"", problems, framed, shared["target"].stage(path, document, name), new
-    return document, problems, framed, None, new
+    staging = shared["target"] if name else None  # a name is given only to a Staging target
+    staged = stage_valid(staging, path, document, name, problems)
+    if staged is None:
+        return document, problems, framed, None, ""
+    return b"", problems, framed, staged, digest_bytes(document)

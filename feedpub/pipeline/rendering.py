@@ -62,6 +62,7 @@ __all__ = [
     "WINDOW_ENTRIES",
     "RenderedFeed",
     "render_feeds",
+    "stage_valid",
     "staging_for",
 ]
 
@@ -295,12 +296,23 @@ def _document(shared: dict[str, Any], spec: _DocSpec) -> _Done:
         data = frame.page(shown)
         problems = validate_feed(data, source=path, publishing=True) if shared["paranoid"] else []
         framing = Framing(body, len(frame.head) if shown else -1, facts) if body else None
-    if not name or any(p.level == "error" for p in problems):
+    staged = stage_valid(shared["target"], path, data, name, problems)
+    if staged is None:
         return data, problems, dropped, framing, None, ""
-    sha = digest_bytes(data)
-    with suppress(OSError):  # the publishing process writes it then, and says why if it cannot
-        return b"", problems, dropped, framing, shared["target"].stage(path, data, name), sha
-    return data, problems, dropped, framing, None, sha
+    return b"", problems, dropped, framing, staged, digest_bytes(data)
+
+
+def stage_valid(
+    target: Staging | None, path: str, data: bytes, name: str, problems: list[Problem]
+) -> Staged | None:
+    """``data`` written beside ``path`` as ``name`` (in a worker: :meth:`Staging.stage`) when a
+    ``name`` is given and validation found no error; ``None`` otherwise, or when it cannot be
+    written: the publishing process writes it then, and says why if it cannot."""
+    if target is None or not name or any(p.level == "error" for p in problems):
+        return None
+    with suppress(OSError):
+        return target.stage(path, data, name)
+    return None
 
 
 def _plan(shared: dict[str, Any], term: str | None, rids: list[int]) -> FeedPlan:
