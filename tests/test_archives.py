@@ -392,13 +392,14 @@ def test_a_new_label_renders_only_the_documents_that_show_it(site: Path, tmp_pat
     # No other record has "Cuaca": its new feed (complete, no page) and the site's page of
     # June 2023 (new) with its neighbours' links; not every document that has a category.
     pages = ("archive/2023-06/", "archive/2023-04/", "archive/2023-08/")
+    # JSON Feed has no next-archive: the page before keeps its feed.json, unrendered.
     assert rendered(report) == sorted(
         f"{folder}{name}"
         for folder in (*pages, "category/cuaca/")
         for name in ("atom.xml", "feed.json", "rss.xml")
+        if f"{folder}{name}" != "archive/2023-04/feed.json"
     )
-    # JSON Feed has no next-archive: the page before renders to the same feed.json.
-    assert set(rendered(report)) - set(written_feeds(report)) == {"archive/2023-04/feed.json"}
+    assert rendered(report) == written_feeds(report)
     shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))
     run(tmp_path / "fresh")
     assert tree(site / "public") == tree(tmp_path / "fresh/public")

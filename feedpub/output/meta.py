@@ -3,8 +3,10 @@
 Two small frozen values, each owned here and assembled by :mod:`feedpub.config`:
 :class:`FeedMeta` (the head of every document) and :class:`Syndication` (formats, entries per
 feed, archives, the size cap, WebSub hubs). Together they are everything that shapes a
-document besides its entries, so a published document is stale exactly when
-:func:`render_fingerprint` (or its entries) changed.
+document besides its entries (:func:`render_fingerprint`: the state keeps it, and a build
+after another one plans every feed); each document's digest takes only the part that reaches
+it directly (:func:`document_fingerprint`), the rest through its entries and its links, so
+that a new ``limit`` or hub makes just the documents it changes.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "Syndication",
     "check_announcing",
     "check_syndication",
+    "document_fingerprint",
     "render_fingerprint",
 ]
 
@@ -143,3 +146,16 @@ def check_syndication(
 def render_fingerprint(meta: FeedMeta, syndication: Syndication) -> str:
     """A digest of everything that shapes a document besides its entries."""
     return digest_value((meta, syndication))
+
+
+def document_fingerprint(meta: FeedMeta, syndication: Syndication, *, archive_page: bool) -> str:
+    """What shapes one document besides its entries (their records and labels) and its links
+    (:meth:`~feedpub.output.paths.FeedLinks.fingerprint`, in its digest beside this): what the
+    site says of itself, and for a subscription document the size cap, which may leave out
+    entries. The other settings reach a document only through those two: ``limit`` through
+    its entries and whether it is complete, ``archive`` and ``archive_categories`` through its
+    pages and links, ``hubs`` through its links (subscription documents only), ``formats``
+    through which documents there are (none links to another format's)."""
+    if archive_page:
+        return digest_value(meta)
+    return digest_value((meta, syndication.max_bytes))

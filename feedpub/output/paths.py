@@ -159,17 +159,17 @@ class FeedLinks:
         """The path of this document in format ``fmt``."""
         return self.folder + FEED_FILES[fmt]
 
-    def fingerprint(self) -> str:
-        """Everything here a document shows, as text for its digest: a link that changes
-        (a newer page adds ``next-archive`` to the one before) re-renders the document."""
-        return "\x1e".join(
-            [
-                self.folder,
-                *self.hubs,
-                f"prev={self.prev_archive}",
+    def fingerprint(self, fmt: Format) -> str:
+        """Everything here a document in ``fmt`` shows, as text for its digest: a link that
+        changes (a newer page adds ``next-archive`` to the one before) re-renders the document.
+        A JSON Feed shows its own URL, its hubs and the page before (``next_url``) only
+        (``output/jsonfeed.py``): a feed that gains or loses the rest keeps its JSON Feed."""
+        shown = [self.folder, *self.hubs, f"prev={self.prev_archive}"]
+        if fmt != "json":
+            shown += [
                 f"next={self.next_archive}",
                 f"current={self.current}",
                 f"archive={self.archive}",
                 f"complete={self.complete}",
             ]
-        )
+        return "\x1e".join(shown)

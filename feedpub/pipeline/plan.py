@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from feedpub.digest import digest_bytes, digest_text
 from feedpub.model import Category, Format
+from feedpub.output.meta import document_fingerprint
 from feedpub.output.paths import (
     FeedLinks,
     archive_folder,
@@ -152,6 +153,11 @@ def plan_feeds(
             != _kept_periods(kept, shape.term, syndication.formats)
         }
     moved = _moved(state, config, categories, now, scope, redo, {s.term for s in shapes})
+    # What shapes a document besides its entries and links: each takes only its own part.
+    fingerprints = {
+        page: document_fingerprint(config.feed, syndication, archive_page=page)
+        for page in (False, True)
+    }
     feeds: list[PlannedFeed] = []
     for shape in shapes:
         term, entries, links = shape.term, shape.entries, shape.links
@@ -159,7 +165,7 @@ def plan_feeds(
         # The feed's own label (its title), then those its entries show relabelled.
         common = (
             version,
-            config.feeds_fingerprint,
+            fingerprints[False],
             term or "",
             f"{shown.label}\x1e{shown.scheme}" if shown else "",
         )
@@ -168,7 +174,7 @@ def plan_feeds(
         labels = _labels(categories, set().union(*(relabelled.get(e.rid, ()) for e in entries)))
         keys = [f"{e.id}\x1e{e.digest}" for e in entries]
         for fmt in syndication.formats:
-            digest = digest_text(*common, labels, fmt, links.fingerprint(), *keys)
+            digest = digest_text(*common, labels, fmt, links.fingerprint(fmt), *keys)
             body = digest_text(*inside, labels, fmt, *keys)
             path = links.path(fmt)
             feeds.append(
@@ -185,7 +191,13 @@ def plan_feeds(
                     digest, body = kept[path].digest, ""
                 else:
                     digest = digest_text(
-                        *common, page_labels, fmt, page_links.fingerprint(), page.fingerprint
+                        version,
+                        fingerprints[True],
+                        *common[2:],
+                        page_labels,
+                        fmt,
+                        page_links.fingerprint(fmt),
+                        page.fingerprint,
                     )
                     body = digest_text(*inside, page_labels, fmt, page.fingerprint)
                 page_feed = PlannedFeed(path, term, fmt, (), digest, page_links, page.period)
