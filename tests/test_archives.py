@@ -479,7 +479,7 @@ def test_a_record_on_several_archive_pages_is_one_entry() -> None:
     entry for it, not one a page (each read of the state makes its own; some 170,000 more
     at 100,000 records)."""
     from feedpub.output.paths import FeedLinks
-    from feedpub.pipeline.plan import PlannedFeed, with_page_entries
+    from feedpub.pipeline.plan import PageEntries, PlannedFeed
     from feedpub.state import IndexedEntry
 
     shown: dict[str | None, list[int]] = {None: [1, 2], "a": [1], "b": [2, 1]}
@@ -495,6 +495,84 @@ def test_a_record_on_several_archive_pages_is_one_entry() -> None:
         for term in shown
         for fmt in ("rss", "atom")
     ]
-    filled = with_page_entries(cast(Any, State()), feeds, None)
+    pages = PageEntries(cast(Any, State()), None)
+    filled = [pages.fill(feed) for feed in feeds]
     assert [[e.rid for e in f.entries] for f in filled] == [shown[f.term] for f in feeds]
     assert len({id(e) for f in filled for e in f.entries}) == 2
+    pages.forget()  # a batch's own: the next batch reads its records again
+    again = pages.fill(feeds[0])
+    assert not {id(e) for e in again.entries} & {id(e) for f in filled for e in f.entries}
+
+
+def test_archive_pages_entries_are_read_as_their_batch_comes(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan leaves archive pages' entries out, and the render reads them a batch at a
+    time: a build publishes its first documents before it reads the last pages' entries
+    (at 1,000,000 records, holding every page's entries at once was some 550 MB)."""
+    from feedpub.pipeline import run as run_module
+    from feedpub.state import BuildState
+
+    configure(site, limit=2)
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.bodies"], "BATCH_RECORDS", 2)
+    seen: list[str] = []
+    real_read, real_publish = BuildState.page_entries, run_module._publish
+
+    def read(self: BuildState, *args: Any) -> Any:
+        seen.append("read")
+        return real_read(self, *args)
+
+    def publish(*args: Any) -> Any:
+        seen.append("publish")
+        return real_publish(*args)
+
+    monkeypatch.setattr(BuildState, "page_entries", read)
+    monkeypatch.setattr(run_module, "_publish", publish)
+    run(site)
+    assert seen.index("publish") < len(seen) - 1 - seen[::-1].index("read")
+    shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))
+    monkeypatch.undo()
+    run(tmp_path / "fresh")
+    assert tree(site / "public") == tree(tmp_path / "fresh/public")
+
+
+def _entry(rid: int, url: str, entry_id: str) -> Any:
+    from feedpub.state import IndexedEntry
+
+    return IndexedEntry(rid, entry_id, f"{rid}.json", "d", url, 1.0)
+
+
+@pytest.mark.parametrize("chunk", [1, 20_000])
+@pytest.mark.parametrize(("last", "warned"), [("baru", ["baru"]), ("lama", [])])
+def test_a_url_under_two_ids_is_judged_by_the_one_shown_last(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, last: str, warned: list[str]
+) -> None:
+    """Of two entries with one URL, the later one (in publishing order) is the one the URL is
+    published under: it alone says whether its id moved, however the look-up is split."""
+    from feedpub.output.paths import FeedLinks
+    from feedpub.pipeline import read as read_module
+    from feedpub.pipeline.plan import PageEntries, PlannedFeed
+
+    monkeypatch.setattr(read_module, "ID_CHUNK", chunk)
+    other = "baru" if last == "lama" else "lama"
+    shown = {"2024-01": [_entry(1, "https://a.example/x", other)], "2024-02": []}
+    shown["2024-02"] = [_entry(2, "https://a.example/x", last)]
+
+    class State:
+        def any_published_url(self) -> bool:
+            return True
+
+        def previous_ids(self, urls: Any) -> dict[str, str]:
+            return {url: "lama" for url in urls}
+
+        def page_entries(self, term: str | None, period: str, now: Any) -> list[Any]:
+            return shown[period]
+
+    feeds = [
+        PlannedFeed(f"{period}/rss.xml", None, "rss", (), "x", FeedLinks(""), period=period)
+        for period in shown
+    ]
+    state = cast(Any, State())
+    source = cast(Any, type("Source", (), {"shown": staticmethod(lambda path: path)})())
+    moved = read_module.id_changes(state, source, feeds, PageEntries(state, None))
+    assert [warning.record for warning in moved] == warned

@@ -14,7 +14,7 @@ from feedpub.errors import RecordWarning
 from feedpub.model import Article, Category
 from feedpub.pipeline.memo import BodyMemo
 from feedpub.pipeline.pages import PagesAhead
-from feedpub.pipeline.plan import PlannedFeed
+from feedpub.pipeline.plan import PageEntries, PlannedFeed
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.records.parse import WantedRecord
 from feedpub.records.source import RecordSource
@@ -37,19 +37,25 @@ def publish_order(feed: PlannedFeed) -> tuple[bool, str, bool]:
     return feed.period is None, feed.period or "", feed.term is None
 
 
-def _batches(feeds: list[PlannedFeed]) -> Iterator[list[PlannedFeed]]:
+def _batches(feeds: list[PlannedFeed], entries: PageEntries | None) -> Iterator[list[PlannedFeed]]:
     """The feeds in batches of at most about :data:`BATCH_RECORDS` distinct records, in the
     order they are published: archive pages by period (one period's pages, the site's and its
     categories', show the same records), then category feeds, then the site's. So whenever a
-    document is up, what it links to and the entries it shows already are (object storage)."""
+    document is up, what it links to and the entries it shows already are (object storage).
+    An archive page's ``entries`` are read as its batch is made up, and a batch holds none
+    of the entries of the batches before."""
     ordered = sorted(feeds, key=publish_order)
     batch: list[PlannedFeed] = []
     seen: set[int] = set()
     for feed in ordered:
+        feed = entries.fill(feed) if entries is not None else feed
         rids = {e.rid for e in feed.entries}
         if batch and len(seen) + len(rids - seen) > BATCH_RECORDS:
             yield batch
             batch, seen = [], set()
+            if entries is not None:
+                entries.forget()
+                feed = entries.fill(feed)  # read again into this batch's own
         batch.append(feed)
         seen |= rids
     if batch:
@@ -65,15 +71,18 @@ def render_in_batches(
     pages: PagesAhead,
     memo: BodyMemo | None = None,
     *,
+    entries: PageEntries | None = None,
     paranoid: bool = False,
     staging: Staging | None = None,
 ) -> Generator[RenderedFeed, None, None]:
     """Render and validate ``feeds``, reading the bodies of one batch at a time (those the
     ``memo`` keeps are not read again); what the reading warns of is added to
     ``body_warnings``; the ``pages`` showing those bodies are rendered from them too.
+    ``entries``: where the archive pages' entries are read, a batch at a time (else they
+    are in the plan already).
     ``paranoid``: validate every assembled document whole too. ``staging``: where the
     documents are written by the processes that make them (:func:`render_feeds`)."""
-    for batch in _batches(feeds):
+    for batch in _batches(feeds, entries):
         articles, batch, warnings = _load_bodies(source, config, categories, batch, memo)
         body_warnings.extend(warnings)
         pages.take(articles)

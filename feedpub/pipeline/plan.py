@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Digested",
     "FileCheck",
+    "PageEntries",
     "PlannedFeed",
     "check_file",
     "collector_paused",
@@ -47,7 +48,6 @@ __all__ = [
     "render_reason",
     "stale_files",
     "still_current",
-    "with_page_entries",
 ]
 
 
@@ -71,7 +71,7 @@ class PlannedFeed:
     it shows (entries, links, labels, config, feedpub version).
 
     An archive page (``period`` set) is planned from its fingerprint alone; its entries are
-    read (:func:`with_page_entries`) only when it is rendered.
+    read (:class:`PageEntries`) only when it is rendered, a batch at a time.
     """
 
     path: str
@@ -309,25 +309,33 @@ def _page_links(term: str | None, periods: list[ArchivePage], current: str) -> l
     ]
 
 
-def with_page_entries(
-    state: BuildState, feeds: list[PlannedFeed], now: float | None
-) -> list[PlannedFeed]:
-    """The feeds with each archive page's entries read, newest first (once per page for all
-    its formats); other feeds as they are. A record shown on several pages (the site's and
-    each of its categories') is one entry, not one a page: at 100,000 records with archives
-    that is some 100,000 entries held instead of 270,000, each with four strings."""
-    read: dict[tuple[str | None, str], tuple[IndexedEntry, ...]] = {}
-    known: dict[int, IndexedEntry] = {}  # by rid: one read of the state, so the same row
-    filled = []
-    for feed in feeds:
-        if feed.period is not None:
-            key = (feed.term, feed.period)
-            if key not in read:
-                page = state.page_entries(feed.term, feed.period, now)
-                read[key] = tuple(known.setdefault(entry.rid, entry) for entry in page)
-            feed = replace(feed, entries=read[key])
-        filled.append(feed)
-    return filled
+class PageEntries:
+    """Archive pages' entries, read from the state as they are about to be rendered (the plan
+    leaves them out: at 1,000,000 records every record is on a page, some 550 bytes each).
+
+    A record shown on several pages (the site's and each of its categories') is one entry,
+    not one a page, until :meth:`forget`: a batch of pages (one period's, mostly) holds its
+    own records, and none of those of the batches before."""
+
+    def __init__(self, state: BuildState, now: float | None) -> None:
+        self._state, self._now = state, now
+        self.forget()
+
+    def fill(self, feed: PlannedFeed) -> PlannedFeed:
+        """``feed`` with its entries, newest first, if it is an archive page (read once for
+        all its formats); any other feed as it is."""
+        if feed.period is None:
+            return feed
+        key = (feed.term, feed.period)
+        if key not in self._read:
+            page = self._state.page_entries(feed.term, feed.period, self._now)
+            self._read[key] = tuple(self._known.setdefault(entry.rid, entry) for entry in page)
+        return replace(feed, entries=self._read[key])
+
+    def forget(self) -> None:
+        """Hold none of the entries read so far (those already handed out stay theirs)."""
+        self._read: dict[tuple[str | None, str], tuple[IndexedEntry, ...]] = {}
+        self._known: dict[int, IndexedEntry] = {}  # by rid: one read of the state, one entry
 
 
 class FileCheck(enum.Enum):

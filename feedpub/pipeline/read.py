@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from feedpub.errors import RecordError, RecordWarning
 from feedpub.records.source import FileSource, RecordSource, shown_paths
-from feedpub.state import BuildState, Changes, FileProblem, Footprint
+from feedpub.state import BuildState, Changes, FileProblem, Footprint, IndexedEntry
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
-    from feedpub.pipeline.plan import PlannedFeed
+    from feedpub.pipeline.plan import PageEntries, PlannedFeed
 
 __all__ = [
     "FEEDS_WRITTEN",
@@ -191,21 +191,44 @@ def read_records(
     )
 
 
+#: Entries looked up at once by :func:`id_changes`: the archive pages' entries are read a few
+#: pages at a time, not held all at once.
+ID_CHUNK = 20_000
+
+
 def id_changes(
-    state: BuildState, source: RecordSource, feeds: list[PlannedFeed]
+    state: BuildState, source: RecordSource, feeds: list[PlannedFeed], entries: PageEntries
 ) -> list[RecordWarning]:
-    """Warn when a URL that was published before comes back under another id."""
+    """Warn when a URL that was published before comes back under another id (of two
+    entries with one URL, the later one in ``feeds`` is the one published last)."""
+    moved: dict[str, tuple[str, IndexedEntry]] = {}
+    if not state.any_published_url():  # nothing published yet: no page needs reading
+        return []
+    chunk: dict[str, IndexedEntry] = {}
+
+    def look() -> None:
+        before = state.previous_ids(chunk)
+        for url, entry in chunk.items():
+            if url in before and before[url] != entry.id:
+                moved[url] = (before[url], entry)
+            else:  # a later entry under this URL has its old id again
+                moved.pop(url, None)
+        chunk.clear()
+        entries.forget()
+
+    for feed in feeds:
+        chunk.update((e.url, e) for e in entries.fill(feed).entries if e.url is not None)
+        if len(chunk) >= ID_CHUNK:
+            look()
+    look()
     shown = source.shown
-    entries = {e.url: e for f in feeds for e in f.entries if e.url is not None}
-    before = state.previous_ids(entries)
     return [
         RecordWarning(
-            f"was published before as id {before[url]!r}, now as {entry.id!r}: readers will "
+            f"was published before as id {old!r}, now as {entry.id!r}: readers will "
             "show this article twice (keep the old id, or accept the duplicate once)",
             path=shown(entry.path),
             record=entry.id,
             field="url",
         )
-        for url, entry in sorted(entries.items())
-        if url in before and before[url] != entry.id
+        for url, (old, entry) in sorted(moved.items())
     ]

@@ -32,6 +32,7 @@ from feedpub.pipeline.pages import (
 )
 from feedpub.pipeline.plan import (
     FileCheck,
+    PageEntries,
     PlannedFeed,
     check_file,
     collector_paused,
@@ -39,7 +40,6 @@ from feedpub.pipeline.plan import (
     render_reason,
     stale_files,
     still_current,
-    with_page_entries,
 )
 from feedpub.pipeline.read import FEEDS_WRITTEN, Progress, RecordsRead, id_changes, read_records
 from feedpub.pipeline.reframing import reframable, reframed_in_order
@@ -346,9 +346,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         framings = reframable(
             [f for f in feeds if f.path in reasons], published, job.target, job.config
         )
-        redo = [f for f in feeds if f.path in reasons and f.path not in framings]
-        to_render = with_page_entries(state, redo, job.now)
-        moved_ids = id_changes(state, job.source, to_render)
+        # Archive pages' entries are read a batch at a time, as they are looked at.
+        to_render = [f for f in feeds if f.path in reasons and f.path not in framings]
+        moved_ids = id_changes(state, job.source, to_render, PageEntries(state, job.now))
         report.warnings.extend(moved_ids)
         body_warnings: list[RecordWarning] = []
         outcomes = {
@@ -368,7 +368,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     staging = staging_for(job.target, writing=not (job.dry_run or job.strict))
     batches = render_in_batches(  # lazy: reads and renders nothing until asked
         job.source, job.config, categories, to_render, body_warnings, ahead, job.memo,
-        paranoid=job.paranoid, staging=staging,
+        entries=PageEntries(state, job.now), paranoid=job.paranoid, staging=staging,
     )  # fmt: skip
     if framings:
         reframed = [f for f in feeds if f.path in framings]
@@ -464,9 +464,6 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             )
         )
     if not job.dry_run:
-        state.remember_urls(
-            {e.url: e.id for f in to_render for e in f.entries if e.url is not None}.items()
-        )
         state.finish_build(
             LastBuild(
                 # An invalid feed, or entries an edit during the build kept out: plan again.
@@ -566,6 +563,8 @@ def _publish(
         unchanged = job.target.holds(feed.path, rendered.data, content_type)
         return replace(outcome, action="unchanged" if unchanged else "written"), warnings
     written, stat, sha = rendered.put(job.target, content_type)
+    # The id each URL is published under now, for the next build's id_changes.
+    state.remember_urls((e.url, e.id) for e in feed.entries if e.url is not None)
     if written:
         _owe_hubs(state, job, feed.path)
     state.record_feed(

@@ -371,6 +371,10 @@ class BuildState:
         """Forget a feed file that was removed."""
         published.forget_feed(self.db, path)
 
+    def any_published_url(self) -> bool:
+        """Whether any entry's URL was published yet (else no id can have moved)."""
+        return published.any_url(self.db)
+
     def previous_ids(self, urls: Iterable[str]) -> dict[str, str]:
         """The id each URL was last published under."""
         return published.previous_ids(self.db, urls)

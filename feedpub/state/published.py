@@ -82,6 +82,11 @@ def forget_feed(db: sqlite3.Connection, path: str) -> None:
     db.execute("DELETE FROM feeds WHERE path = ?", (path,))
 
 
+def any_url(db: sqlite3.Connection) -> bool:
+    """Whether any URL was published yet."""
+    return db.execute("SELECT 1 FROM published_urls LIMIT 1").fetchone() is not None
+
+
 def previous_ids(db: sqlite3.Connection, urls: Iterable[str]) -> dict[str, str]:
     """The id each URL was last published under."""
     found: dict[str, str] = {}
