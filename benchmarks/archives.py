@@ -8,7 +8,8 @@ Reuses (or generates) ``benchmarks/corpus/N-SEED`` as ``run.py`` does, then time
 own process: the archives-off cold build, a plain ``cp -r`` of an archives-on output folder, and
 the archives-on cold, no-change, one-changed, one-new and new-label (a record with a category
 label no other record has) builds, then a change of the site's ``title`` (every document shows
-it, no record does) and a new ``cache_control`` (a folder keeps no headers: nothing to write).
+it, no record does), a new ``cache_control`` (a folder keeps no headers: nothing to write) and
+a new ``limit`` (only subscription documents show it: <= 1/10 of cold, as a one-record change).
 It prints the cold target of issue 10 (archives-on cold <= 3x (archives-off cold + cp -r)), the
 incremental ratios against
 the archives-on cold build, the files and bytes the cold build wrote, the files each incremental
@@ -142,6 +143,12 @@ def main() -> int:
         steps["title"] = step()
         config_on.write_text('cache_control = "max-age=60"\n' + config_on.read_text())
         steps["cache_control"] = step()
+        # A setting only the subscription documents show: the archive pages are left alone.
+        limit = re.sub(r"(?m)^limit = \d+$", "limit = 60", config_on.read_text(), count=1)
+        if limit == config_on.read_text():
+            sys.exit("the corpus's config names no limit")
+        config_on.write_text(limit)
+        steps["limit"] = step()
 
         written = sum(size for size, _ in files.values())
         print(f"== N = {args.size}, seed {args.seed}, archive = {args.archive!r} ==")
