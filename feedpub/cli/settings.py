@@ -99,7 +99,8 @@ def config_command(
             "options": options,
             "fingerprint": run.config.fingerprint,
             # What a change costs: a new records fingerprint parses every record again, a new
-            # feeds fingerprint renders every document, a new headers one sends them again.
+            # feeds fingerprint plans every feed again (and makes each document whose own part
+            # of it changed: output/meta.py), a new headers one sends them again.
             "fingerprints": {
                 "records": run.config.records.fingerprint(),
                 "feeds": run.config.feeds_fingerprint,
