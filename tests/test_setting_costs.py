@@ -1,8 +1,10 @@
 """A setting reaches a document only through what the document shows: a change of ``limit``,
-``hubs``, ``formats``, ``archive_categories`` or ``max_bytes`` renders (or frames anew) just
-the documents whose bytes it changes, and the feeds are byte for byte those a build from
-scratch makes. Before, each of these settings was in every document's digest, and a new
-``limit`` framed every document of the site anew to find a few changed."""
+``hubs``, ``formats``, ``archive``, ``archive_categories`` or ``max_bytes`` parses no record
+and renders (or frames anew) just the documents whose bytes it changes, and the feeds are byte
+for byte those a build from scratch makes. Before, each of these settings was in every
+document's digest, and a new ``limit`` framed every document of the site anew to find a few
+changed; and ``archive`` was a record rule, so a new one threw the state away and parsed every
+record again."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_archives import configure, rendered, tree
+from tests.test_archives import add_record, configure, rendered, tree
 from tests.test_reframing import fresh, run
 
 #: A hub: named in subscription documents only.
@@ -32,6 +34,9 @@ def feeds(files: dict[str, bytes]) -> dict[str, bytes]:
         pytest.param({"limit": 2}, {"limit": 2, "formats": ["rss", "atom"]}, id="formats"),
         pytest.param({"formats": ["atom"]}, {"formats": ["atom", "json"]}, id="new-format"),
         pytest.param({"limit": 2}, {"limit": 2, "archive_categories": False}, id="categories"),
+        pytest.param({"limit": 2}, {"limit": 2, "archive": "year"}, id="archive"),
+        pytest.param({"limit": 2}, {"limit": 2, "archive": "off"}, id="archives-off"),
+        pytest.param({"limit": 2, "archive": "off"}, {"limit": 2, "archive": "week"}, id="on"),
     ],
 )
 def test_a_setting_makes_only_the_documents_it_changes(
@@ -46,6 +51,7 @@ def test_a_setting_makes_only_the_documents_it_changes(
     assert new == feeds(fresh(site, tmp_path))
     changed = sorted(path for path, data in new.items() if old.get(path) != data)
     assert rendered(report) == changed
+    assert report.records_changed == 0  # none of them changes what a record means
 
 
 def test_a_new_size_cap_renders_the_subscription_documents_only(site: Path, tmp_path: Path) -> None:
@@ -63,3 +69,18 @@ def test_a_new_size_cap_renders_the_subscription_documents_only(site: Path, tmp_
     assert rendered(report) == sorted(subscription | changed)
     assert changed - subscription, "some feed was complete"
     assert new == feeds(fresh(site, tmp_path))
+
+
+def test_a_new_archive_period_takes_each_record_s_instant_in_the_site_s_zone(
+    site: Path, tmp_path: Path
+) -> None:
+    """A record's period is worked out again from the instant the state keeps, in the site's
+    zone, as parsing gives it: 05:00 on New Year's Day in Jakarta is 2022 in UTC, 2023 here."""
+    configure(site, limit=2, timezone="Asia/Jakarta")
+    add_record(site, "tahun-baru", date_published="2023-01-01T05:00:00+07:00")
+    run(site)
+    configure(site, limit=2, timezone="Asia/Jakarta", archive="year")
+    report = run(site)
+    assert report.records_changed == 0
+    assert "tahun-baru" in (site / "public/archive/2023/rss.xml").read_text()
+    assert feeds(tree(site / "public")) == feeds(fresh(site, tmp_path))

@@ -109,6 +109,7 @@ def read_records(
     """
     source = FileSource(root) if isinstance(root, Path) else root
     shown = source.shown
+    state.repartition(config.records.archive, config.records.timezone)
     changes = _named_changes(state, source, paths) if paths is not None else None
     if changes is None:
         # What the walk could not look at is reported, and its records stay as last read.

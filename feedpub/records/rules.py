@@ -8,7 +8,7 @@ feed title or an S3 header never makes feedpub parse a record again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, tzinfo
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -53,8 +53,10 @@ class RecordRules:
         return _host(self.link)
 
     def fingerprint(self) -> str:
-        """A digest of these rules: records stored under another one are parsed again."""
-        return digest_value(self)
+        """A digest of these rules: records stored under another one are parsed again. Not
+        ``archive``: a record's period is worked out again from what is stored (the state's
+        ``repartition``)."""
+        return digest_value(replace(self, archive=None))
 
 
 @lru_cache(maxsize=16)

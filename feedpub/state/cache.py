@@ -20,6 +20,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import tzinfo
 from pathlib import Path
 from typing import TypeVar
 
@@ -233,6 +234,11 @@ class BuildState:
         if self._cold:
             return None  # one query per file would cost a cold build ~1 s per 100,000 files
         return sync.file_hash(self.db, path)
+
+    def repartition(self, granularity: str | None, zone: tzinfo) -> bool:
+        """Move every stored record to its archive period of ``granularity`` in ``zone`` (or
+        to none), if the state's records were stored under another; whether it did."""
+        return sync.repartition(self.db, granularity, zone)
 
     @contextmanager
     def update(self, changes: Changes) -> Iterator[Update]:

@@ -12,10 +12,12 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from feedpub.records.listing import Listing
 from feedpub.records.parse import ParsedFile
+from feedpub.records.periods import archive_period
 from feedpub.state.opening import meta, set_meta
 from feedpub.state.schema import INDEXES, PERIOD_INDEXES
 from feedpub.state.values import Changes, FileProblem
@@ -187,6 +189,42 @@ def update(db: sqlite3.Connection, changes: Changes) -> Iterator[Update]:
         if db.in_transaction:  # SQLite ends a transaction itself on some errors (disk full)
             db.execute("ROLLBACK")
         raise
+
+
+def repartition(db: sqlite3.Connection, granularity: str | None, zone: tzinfo) -> bool:
+    """Give every stored record the archive period of ``granularity`` (``None``: archives off)
+    in ``zone``, if its records were stored under another: a new ``archive`` moves them to
+    other pages without parsing any again (a record's period is its stored publish instant
+    in the site's zone, as parsing gives it). Whether it did."""
+    wanted = granularity or "off"
+    stored = meta(db, "archive")
+    if stored == wanted:
+        return False
+    db.execute("BEGIN")
+    try:
+        if stored is not None and granularity is None:
+            db.execute("UPDATE records SET period = ''")
+        elif stored is not None and granularity is not None:
+
+            def period(published: float) -> str:
+                return archive_period(datetime.fromtimestamp(published, UTC), zone, granularity)
+
+            db.create_function("feedpub_period", 1, period, deterministic=True)
+            db.execute("UPDATE records SET period = feedpub_period(published)")
+            for statement in PERIOD_INDEXES:  # archives were off: the load left them out
+                db.execute(statement)
+        if stored is not None:
+            db.execute(
+                "UPDATE record_categories SET period ="
+                " (SELECT r.period FROM records r WHERE r.rid = record_categories.rid)"
+            )
+        set_meta(db, "archive", wanted)
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return stored is not None
 
 
 def _index_name(statement: str) -> str:
