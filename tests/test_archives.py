@@ -576,3 +576,30 @@ def test_a_url_under_two_ids_is_judged_by_the_one_shown_last(
     source = cast(Any, type("Source", (), {"shown": staticmethod(lambda path: path)})())
     moved = read_module.id_changes(state, source, feeds, PageEntries(state, None))
     assert [warning.record for warning in moved] == warned
+
+
+def test_a_url_remembered_again_under_its_id_is_not_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record is on its period's page in every format and on its categories' pages: the
+    state writes its URL's id once, and again only when the id it holds changes."""
+    from feedpub.state import BuildState, published
+
+    writes: list[tuple[str, str]] = []
+    real = published.remember_urls
+
+    def remember(db: Any, pairs: Any) -> None:
+        pairs = list(pairs)
+        writes.extend(pairs)
+        real(db, pairs)
+
+    monkeypatch.setattr(published, "remember_urls", remember)
+    state = BuildState(tmp_path / "state", "v", "f")
+    for _ in range(3):
+        state.remember_urls([("https://a.example/x", "lama"), ("https://a.example/y", "y")])
+    assert len(writes) == 2
+    state.remember_urls([("https://a.example/x", "baru")])
+    state.remember_urls([("https://a.example/x", "lama")])  # back to the old id: written
+    assert state.previous_ids(["https://a.example/x"]) == {"https://a.example/x": "lama"}
+    assert len(writes) == 4
+    state.close()

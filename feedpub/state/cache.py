@@ -106,6 +106,11 @@ def open_state(
     yield run
 
 
+#: URLs :meth:`BuildState.remember_urls` keeps in mind before forgetting them all: a batch's
+#: pages show at most some 20,000 records.
+_REMEMBERED = 65_536
+
+
 class BuildState:
     """The cache of one articles folder, in ``state_dir`` (in memory when it is ``None``)."""
 
@@ -127,6 +132,8 @@ class BuildState:
         self._mark = secrets.randbits(62)
         #: Feed records made since the last commit (see :meth:`record_feed`).
         self._recorded = 0
+        #: The URLs this build recorded last, with their ids (see :meth:`remember_urls`).
+        self._remembered: dict[str, str] = {}
 
     @classmethod
     def reader(cls, state_dir: Path) -> BuildState | None:
@@ -142,14 +149,14 @@ class BuildState:
         state._identity = {}
         state.db, state.rebuilt_reason = db, None
         state._mark = 0  # a reader owes no hub anything
-        state._recorded = 0
+        state._recorded, state._remembered = 0, {}
         return state
 
     # -- opening -----------------------------------------------------------------
 
     def reset(self) -> None:
         """Forget everything (``--full``): the next sync re-reads every file."""
-        self._recorded = 0
+        self._recorded, self._remembered = 0, {}
         self.db.close()
         self.db = empty_database(self.state_dir, self._identity, scratch=self.scratch)
 
@@ -386,8 +393,14 @@ class BuildState:
         return published.previous_ids(self.db, urls)
 
     def remember_urls(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Record the id each published URL now has."""
-        published.remember_urls(self.db, pairs)
+        """Record the id each published URL now has. A pair recorded lately is not written
+        again: a record is on its period's page in every format and on its categories' pages
+        (835,797 entries shown for 100,000 records), one after the other."""
+        if len(self._remembered) > _REMEMBERED:
+            self._remembered.clear()
+        fresh = [(url, id_) for url, id_ in pairs if self._remembered.get(url) != id_]
+        self._remembered.update(fresh)
+        published.remember_urls(self.db, fresh)
 
     # -- WebSub ---------------------------------------------------------------------------
 
