@@ -242,10 +242,10 @@ class BuildState:
             return None  # one query per file would cost a cold build ~1 s per 100,000 files
         return sync.file_hash(self.db, path)
 
-    def repartition(self, granularity: str | None, zone: tzinfo) -> bool:
+    def repartition(self, granularity: str | None, zone: tzinfo) -> None:
         """Move every stored record to its archive period of ``granularity`` in ``zone`` (or
-        to none), if the state's records were stored under another; whether it did."""
-        return sync.repartition(self.db, granularity, zone)
+        to none), unless the state's records are known to be there already."""
+        sync.repartition(self.db, granularity, zone)
 
     @contextmanager
     def update(self, changes: Changes) -> Iterator[Update]:

@@ -191,20 +191,19 @@ def update(db: sqlite3.Connection, changes: Changes) -> Iterator[Update]:
         raise
 
 
-def repartition(db: sqlite3.Connection, granularity: str | None, zone: tzinfo) -> bool:
+def repartition(db: sqlite3.Connection, granularity: str | None, zone: tzinfo) -> None:
     """Give every stored record the archive period of ``granularity`` (``None``: archives off)
-    in ``zone``, if its records were stored under another: a new ``archive`` moves them to
+    in ``zone``, unless its records are known to have them: a new ``archive`` moves them to
     other pages without parsing any again (a record's period is its stored publish instant
-    in the site's zone, as parsing gives it). Whether it did."""
+    in the site's zone, as parsing gives it)."""
     wanted = granularity or "off"
-    stored = meta(db, "archive")
-    if stored == wanted:
-        return False
+    if meta(db, "archive") == wanted:
+        return
     db.execute("BEGIN")
     try:
-        if stored is not None and granularity is None:
+        if granularity is None:
             db.execute("UPDATE records SET period = ''")
-        elif stored is not None and granularity is not None:
+        else:
 
             def period(published: float) -> str:
                 return archive_period(datetime.fromtimestamp(published, UTC), zone, granularity)
@@ -213,18 +212,16 @@ def repartition(db: sqlite3.Connection, granularity: str | None, zone: tzinfo) -
             db.execute("UPDATE records SET period = feedpub_period(published)")
             for statement in PERIOD_INDEXES:  # archives were off: the load left them out
                 db.execute(statement)
-        if stored is not None:
-            db.execute(
-                "UPDATE record_categories SET period ="
-                " (SELECT r.period FROM records r WHERE r.rid = record_categories.rid)"
-            )
+        db.execute(
+            "UPDATE record_categories SET period ="
+            " (SELECT r.period FROM records r WHERE r.rid = record_categories.rid)"
+        )
         set_meta(db, "archive", wanted)
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
-    return stored is not None
 
 
 def _index_name(statement: str) -> str:
