@@ -153,28 +153,22 @@ def plan_feeds(
             != _kept_periods(kept, shape.term, syndication.formats)
         }
     moved = _moved(state, config, categories, now, scope, redo, {s.term for s in shapes})
-    # What shapes a document besides its entries and links: each takes only its own part.
-    fingerprints = {
-        page: document_fingerprint(config.feed, syndication, archive_page=page)
-        for page in (False, True)
-    }
+    # What shapes a document besides its entries and links: each kind takes only its own part.
+    subscription = document_fingerprint(config.feed, syndication, archive_page=False)
+    archived = document_fingerprint(config.feed, syndication, archive_page=True)
     feeds: list[PlannedFeed] = []
     for shape in shapes:
         term, entries, links = shape.term, shape.entries, shape.links
         shown = categories[term] if term is not None else None
         # The feed's own label (its title), then those its entries show relabelled.
-        common = (
-            version,
-            fingerprints[False],
-            term or "",
-            f"{shown.label}\x1e{shown.scheme}" if shown else "",
-        )
+        own = (term or "", f"{shown.label}\x1e{shown.scheme}" if shown else "")
         # An entry's bytes take from the settings only the site's domain (its tag URI id).
-        inside = (version, config.feed.domain, *common[2:])
+        inside = (version, config.feed.domain, *own)
         labels = _labels(categories, set().union(*(relabelled.get(e.rid, ()) for e in entries)))
         keys = [f"{e.id}\x1e{e.digest}" for e in entries]
         for fmt in syndication.formats:
-            digest = digest_text(*common, labels, fmt, links.fingerprint(fmt), *keys)
+            fingerprint = links.fingerprint(fmt)
+            digest = digest_text(version, subscription, *own, labels, fmt, fingerprint, *keys)
             body = digest_text(*inside, labels, fmt, *keys)
             path = links.path(fmt)
             feeds.append(
@@ -190,14 +184,9 @@ def plan_feeds(
                     # Nothing it shows or links changed: it is not rendered.
                     digest, body = kept[path].digest, ""
                 else:
+                    fingerprint = page_links.fingerprint(fmt)
                     digest = digest_text(
-                        version,
-                        fingerprints[True],
-                        *common[2:],
-                        page_labels,
-                        fmt,
-                        page_links.fingerprint(fmt),
-                        page.fingerprint,
+                        version, archived, *own, page_labels, fmt, fingerprint, page.fingerprint
                     )
                     body = digest_text(*inside, page_labels, fmt, page.fingerprint)
                 page_feed = PlannedFeed(path, term, fmt, (), digest, page_links, page.period)
