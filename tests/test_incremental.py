@@ -412,28 +412,32 @@ def test_strict_renders_each_entry_and_frame_once(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import feedpub.output.render as render_module
+    from feedpub.pipeline.frames import Frames
 
-    real_frame, real_entries = render_module.render_frame, render_module.render_entries
+    real_frame, real_entries = Frames.frame, render_module.render_entries
     frames: list[tuple[object, str, str]] = []
     entries: list[tuple[str, str]] = []
 
-    def counting_frames(category: Any, facts: Any, config: Any, fmt: Any, links: Any) -> Any:
+    def counting_frames(
+        self: Frames, fmt: Any, category: Any, facts: Any, meta: Any, links: Any, source: str
+    ) -> Any:
         frames.append((category and category.term, fmt, links.folder))
-        return real_frame(category, facts, config, fmt, links)
+        return real_frame(self, fmt, category, facts, meta, links, source)
 
     def counting_entries(articles: Any, config: Any, fmt: Any, links: Any) -> Any:
         entries.extend((fmt, article.id) for article in articles)
         return real_entries(articles, config, fmt, links)
 
-    monkeypatch.setattr(render_module, "render_frame", counting_frames)
+    monkeypatch.setattr(Frames, "frame", counting_frames)
     monkeypatch.setattr(render_module, "render_entries", counting_entries)
     # In this process, so that the counting is seen (workers would count in their copies).
     monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_FEEDS", 10**6)
     report = run(site, strict=True)
     assert report.exit_code == 0 and report.count("written") == 45  # with 12 pages for people
-    # The XML ones (feed.json has its own renderer): 22 subscription documents, no pages; and
-    # the entry of each of the 15 records they show (most on several) once per format.
-    assert len(frames) == len(set(frames)) == 22
+    # Each of the 33 subscription documents' frames once (no page for people has one); and
+    # the entry of each of the 15 records they show (most on several) once per XML format
+    # (feed.json has its own renderer).
+    assert len(frames) == len(set(frames)) == 33
     assert len(entries) == len(set(entries)) == 2 * 15
 
 

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from feedpub.model import Format
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from lxml import etree
 
     from feedpub.errors import Problem
@@ -101,6 +103,10 @@ class FormatSpec:
     #: The two halves of :attr:`render`, for documents assembled from entries rendered once.
     render_entries: EntryRenderer
     render_frame: FrameRenderer
+    #: How :attr:`render_frame` writes the frame's date (its entries' newest change), or
+    #: ``None`` when a document of this format has no date of its own: the frame's one text
+    #: that is neither a setting nor a link (``pipeline/frames.py`` fills it in).
+    frame_date: Callable[[datetime], str] | None = None
 
     @property
     def content_type(self) -> str:
@@ -190,6 +196,18 @@ def _json_renderers() -> _Renderers:
 _RSS, _ATOM, _JSON = _xml_renderers("rss"), _xml_renderers("atom"), _json_renderers()
 
 
+def _rfc822(moment: datetime) -> str:
+    from feedpub.records.dates import format_rfc822
+
+    return format_rfc822(moment)
+
+
+def _rfc3339(moment: datetime) -> str:
+    from feedpub.records.dates import format_rfc3339
+
+    return format_rfc3339(moment)
+
+
 def _validate_rss(document: Document) -> list[Problem]:
     from feedpub.validate.rss import RULES, SCHEMA
     from feedpub.validate.schema import validate_xml
@@ -225,6 +243,7 @@ _SPECS = (
         validate=_validate_rss,
         render_entries=_RSS.entries,
         render_frame=_RSS.frame,
+        frame_date=_rfc822,
     ),
     FormatSpec(
         name="atom",
@@ -238,6 +257,7 @@ _SPECS = (
         validate=_validate_atom,
         render_entries=_ATOM.entries,
         render_frame=_ATOM.frame,
+        frame_date=_rfc3339,
     ),
     FormatSpec(
         name="json",

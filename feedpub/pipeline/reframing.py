@@ -34,12 +34,12 @@ from feedpub.digest import digest_bytes
 from feedpub.errors import Problem
 from feedpub.model import Category, Format
 from feedpub.output.assembly import Framing
-from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FeedLinks
 from feedpub.output.publish import Staged, staged_name
 from feedpub.output.targets.base import Staging
 from feedpub.parallel import ordered_map
 from feedpub.pipeline.bodies import publish_order
+from feedpub.pipeline.frames import Frames
 from feedpub.pipeline.plan import FileCheck, PlannedFeed, check_file
 from feedpub.pipeline.rendering import RenderedFeed, stage_valid
 from feedpub.state import BuildState, PublishedFeed
@@ -117,7 +117,13 @@ def reframed_in_order(
         for f in ordered
     ]
     jobs = [specs[i : i + _PER_JOB] for i in range(0, len(specs), _PER_JOB)]
-    shared = {"target": target, "config": config, "categories": categories, "paranoid": paranoid}
+    shared = {
+        "target": target,
+        "config": config,
+        "categories": categories,
+        "paranoid": paranoid,
+        "frames": Frames(),
+    }
     # A folder (a target its workers may write for) is read in the workers too; another
     # target's client stays in this process.
     alone = not isinstance(target, Staging) or len(specs) < _PARALLEL_MIN
@@ -167,7 +173,8 @@ def _reframe(
 
     config: SiteConfig = shared["config"]
     category = shared["categories"].get(term or "")
-    frame = FORMATS[fmt].render_frame(category, framing.facts, config.feed, links)
+    frames: Frames = shared["frames"]
+    frame, problems = frames.frame(fmt, category, framing.facts, config.feed, links, path)
     data = shared["target"].read(path)
     done = framing.reframe(data, frame) if data is not None and digest_bytes(data) == sha else None
     if done is None:
@@ -176,7 +183,6 @@ def _reframe(
         )
         return b"", [Problem(path, None, "error", "published-file", message)], None, None, ""
     document, framed = done
-    problems = validate_feed(frame.empty, source=path, publishing=True)
     if problems or shared["paranoid"]:
         problems = validate_feed(document, source=path, publishing=True)
     staging = shared["target"] if name else None  # a name is given only to a Staging target

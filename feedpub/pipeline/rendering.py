@@ -46,6 +46,7 @@ from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FeedLinks
 from feedpub.output.publish import process_running, staged_name
 from feedpub.parallel import ordered_map
+from feedpub.pipeline.frames import Frames
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.records.ids import entry_id
 
@@ -286,8 +287,8 @@ def _document(shared: dict[str, Any], spec: _DocSpec) -> _Done:
     if not whole:
         plan = _plan(shared, term, rids)
         facts = frame_facts(plan.entries)
-        frame = FORMATS[fmt].render_frame(plan.category, facts, config.feed, links)
-        problems = validate_feed(frame.empty, source=path, publishing=True)
+        frames: Frames = shared["frames"]
+        frame, problems = frames.frame(fmt, plan.category, facts, config.feed, links, path)
         over = cap is not None and not links.archive and frame.size(shown) > cap
         whole = bool(problems) or over
     if whole:
@@ -423,6 +424,7 @@ def render_feeds(
         "spool": str(folder),
         "target": staging,
         "paranoid": paranoid,
+        "frames": Frames(),
     }
     # Far ahead: a window's entries come before its documents, and the documents are taken
     # here in order; with a few jobs out, the workers waited while this process published a

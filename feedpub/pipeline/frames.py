@@ -1,0 +1,252 @@
+"""Documents' frames, rendered and validated once per shape.
+
+Every document's frame (its head and tail, ``output/assembly.py``'s ``Frame``) is rendered by
+its format's renderer and validated before the document is put together (a cold build with
+archives has 65,399 of them at 100,000 records, a new title as many again). Most of a frame is
+the same in every document of one shape: the site's settings, the category, the hubs, which
+archive links it has, whether it names people in Dublin Core. What differs is a handful of
+texts: the URLs of the document and of the documents it links to (its folder, the archive
+pages before and after it, its subscription document) and its date.
+
+So :class:`Frames` (one a build's rendering, shared by its workers) renders a shape once with
+stand-ins for those texts (a token drawn for it, which no record or setting can forge), keeps
+the result and fills the real texts in for each document. It does so at a shape's second
+document, so that a shape of one document (most of a small build's) costs one render as before.
+The renderer stays the renderer of record: that second document is also rendered whole and must
+equal the filled-in template byte for byte, or the shape is never templated
+(``tests/test_frames.py`` holds the two equal for generated shapes too). And the template is
+validated once: a shape whose template draws no finding needs no validation per document as
+long as each text filled in is one the validator would pass in its place (an absolute http(s)
+URL of characters written alike in XML text, XML attributes and JSON strings, and a date its
+format's own writer wrote). Anything else (a finding, an odd character, a
+template that did not round-trip) is rendered and validated per document as before.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import secrets
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from feedpub.output.assembly import Frame, FrameFacts
+from feedpub.output.formats import FORMATS
+from feedpub.output.paths import FEED_FILES
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from feedpub.errors import Problem
+    from feedpub.model import Category, Format
+    from feedpub.output.meta import FeedMeta
+    from feedpub.output.paths import FeedLinks
+
+__all__ = ["Frames"]
+
+#: Characters every format writes as they are (no XML or JSON escape, in text or in an
+#: attribute): printable ASCII but for ``"``, ``&``, ``<``, ``>`` and ``\``. A text with any
+#: other goes the long way.
+_VERBATIM = re.compile(r"[ !#$%'()*+,\-./0-9:;=?@A-Z\[\]^_`a-z{|}~]*")
+#: A folder made of path segments of unreserved characters, none a dot segment.
+_PLAIN_FOLDER = re.compile(r"(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*")
+#: The date a template is rendered with: an odd instant at an odd offset, written nowhere else.
+_STAND_IN_DATE = datetime(1903, 7, 9, 13, 57, 41, tzinfo=timezone(-timedelta(hours=11, minutes=17)))
+#: The link folders a frame shows, by the name of their ``FeedLinks`` field.
+_SLOTS = ("folder", "prev_archive", "next_archive", "current")
+#: Shapes kept per process (a long-running watcher meets new categories): past it, start over.
+_MOST_SHAPES = 4096
+
+
+class _Template:
+    """A frame rendered with stand-in texts, and whether it validated without a finding."""
+
+    __slots__ = ("clean", "frame")
+
+    def __init__(self, frame: Frame, clean: bool) -> None:
+        self.frame = frame
+        self.clean = clean
+
+
+class Frames:
+    """Each document's frame, and what validating it found; the renderer and the validator run
+    once per shape (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._token = secrets.token_hex(12)
+        self._shapes: dict[Hashable, _Template | None] = {}
+        #: Shapes one document of which was rendered: the next one's makes the template.
+        self._seen: set[Hashable] = set()
+        #: The stand-ins' texts by format, base URL and the link folders a document has.
+        self._stand_ins: dict[Hashable, list[bytes] | None] = {}
+        #: Frames the format's renderer rendered (templates included), and frames filled in.
+        self.rendered = 0
+        self.filled = 0
+
+    def frame(
+        self,
+        fmt: Format,
+        category: Category | None,
+        facts: FrameFacts,
+        meta: FeedMeta,
+        links: FeedLinks,
+        source: str,
+    ) -> tuple[Frame, list[Problem]]:
+        """The frame of the document at ``source`` (as its format's ``render_frame`` gives
+        it) and the findings on it alone (``validate_feed(frame.empty, publishing=True)``)."""
+        texts = self._texts(fmt, facts, meta, links)
+        key = (
+            fmt,
+            category,
+            facts.dublin_core,
+            meta,
+            links.hubs,
+            *(getattr(links, slot) is None for slot in _SLOTS[1:]),
+            links.archive,
+            links.complete,
+        )
+        template = self._shapes.get(key, False)
+        if texts is not None and isinstance(template, _Template):
+            frame = _filled(template.frame, texts)
+            if self._token.encode() not in frame.empty:
+                self.filled += 1
+                return frame, [] if template.clean else _validated(frame, source)
+        frame = self._render(fmt, category, facts, meta, links)
+        problems = _validated(frame, source)
+        if template is False and texts is not None:
+            if key not in self._seen:  # a shape seen once may be the only one of its kind
+                if len(self._seen) >= _MOST_SHAPES:
+                    self._seen.clear()
+                self._seen.add(key)
+            else:
+                if len(self._shapes) >= _MOST_SHAPES:
+                    self._shapes.clear()
+                self._shapes[key] = self._template(fmt, category, facts, meta, links, frame, texts)
+        return frame, problems
+
+    def _render(
+        self,
+        fmt: Format,
+        category: Category | None,
+        facts: FrameFacts,
+        meta: FeedMeta,
+        links: FeedLinks,
+    ) -> Frame:
+        self.rendered += 1
+        return FORMATS[fmt].render_frame(category, facts, meta, links)
+
+    def _template(
+        self,
+        fmt: Format,
+        category: Category | None,
+        facts: FrameFacts,
+        meta: FeedMeta,
+        links: FeedLinks,
+        frame: Frame,
+        texts: dict[bytes, bytes],
+    ) -> _Template | None:
+        """The shape's template, if filling it in with ``texts`` gives ``frame`` (rendered
+        whole for the same document) and its stand-ins are written as they are."""
+
+        def stood_in(slot: str) -> str | None:
+            return None if getattr(links, slot) is None else self._stand_in(slot)
+
+        stand_ins = replace(
+            links,
+            folder=self._stand_in("folder"),
+            prev_archive=stood_in("prev_archive"),
+            next_archive=stood_in("next_archive"),
+            current=stood_in("current"),
+        )
+        template = self._render(
+            fmt, category, FrameFacts(_STAND_IN_DATE, facts.dublin_core), meta, stand_ins
+        )
+        if _filled(template, texts) != frame:
+            return None
+        return _Template(template, clean=not _validated(template, "<template>"))
+
+    def _stand_in(self, slot: str) -> str:
+        return f"{self._token}-{_SLOTS.index(slot)}/"
+
+    def _texts(
+        self, fmt: Format, facts: FrameFacts, meta: FeedMeta, links: FeedLinks
+    ) -> dict[bytes, bytes] | None:
+        """Each stand-in's text in a template, with the text this document has in its place;
+        ``None`` when one of those is not written as it is, or not a URL the validator passes."""
+        slots = tuple(slot for slot in _SLOTS if getattr(links, slot) is not None)
+        key = (fmt, meta.feeds_url, slots)
+        stand_ins = self._stand_ins.get(key)
+        if stand_ins is None:
+            if len(self._stand_ins) >= _MOST_SHAPES:
+                self._stand_ins.clear()
+            stand_ins = self._stand_ins[key] = _texts_of(
+                fmt, _STAND_IN_DATE, meta.feeds_url, [self._stand_in(slot) for slot in slots]
+            )
+        ours = _texts_of(fmt, facts.updated, meta.feeds_url, [getattr(links, s) for s in slots])
+        if not stand_ins or ours is None:
+            return None
+        return dict(zip(stand_ins, ours, strict=True))
+
+
+def _texts_of(fmt: Format, updated: datetime, base: str, folders: list[str]) -> list[bytes] | None:
+    """The texts of a frame that are neither settings nor its shape: the URL of each folder
+    (resolved against ``base``, the site's ``feeds_url``) in every format's file, and the date
+    ``updated`` as the format writes it; ``None`` when one is not written as it is or is not a
+    URL the validator passes."""
+    texts: list[str] = []
+    if _plain_base(base) and all(_PLAIN_FOLDER.fullmatch(folder) for folder in folders):
+        # Resolving a relative path without dot segments against a base whose path ends in
+        # "/" and which has no query or fragment (RFC 3986, section 5.2) appends it; and
+        # a valid URL followed by unreserved characters and "/" is as valid.
+        texts = [base + folder + name for folder in folders for name in FEED_FILES.values()]
+    else:
+        from feedpub.validate.shared import url_verdict
+
+        for folder in folders:
+            for name in FEED_FILES.values():
+                url = urljoin(base, folder + name)
+                if url_verdict(url, http_only=True) is not None:
+                    return None
+                texts.append(url)
+    write_date = FORMATS[fmt].frame_date
+    if write_date is not None:
+        texts.append(write_date(updated))
+    if not all(_VERBATIM.fullmatch(text) for text in texts):
+        return None
+    return [text.encode() for text in texts]
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_base(base: str) -> bool:
+    """Whether a folder's URL is ``base`` followed by it (see :func:`_texts_of`)."""
+    from feedpub.validate.shared import url_verdict
+
+    parts = urlsplit(base)
+    return (
+        base.endswith("/")
+        and not parts.query
+        and not parts.fragment
+        and "?" not in base
+        and "#" not in base
+        and bool(_VERBATIM.fullmatch(base))
+        and url_verdict(base, http_only=True) is None
+    )
+
+
+def _filled(template: Frame, texts: dict[bytes, bytes]) -> Frame:
+    """``template`` with each stand-in text replaced by the document's."""
+
+    def fill(data: bytes) -> bytes:
+        for stand_in, text in texts.items():
+            data = data.replace(stand_in, text)
+        return data
+
+    return Frame(fill(template.head), fill(template.tail), fill(template.empty), template.separator)
+
+
+def _validated(frame: Frame, source: str) -> list[Problem]:
+    from feedpub.validate import validate_feed
+
+    return validate_feed(frame.empty, source=source, publishing=True)
