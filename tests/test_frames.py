@@ -3,12 +3,13 @@ format's renderer gives each document, judged as the validator judges each."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from feedpub.model import Category
+from feedpub.model import Category, Format
 from feedpub.output.assembly import FrameFacts
 from feedpub.output.formats import FORMATS
 from feedpub.output.meta import FeedMeta
@@ -134,3 +135,33 @@ def test_a_shape_with_a_finding_is_validated_for_each_document() -> None:
         assert problems
         assert {problem.source for problem in problems} == {f"{name}atom.xml"}
         assert problems == validate_feed(frame.empty, f"{name}atom.xml", publishing=True)
+
+
+def test_templates_made_in_one_copy_serve_the_next() -> None:
+    """A worker's copy hands back the templates it made; a copy of the set that adopted them
+    (the next batch's worker) fills in every document of those shapes at once."""
+    category = Category("pemerintahan", "Pemerintahan")
+
+    def page(month: int, fmt: Format, frames: Frames) -> None:
+        links = FeedLinks(
+            f"category/pemerintahan/archive/2022-{month:02}/",
+            prev_archive=f"category/pemerintahan/archive/2022-{month - 1:02}/",
+            current="category/pemerintahan/",
+            archive=True,
+        )
+        facts = FrameFacts(datetime(2022, month, 2, 10, tzinfo=JAKARTA))
+        frame, problems = frames.frame(fmt, category, facts, META, links, links.path(fmt))
+        assert (frame, problems) == (FORMATS[fmt].render_frame(category, facts, META, links), [])
+
+    build = Frames()
+    worker = copy.deepcopy(build)
+    for month in (2, 3):
+        for fmt in FORMATS:
+            page(month, fmt, worker)
+    build.adopt(worker.made())
+    assert worker.made() == []
+    later = copy.deepcopy(build)
+    for month in range(4, 13):
+        for fmt in FORMATS:
+            page(month, fmt, later)
+    assert (later.rendered, later.filled) == (0, 9 * 3)

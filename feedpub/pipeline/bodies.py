@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from feedpub.errors import RecordWarning
 from feedpub.model import Article, Category
+from feedpub.pipeline.frames import Frames
 from feedpub.pipeline.memo import BodyMemo
 from feedpub.pipeline.pages import PagesAhead
 from feedpub.pipeline.plan import PageEntries, PlannedFeed
@@ -82,12 +83,13 @@ def render_in_batches(
     are in the plan already).
     ``paranoid``: validate every assembled document whole too. ``staging``: where the
     documents are written by the processes that make them (:func:`render_feeds`)."""
+    frames = Frames()  # the frames' templates, made once for every batch
     for batch in _batches(feeds, entries):
         articles, batch, warnings = _load_bodies(source, config, categories, batch, memo)
         body_warnings.extend(warnings)
         pages.take(articles)
         yield from render_feeds(
-            config, categories, articles, batch, paranoid=paranoid, staging=staging
+            config, categories, articles, batch, paranoid=paranoid, staging=staging, frames=frames
         )
 
 

@@ -8,7 +8,8 @@ archive links it has, whether it names people in Dublin Core. What differs is a 
 texts: the URLs of the document and of the documents it links to (its folder, the archive
 pages before and after it, its subscription document) and its date.
 
-So :class:`Frames` (one a build's rendering, shared by its workers) renders a shape once with
+So :class:`Frames` (one a build's rendering, copied into its workers, which hand back the
+templates they make so that the next batch's start with them) renders a shape once with
 stand-ins for those texts (a token drawn for it, which no record or setting can forge), keeps
 the result and fills the real texts in for each document. It does so at a shape's second
 document, so that a shape of one document (most of a small build's) costs one render as before.
@@ -81,9 +82,27 @@ class Frames:
         self._seen: set[Hashable] = set()
         #: The stand-ins' texts by format, base URL and the link folders a document has.
         self._stand_ins: dict[Hashable, list[bytes] | None] = {}
+        #: Templates made here since :meth:`made` was last asked.
+        self._made: list[tuple[Hashable, _Template | None]] = []
         #: Frames the format's renderer rendered (templates included), and frames filled in.
         self.rendered = 0
         self.filled = 0
+
+    def made(self) -> list[tuple[Hashable, _Template | None]]:
+        """The templates made here since last asked, for :meth:`adopt` in the process that
+        forked this one: the next batch's workers then start with them."""
+        made, self._made = self._made, []
+        return made
+
+    def adopt(self, made: list[tuple[Hashable, _Template | None]]) -> None:
+        """Keep the templates a worker's copy of this made (:meth:`made`)."""
+        for key, template in made:
+            self._keep(key, template)
+
+    def _keep(self, key: Hashable, template: _Template | None) -> None:
+        if key not in self._shapes and len(self._shapes) >= _MOST_SHAPES:
+            self._shapes.clear()
+        self._shapes[key] = template
 
     def frame(
         self,
@@ -121,9 +140,9 @@ class Frames:
                     self._seen.clear()
                 self._seen.add(key)
             else:
-                if len(self._shapes) >= _MOST_SHAPES:
-                    self._shapes.clear()
-                self._shapes[key] = self._template(fmt, category, facts, meta, links, frame, texts)
+                made = self._template(fmt, category, facts, meta, links, frame, texts)
+                self._keep(key, made)
+                self._made.append((key, made))
         return frame, problems
 
     def _render(

@@ -164,7 +164,8 @@ def _entry_job(
 def _job(shared: dict[str, Any], job: _Job) -> Any:
     if isinstance(job, tuple):
         return _spool_entries(shared, job)
-    return [_document(shared, spec) for spec in job]
+    frames: Frames = shared["frames"]
+    return [_document(shared, spec) for spec in job], frames.made()
 
 
 def _spool_entries(shared: dict[str, Any], job: tuple[int, Format, list[int]]) -> None:
@@ -359,9 +360,11 @@ def render_feeds(
     *,
     paranoid: bool = False,
     staging: Staging | None = None,
+    frames: Frames | None = None,
 ) -> Iterator[RenderedFeed]:
     """Render and validate ``feeds``, yielding each in order as it is done; into ``staging``
-    (a folder), each valid document is written beside its path where it is made.
+    (a folder), each valid document is written beside its path where it is made. ``frames``:
+    the frame templates made so far (those made here are added), else a new set.
 
     The documents go in windows, in order: a window's entries not rendered yet, then (after
     the next window's entries, so that the workers never wait for them) its documents, in
@@ -417,6 +420,7 @@ def render_feeds(
     entries = len(at)
     many = entries >= PARALLEL_MIN_ENTRIES or len(specs) >= PARALLEL_MIN_FEEDS
     folder = _spool_folder()
+    held = frames if frames is not None else Frames()
     shared = {
         "config": config,
         "categories": categories,
@@ -424,7 +428,7 @@ def render_feeds(
         "spool": str(folder),
         "target": staging,
         "paranoid": paranoid,
-        "frames": Frames(),
+        "frames": held,
     }
     # Far ahead: a window's entries come before its documents, and the documents are taken
     # here in order; with a few jobs out, the workers waited while this process published a
@@ -438,7 +442,9 @@ def render_feeds(
         for job, result in zip(jobs, results, strict=True):
             if isinstance(job, tuple):
                 continue
-            for data, problems, dropped, framing, staged, sha in result:
+            done, made = result
+            held.adopt(made)
+            for data, problems, dropped, framing, staged, sha in done:
                 number = next(numbers)
                 yield RenderedFeed(
                     feeds[number], data, tuple(problems), dropped, framing, staged, sha
