@@ -35,6 +35,7 @@ import time
 from collections.abc import Generator, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -237,6 +238,24 @@ def _close_spools() -> None:
 SPOOL_PREFIX = "feedpub-entries-"
 
 
+_warmed: list[bool] = []
+
+
+def _warm(config: SiteConfig) -> None:
+    """Import the renderers and validators and load their schemas in this process, once, so
+    that the workers every batch forks have them: a worker that loads them itself spends
+    about 0.3 s on it (at 100,000 records, batches of 5,000 fork 40 of them)."""
+    from feedpub.output.assembly import FrameFacts
+    from feedpub.validate import validate_feed
+
+    if _warmed:
+        return
+    facts = FrameFacts(datetime(2000, 1, 1, tzinfo=UTC))
+    for spec in FORMATS.values():
+        validate_feed(spec.render_frame(None, facts, config.feed, _ALONE).empty)
+    _warmed.append(True)
+
+
 def _spool_folder() -> Path:
     """A new spool folder for this build; those of builds that are gone (killed) are removed
     first."""
@@ -419,6 +438,8 @@ def render_feeds(
         done_with.setdefault(number, []).append(spool)
     entries = len(at)
     many = entries >= PARALLEL_MIN_ENTRIES or len(specs) >= PARALLEL_MIN_FEEDS
+    if many:
+        _warm(config)
     folder = _spool_folder()
     held = frames if frames is not None else Frames()
     shared = {
