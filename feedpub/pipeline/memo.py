@@ -26,11 +26,10 @@ if TYPE_CHECKING:
 
 __all__ = ["MEMO_RECORDS", "BodyMemo"]
 
-#: How many articles a memo keeps by default: as many as one rendering batch holds
-#: (:data:`feedpub.pipeline.bodies.BATCH_RECORDS`), so a watcher holds at most twice the bodies
-#: a build holds anyway (~115 MB at 100,000 benchmark records, ~6 KB an article). A change's
-#: build shows far fewer: its month's archive pages (hundreds to a few thousand records at
-#: 100,000) and the newest entries of the site and of its categories.
+#: How many articles a memo keeps by default (~115 MB at 100,000 benchmark records, ~6 KB an
+#: article): four rendering batches (:data:`feedpub.pipeline.bodies.BATCH_RECORDS`), more than
+#: a change's build shows: its month's archive pages (hundreds to a few thousand records at
+#: 100,000, some 8,000 at 1,000,000) and the newest entries of the site and of its categories.
 MEMO_RECORDS = 20000
 
 
