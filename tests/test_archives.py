@@ -536,6 +536,32 @@ def test_archive_pages_entries_are_read_as_their_batch_comes(
     assert tree(site / "public") == tree(tmp_path / "fresh/public")
 
 
+@pytest.mark.parametrize(("period_batches", "reread"), [(1000, False), (1, True)])
+def test_a_periods_pages_share_one_batch_and_read_each_body_once(
+    site: Path, monkeypatch: pytest.MonkeyPatch, period_batches: int, reread: bool
+) -> None:
+    """A period's archive pages (the site's and its categories') show the same records:
+    kept in one batch, however small the batches, the archive pages read each record's body
+    once; split (a period over PERIOD_BATCHES batches' worth), its records are read again."""
+    bodies = sys.modules["feedpub.pipeline.bodies"]
+    configure(site, limit=2)
+    monkeypatch.setattr(bodies, "BATCH_RECORDS", 2)
+    monkeypatch.setattr(bodies, "PERIOD_BATCHES", period_batches)
+    loaded: list[int] = []
+    real_load = bodies._load_bodies
+
+    def load(*args: Any) -> Any:
+        articles, batch, warnings = real_load(*args)
+        if all(feed.period is not None for feed in batch):  # archive pages only
+            loaded.extend(articles)
+        return articles, batch, warnings
+
+    monkeypatch.setattr(bodies, "_load_bodies", load)
+    run(site)
+    assert loaded
+    assert (len(loaded) > len(set(loaded))) == reread
+
+
 def _entry(rid: int, url: str, entry_id: str) -> Any:
     from feedpub.state import IndexedEntry
 

@@ -34,6 +34,10 @@ __all__ = ["BATCH_RECORDS", "publish_order", "render_in_batches"]
 #: has): at 100,000 records, batches of 5,000 took as long as batches of 20,000 (94.5 and
 #: 96.9 s) and peaked at 288 MB, not 473 MB.
 BATCH_RECORDS = 5000
+#: A period's archive pages (the site's and its categories', which show the same records) are
+#: not split over batches until they show this many batches' worth of records (a month at
+#: 1,000,000 benchmark records holds ~8,300).
+PERIOD_BATCHES = 4
 
 
 def publish_order(feed: PlannedFeed) -> tuple[bool, str, bool]:
@@ -42,7 +46,8 @@ def publish_order(feed: PlannedFeed) -> tuple[bool, str, bool]:
 
 
 def _batches(feeds: list[PlannedFeed], entries: PageEntries | None) -> Iterator[list[PlannedFeed]]:
-    """The feeds in batches of at most about :data:`BATCH_RECORDS` distinct records, in the
+    """The feeds in batches of about :data:`BATCH_RECORDS` distinct records (a period's pages
+    together, up to :data:`PERIOD_BATCHES` times as many), in the
     order they are published: archive pages by period (one period's pages, the site's and its
     categories', show the same records), then category feeds, then the site's. So whenever a
     document is up, what it links to and the entries it shows already are (object storage).
@@ -51,10 +56,15 @@ def _batches(feeds: list[PlannedFeed], entries: PageEntries | None) -> Iterator[
     ordered = sorted(feeds, key=publish_order)
     batch: list[PlannedFeed] = []
     seen: set[int] = set()
+    period: str | None = None
     for feed in ordered:
         feed = entries.fill(feed) if entries is not None else feed
         rids = {e.rid for e in feed.entries}
-        if batch and len(seen) + len(rids - seen) > BATCH_RECORDS:
+        size = len(seen) + len(rids - seen)
+        # A period's pages stay together up to PERIOD_BATCHES batches' worth of records:
+        # split, each batch that shows them reads their bodies again.
+        parted = feed.period is None or feed.period != period
+        if batch and size > BATCH_RECORDS and (parted or size > PERIOD_BATCHES * BATCH_RECORDS):
             yield batch
             batch, seen = [], set()
             if entries is not None:
@@ -62,6 +72,7 @@ def _batches(feeds: list[PlannedFeed], entries: PageEntries | None) -> Iterator[
                 feed = entries.fill(feed)  # read again into this batch's own
         batch.append(feed)
         seen |= rids
+        period = feed.period
     if batch:
         yield batch
 
