@@ -38,7 +38,7 @@ from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FEED_FILES
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable
+    from collections.abc import Callable, Hashable
 
     from feedpub.errors import Problem
     from feedpub.model import Category, Format
@@ -57,7 +57,7 @@ _PLAIN_FOLDER = re.compile(r"(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*")
 _STAND_IN_DATE = datetime(1903, 7, 9, 13, 57, 41, tzinfo=timezone(-timedelta(hours=11, minutes=17)))
 #: The link folders a frame shows, by the name of their ``FeedLinks`` field.
 _SLOTS = ("folder", "prev_archive", "next_archive", "current")
-#: Shapes kept per process (a long-running watcher meets new categories): past it, start over.
+#: Shapes kept at once (a site of thousands of categories has more): past it, start over.
 _MOST_SHAPES = 4096
 
 
@@ -132,7 +132,12 @@ class Frames:
             if self._token.encode() not in frame.empty:
                 self.filled += 1
                 return frame, [] if template.clean else _validated(frame, source)
-        frame = self._render(fmt, category, facts, meta, links)
+
+        def render(facts: FrameFacts, links: FeedLinks) -> Frame:
+            self.rendered += 1
+            return FORMATS[fmt].render_frame(category, facts, meta, links)
+
+        frame = render(facts, links)
         problems = _validated(frame, source)
         if template is False and texts is not None:
             if key not in self._seen:  # a shape seen once may be the only one of its kind
@@ -140,34 +145,21 @@ class Frames:
                     self._seen.clear()
                 self._seen.add(key)
             else:
-                made = self._template(fmt, category, facts, meta, links, frame, texts)
+                made = self._template(render, facts, links, frame, texts)
                 self._keep(key, made)
                 self._made.append((key, made))
         return frame, problems
 
-    def _render(
-        self,
-        fmt: Format,
-        category: Category | None,
-        facts: FrameFacts,
-        meta: FeedMeta,
-        links: FeedLinks,
-    ) -> Frame:
-        self.rendered += 1
-        return FORMATS[fmt].render_frame(category, facts, meta, links)
-
     def _template(
         self,
-        fmt: Format,
-        category: Category | None,
+        render: Callable[[FrameFacts, FeedLinks], Frame],
         facts: FrameFacts,
-        meta: FeedMeta,
         links: FeedLinks,
         frame: Frame,
         texts: dict[bytes, bytes],
     ) -> _Template | None:
-        """The shape's template, if filling it in with ``texts`` gives ``frame`` (rendered
-        whole for the same document) and its stand-ins are written as they are."""
+        """The shape's template (``render`` gives its frame for other facts and links), if
+        filling it in with ``texts`` gives ``frame``, the one rendered for ``links``."""
 
         def stood_in(slot: str) -> str | None:
             return None if getattr(links, slot) is None else self._stand_in(slot)
@@ -179,9 +171,7 @@ class Frames:
             next_archive=stood_in("next_archive"),
             current=stood_in("current"),
         )
-        template = self._render(
-            fmt, category, FrameFacts(_STAND_IN_DATE, facts.dublin_core), meta, stand_ins
-        )
+        template = render(FrameFacts(_STAND_IN_DATE, facts.dublin_core), stand_ins)
         if _filled(template, texts) != frame:
             return None
         return _Template(template, clean=not _validated(template, "<template>"))
