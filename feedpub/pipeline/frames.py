@@ -186,17 +186,17 @@ class Frames:
         ``None`` when one of those is not written as it is, or not a URL the validator passes."""
         slots = tuple(slot for slot in _SLOTS if getattr(links, slot) is not None)
         key = (fmt, meta.feeds_url, slots)
-        stand_ins = self._stand_ins.get(key)
-        if stand_ins is None:
+        if key not in self._stand_ins:  # None too is kept: a base that is never templated
             if len(self._stand_ins) >= _MOST_SHAPES:
                 self._stand_ins.clear()
-            stand_ins = self._stand_ins[key] = _texts_of(
+            self._stand_ins[key] = _texts_of(
                 fmt, _STAND_IN_DATE, meta.feeds_url, [self._stand_in(slot) for slot in slots]
             )
-        ours = _texts_of(fmt, facts.updated, meta.feeds_url, [getattr(links, s) for s in slots])
-        if not stand_ins or ours is None:
+        stand_ins = self._stand_ins[key]
+        if stand_ins is None:
             return None
-        return dict(zip(stand_ins, ours, strict=True))
+        ours = _texts_of(fmt, facts.updated, meta.feeds_url, [getattr(links, s) for s in slots])
+        return None if ours is None else dict(zip(stand_ins, ours, strict=True))
 
 
 def _texts_of(fmt: Format, updated: datetime, base: str, folders: list[str]) -> list[bytes] | None:
