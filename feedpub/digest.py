@@ -1,19 +1,27 @@
-"""The one digest feedpub uses: short and stable, for cache keys and change detection."""
+"""The one digest feedpub keeps: short and stable, for cache keys and change detection.
+
+XXH3 (128 bits): a build digests every record it parses and every document it writes, and a new
+title digests each published document twice (the bytes it frames anew, the bytes it writes),
+3.7 GB apiece at 100,000 records with archives. BLAKE2b does ~0.5 GB/s on the benchmark machine,
+XXH3 ~38. Nothing here needs a digest no one can forge: who can write a record can publish what
+it likes, and who can write the published files or the state can write anything else too.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
+
+import xxhash
 
 __all__ = ["digest_bytes", "digest_text", "digest_value"]
 
 
 def digest_bytes(data: bytes) -> str:
     """A short stable digest of some bytes (a file's or a record's content)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return xxhash.xxh3_128_hexdigest(data)
 
 
 def digest_text(*parts: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["DATABASE", "INDEXES", "PERIOD_INDEXES", "SCHEMA_VERSION", "TABLES"]
 
 #: Bump when the tables change shape: a cache of another shape is rebuilt.
-SCHEMA_VERSION = "12"
+SCHEMA_VERSION = "13"
 DATABASE = "index.sqlite3"
 
 TABLES = """
