@@ -4,16 +4,19 @@ format's renderer gives each document, judged as the validator judges each."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from feedpub.model import Category, Format
-from feedpub.output.assembly import FrameFacts
+from feedpub.output.assembly import Frame, FrameFacts
 from feedpub.output.formats import FORMATS
 from feedpub.output.meta import FeedMeta
 from feedpub.output.paths import FeedLinks
+from feedpub.pipeline import frames as frames_module
 from feedpub.pipeline.frames import _STAND_IN_DATE, Frames
 from feedpub.validate import validate_feed
 from tests.test_build_properties import CONFIG
@@ -121,6 +124,34 @@ def test_a_shape_is_rendered_three_times_then_filled_in() -> None:
             assert problems == []
             assert frame == FORMATS[fmt].render_frame(category, facts, META, links)
     assert (frames.rendered, frames.filled) == (3 * 3, 10 * 3)
+    # The first document and the template: the second is the clean template filled in.
+    assert frames.validated == 2 * 3
+
+
+def test_a_shape_showing_a_folder_outside_its_urls_is_never_templated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A template's folders are filled in as they are only where each stands in its URLs: a
+    renderer that showed one elsewhere (here in a comment) gets every frame rendered."""
+    spec = FORMATS["atom"]
+
+    def render_frame(
+        category: Category | None, facts: FrameFacts, meta: FeedMeta, links: FeedLinks
+    ) -> Frame:
+        frame = spec.render_frame(category, facts, meta, links)
+        note = f"<!-- {links.folder} -->".encode()
+        return replace(frame, head=frame.head + note, empty=frame.empty + note)
+
+    monkeypatch.setattr(
+        frames_module, "FORMATS", {**FORMATS, "atom": replace(spec, render_frame=render_frame)}
+    )
+    frames = Frames()
+    for month in range(1, 6):
+        links = FeedLinks(f"archive/2022-{month:02}/", prev_archive="archive/2021-12/")
+        facts = FrameFacts(datetime(2022, month, 2, 10, tzinfo=JAKARTA))
+        frame, problems = frames.frame("atom", None, facts, META, links, links.path("atom"))
+        assert (frame, problems) == (render_frame(None, facts, META, links), [])
+    assert (frames.rendered, frames.filled) == (5 + 1, 0)
 
 
 def test_a_shape_with_a_finding_is_validated_for_each_document() -> None:

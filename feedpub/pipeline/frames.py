@@ -84,9 +84,11 @@ class Frames:
         self._stand_ins: dict[Hashable, list[bytes] | None] = {}
         #: Templates made here since :meth:`made` was last asked.
         self._made: list[tuple[Hashable, _Template | None]] = []
-        #: Frames the format's renderer rendered (templates included), and frames filled in.
+        #: Frames the format's renderer rendered (templates included), frames filled in, and
+        #: frames validated (templates included).
         self.rendered = 0
         self.filled = 0
+        self.validated = 0
 
     def made(self) -> list[tuple[Hashable, _Template | None]]:
         """The templates made here since last asked, for :meth:`adopt` in the process that
@@ -131,35 +133,38 @@ class Frames:
             frame = _filled(template.frame, texts)
             if self._token.encode() not in frame.empty:
                 self.filled += 1
-                return frame, [] if template.clean else _validated(frame, source)
+                return frame, [] if template.clean else self._validated(frame, source)
 
         def render(facts: FrameFacts, links: FeedLinks) -> Frame:
             self.rendered += 1
             return FORMATS[fmt].render_frame(category, facts, meta, links)
 
         frame = render(facts, links)
-        problems = _validated(frame, source)
         if template is False and texts is not None:
             if key not in self._seen:  # a shape seen once may be the only one of its kind
                 if len(self._seen) >= _MOST_SHAPES:
                     self._seen.clear()
                 self._seen.add(key)
             else:
-                made = self._template(render, facts, links, frame, texts)
+                made = self._template(render, facts, meta, links, frame, texts)
                 self._keep(key, made)
                 self._made.append((key, made))
-        return frame, problems
+                if made is not None and made.clean:  # this frame is the template filled in
+                    return frame, []
+        return frame, self._validated(frame, source)
 
     def _template(
         self,
         render: Callable[[FrameFacts, FeedLinks], Frame],
         facts: FrameFacts,
+        meta: FeedMeta,
         links: FeedLinks,
         frame: Frame,
         texts: dict[bytes, bytes],
     ) -> _Template | None:
         """The shape's template (``render`` gives its frame for other facts and links), if
-        filling it in with ``texts`` gives ``frame``, the one rendered for ``links``."""
+        filling it in with ``texts`` gives ``frame``, the one rendered for ``links``, and each
+        stand-in folder in it is in its URLs only."""
 
         def stood_in(slot: str) -> str | None:
             return None if getattr(links, slot) is None else self._stand_in(slot)
@@ -174,7 +179,22 @@ class Frames:
         template = render(FrameFacts(_STAND_IN_DATE, facts.dublin_core), stand_ins)
         if _filled(template, texts) != frame:
             return None
-        return _Template(template, clean=not _validated(template, "<template>"))
+        if _plain_base(meta.feeds_url):  # its texts are the folders (see _texts_of)
+            for slot in _SLOTS:
+                folder = getattr(stand_ins, slot)
+                if folder is None:
+                    continue
+                token, urls = folder.encode(), _urls(meta.feeds_url, folder)
+                for part in (template.head + template.tail, template.empty):
+                    if part.count(token) != sum(part.count(url) for url in urls):
+                        return None
+        return _Template(template, clean=not self._validated(template, "<template>"))
+
+    def _validated(self, frame: Frame, source: str) -> list[Problem]:
+        from feedpub.validate import validate_feed
+
+        self.validated += 1
+        return validate_feed(frame.empty, source=source, publishing=True)
 
     def _stand_in(self, slot: str) -> str:
         return f"{self._token}-{_SLOTS.index(slot)}/"
@@ -200,16 +220,21 @@ class Frames:
 
 
 def _texts_of(fmt: Format, updated: datetime, base: str, folders: list[str]) -> list[bytes] | None:
-    """The texts of a frame that are neither settings nor its shape: the URL of each folder
-    (resolved against ``base``, the site's ``feeds_url``) in every format's file, and the date
-    ``updated`` as the format writes it; ``None`` when one is not written as it is or is not a
-    URL the validator passes."""
+    """The texts of a frame that are neither settings nor its shape, and ``None`` when one is
+    not written as it is or is not a URL the validator passes: the date ``updated`` as the
+    format writes it, and where ``base`` (the site's ``feeds_url``) is plain and each folder
+    too, each folder as it is; else the URL of each folder (resolved against ``base``) in
+    every format's file."""
     texts: list[str] = []
-    if _plain_base(base) and all(_PLAIN_FOLDER.fullmatch(folder) for folder in folders):
+    if _plain_base(base):
+        if not all(_PLAIN_FOLDER.fullmatch(folder) for folder in folders):
+            return None  # its template's stand-ins are folders: this one is rendered whole
         # Resolving a relative path without dot segments against a base whose path ends in
         # "/" and which has no query or fragment (RFC 3986, section 5.2) appends it; and
-        # a valid URL followed by unreserved characters and "/" is as valid.
-        texts = [base + folder + name for folder in folders for name in FEED_FILES.values()]
+        # a valid URL followed by unreserved characters and "/" is as valid. So where a
+        # template holds a stand-in folder only in the URLs resolved from it (which
+        # Frames._template checks), putting the folder in its place gives each URL.
+        texts = list(folders)
     else:
         from feedpub.validate.shared import url_verdict
 
@@ -225,6 +250,11 @@ def _texts_of(fmt: Format, updated: datetime, base: str, folders: list[str]) -> 
     if not all(_VERBATIM.fullmatch(text) for text in texts):
         return None
     return [text.encode() for text in texts]
+
+
+def _urls(base: str, folder: str) -> list[bytes]:
+    """The URLs of ``folder``'s documents, on a plain ``base``."""
+    return [(base + folder + name).encode() for name in FEED_FILES.values()]
 
 
 @functools.lru_cache(maxsize=64)
@@ -253,9 +283,3 @@ def _filled(template: Frame, texts: dict[bytes, bytes]) -> Frame:
         return data
 
     return Frame(fill(template.head), fill(template.tail), fill(template.empty), template.separator)
-
-
-def _validated(frame: Frame, source: str) -> list[Problem]:
-    from feedpub.validate import validate_feed
-
-    return validate_feed(frame.empty, source=source, publishing=True)
