@@ -183,22 +183,29 @@ def staged_name() -> str:
     return f"{TEMP_PREFIX}{os.getpid()}-{next(_names)}"
 
 
-def stage_file(path: Path, data: bytes, name: str) -> Staged:
+def stage_file(path: Path, data: bytes, name: str, *, held: bytes | None = None) -> Staged:
     """Write ``data`` to the temporary file ``name`` beside ``path`` (making its folders), for a
     batch in the process that gave ``name`` to adopt; nothing when ``path`` holds ``data``
-    already. ``name`` holds that process's PID (:data:`TEMP_PREFIX`, the PID, a dash), so that
-    a cleaner leaves the file while that process runs, and is its own: one left by an earlier
-    process with that PID is written over. Raises :class:`OSError`; no file is left then."""
-    same = _same_bytes(path, data)
-    if same is not None:
-        return Staged("", same.size, same.mtime_ns, 0, "")
-    existing = path.parent
-    while not existing.is_dir() and existing != existing.parent:
-        existing = existing.parent
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.parent / name
+    already (``held``: the bytes the caller just read from it, so it is not read again). ``name``
+    holds that process's PID (:data:`TEMP_PREFIX`, the PID, a dash), so that a cleaner leaves
+    the file while that process runs, and is its own: one left by an earlier process with
+    that PID is written over. Raises :class:`OSError`; no file is left then."""
+    if held is None or held == data:
+        same = _same_bytes(path, data)
+        if same is not None:
+            return Staged("", same.size, same.mtime_ns, 0, "")
+    folder = path.parent
+    temp = folder / name
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(temp, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
+    flags |= getattr(os, "O_CLOEXEC", 0)
+    existing = folder
+    try:  # most folders are there: a look for them costs more than this open
+        fd = os.open(temp, flags, 0o600)
+    except FileNotFoundError:
+        while not existing.is_dir() and existing != existing.parent:
+            existing = existing.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(temp, flags, 0o600)
     try:
         os.fchmod(fd, 0o644)
         view = memoryview(data)

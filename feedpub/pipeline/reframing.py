@@ -135,7 +135,9 @@ def reframed_in_order(
         for feed, (data, problems, framing, staged, sha) in zip(ordered, done, strict=True):
             if framing is None:  # its file is not what was written: the next build renders it
                 state.record_feed(feed.path, published[feed.path]._replace(frame=""))
-            yield RenderedFeed(feed, data, tuple(problems), framing=framing, staged=staged, sha=sha)
+            yield RenderedFeed(
+                feed, data, tuple(problems), framing=framing, staged=staged, sha=sha, kept=True
+            )
 
     merged = heapq.merge(rendered, framed(), key=lambda done: publish_order(done.feed))
     try:
@@ -186,7 +188,7 @@ def _reframe(
     if problems or shared["paranoid"]:
         problems = validate_feed(document, source=path, publishing=True)
     staging = shared["target"] if name else None  # a name is given only to a Staging target
-    staged = stage_valid(staging, path, document, name, problems)
+    staged = stage_valid(staging, path, document, name, problems, held=data)
     if staged is None:
         return document, problems, framed, None, ""
     return b"", problems, framed, staged, digest_bytes(document)

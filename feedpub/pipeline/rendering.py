@@ -116,6 +116,9 @@ class RenderedFeed:
     #: then empty; see :class:`~feedpub.output.targets.base.Staging`), and their digest.
     staged: Staged | None = None
     sha: str = ""
+    #: Its entries are the published ones, cut from its bytes (framed anew): the ids their
+    #: URLs were published under are remembered already.
+    kept: bool = False
 
     @property
     def valid(self) -> bool:
@@ -321,15 +324,22 @@ def _document(shared: dict[str, Any], spec: _DocSpec) -> _Done:
 
 
 def stage_valid(
-    target: Staging | None, path: str, data: bytes, name: str, problems: list[Problem]
+    target: Staging | None,
+    path: str,
+    data: bytes,
+    name: str,
+    problems: list[Problem],
+    *,
+    held: bytes | None = None,
 ) -> Staged | None:
-    """``data`` written beside ``path`` as ``name`` (in a worker: :meth:`Staging.stage`) when a
-    ``name`` is given and validation found no error; ``None`` otherwise, or when it cannot be
-    written: the publishing process writes it then, and says why if it cannot."""
+    """``data`` written beside ``path`` as ``name`` (in a worker: :meth:`Staging.stage`; ``held``:
+    what ``path`` was just read to hold) when a ``name`` is given and validation found no
+    error; ``None`` otherwise, or when it cannot be written: the publishing process writes it
+    then, and says why if it cannot."""
     if target is None or not name or any(p.level == "error" for p in problems):
         return None
     with suppress(OSError):
-        return target.stage(path, data, name)
+        return target.stage(path, data, name, held=held)
     return None
 
 

@@ -90,9 +90,10 @@ class Staging(Protocol):
     (:meth:`adopt`), so that no document's bytes travel back to the publisher. An object
     store's client stays in one process: it is not one of these."""
 
-    def stage(self, path: str, data: bytes, name: str) -> Staged:
+    def stage(self, path: str, data: bytes, name: str, *, held: bytes | None = None) -> Staged:
         """Write ``data`` beside ``path`` in the temporary file ``name`` (the publisher's,
-        :func:`~feedpub.output.publish.staged_name`), unless ``path`` holds it already. Raises
+        :func:`~feedpub.output.publish.staged_name`), unless ``path`` holds it already
+        (``held``: the bytes the caller just read from ``path``, not read again). Raises
         :class:`OSError`."""
         ...
 

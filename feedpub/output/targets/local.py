@@ -73,9 +73,11 @@ class LocalFolder:
     def read(self, path: str) -> bytes | None:
         """The file's bytes."""
         try:
-            return (self.root / path).read_bytes()
+            fd = os.open(self._prefix + path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except (FileNotFoundError, NotADirectoryError):
             return None
+        with open(fd, "rb", buffering=0) as handle:  # no Path, no buffer: a new title reads
+            return handle.readall()  # every published document
 
     def holds(self, path: str, data: bytes, content_type: str) -> bool:
         """True when the file holds exactly ``data``."""
@@ -111,10 +113,11 @@ class LocalFolder:
         written = write_if_changed(self.root / path, data, self._batch)
         return written.changed, Stored(written.size, written.mtime_ns)
 
-    def stage(self, path: str, data: bytes, name: str) -> Staged:
+    def stage(self, path: str, data: bytes, name: str, *, held: bytes | None = None) -> Staged:
         """Write ``data`` beside ``path`` in the temporary file ``name`` for :meth:`adopt`, unless
-        ``path`` holds it (in a render worker: :class:`~feedpub.output.targets.base.Staging`)."""
-        return stage_file(self.root / path, data, name)
+        ``path`` holds it (``held``: what it was just read to hold; in a render worker:
+        :class:`~feedpub.output.targets.base.Staging`)."""
+        return stage_file(self.root / path, data, name, held=held)
 
     def adopt(self, path: str, staged: Staged) -> tuple[bool, Stored]:
         """Put what :meth:`stage` wrote in place at ``path`` (in a batch: when it is flushed)."""
