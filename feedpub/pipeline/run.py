@@ -563,8 +563,8 @@ def _publish(
         unchanged = job.target.holds(feed.path, rendered.data, content_type)
         return replace(outcome, action="unchanged" if unchanged else "written"), warnings
     written, stat, sha = rendered.put(job.target, content_type)
-    # The id each URL is published under now, for the next build's id_changes.
-    state.remember_urls((e.url, e.id) for e in feed.entries if e.url is not None)
+    if not rendered.kept:  # the id each URL is published under now, for id_changes
+        state.remember_urls((e.url, e.id) for e in feed.entries if e.url is not None)
     if written:
         _owe_hubs(state, job, feed.path)
     state.record_feed(
