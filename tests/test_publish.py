@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -317,9 +318,9 @@ def test_a_batch_behind_flushes_on_its_own_thread_one_at_a_time_in_order(
 
     real_put = publish._put_in_place
 
-    def put(pending: Any) -> None:
+    def put(pending: Any, reaper: Any = None) -> None:
         events.append(("start", str(len(pending))))
-        real_put(pending)
+        real_put(pending, reaper)
         events.append(("end", str(len(pending))))
 
     monkeypatch.setattr(os, "replace", replace)
@@ -337,6 +338,33 @@ def test_a_batch_behind_flushes_on_its_own_thread_one_at_a_time_in_order(
     assert [thread for thread, _ in renamed] == ["feedpub-flush"] * 6 + ["MainThread"]
     marks = [kind for kind, _ in events if kind in ("start", "end")]
     assert marks == ["start", "end"] * 4  # never two flushes at once
+
+
+def test_a_batch_behind_sets_aside_what_it_renames_over_and_removes_it_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind its writer, a batch links each file it replaces to a name of its own first, so
+    that the ordered rename frees no blocks (the old file has a second link then), and removes
+    those names on another thread: none is left once the batch is flushed."""
+    links: dict[str, int] = {}
+    real_replace = os.replace
+
+    def replace(source: Any, target: Any) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            links[Path(target).name] = os.stat(target).st_nlink
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    for name in ("a.xml", "b.xml"):
+        (tmp_path / name).write_bytes(b"old")
+    batch = Batch(size=2, behind=True)
+    for name in ("a.xml", "b.xml", "c.xml"):
+        write_if_changed(tmp_path / name, name.encode(), batch)
+    batch.flush()
+    assert links == {"a.xml": 2, "b.xml": 2}  # c.xml was new: nothing to set aside
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xml", "b.xml", "c.xml"]
+    assert [(tmp_path / n).read_bytes() for n in ("a.xml", "b.xml")] == [b"a.xml", b"b.xml"]
+    assert (tmp_path / "a.xml").stat().st_nlink == 1
 
 
 def test_a_batch_behind_raises_a_failed_flush_and_drops_what_came_after(

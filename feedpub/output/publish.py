@@ -15,15 +15,22 @@ removes a temporary file only when nobody holds its lock and its writer is gone.
 A render worker may write a document's temporary file for the process publishing it
 (:func:`stage_file`): that file's name holds the publishing process's PID, not the worker's,
 and the publisher's batch adopts it (:meth:`Batch.adopt`) and puts it in place like its own.
+
+A rename over a file frees the old one's blocks (~100 us here; ~11 us to a new name), and a
+new title renames over all 65,398 documents of 100,000 records with archives, in order. So a
+batch behind its writer first links each old file to a temporary name, removed on another
+thread in no order (:class:`_Reaper`; killed, left for the next build's cleaner).
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import NamedTuple, cast
 
@@ -279,14 +286,17 @@ class Batch:
 
         ``behind``: a full batch is flushed on a thread of its own while the next one is
         written (one at a time, in order), so that the writer does not wait for the disk: a
-        flush's sync waits for the disk to take the data, and each rename over an older file
-        frees that file's blocks (0.3 ms each on the disks here). A flush that fails there is
+        flush's sync waits for the disk to take the data. Its renames over older files do not
+        free those files' blocks: each is set aside and removed on another thread, in no order
+        (:class:`_Reaper`). A flush that fails there is
         raised by the next :meth:`write` or :meth:`flush`, which then drop what was written
         after it; :meth:`flush` and :meth:`abandon` wait for the one under way."""
         self.size = size or BATCH_FILES
         self._behind = behind
         self._flushing: threading.Thread | None = None
         self._failure: BaseException | None = None
+        #: Behind: the files renamed over are removed on a thread of their own.
+        self._reaper = _Reaper() if behind else None
         self._pending: list[_Pending] = []
         #: Folders this batch wrote a file into: they exist (a cold build with archives
         #: writes three files into each of tens of thousands of folders).
@@ -349,7 +359,11 @@ class Batch:
         the flush under way, if any)."""
         self._wait()
         pending, self._pending = self._pending, []
-        _put_in_place(pending)
+        try:
+            _put_in_place(pending, self._reaper)
+        finally:
+            if self._reaper is not None:
+                self._reaper.close()
 
     def abandon(self) -> None:
         """Remove the files not flushed yet (their targets keep what they held); a flush
@@ -358,6 +372,8 @@ class Batch:
         self._failure = None  # it dropped the rest of its own files
         pending, self._pending = self._pending, []
         _drop(pending)
+        if self._reaper is not None:
+            self._reaper.close()
 
     def _hand_off(self) -> None:
         """Flush the files written so far on a thread, once the flush before is done."""
@@ -371,7 +387,7 @@ class Batch:
 
     def _flush_behind(self, pending: list[_Pending]) -> None:
         try:
-            _put_in_place(pending)
+            _put_in_place(pending, self._reaper)
         except BaseException as exc:  # raised in the writer's thread by _wait
             self._failure = exc
 
@@ -390,15 +406,50 @@ class Batch:
             raise failure
 
 
-def _put_in_place(pending: list[_Pending]) -> None:
-    """Sync the written files, rename each into place in order, sync their folders; if a
-    rename fails, those before it stay in place and the rest are dropped."""
+class _Reaper:
+    """Removes the files a batch's renames replaced (:meth:`set_aside`), on a thread, unordered."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def set_aside(self, path: Path) -> None:
+        """Link the file at ``path``, if any, to a temporary name before a rename over it."""
+        aside = os.path.join(path.parent, staged_name())
+        try:
+            os.link(path, aside, follow_symlinks=False)
+        except OSError:
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="feedpub-reap", daemon=True)
+            self._thread.start()
+        self._queue.put(aside)
+
+    def _run(self) -> None:
+        while (aside := self._queue.get()) is not None:
+            with suppress(OSError):
+                os.unlink(aside)
+
+    def close(self) -> None:
+        """Remove every file set aside so far (wait for them)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+
+def _put_in_place(pending: list[_Pending], reaper: _Reaper | None = None) -> None:
+    """Sync the written files, rename each into place in order (the file each replaces set
+    aside for ``reaper``), sync their folders; if a rename fails, those before it stay in
+    place and the rest are dropped."""
     folders: dict[Path, None] = {}
     done = 0
     try:
         if pending:
             _sync_files(pending)
         for fd, temp, path, _, _ in pending:
+            if reaper is not None:
+                reaper.set_aside(path)
             os.replace(temp, path)
             done += 1
             if fd >= 0:
