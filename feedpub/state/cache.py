@@ -130,8 +130,8 @@ class BuildState:
         #: The mark this build owes hubs under (see :mod:`~feedpub.state.published`): random,
         #: so that no other build, not even one on a rebuilt cache, owes under the same.
         self._mark = secrets.randbits(62)
-        #: Feed records made since the last commit (see :meth:`record_feed`).
-        self._recorded = 0
+        #: Feed records made since the last commit, not written yet (see :meth:`record_feed`).
+        self._recorded: list[tuple[str, PublishedFeed]] = []
         #: The URLs this build recorded last, with their ids (see :meth:`remember_urls`).
         self._remembered: dict[str, str] = {}
 
@@ -149,14 +149,14 @@ class BuildState:
         state._identity = {}
         state.db, state.rebuilt_reason = db, None
         state._mark = 0  # a reader owes no hub anything
-        state._recorded, state._remembered = 0, {}
+        state._recorded, state._remembered = [], {}
         return state
 
     # -- opening -----------------------------------------------------------------
 
     def reset(self) -> None:
         """Forget everything (``--full``): the next sync re-reads every file."""
-        self._recorded, self._remembered = 0, {}
+        self._recorded, self._remembered = [], {}
         self.db.close()
         self.db = empty_database(self.state_dir, self._identity, scratch=self.scratch)
 
@@ -336,6 +336,7 @@ class BuildState:
     ) -> dict[str, PublishedFeed]:
         """What each published feed file was, by path (``folders``: only under those; ""
         the top but for its subfolder ``apart``)."""
+        self._write_records()
         return published.published(self.db, folders, apart=apart)
 
     # -- what a change touches ------------------------------------------------------------
@@ -369,19 +370,26 @@ class BuildState:
         with the target, and one written but not recorded holds the bytes it renders."""
         if not self.db.in_transaction:
             self.db.execute("BEGIN")
-        published.record_feed(self.db, path, feed)
-        self._recorded += 1
-        if self._recorded >= RECORDS_PER_COMMIT:
+        self._recorded.append((path, feed))
+        if len(self._recorded) >= RECORDS_PER_COMMIT:
             self._commit_records()
+
+    def _write_records(self) -> None:
+        """Write the feed records made since the last (in one statement: a new title records
+        65,398 documents at 100,000 records with archives, one by one on the publishing loop)."""
+        if self._recorded:
+            published.record_feeds(self.db, self._recorded)
+            self._recorded = []
 
     def _commit_records(self) -> None:
         if self._recorded:
-            self._recorded = 0
+            self._write_records()
             if self.db.in_transaction:
                 self.db.execute("COMMIT")
 
     def forget_feed(self, path: str) -> None:
         """Forget a feed file that was removed."""
+        self._write_records()
         published.forget_feed(self.db, path)
 
     def any_published_url(self) -> bool:

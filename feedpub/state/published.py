@@ -18,7 +18,7 @@ __all__ = [
     "owed_urls",
     "previous_ids",
     "published",
-    "record_feed",
+    "record_feeds",
     "remember_urls",
 ]
 
@@ -61,19 +61,14 @@ def _past(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def record_feed(db: sqlite3.Connection, path: str, feed: PublishedFeed) -> None:
-    """Remember what a feed file now holds."""
-    db.execute(
+def record_feeds(db: sqlite3.Connection, feeds: Iterable[tuple[str, PublishedFeed]]) -> None:
+    """Remember what some feed files now hold."""
+    db.executemany(
         "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            path,
-            feed.digest,
-            feed.size,
-            feed.mtime_ns,
-            feed.sha,
-            json.dumps(feed.entries),
-            feed.frame,
-        ),
+        [
+            (path, f.digest, f.size, f.mtime_ns, f.sha, json.dumps(f.entries), f.frame)
+            for path, f in feeds
+        ],
     )
 
 
