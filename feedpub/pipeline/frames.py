@@ -19,8 +19,10 @@ equal the filled-in template byte for byte, or the shape is never templated
 validated once: a shape whose template draws no finding needs no validation per document as
 long as each text filled in is one the validator would pass in its place (an absolute http(s)
 URL of characters written alike in XML text, XML attributes and JSON strings, and a date its
-format's own writer wrote). Anything else (a finding, an odd character, a
-template that did not round-trip) is rendered and validated per document as before.
+format's own writer wrote). On a plain base (``feeds_url`` ending in "/", no query, no escapes)
+those URLs are the base, a folder and a file name, so a folder is filled in where its stand-in
+is, which the template must hold inside those URLs only. Anything else (a finding, an odd
+character, a template that did not round-trip) is rendered and validated per document as before.
 """
 
 from __future__ import annotations
