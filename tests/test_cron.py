@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 
 from feedpub.cli import main
 from feedpub.output.lock import build_lock
+from feedpub.site import build_site, resolve_run
 
 NOW = "2026-01-01T00:00:00+07:00"
 
@@ -190,6 +192,20 @@ def test_dry_run_writes_nothing_and_lists_changes(site: Path) -> None:
     assert "category/jadwal/index.html: would be written" in result.stdout
     after = feedpub(site, "-q")  # a real run after a dry run still publishes it
     assert after.exit_code == 0 and "Kabar" in (site / "public/rss.xml").read_text()
+
+
+def test_only_a_dry_run_s_report_lists_the_entries_ids(site: Path) -> None:
+    """A build's report names no entry of a document it wrote: it would hold every id of
+    every document to the end of a large build (11 MB at 100,000 records with archives)."""
+    run = resolve_run(site / "feedpub.toml")
+    now = datetime.fromisoformat(NOW)
+    build_site(run, now=now, ping=False)
+    add_record(site, "kabar", date_published="2025-12-31T10:00:00+07:00")
+    dry = {o.path: o for o in build_site(run, now=now, ping=False, dry_run=True).feeds}
+    assert dry["rss.xml"].action == "written" and dry["rss.xml"].added == ["kabar"]
+    real = {o.path: o for o in build_site(run, now=now, ping=False).feeds}
+    assert real["rss.xml"].action == "written"
+    assert [o.added + o.updated + o.removed for o in real.values()] == [[]] * len(real)
 
 
 def test_url_published_under_another_id_warns_and_strict_fails(site: Path) -> None:

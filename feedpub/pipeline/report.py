@@ -34,6 +34,7 @@ class FeedOutcome:
     action: str  # "written", "unchanged", "removed", "invalid", "withheld"
     reason: str = ""
     problems: list[Problem] = field(default_factory=list)
+    #: The ids of the entries it gains, changes and loses: worked out in a dry run only.
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)

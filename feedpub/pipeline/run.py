@@ -352,7 +352,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         report.warnings.extend(moved_ids)
         body_warnings: list[RecordWarning] = []
         outcomes = {
-            feed.path: _outcome(feed, published.get(feed.path), reasons.get(feed.path, ""))
+            feed.path: _outcome(
+                feed, published.get(feed.path), reasons.get(feed.path, ""), job.dry_run
+            )
             for feed in feeds
         }
         outcomes.update(
@@ -581,15 +583,16 @@ def _publish(
     return replace(outcome, action="written" if written else "unchanged"), warnings
 
 
-def _outcome(feed: PlannedFeed, before: PublishedFeed | None, reason: str) -> FeedOutcome:
-    if before is not None and before.digest == feed.digest:  # the same entries, as its digest
-        return FeedOutcome(feed.path, "unchanged", reason)
+def _outcome(feed: PlannedFeed, before: PublishedFeed | None, why: str, dry: bool) -> FeedOutcome:
+    # A dry run lists entries' ids; a build's report kept every document's (11 MB at 100,000).
+    if not dry or (before is not None and before.digest == feed.digest):
+        return FeedOutcome(feed.path, "unchanged", why)
     old = dict(before.entries) if before is not None else {}
     new = dict(feed.keys())
     return FeedOutcome(
         feed.path,
         "unchanged",
-        reason,
+        why,
         added=[i for i in new if i not in old],
         updated=[i for i in new if i in old and old[i] != new[i]],
         removed=[i for i in old if i not in new],
