@@ -71,6 +71,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from feedpub import heap
 from feedpub.errors import FeedpubError
 from feedpub.output.targets import open_target
 from feedpub.pipeline import BodyMemo, BuildReport
@@ -81,22 +82,6 @@ from feedpub.status import next_embargo
 
 __all__ = ["LENT_LOCK_WAIT", "LONGEST_SETTLE", "WatchSettings", "Watcher"]
 
-
-def _c_heap_trimmer() -> Callable[[], object]:
-    """glibc's ``malloc_trim(0)``, or nothing where the C library has none (musl, macOS)."""
-    try:
-        import ctypes
-
-        trim = ctypes.CDLL(None).malloc_trim
-    except (ImportError, OSError, AttributeError):
-        return lambda: None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return lambda: trim(0)
-
-
-#: Gives the C heap's free pages back after each build (see the module docstring).
-_trim_c_heap = _c_heap_trimmer()
 
 #: However busy the saves, the first of them waits at most this long for its build.
 LONGEST_SETTLE = 1.0
@@ -248,7 +233,7 @@ class Watcher:
             # free pages go back to the system.
             sys._clear_type_cache()
             gc.collect()
-            _trim_c_heap()
+            heap.trim()
 
     def _build_once(self, why: str) -> None:
         moment = self._built_at = self.clock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from feedpub import heap
 from feedpub.version import __version__
 
 __all__ = ["main"]
@@ -17,3 +18,4 @@ def main() -> None:
     Settings come from flags, then FEEDPUB_* environment variables, then
     feedpub.toml, then defaults; `feedpub config` shows which won.
     """
+    heap.one_arena()  # before any thread of a build starts: see feedpub/heap.py
