@@ -202,10 +202,10 @@ def test_only_a_dry_run_s_report_lists_the_entries_ids(site: Path) -> None:
     build_site(run, now=now, ping=False)
     add_record(site, "kabar", date_published="2025-12-31T10:00:00+07:00")
     dry = {o.path: o for o in build_site(run, now=now, ping=False, dry_run=True).feeds}
-    assert dry["rss.xml"].action == "written" and dry["rss.xml"].added == ["kabar"]
+    assert dry["rss.xml"].action == "written" and dry["rss.xml"].added == ("kabar",)
     real = {o.path: o for o in build_site(run, now=now, ping=False).feeds}
     assert real["rss.xml"].action == "written"
-    assert [o.added + o.updated + o.removed for o in real.values()] == [[]] * len(real)
+    assert [o.added + o.updated + o.removed for o in real.values()] == [()] * len(real)
 
 
 def test_url_published_under_another_id_warns_and_strict_fails(site: Path) -> None:

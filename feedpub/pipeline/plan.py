@@ -65,7 +65,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedFeed:
     """One output file that should exist now: its format, entries, links and the digest of what
     it shows (entries, links, labels, config, feedpub version).

@@ -462,7 +462,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 relative,
                 "removed",
                 "no feed is planned there now (no entry left, or its format is off)",
-                removed=[entry_id for entry_id, _ in before.entries] if before else [],
+                removed=tuple(i for i, _ in before.entries) if before and job.dry_run else (),
             )
         )
     if not job.dry_run:
@@ -559,7 +559,7 @@ def _publish(
             outcome,
             action="invalid",
             reason="failed validation; previous file kept",
-            problems=list(rendered.problems),
+            problems=tuple(rendered.problems),
         ), warnings
     if job.dry_run:
         unchanged = job.target.holds(feed.path, rendered.data, content_type)
@@ -593,7 +593,7 @@ def _outcome(feed: PlannedFeed, before: PublishedFeed | None, why: str, dry: boo
         feed.path,
         "unchanged",
         why,
-        added=[i for i in new if i not in old],
-        updated=[i for i in new if i in old and old[i] != new[i]],
-        removed=[i for i in old if i not in new],
+        added=tuple(i for i in new if i not in old),
+        updated=tuple(i for i in new if i in old and old[i] != new[i]),
+        removed=tuple(i for i in old if i not in new),
     )

@@ -75,7 +75,7 @@ class PublishedFeed(NamedTuple):
     frame: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexedEntry:
     """A record as the cache knows it: enough to select, order and fetch it."""
 
