@@ -1,13 +1,14 @@
 """The C heap under Python: how many arenas glibc keeps, and giving its free pages back.
 
 Large Python objects (a record's body, a rendered document, a pickled result) are allocated by
-the C library, not by Python's own small-object allocator. glibc gives each thread that
-allocates while another holds the heap's lock an arena of its own, up to eight per core, and
-never moves a block between arenas: memory a thread freed in its arena is reused only by
-allocations landing in that arena. A build's threads (the pool's result thread unpickling what
-the workers send back, the threads writing and removing files behind the publishing loop) each
-made an arena and grew it to their own peak; at 100,000 records with archives on, the build's
-largest process peaked at 307 MiB with them and 211 MiB with one arena (benchmarks/README.md).
+the C library, not by Python's own small-object allocator. glibc gives each thread an arena of
+its own on the thread's first allocation, up to eight per core (four threads made five arenas
+here: tests/test_heap.py), and never moves a block between arenas: memory a thread freed in its
+arena is reused only by allocations landing in that arena. A build's threads (the pool's result
+thread unpickling what the workers send back, the threads writing and removing files behind the
+publishing loop) each made an arena and grew it to their own peak; at 100,000 records with
+archives on, the build's largest process peaked at 307 MiB with them and 211 MiB with one arena
+(benchmarks/README.md).
 
 Both settings are process-wide, so the library does not make them behind its callers' backs:
 the ``feedpub`` command asks for one arena (:func:`one_arena`) before any of its threads starts,
