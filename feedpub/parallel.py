@@ -6,6 +6,12 @@ of forked workers (they inherit loaded modules and arguments, so they start
 at once); small jobs, one-core machines and platforms without ``fork`` run it
 in-process instead, with the same results.
 
+Workers that need nothing the parent holds (``fresh``) are started by a small server process
+instead of forked from the build (:mod:`multiprocessing`'s fork server, started once, with
+the renderers and schemas loaded): a worker forked from the build counts every page of the
+build's memory as its own, and at a million records the build holds some 200 MB. Their
+``shared`` is pickled to them, and they work in the build's folder.
+
 A worker whose parent dies (a build killed with SIGKILL by cron's timeout or an
 operator) exits at once and quietly: it notices within a fraction of a second
 (it watches its parent's PID) and never prints a traceback for the pipe its
@@ -14,10 +20,13 @@ parent's death broke.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import gc
 import multiprocessing as mp
 import multiprocessing.pool
 import os
+import pickle
 import signal
 import threading
 import time
@@ -79,10 +88,25 @@ def _few_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _install(shared: dict[str, Any], parent: int) -> None:
+#: What the fork server imports before it forks any worker: the renderers, the validators and
+#: their schemas, loaded once (see :mod:`feedpub.pipeline.warm`).
+FORK_SERVER_PRELOAD = ["feedpub.pipeline.warm"]
+
+
+def _install(shared: dict[str, Any] | bytes, parent: int | None, folder: str | None = None) -> None:
+    """Ready this worker: ``shared`` (pickled, for the fork server's), the parent to outlive
+    no longer, the folder to work in. What cannot be made ready is raised by every job (a
+    worker that died here would be started again for ever)."""
     gc.set_threshold(YOUNG_COLLECTION_EVERY, 20, 20)
     _shared.clear()
-    _shared.update(shared)
+    try:
+        if parent is None:  # started by the fork server, which exits when the build does
+            parent = os.getppid()
+        if folder is not None:
+            os.chdir(folder)  # the fork server's is where the first build that used it ran
+        _shared.update(pickle.loads(shared) if isinstance(shared, bytes) else shared)
+    except Exception as exc:
+        _shared[_BROKEN] = exc
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
@@ -96,7 +120,7 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)  # at once: no cleanup can matter, and none may print
 
 
-class _WorkerProcess(mp.context.ForkProcess):
+class _Quiet(mp.process.BaseProcess):
     """A pool worker that exits quietly when its parent's death breaks the pipe to it, or
     when it is told to stop: the parent alone handles signals.
 
@@ -117,6 +141,14 @@ class _WorkerProcess(mp.context.ForkProcess):
             os._exit(0)
 
 
+class _WorkerProcess(_Quiet, mp.context.ForkProcess):
+    """A :class:`_Quiet` worker forked from this process."""
+
+
+class _ServedWorkerProcess(_Quiet, mp.context.ForkServerProcess):
+    """A :class:`_Quiet` worker the fork server starts."""
+
+
 class _Pool(multiprocessing.pool.Pool):
     """A fork pool of :class:`_WorkerProcess` workers."""
 
@@ -125,8 +157,48 @@ class _Pool(multiprocessing.pool.Pool):
         return _WorkerProcess(*args, **kwds)
 
 
+class _ServedPool(multiprocessing.pool.Pool):
+    """A pool of :class:`_ServedWorkerProcess` workers."""
+
+    @staticmethod
+    def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:
+        return _ServedWorkerProcess(*args, **kwds)
+
+
+def _fork_server() -> Any:
+    """The fork server's context, told what to load first; ``None`` where there is none."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return None
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(FORK_SERVER_PRELOAD)
+    if not _server_stops_at_exit:
+        _server_stops_at_exit.append(atexit.register(_stop_fork_server))
+    return context
+
+
+_server_stops_at_exit: list[object] = []
+
+
+def _stop_fork_server() -> None:
+    """Stop the fork server and wait for it as this process exits, so that what this process
+    and its children used (``time``'s CPU seconds and peak resident set, a benchmark's
+    ``RUSAGE_CHILDREN``) counts its workers too: a server left to end by itself is never
+    waited for. Its stopping method is the one CPython's own tests use."""
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        with contextlib.suppress(OSError, ChildProcessError):
+            stop()
+
+
+_BROKEN = "feedpub.parallel: not ready"
+
+
 def _call(item: tuple[Callable[[dict[str, Any], Any], Any], Any]) -> Any:
     function, job = item
+    if _BROKEN in _shared:
+        raise RuntimeError(f"a worker could not start: {_shared[_BROKEN]!r}")
     return function(_shared, job)
 
 
@@ -137,6 +209,7 @@ def ordered_map(
     *,
     min_jobs: int,
     ahead: int = IN_FLIGHT_PER_CORE,
+    fresh: bool = False,
 ) -> Iterator[Result]:
     """Yield ``function(shared, job)`` for each job, in order.
 
@@ -144,7 +217,9 @@ def ordered_map(
     job needs (set once per worker, not sent with each job). Fewer than
     ``min_jobs`` jobs run in this process. Jobs are taken from ``jobs`` only as
     workers become free, and results wait for the caller only a few at a time: at most
-    ``ahead`` jobs per core are out (sent, or done and not taken yet).
+    ``ahead`` jobs per core are out (sent, or done and not taken yet). ``fresh``: the jobs
+    need nothing this process holds but ``shared`` (which must pickle): the workers are
+    started by the fork server, not forked from this process.
     """
     if len(jobs) < min_jobs or cores() < 2 or "fork" not in mp.get_all_start_methods():
         for job in jobs:
@@ -168,8 +243,14 @@ def ordered_map(
             else:
                 return  # no job is left
 
+    server = _fork_server() if fresh else None
     with _few_collections():
-        pool = _Pool(cores(), _install, (shared, os.getpid()), context=mp.get_context("fork"))
+        if server is not None:
+            pool: multiprocessing.pool.Pool = _ServedPool(
+                cores(), _install, (pickle.dumps(shared), None, os.getcwd()), context=server
+            )
+        else:
+            pool = _Pool(cores(), _install, (shared, os.getpid()), context=mp.get_context("fork"))
         try:
             for result in pool.imap(_call, send()):
                 window.release()
@@ -179,7 +260,7 @@ def ordered_map(
             _shut_down(pool)
 
 
-def _shut_down(pool: _Pool) -> None:
+def _shut_down(pool: multiprocessing.pool.Pool) -> None:
     """End ``pool`` whether its caller took every result or left early (an error, Ctrl-C,
     a write that failed): the jobs in flight (a few) finish and the pool's threads end
     before the workers go. Terminating at once can kill a worker while it holds the result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -145,3 +146,47 @@ def test_workers_leave_signals_to_the_parent() -> None:
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert found == [(signal.SIG_DFL, signal.SIG_IGN)] * 4
+
+
+def _where(shared: dict[str, Any], job: int) -> tuple[int, str, int, int]:
+    """The worker's parent, folder, resident set (kB) and the shared value it was given."""
+    with open("/proc/self/status") as status:
+        rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return os.getppid(), os.getcwd(), rss, shared["add"] + job
+
+
+@pytest.mark.skipif(cores() < 2, reason="one core: ordered_map runs no worker processes")
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="no /proc here")
+def test_fresh_workers_come_from_the_fork_server_not_from_the_callers_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker forked from the build counts the build's memory as its own; a fresh one is
+    started small by the fork server, given ``shared``, in the caller's folder."""
+    monkeypatch.chdir(tmp_path)
+    held = bytearray(os.urandom(1024)) * (150 * 1024)  # 150 MiB the caller holds, touched
+    forked = list(ordered_map(_where, [1, 2, 3, 4], {"add": 10}, min_jobs=2))
+    fresh = list(ordered_map(_where, [1, 2, 3, 4], {"add": 10}, min_jobs=2, fresh=True))
+    del held
+    assert [r[3] for r in forked] == [r[3] for r in fresh] == [11, 12, 13, 14]
+    assert {r[0] for r in forked} == {os.getpid()}
+    assert os.getpid() not in {r[0] for r in fresh}
+    assert {r[1] for r in fresh} == {str(tmp_path)}
+    assert min(r[2] for r in forked) > 150 * 1024 > 2 * max(r[2] for r in fresh)
+
+
+class _Unwelcome:
+    """Pickles, but cannot be unpickled."""
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return _refuse, ("no",)
+
+
+def _refuse(reason: str) -> None:
+    raise ValueError(reason)
+
+
+@pytest.mark.skipif(cores() < 2, reason="one core: ordered_map runs no worker processes")
+def test_a_fresh_worker_that_cannot_start_fails_the_jobs_and_does_not_hang() -> None:
+    # A worker that died while starting would be started again, for ever, by the pool.
+    with pytest.raises(RuntimeError, match="a worker could not start: ValueError"):
+        list(ordered_map(square, [1, 2, 3], {"add": _Unwelcome()}, min_jobs=2, fresh=True))
