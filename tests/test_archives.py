@@ -548,15 +548,24 @@ def test_a_periods_pages_share_one_batch_and_read_each_body_once(
     monkeypatch.setattr(bodies, "BATCH_RECORDS", 2)
     monkeypatch.setattr(bodies, "PERIOD_BATCHES", period_batches)
     loaded: list[int] = []
-    real_load = bodies._load_bodies
+    archives_only = [False]  # the batch being rendered shows archive pages only
+    real_render = bodies.render_feeds
 
-    def load(*args: Any) -> Any:
-        articles, batch, warnings = real_load(*args)
-        if all(feed.period is not None for feed in batch):  # archive pages only
-            loaded.extend(articles)
-        return articles, batch, warnings
+    def render(config: Any, categories: Any, articles: Any, batch: Any, **more: Any) -> Any:
+        archives_only[0] = all(feed.period is not None for feed in batch)
+        return real_render(config, categories, articles, batch, **more)
 
-    monkeypatch.setattr(bodies, "_load_bodies", load)
+    source = sys.modules["feedpub.records.source"]  # where the render stage's loader reads
+    real_read = source.read_articles
+
+    def read(root: Any, shown: Any, rules: Any, wanted: Any) -> Any:
+        wanted = list(wanted)
+        if archives_only[0]:
+            loaded.extend(record.key for record in wanted)
+        return real_read(root, shown, rules, wanted)
+
+    monkeypatch.setattr(bodies, "render_feeds", render)
+    monkeypatch.setattr(source, "read_articles", read)
     run(site)
     assert loaded
     assert (len(loaded) > len(set(loaded))) == reread

@@ -294,11 +294,12 @@ def test_a_document_reads_each_of_its_entries_from_its_own_spool_file(
     from more files than a process keeps open shows each entry it should (a file closed to
     open the next once lent its descriptor to it, and the entries of one were read from the
     other)."""
+    import feedpub.pipeline.entry_spool as entry_spool
     import feedpub.pipeline.rendering as rendering
 
     reference = full_tree(site, tmp_path)
     monkeypatch.setattr(rendering, "ENTRIES_PER_JOB", 2)
-    monkeypatch.setattr(rendering, "OPEN_SPOOLS", 1)
+    monkeypatch.setattr(entry_spool, "OPEN_SPOOLS", 1)
     run(site)
     assert _tree(site / "public") == reference
 
@@ -311,15 +312,15 @@ def test_a_killed_builds_spool_folder_is_removed_by_the_next_build(
     import subprocess
     import tempfile
 
-    import feedpub.pipeline.rendering as rendering
+    import feedpub.pipeline.entry_spool as entry_spool
 
     spools = tmp_path / "tmp"
     spools.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spools))
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
                           capture_output=True, text=True)  # fmt: skip
-    dead = spools / f"{rendering.SPOOL_PREFIX}{gone.stdout.strip()}-abc"
-    alive = spools / f"{rendering.SPOOL_PREFIX}{os.getppid()}-abc"
+    dead = spools / f"{entry_spool.SPOOL_PREFIX}{gone.stdout.strip()}-abc"
+    alive = spools / f"{entry_spool.SPOOL_PREFIX}{os.getppid()}-abc"
     for folder in (dead, alive):
         folder.mkdir()
         (folder / "0").write_bytes(b"entries")
@@ -343,8 +344,9 @@ def test_published_file_touched_but_unchanged_is_not_rewritten(site: Path) -> No
 def test_file_changed_during_the_build_waits_for_the_next_one(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build_module = sys.modules["feedpub.records.source"]  # where the file source reads bodies
-    real_load = build_module.load_articles
+    # Where the file source's loader reads bodies (the render stage's, in this process here).
+    build_module = sys.modules["feedpub.records.source"]
+    real_load = build_module.read_articles
     seed = site / "articles/2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi.json"
     original = seed.read_text()
 
@@ -352,15 +354,48 @@ def test_file_changed_during_the_build_waits_for_the_next_one(
         seed.write_text('{"title": "half-saved')  # an editor saves while the build reads
         return real_load(*args)
 
-    monkeypatch.setattr(build_module, "load_articles", load_after_an_edit)
+    monkeypatch.setattr(build_module, "read_articles", load_after_an_edit)
     report = run(site)
     assert report.exit_code == 0
-    assert any("changed while this build read it" in str(w) for w in report.warnings)
+    warned = [w for w in report.warnings if "changed while this build read it" in str(w)]
+    assert len(warned) == 1 and warned[0].path.endswith("reformasi-birokrasi.json")
     assert "reformasi-birokrasi" not in (site / "public/rss.xml").read_text()
-    monkeypatch.setattr(build_module, "load_articles", real_load)
+    monkeypatch.setattr(build_module, "read_articles", real_load)
     seed.write_text(original)  # the save completes
     again = run(site)
     assert again.exit_code == 0
+    assert _tree(site / "public") == full_tree(site, tmp_path)
+
+
+def test_a_file_changed_before_the_workers_read_it_waits_for_the_next_build(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The render workers read the bodies themselves: a record saved after the read stage is
+    left out of every document by the worker that finds it changed, with one warning."""
+    import feedpub.pipeline.bodies as bodies
+    import feedpub.pipeline.rendering as rendering
+
+    seed = site / "articles/2022/12/pemprov-lampung-gelar-rakor-reformasi-birokrasi.json"
+    original = seed.read_text()
+    real_batches = bodies._batches
+
+    def batches_after_an_edit(*args: Any) -> Any:
+        seed.write_text('{"title": "half-saved')  # saved after the read stage, before render
+        yield from real_batches(*args)
+
+    monkeypatch.setattr(bodies, "_batches", batches_after_an_edit)
+    monkeypatch.setattr(rendering, "PARALLEL_MIN_ENTRIES", 10)  # in workers
+    monkeypatch.setattr(rendering, "ENTRIES_PER_JOB", 4)
+    report = run(site)
+    assert report.exit_code == 0
+    warned = [w for w in report.warnings if "changed while this build read it" in str(w)]
+    assert len(warned) == 1 and warned[0].path.endswith("reformasi-birokrasi.json")
+    assert report.feeds and not report.errors
+    for path in (site / "public").rglob("*.xml"):
+        assert "reformasi-birokrasi" not in path.read_text(), path
+    monkeypatch.setattr(bodies, "_batches", real_batches)
+    seed.write_text(original)  # the save completes
+    assert run(site).exit_code == 0
     assert _tree(site / "public") == full_tree(site, tmp_path)
 
 

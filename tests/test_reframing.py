@@ -44,7 +44,6 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How many entries were rendered, and records' bodies read for the feeds, in this
     process (workers off). The pages for people read the bodies of the entries they show."""
     import feedpub.output.render as render_module
-    import feedpub.pipeline.bodies as bodies_module
 
     seen = {"entries": 0, "bodies": 0}
     real_entries = render_module.render_entries
@@ -53,15 +52,16 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         seen["entries"] += len(articles)
         return real_entries(articles, *rest)
 
-    real_load = bodies_module._load_bodies
+    source_module = sys.modules["feedpub.records.source"]  # the loader the render stage uses
+    real_read = source_module.read_articles
 
-    def load(*args: Any, **kwargs: Any) -> Any:
-        loaded = real_load(*args, **kwargs)
-        seen["bodies"] += len(loaded[0])
+    def read(*args: Any) -> Any:
+        loaded = real_read(*args)
+        seen["bodies"] += len(loaded)
         return loaded
 
     monkeypatch.setattr(render_module, "render_entries", entries)
-    monkeypatch.setattr(bodies_module, "_load_bodies", load)
+    monkeypatch.setattr(source_module, "read_articles", read)
     monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_FEEDS", 10**6)
     monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_ENTRIES", 10**6)
     return seen

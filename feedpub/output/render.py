@@ -36,7 +36,7 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
-from feedpub.model import Article, Category, FeedPlan, Format
+from feedpub.model import EPOCH, Article, Category, FeedPlan, Format
 from feedpub.output.assembly import Frame, FrameFacts
 from feedpub.output.ids import entry_id
 from feedpub.records.dates import format_rfc822, format_rfc3339
@@ -47,7 +47,14 @@ if TYPE_CHECKING:
     from feedpub.output.meta import FeedMeta
     from feedpub.output.paths import FeedLinks
 
-__all__ = ["frame_facts", "render_entries", "render_feed", "render_frame"]
+__all__ = [
+    "entry_facts",
+    "facts_of",
+    "frame_facts",
+    "render_entries",
+    "render_feed",
+    "render_frame",
+]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -198,11 +205,24 @@ def _rss_people(article: Article) -> tuple[str | None, list[str]]:
     return None, [c for c in creators if c]
 
 
+def entry_facts(article: Article) -> tuple[datetime, bool]:
+    """What a document's frame takes from one of its entries: when it changed, and whether
+    it names its people with ``dc:creator``."""
+    return article.updated, bool(_rss_people(article)[1])
+
+
+def facts_of(entries: Sequence[tuple[datetime, bool]]) -> FrameFacts:
+    """What the frame of a document takes from its entries' :func:`entry_facts`, in order:
+    the newest instant (the first of equals, in its own offset), as :class:`FeedPlan` says."""
+    if not entries:
+        return FrameFacts(EPOCH, False)
+    newest = max((updated for updated, _ in entries), key=lambda d: d.timestamp())
+    return FrameFacts(newest, any(people for _, people in entries))
+
+
 def frame_facts(entries: Sequence[Article]) -> FrameFacts:
     """What the frame of a document showing ``entries`` takes from them."""
-    return FrameFacts(
-        FeedPlan(None, tuple(entries)).updated, any(_rss_people(e)[1] for e in entries)
-    )
+    return facts_of([entry_facts(e) for e in entries])
 
 
 def _generator(

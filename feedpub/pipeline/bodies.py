@@ -7,7 +7,6 @@ read a batch at a time (each record once per batch), so that no build holds them
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from feedpub.errors import RecordWarning
@@ -16,7 +15,7 @@ from feedpub.pipeline.frames import Frames
 from feedpub.pipeline.memo import BodyMemo
 from feedpub.pipeline.pages import PagesAhead
 from feedpub.pipeline.plan import PageEntries, PlannedFeed
-from feedpub.pipeline.rendering import RenderedFeed, render_feeds
+from feedpub.pipeline.rendering import RenderedFeed, render_feeds, with_canonical_categories
 from feedpub.records.parse import WantedRecord
 from feedpub.records.source import RecordSource
 from feedpub.state import IndexedEntry
@@ -98,13 +97,34 @@ def render_in_batches(
     ``paranoid``: validate every assembled document whole too. ``staging``: where the
     documents are written by the processes that make them (:func:`render_feeds`)."""
     frames = Frames()  # the frames' templates, made once for every batch
+    # The workers read the bodies they show, unless this process keeps some (a watcher's).
+    load = source.loader(config.records) if memo is None else None
+    gone: dict[int, IndexedEntry] = {}
     for batch in _batches(feeds, entries):
-        articles, batch, warnings = _load_bodies(source, config, categories, batch, memo)
-        body_warnings.extend(warnings)
-        pages.take(articles)
+        articles: dict[int, Article] = {}
+        if load is None:
+            articles = _load_bodies(source, config, categories, batch, memo)
+            pages.take(articles)
         yield from render_feeds(
-            config, categories, articles, batch, paranoid=paranoid, staging=staging, frames=frames
+            config,
+            categories,
+            articles,
+            batch,
+            load=load,
+            gone=gone,
+            paranoid=paranoid,
+            staging=staging,
+            frames=frames,
         )
+    shown = source.shown
+    body_warnings.extend(
+        RecordWarning(
+            "changed while this build read it; it is published by the next build",
+            path=shown(entry.path),
+            record=entry.id,
+        )
+        for entry in gone.values()
+    )
 
 
 def _load_bodies(
@@ -113,16 +133,11 @@ def _load_bodies(
     categories: dict[str, Category],
     feeds: list[PlannedFeed],
     memo: BodyMemo | None = None,
-) -> tuple[dict[int, Article], list[PlannedFeed], list[RecordWarning]]:
+) -> dict[int, Article]:
     """The full articles the feeds to render show, each read once, categories as shown;
     those the ``memo`` keeps (same record, same digest) are not read again, those read are
-    kept there.
-
-    A record file changed between the first read and this one (an editor saving during the
-    build) loses its entries from this build's feeds, with a warning; those feeds get a
-    digest no plan makes, so that the next build, which sees the change, renders them again.
-    """
-    shown = source.shown
+    kept there. A record file changed between the first read and this one (an editor saving
+    during the build) is left out: :func:`render_feeds` leaves out its entries."""
     wanted = {e.rid: e for f in feeds for e in f.entries}
     kept: dict[int, Article] = {}
     unread: Iterable[IndexedEntry] = wanted.values()
@@ -133,31 +148,4 @@ def _load_bodies(
     if memo is not None:
         memo.keep(config.records, wanted, loaded)
     loaded.update(kept)
-    articles = {rid: _with_canonical_categories(a, categories) for rid, a in loaded.items()}
-    missing = {rid: e for rid, e in wanted.items() if rid not in articles}
-    if missing:
-        feeds = [
-            replace(
-                f,
-                entries=tuple(e for e in f.entries if e.rid not in missing),
-                digest="stale",
-                body="",  # its entries are not what its plan says: none to frame anew
-            )
-            if any(e.rid in missing for e in f.entries)
-            else f
-            for f in feeds
-        ]
-    warnings = [
-        RecordWarning(
-            "changed while this build read it; it is published by the next build",
-            path=shown(entry.path),
-            record=entry.id,
-        )
-        for entry in missing.values()
-    ]
-    return articles, feeds, warnings
-
-
-def _with_canonical_categories(article: Article, categories: dict[str, Category]) -> Article:
-    shown = tuple(categories.get(c.term, c) for c in article.categories)
-    return article if shown == article.categories else replace(article, categories=shown)
+    return {rid: with_canonical_categories(a, categories) for rid, a in loaded.items()}

@@ -14,14 +14,20 @@ a doubt: one of its entries or its frame drew a finding (so that the findings na
 document and its lines), two of its entries share an id, or it is over ``max_bytes``.
 ``paranoid`` validates every assembled document whole as well.
 
-Workers are forked after the articles are loaded, so they inherit them and only small specs
-travel to them. Entries go through a spool folder (a file per job of entries: the workers
-rendering documents read them there, so that no process holds a batch's entries), and each
-document is put together where its frame is rendered. Into a folder the worker also writes it
-beside its path (:class:`~feedpub.output.targets.base.Staging`) and sends back only its digest:
-a cold build with archives at 100,000 records makes 3.7 GB of documents, none of which then
-travels through this process, which only puts the files in place in order. What the workers
-wrote and a build stopped early never took is removed once they are gone.
+The workers read the bodies they render themselves (a source's
+:meth:`~feedpub.records.source.RecordSource.loader`), each record once a batch: a job of entries
+renders some records' entries in every format. They then need nothing this process holds, and
+are started by the fork server (:func:`~feedpub.parallel.ordered_map`'s ``fresh``), not forked
+from this process with the plan of every document. Where this process read the bodies (a
+watcher's kept ones, a database's rows) the workers are forked and inherit them. Entries go
+through a spool folder (a file per job of entries, with what each document's frame takes from
+its entries: the workers rendering documents read them there, so that no process holds a
+batch's entries), and each document is put together where its frame is rendered. Into a
+folder the worker also writes it beside its path
+(:class:`~feedpub.output.targets.base.Staging`) and sends back only its digest: a cold build
+with archives at 100,000 records makes 3.7 GB of documents, none of which then travels
+through this process, which only puts the files in place in order. What the workers wrote
+and a build stopped early never took is removed once they are gone.
 """
 
 from __future__ import annotations
@@ -29,28 +35,32 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-import pickle
-import shutil
-import tempfile
-import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from feedpub.digest import digest_bytes
-from feedpub.errors import Problem, PublishError
+from feedpub.errors import Problem
 from feedpub.model import Article, Category, FeedPlan, Format
 from feedpub.output.assembly import Framing
 from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FeedLinks
-from feedpub.output.publish import process_running, staged_name
+from feedpub.output.publish import staged_name
 from feedpub.parallel import ordered_map
+from feedpub.pipeline.entry_spool import (
+    close_spools,
+    spool_failed,
+    spool_folder,
+    spooled_file,
+    write_spool,
+)
 from feedpub.pipeline.frames import Frames
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.records.ids import entry_id
+from feedpub.records.parse import WantedRecord
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
@@ -58,6 +68,8 @@ if TYPE_CHECKING:
     from feedpub.output.publish import Staged
     from feedpub.output.targets import PublishTarget, Stored
     from feedpub.output.targets.base import Staging
+    from feedpub.records.source import Loader
+    from feedpub.state import IndexedEntry
 
 __all__ = [
     "ENTRIES_PER_JOB",
@@ -68,6 +80,8 @@ __all__ = [
     "render_feeds",
     "stage_valid",
     "staging_for",
+    "warm",
+    "with_canonical_categories",
 ]
 
 #: Below this many documents, rendering their frames in worker processes costs more than it saves.
@@ -92,12 +106,18 @@ _Spec = tuple[str | None, Format, str, list[int], FeedLinks]
 #: A document to render, as sent to a worker: the above, where each entry is in the spool (job
 #: of entries, index in it), the temporary file to write it to ("": none), its body digest.
 _DocSpec = tuple[str | None, Format, str, list[int], FeedLinks, list[tuple[int, int]], str, str]
-#: A job: some records' entries in one format (the job's number, format, rids), or a few
-#: documents.
-_Job = tuple[int, Format, list[int]] | list[_DocSpec]
+#: Some records' entries (the job's number; by format, the records; the records to read, if the
+#: workers read them).
+_EntryJob = tuple[int, list[tuple[Format, list[int]]], list[WantedRecord]]
+#: A job: some records' entries, or a few documents.
+_Job = _EntryJob | list[_DocSpec]
+#: What a document takes from an entry: its id, when it changed, whether it names its people
+#: with ``dc:creator``, how to read its record again (``None``: this process has it).
+_Facts = tuple[str, datetime, bool, WantedRecord | None]
 #: A document rendered: its bytes (empty when written beside its path), what validation found,
-#: the entries left out for ``max_bytes``, its framing, where it was written, its digest.
-_Done = tuple[bytes, list[Problem], int, "Framing | None", "Staged | None", str]
+#: the entries left out for ``max_bytes``, its framing, where it was written, its digest, the
+#: records left out because they changed since the read stage.
+_Done = tuple[bytes, list[Problem], int, "Framing | None", "Staged | None", str, list[int]]
 
 
 @dataclass(frozen=True)
@@ -145,26 +165,45 @@ def staging_for(target: PublishTarget, *, writing: bool) -> Staging | None:
 
 
 def _entry_job(
-    shared: dict[str, Any], job: tuple[Format, list[int]]
+    config: SiteConfig, fmt: Format, articles: list[Article]
 ) -> tuple[list[bytes], list[int]]:
     """Render some records' entries in one format, and validate them in one document: their
-    bytes, and the records whose entries drew a finding (each judged alone once the document
-    did: all of them if none alone does)."""
+    bytes, and the indexes of the entries that drew a finding (each judged alone once the
+    document did: all of them if none alone does)."""
     from feedpub.validate import validate_feed
 
-    config: SiteConfig = shared["config"]
-    fmt, rids = job
     spec = FORMATS[fmt]
-    articles = [shared["articles"][rid] for rid in rids]
     entries, together = spec.render_entries(articles, config.feed, _ALONE)
     if not validate_feed(together, publishing=True):
         return entries, []
     flagged = [
-        rid
-        for rid, article in zip(rids, articles, strict=True)
+        index
+        for index, article in enumerate(articles)
         if validate_feed(spec.render_entries([article], config.feed, _ALONE)[1], publishing=True)
     ]
-    return entries, flagged or rids
+    return entries, flagged or list(range(len(articles)))
+
+
+def with_canonical_categories(article: Article, categories: Mapping[str, Category]) -> Article:
+    """``article`` with its categories as the site shows them (one label a term)."""
+    shown = tuple(categories.get(c.term, c) for c in article.categories)
+    return article if shown == article.categories else replace(article, categories=shown)
+
+
+def _articles(
+    shared: dict[str, Any], rids: list[int], wanted: Mapping[int, WantedRecord]
+) -> dict[int, Article]:
+    """The articles of ``rids`` this process has, or reads now (the ``wanted`` records); a
+    record changed since the read stage is left out."""
+    have: Mapping[int, Article] = shared["articles"]
+    found = {rid: have[rid] for rid in rids if rid in have}
+    load: Loader | None = shared["load"]
+    unread = [wanted[rid] for rid in rids if rid not in found and rid in wanted]
+    if load is not None and unread:
+        categories = shared["categories"]
+        for rid, article in load(unread).items():
+            found[rid] = with_canonical_categories(article, categories)
+    return found
 
 
 def _job(shared: dict[str, Any], job: _Job) -> Any:
@@ -174,80 +213,53 @@ def _job(shared: dict[str, Any], job: _Job) -> Any:
     return [_document(shared, spec) for spec in job], frames.made()
 
 
-def _spool_entries(shared: dict[str, Any], job: tuple[int, Format, list[int]]) -> None:
-    """Render and validate some records' entries in one format (:func:`_entry_job`) into the
-    spool file named by the job's number: a header (the entries' lengths, the records whose
-    entries drew a finding), then the entries' bytes. Put in place whole, or a mark that it
-    failed, so that a document waiting for it never reads half of it."""
-    number, fmt, rids = job
+def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> None:
+    """Render and validate some records' entries in each format (:func:`_entry_job`) into the
+    spool file named by the job's number: a header (the entries' lengths, the indexes of those
+    that drew a finding, each record's :data:`_Facts` or ``None`` when it changed since the
+    read stage), then the entries' bytes (none for such a record). Put in place whole, or a
+    mark that it failed, so that a document waiting for it never reads half of it."""
+    from feedpub.output.render import entry_facts
+
+    number, parts, wanting = job
     spool = Path(shared["spool"])
     try:
-        entries, flagged = _entry_job(shared, (fmt, rids))
-        header = pickle.dumps(([len(e) for e in entries], flagged))
-        temp = spool / f"{number}.part"
-        temp.write_bytes(b"".join([len(header).to_bytes(8, "big"), header, *entries]))
-        temp.replace(spool / str(number))
+        config: SiteConfig = shared["config"]
+        wanted = {record.key: record for record in wanting}
+        rids = list(dict.fromkeys(rid for _, part in parts for rid in part))
+        articles = _articles(shared, rids, wanted)
+        domain = config.feed.domain
+        facts: dict[int, _Facts | None] = {rid: None for rid in rids}
+        for rid, article in articles.items():
+            id_ = entry_id(article.id, article.published, domain)
+            facts[rid] = (id_, *entry_facts(article), wanted.get(rid))
+        flagged: list[int] = []  # places whose entry drew a finding
+        placed: list[bytes] = []  # each record's entry in each format (a gone one's empty)
+        for fmt, part in parts:
+            shown = [articles[rid] for rid in part if rid in articles]
+            made, bad = _entry_job(config, fmt, shown)
+            found = set(bad)
+            taken = iter(enumerate(made))
+            for rid in part:
+                if rid not in articles:
+                    placed.append(b"")
+                    continue
+                index, entry = next(taken)
+                if index in found:
+                    flagged.append(len(placed))
+                placed.append(entry)
+        write_spool(spool / str(number), placed, flagged, facts)
     except BaseException:
-        (spool / f"{number}.failed").touch()
+        spool_failed(spool / str(number))
         raise
 
 
-class _Spooled:
-    """A spool file of entries, as a document's job reads it."""
-
-    def __init__(self, path: Path) -> None:
-        deadline = time.monotonic() + SPOOL_WAIT
-        while not path.exists():  # its job, sent before this one, is still under way
-            if path.with_suffix(".failed").exists() or time.monotonic() > deadline:
-                raise RuntimeError(f"the entries of {path.name} were not rendered")
-            time.sleep(0.001)
-        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        size = int.from_bytes(os.pread(self.fd, 8, 0), "big")
-        lengths, flagged = pickle.loads(os.pread(self.fd, size, 8))
-        self.flagged: set[int] = set(flagged)
-        self.where: list[tuple[int, int]] = []
-        offset = 8 + size
-        for length in lengths:
-            self.where.append((offset, length))
-            offset += length
-
-    def entry(self, index: int) -> bytes:
-        offset, length = self.where[index]
-        return os.pread(self.fd, length, offset)
-
-
-#: The spool files a process has open, by path (at most :data:`OPEN_SPOOLS`, oldest closed).
-_spooled: dict[Path, _Spooled] = {}
-#: Spool files a process keeps open at once.
-OPEN_SPOOLS = 64
-#: How long a document's job waits for the entries it shows (rendered by a job sent before it).
-SPOOL_WAIT = 600.0
-
-
-def _spooled_file(path: Path) -> _Spooled:
-    found = _spooled.get(path)
-    if found is None:
-        if len(_spooled) >= OPEN_SPOOLS:
-            os.close(_spooled.pop(next(iter(_spooled))).fd)
-        found = _spooled[path] = _Spooled(path)
-    return found
-
-
-def _close_spools() -> None:
-    while _spooled:
-        os.close(_spooled.popitem()[1].fd)
-
-
-#: The start of a spool folder's name (in the system's temporary folder), then the PID of the
-#: build whose it is.
-SPOOL_PREFIX = "feedpub-entries-"
-
-
 @functools.cache
-def _warm(meta: FeedMeta) -> None:
+def warm(meta: FeedMeta) -> None:
     """Import the renderers and validators and load their schemas in this process, once, so
-    that the workers every batch forks have them: a worker that loads them itself spends
-    about 0.3 s on it (at 100,000 records, batches of 5,000 fork 40 of them)."""
+    that the workers every batch forks (or the fork server starts) have them: a worker that
+    loads them itself spends about 0.3 s on it (at 100,000 records, batches of 5,000 start
+    40 of them)."""
     from feedpub.output.assembly import FrameFacts
     from feedpub.validate import validate_feed
 
@@ -256,71 +268,58 @@ def _warm(meta: FeedMeta) -> None:
         validate_feed(spec.render_frame(None, facts, meta, _ALONE).empty)
 
 
-def _spool_folder() -> Path:
-    """A new spool folder for this build; those of builds that are gone (killed) are removed
-    first."""
-    try:
-        base = tempfile.gettempdir()
-    except FileNotFoundError as exc:  # no temporary folder is writable
-        raise PublishError("TMPDIR", f"{exc} (set TMPDIR to a writable folder)") from None
-    with suppress(OSError), os.scandir(base) as found:
-        for entry in found:
-            pid, dash, _ = entry.name.removeprefix(SPOOL_PREFIX).partition("-")
-            ours = entry.name.startswith(SPOOL_PREFIX) and dash and pid.isdigit()
-            if ours and not process_running(int(pid)) and entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-    try:
-        return Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=base))
-    except OSError as exc:
-        reason = f"cannot make a folder for the entries on their way to documents: {exc.strerror}"
-        raise PublishError(base, f"{reason} (set TMPDIR to a writable folder)") from None
-
-
-#: Entry ids by record, in a process rendering documents (cleared with the spools).
-_ids: dict[int, str] = {}
-
-
 def _document(shared: dict[str, Any], spec: _DocSpec) -> _Done:
     """One document: its frame rendered and validated on its own, around its entries' bytes
     from the spool; rendered and validated whole where that would leave a doubt (see the
-    module docstring); written beside its path when it is valid and ``name`` is given."""
-    from feedpub.output.render import frame_facts
+    module docstring); written beside its path when it is valid and ``name`` is given. A
+    record changed since the read stage is left out of it."""
+    from feedpub.output.render import facts_of
     from feedpub.validate import validate_feed
 
     config: SiteConfig = shared["config"]
     term, fmt, path, rids, links, where, name, body = spec
     cap = config.syndication.max_bytes
     shown: list[bytes] = []
+    kept: list[int] = []
+    facts: list[_Facts] = []
+    gone: list[int] = []
     whole = False
     for rid, (number, index) in zip(rids, where, strict=True):
         # Read at once: opening the next file may close this one (and reuse its descriptor).
-        spooled = _spooled_file(Path(shared["spool"], str(number)))
-        whole = whole or rid in spooled.flagged
+        spooled = spooled_file(Path(shared["spool"], str(number)))
+        fact = spooled.facts[rid]
+        if fact is None:
+            gone.append(rid)
+            continue
+        whole = whole or index in spooled.flagged
         shown.append(spooled.entry(index))
-    for rid in rids:
-        if rid not in _ids:
-            article: Article = shared["articles"][rid]
-            _ids[rid] = entry_id(article.id, article.published, config.feed.domain)
-    whole = whole or len({_ids[rid] for rid in rids}) < len(rids)
+        kept.append(rid)
+        facts.append(fact)
+    whole = whole or len({fact[0] for fact in facts}) < len(facts)
     framing = None
     dropped = 0
     if not whole:
-        plan = _plan(shared, term, rids)
-        facts = frame_facts(plan.entries)
+        category = shared["categories"].get(term or "")
+        made = facts_of([(updated, people) for _, updated, people, _ in facts])
         frames: Frames = shared["frames"]
-        frame, problems = frames.frame(fmt, plan.category, facts, config.feed, links, path)
+        frame, problems = frames.frame(fmt, category, made, config.feed, links, path)
         over = cap is not None and not links.archive and frame.size(shown) > cap
         whole = bool(problems) or over
     if whole:
-        data, problems, dropped = _render_whole(shared, (term, fmt, path, rids, links))
+        wanted = {rid: fact[3] for rid, fact in zip(kept, facts, strict=True) if fact[3]}
+        spec_ = (term, fmt, path, kept, links)
+        data, problems, dropped, lost = _render_whole(shared, spec_, wanted)
+        gone += lost
     else:
         data = frame.page(shown)
         problems = validate_feed(data, source=path, publishing=True) if shared["paranoid"] else []
-        framing = Framing(body, len(frame.head) if shown else -1, facts) if body else None
+        framing = Framing(body, len(frame.head) if shown else -1, made) if body else None
+    if gone:
+        framing = None  # its entries are not what its plan says: none to frame anew
     staged = stage_valid(shared["target"], path, data, name, problems)
     if staged is None:
-        return data, problems, dropped, framing, None, ""
-    return b"", problems, dropped, framing, staged, digest_bytes(data)
+        return data, problems, dropped, framing, None, "", gone
+    return b"", problems, dropped, framing, staged, digest_bytes(data), gone
 
 
 def stage_valid(
@@ -343,19 +342,19 @@ def stage_valid(
     return None
 
 
-def _plan(shared: dict[str, Any], term: str | None, rids: list[int]) -> FeedPlan:
-    categories: dict[str, Category] = shared["categories"]
-    articles: dict[int, Article] = shared["articles"]
-    return FeedPlan(categories.get(term or ""), tuple(articles[rid] for rid in rids))
-
-
-def _render_whole(shared: dict[str, Any], spec: _Spec) -> tuple[bytes, list[Problem], int]:
-    """Render and validate one document whole (see the module docstring for when)."""
+def _render_whole(
+    shared: dict[str, Any], spec: _Spec, wanted: Mapping[int, WantedRecord]
+) -> tuple[bytes, list[Problem], int, list[int]]:
+    """Render and validate one document whole (see the module docstring for when), reading
+    the ``wanted`` records this process does not have; and the records left out because
+    they changed since the read stage."""
     from feedpub.validate import validate_feed
 
     config: SiteConfig = shared["config"]
     term, fmt, path, rids, links = spec
-    plan = _plan(shared, term, rids)
+    articles = _articles(shared, rids, wanted)
+    shown = tuple(articles[rid] for rid in rids if rid in articles)
+    plan = FeedPlan(shared["categories"].get(term or ""), shown)
 
     def render(entries: tuple[Article, ...]) -> bytes:
         return FORMATS[fmt].render(FeedPlan(plan.category, entries), config.feed, links)
@@ -375,15 +374,18 @@ def _render_whole(shared: dict[str, Any], spec: _Spec) -> tuple[bytes, list[Prob
             else:
                 high = middle - 1
         data = best
-    return data, validate_feed(data, source=path, publishing=True), len(plan.entries) - kept
+    problems = validate_feed(data, source=path, publishing=True)
+    return data, problems, len(plan.entries) - kept, [rid for rid in rids if rid not in articles]
 
 
 def render_feeds(
     config: SiteConfig,
     categories: dict[str, Category],
-    articles: dict[int, Article],
+    articles: Mapping[int, Article],
     feeds: list[PlannedFeed],
     *,
+    load: Loader | None = None,
+    gone: dict[int, IndexedEntry] | None = None,
     paranoid: bool = False,
     staging: Staging | None = None,
     frames: Frames | None = None,
@@ -392,6 +394,11 @@ def render_feeds(
     (a folder), each valid document is written beside its path where it is made. ``frames``:
     the frame templates made so far (those made here are added), else a new set.
 
+    The entries' articles are in ``articles``, or read by the processes rendering them with
+    ``load`` (``articles`` then empty). A record changed since the read stage (not in
+    ``articles``, or no longer what its entry says) is left out of the documents, which then
+    get a digest no plan makes (the next build renders them again), and added to ``gone``.
+
     The documents go in windows, in order: a window's entries not rendered yet, then (after
     the next window's entries, so that the workers never wait for them) its documents, in
     jobs of a few. Entries go through a spool folder, a file per job of entries, removed once
@@ -399,30 +406,38 @@ def render_feeds(
     entries, on disk, and a few documents.
     """
     specs = [(f.term, f.fmt, f.path, [e.rid for e in f.entries], f.links) for f in feeds]
+    records = {e.rid: e for f in feeds for e in f.entries} if load is not None else {}
     at: dict[tuple[Format, int], tuple[int, int]] = {}  # (job of entries, index in it)
-    entry_jobs: list[list[tuple[int, Format, list[int]]]] = []
+    entry_jobs: list[list[_EntryJob]] = []
     doc_jobs: list[list[list[_DocSpec]]] = []
     last_doc: dict[int, int] = {}  # spool file: the last document reading it
     spools = itertools.count()
     first = 0
     while first < len(specs):
-        fresh: dict[Format, list[int]] = {}
+        fresh: dict[int, list[Format]] = {}  # the window's new entries, by record
         end, count = first, 0
         while end < len(specs) and (end == first or count < WINDOW_ENTRIES):
             _, fmt, _, rids, _ = specs[end]
             for rid in rids:
                 if (fmt, rid) not in at:
                     at[fmt, rid] = (-1, -1)
-                    fresh.setdefault(fmt, []).append(rid)
+                    fresh.setdefault(rid, []).append(fmt)
                     count += 1
             end += 1
-        window = []
-        for fmt, rids in fresh.items():
-            for i in range(0, len(rids), ENTRIES_PER_JOB):
-                number = next(spools)
-                part = rids[i : i + ENTRIES_PER_JOB]
-                at.update(((fmt, rid), (number, n)) for n, rid in enumerate(part))
-                window.append((number, fmt, part))
+        window: list[_EntryJob] = []
+        order = list(fresh)
+        for i in range(0, len(order), ENTRIES_PER_JOB):  # a job's records, each read once
+            number = next(spools)
+            chunk = order[i : i + ENTRIES_PER_JOB]
+            parts: dict[Format, list[int]] = {}
+            for rid in chunk:
+                for fmt in fresh[rid]:
+                    parts.setdefault(fmt, []).append(rid)
+            place = itertools.count()
+            for fmt, part in parts.items():
+                at.update(((fmt, rid), (number, next(place))) for rid in part)
+            wanting = [_wanted(records[rid]) for rid in chunk] if records else []
+            window.append((number, list(parts.items()), wanting))
         entry_jobs.append(window)
         documents: list[_DocSpec] = []
         for number in range(first, end):
@@ -445,14 +460,16 @@ def render_feeds(
         done_with.setdefault(number, []).append(spool)
     entries = len(at)
     many = entries >= PARALLEL_MIN_ENTRIES or len(specs) >= PARALLEL_MIN_FEEDS
-    if many:
-        _warm(config.feed)
-    folder = _spool_folder()
+    fresh_workers = load is not None and not articles
+    if many and not fresh_workers:
+        warm(config.feed)
+    folder = spool_folder()
     held = frames if frames is not None else Frames()
     shared = {
         "config": config,
         "categories": categories,
         "articles": articles,
+        "load": load,
         "spool": str(folder),
         "target": staging,
         "paranoid": paranoid,
@@ -462,7 +479,12 @@ def render_feeds(
     # here in order; with a few jobs out, the workers waited while this process published a
     # window, and this process while they rendered the next one's entries.
     results = ordered_map(
-        _job, jobs, shared, min_jobs=2 if many else len(jobs) + 1, ahead=AHEAD_JOBS
+        _job,
+        jobs,
+        shared,
+        min_jobs=2 if many else len(jobs) + 1,
+        ahead=AHEAD_JOBS,
+        fresh=fresh_workers,
     )
     numbers = iter(range(len(specs)))  # documents come in their order
     handed = 0
@@ -472,19 +494,19 @@ def render_feeds(
                 continue
             done, made = result
             held.adopt(made)
-            for data, problems, dropped, framing, staged, sha in done:
+            for data, problems, dropped, framing, staged, sha, lost in done:
                 number = next(numbers)
-                yield RenderedFeed(
-                    feeds[number], data, tuple(problems), dropped, framing, staged, sha
-                )
+                feed = feeds[number]
+                if lost:
+                    feed = _without(feed, set(lost), gone)
+                yield RenderedFeed(feed, data, tuple(problems), dropped, framing, staged, sha)
                 handed = number + 1  # asked for the next: this one was taken
                 for spool in done_with.get(number, ()):
                     (folder / str(spool)).unlink(missing_ok=True)
     finally:
         if isinstance(results, Generator):  # its workers end with it
             results.close()
-        _close_spools()
-        _ids.clear()
+        close_spools()
         with suppress(OSError):  # what no document was left to read
             for name in os.listdir(folder):
                 (folder / name).unlink(missing_ok=True)
@@ -493,3 +515,18 @@ def render_feeds(
             untaken = [d for documents in doc_jobs for group in documents for d in group]
             for _, _, path, _, _, _, name, _ in untaken[handed:]:
                 staging.unstage(path, name)
+
+
+def _wanted(entry: IndexedEntry) -> WantedRecord:
+    return WantedRecord(entry.rid, entry.id, entry.path, entry.digest)
+
+
+def _without(
+    feed: PlannedFeed, lost: set[int], gone: dict[int, IndexedEntry] | None
+) -> PlannedFeed:
+    """``feed`` without the entries of ``lost`` records (added to ``gone``), under a digest
+    no plan makes, so that the next build, which sees their change, renders it again."""
+    if gone is not None:
+        gone.update((e.rid, e) for e in feed.entries if e.rid in lost)
+    entries = tuple(e for e in feed.entries if e.rid not in lost)
+    return replace(feed, entries=entries, digest="stale", body="")

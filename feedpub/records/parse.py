@@ -32,6 +32,7 @@ __all__ = [
     "WantedRecord",
     "load_articles",
     "parse_files",
+    "read_articles",
     "record_rows",
 ]
 
@@ -206,15 +207,16 @@ def parse_files(
 
 
 def _load_chunk(shared: dict[str, Any], wanted: list[WantedRecord]) -> dict[int, Article]:
-    return _load(shared["root"], shared["shown_path"], shared["rules"], wanted)
+    return read_articles(shared["root"], shared["shown_path"], shared["rules"], wanted)
 
 
-def _load(
+def read_articles(
     root: Path,
     shown_path: Callable[[str], str],
     rules: RecordRules,
     wanted: Iterable[WantedRecord],
 ) -> dict[int, Article]:
+    """:func:`load_articles` in this process, whatever their number."""
     from feedpub.records.loader import parse_file
 
     by_path: dict[str, dict[tuple[str, str], int]] = {}

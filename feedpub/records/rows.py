@@ -139,6 +139,10 @@ class RowSource:
         for key, version, names, values in self._rows(keys):
             yield self._parsed(key, version, names, values, rules, bodies)
 
+    def loader(self, rules: RecordRules) -> None:
+        """None: the rows are read on this source's one connection, by :meth:`load`."""
+        return None
+
     def load(self, rules: RecordRules, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
         """The full articles of ``wanted`` rows, by key (one changed since, with another digest,
         is left out)."""

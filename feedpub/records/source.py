@@ -10,23 +10,36 @@ its change column (see :mod:`feedpub.records.postgres`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from feedpub.errors import ConfigError
+from feedpub.model import Article
 from feedpub.records.listing import Listing
-from feedpub.records.parse import ParsedFile, WantedRecord, load_articles, parse_files
+from feedpub.records.parse import (
+    ParsedFile,
+    WantedRecord,
+    load_articles,
+    parse_files,
+    read_articles,
+)
 from feedpub.records.postgres_settings import PostgresSettings
 from feedpub.records.registry import row_source_class
 from feedpub.records.rules import RecordRules
 from feedpub.records.walk import WalkProblem, find_record_files, look_up
 
-if TYPE_CHECKING:
-    from feedpub.model import Article
-
-__all__ = ["FileSource", "Listing", "RecordSource", "open_source", "shown_paths"]
+__all__ = [
+    "FileLoader",
+    "FileSource",
+    "Listing",
+    "Loader",
+    "RecordSource",
+    "open_source",
+    "shown_paths",
+]
 
 
 class RecordSource(Protocol):
@@ -60,11 +73,33 @@ class RecordSource(Protocol):
         """One build at a time: held for the whole build."""
         ...
 
+    def loader(self, rules: RecordRules) -> Loader | None:
+        """What reads wanted records' full articles in any process (it pickles: render
+        workers read the bodies they show themselves); ``None``: only :meth:`load` can."""
+        ...
+
 
 def shown_paths(root: Path) -> Callable[[str], str]:
     """How a record file's relative path is shown: under the articles folder as named."""
     prefix = str(root) + os.sep
     return lambda relative: prefix + relative.replace("/", os.sep)
+
+
+#: Reads wanted records' full articles, by key (one gone or changed is left out).
+Loader = Callable[[Sequence[WantedRecord]], dict[int, Article]]
+
+
+@dataclass(frozen=True)
+class FileLoader:
+    """Reads wanted records' full articles from the files under ``root``, in the calling
+    process (relative to the folder it works in): a render worker's."""
+
+    root: Path
+    rules: RecordRules
+
+    def __call__(self, wanted: Sequence[WantedRecord]) -> dict[int, Article]:
+        """The articles of ``wanted`` records, by key, each file read once."""
+        return read_articles(self.root, shown_paths(self.root), self.rules, wanted)
 
 
 class FileSource:
@@ -112,6 +147,10 @@ class FileSource:
     def load(self, rules: RecordRules, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
         """Read the files the wanted records are in, each once."""
         return load_articles(self.root, self.shown, rules, wanted)
+
+    def loader(self, rules: RecordRules) -> Loader:
+        """A :class:`FileLoader` of this folder's records."""
+        return FileLoader(self.root, rules)
 
     def lock(self, state_dir: Path | None, wait: float) -> AbstractContextManager[None]:
         """The state folder's ``flock`` (no state folder: nothing to protect)."""

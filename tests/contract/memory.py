@@ -131,6 +131,8 @@ class KillAfter:
         self.made = 0
 
     def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet: a copy being unpickled (a render worker's)
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     def stored(self, path: str) -> Stored | None:

@@ -41,6 +41,10 @@ class LocalFolder:
         self._prefix = os.path.join(root, "")
         self._batch: Batch | None = None
 
+    def __reduce__(self) -> tuple[type[LocalFolder], tuple[Path]]:
+        """A render worker's copy (it only stages): the folder, without this build's batch."""
+        return LocalFolder, (self.root,)
+
     @contextmanager
     def session(self, state_dir: Path | None, *, dry_run: bool) -> Iterator[None]:
         """Refuse a folder another state folder publishes to; claim it once this build (not
