@@ -247,7 +247,7 @@ def ordered_map(
     with _few_collections():
         if server is not None:
             pool: multiprocessing.pool.Pool = _ServedPool(
-                cores(), _install, (pickle.dumps(shared), None, os.getcwd()), context=server
+                cores(), _install, (pickle.dumps(shared), None, _folder()), context=server
             )
         else:
             pool = _Pool(cores(), _install, (shared, os.getpid()), context=mp.get_context("fork"))
@@ -258,6 +258,14 @@ def ordered_map(
         finally:
             stop.set()
             _shut_down(pool)
+
+
+def _folder() -> str | None:
+    """This process's folder, for its fresh workers (``None``: it was removed: theirs)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
 
 
 def _shut_down(pool: multiprocessing.pool.Pool) -> None:
