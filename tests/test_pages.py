@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -381,7 +382,16 @@ def test_a_page_reads_no_body_its_feed_already_read(
         loaded.extend(w.key for w in wanted)
         return real_load(self, rules, wanted)
 
+    source_module = sys.modules["feedpub.records.source"]  # the render stage's loader reads
+    real_read = source_module.read_articles
+
+    def reading(root: Any, shown: Any, rules: Any, wanted: Any) -> Any:
+        wanted = list(wanted)
+        loaded.extend(w.key for w in wanted)
+        return real_read(root, shown, rules, wanted)
+
     monkeypatch.setattr(FileSource, "load", counting)
+    monkeypatch.setattr(source_module, "read_articles", reading)
     _build(site)
     assert loaded and len(loaded) == len(set(loaded))  # each body once, for feeds and pages
     # A page rendered without its feed reads its own entries' bodies, and only those.

@@ -100,11 +100,13 @@ def render_in_batches(
     # The workers read the bodies they show, unless this process keeps some (a watcher's).
     load = source.loader(config.records) if memo is None else None
     gone: dict[int, IndexedEntry] = {}
+    keep = pages.wanted() if load is not None else frozenset()
     for batch in _batches(feeds, entries):
         articles: dict[int, Article] = {}
         if load is None:
             articles = _load_bodies(source, config, categories, batch, memo)
             pages.take(articles)
+        kept: dict[int, Article] = {}  # what the pages show, as the workers read it
         yield from render_feeds(
             config,
             categories,
@@ -112,10 +114,13 @@ def render_in_batches(
             batch,
             load=load,
             gone=gone,
+            keep=keep,
+            kept=kept,
             paranoid=paranoid,
             staging=staging,
             frames=frames,
         )
+        pages.take(kept)
     shown = source.shown
     body_warnings.extend(
         RecordWarning(

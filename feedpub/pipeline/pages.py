@@ -154,6 +154,10 @@ class PagesAhead:
         #: The bytes of each page rendered ahead, by path.
         self.done: dict[str, bytes] = {}
 
+    def wanted(self) -> frozenset[int]:
+        """The records whose articles the waiting pages show."""
+        return frozenset(e.rid for page in self._waiting.values() for e in page.entries)
+
     def take(self, articles: Mapping[int, Article]) -> None:
         """Render every waiting page all of whose entries ``articles`` holds."""
         meta, formats = self.config.feed, self.config.syndication.formats

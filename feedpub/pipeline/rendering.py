@@ -213,12 +213,14 @@ def _job(shared: dict[str, Any], job: _Job) -> Any:
     return [_document(shared, spec) for spec in job], frames.made()
 
 
-def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> None:
+def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> dict[int, Article] | None:
     """Render and validate some records' entries in each format (:func:`_entry_job`) into the
     spool file named by the job's number: a header (the entries' lengths, the indexes of those
     that drew a finding, each record's :data:`_Facts` or ``None`` when it changed since the
     read stage), then the entries' bytes (none for such a record). Put in place whole, or a
-    mark that it failed, so that a document waiting for it never reads half of it."""
+    mark that it failed, so that a document waiting for it never reads half of it. The
+    articles it read that the pages for people show (``keep``) are handed back, without
+    their bodies (a page shows none)."""
     from feedpub.output.render import entry_facts
 
     number, parts, wanting = job
@@ -252,6 +254,9 @@ def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> None:
     except BaseException:
         spool_failed(spool / str(number))
         raise
+    keep: frozenset[int] = shared["keep"]
+    paged = {rid: replace(a, content_html=None) for rid, a in articles.items() if rid in keep}
+    return paged or None
 
 
 @functools.cache
@@ -386,6 +391,8 @@ def render_feeds(
     *,
     load: Loader | None = None,
     gone: dict[int, IndexedEntry] | None = None,
+    keep: frozenset[int] = frozenset(),
+    kept: dict[int, Article] | None = None,
     paranoid: bool = False,
     staging: Staging | None = None,
     frames: Frames | None = None,
@@ -398,6 +405,8 @@ def render_feeds(
     ``load`` (``articles`` then empty). A record changed since the read stage (not in
     ``articles``, or no longer what its entry says) is left out of the documents, which then
     get a digest no plan makes (the next build renders them again), and added to ``gone``.
+    The articles of ``keep`` records the workers read are added to ``kept``, without their
+    bodies (for the pages for people: not read again).
 
     The documents go in windows, in order: a window's entries not rendered yet, then (after
     the next window's entries, so that the workers never wait for them) its documents, in
@@ -470,6 +479,7 @@ def render_feeds(
         "categories": categories,
         "articles": articles,
         "load": load,
+        "keep": keep,
         "spool": str(folder),
         "target": staging,
         "paranoid": paranoid,
@@ -491,6 +501,8 @@ def render_feeds(
     try:
         for job, result in zip(jobs, results, strict=True):
             if isinstance(job, tuple):
+                if result and kept is not None:
+                    kept.update(result)
                 continue
             done, made = result
             held.adopt(made)
