@@ -638,3 +638,44 @@ def test_a_url_remembered_again_under_its_id_is_not_written_again(
     assert state.previous_ids(["https://a.example/x"]) == {"https://a.example/x": "lama"}
     assert len(writes) == 4
     state.close()
+
+
+def test_a_file_of_many_records_is_decoded_by_few_jobs_of_entries(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job of entries reads its records' files, and a JSON Lines file is decoded whole for
+    each job wanting one of its records: a window's records go to jobs in path order, so the
+    file's records share as few jobs as they fill, however their dates interleave."""
+    import feedpub.pipeline.rendering as rendering
+    import feedpub.records.loader as loader
+
+    lines = [
+        {
+            "id": f"kilas-{n}",
+            "title": f"Kilas {n}",
+            "url": f"/kilas/{n}/",
+            "summary": "Ringkas.",
+            "date_published": f"{2021 + n // 12}-{n % 12 + 1:02d}-15T09:00:00+07:00",
+        }
+        for n in range(0, 36, 3)  # twelve records, one a quarter: among the sample's dates
+    ]
+    (site / "articles/kilas.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    for record in lines:  # two stories of files of their own in each of those months
+        for other in ("a", "b"):
+            name = f"{record['id']}-{other}"
+            add_record(site, name, date_published=record["date_published"].replace("15T", "16T"))
+    monkeypatch.setattr(rendering, "PARALLEL_MIN_FEEDS", 10**6)  # in this process: counted
+    monkeypatch.setattr(rendering, "PARALLEL_MIN_ENTRIES", 10**6)
+    monkeypatch.setattr(rendering, "ENTRIES_PER_JOB", 2)
+    decoded: list[str] = []
+    real = loader.parse_file
+
+    def counted(data: bytes, relative: str, *rest: Any, **options: Any) -> Any:
+        decoded.append(relative)
+        return real(data, relative, *rest, **options)
+
+    monkeypatch.setattr(loader, "parse_file", counted)
+    run(site)
+    # Once to read it, and at most once for each job its twelve records fill (one more
+    # where a job also takes another file's record).
+    assert 2 <= decoded.count("kilas.jsonl") <= 1 + 12 // 2 + 1

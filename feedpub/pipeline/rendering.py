@@ -434,7 +434,9 @@ def render_feeds(
                     count += 1
             end += 1
         window: list[_EntryJob] = []
-        order = list(fresh)
+        # A file of many records (JSON Lines) is decoded whole for each job wanting one of
+        # them: in path order, its records share few jobs.
+        order = sorted(fresh, key=lambda rid: records[rid].path) if records else list(fresh)
         for i in range(0, len(order), ENTRIES_PER_JOB):  # a job's records, each read once
             number = next(spools)
             chunk = order[i : i + ENTRIES_PER_JOB]
