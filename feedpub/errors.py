@@ -259,6 +259,10 @@ class SourceError(FeedpubError):
         self.source = source
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[SourceError], tuple[str, str]]:
+        # Raised in a render worker (its own connection), it travels back pickled.
+        return (type(self), (self.source, self.reason))
+
 
 class LockedError(FeedpubError):
     """Raised when another feedpub build holds the lock on the state directory."""

@@ -446,3 +446,81 @@ def test_a_database_whose_byte_order_is_not_pythons_still_lists_sorted(
         assert listed == sorted(listed) == ["articles:a", "articles:z", "articles:Я", "articles:ё"]
     finally:
         admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_render_workers_read_rows_in_the_builds_snapshot(tmp_path: Path, postgres: Any) -> None:
+    """A render worker reads the bodies it shows on a session of its own, in the snapshot the
+    build read its metadata in: a row edited since is read as the build saw it, not left out."""
+    import pickle
+
+    from feedpub.errors import SourceError
+    from feedpub.records.parse import WantedRecord
+    from feedpub.records.postgres_loader import close_worker_session
+
+    site = Site(tmp_path, postgres)
+    site.load_sample()
+    config = load_config(site.config_path)
+    assert config.source is not None
+    rules = config.records
+    with PostgresSource.connect(config.source, rules) as source:
+        listing = source.listing(parallel=False)
+        parsed = list(source.parse(listing, rules, bodies=False))
+        wanted = [
+            WantedRecord(number, row.id, file.path, row.digest)
+            for number, file in enumerate(parsed)
+            for row in file.records
+        ]
+        seed = next(w for w in wanted if w.id == SEED)
+        edited = next(r for r in sample_records(SAMPLE_ARTICLES) if r["id"] == SEED)
+        site.put(edited | {"title": "Judul yang diubah sesudahnya"})  # committed after the read
+
+        loader = source.loader(rules)
+        assert loader is not None
+        worker = pickle.loads(pickle.dumps(loader))  # as a render worker gets it: no session
+        try:
+            read = worker(wanted)  # on a session of its own, in this process for the test
+            assert sorted(read) == [w.key for w in wanted]  # the edited row too, as it was
+            assert read[seed.key].title == edited["title"] != "Judul yang diubah sesudahnya"
+            assert loader(wanted) == read  # the build's own session reads the same
+        finally:
+            close_worker_session()  # as a worker's end does
+    with PostgresSource.connect(config.source, rules) as later:
+        assert seed.key not in later.load(rules, wanted)  # a new snapshot sees the edit
+        # The build's snapshot ended with its session: a worker still holding it says so.
+        stale = pickle.loads(pickle.dumps(later.loader(rules)))
+        stale.snapshot = loader.snapshot
+        try:
+            with pytest.raises(SourceError, match="snapshot") as raised:
+                stale(wanted)
+        finally:
+            close_worker_session()
+        again = pickle.loads(pickle.dumps(raised.value))  # it travels back from a worker
+        assert (again.source, again.reason) == (raised.value.source, raised.value.reason)
+
+
+def test_a_build_from_rows_renders_in_fresh_workers_reading_their_own_rows(
+    tmp_path: Path, postgres: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With enough documents for workers, the build's process reads no body: the workers do,
+    each on its own session, and the feeds are the files build's, byte for byte."""
+    import feedpub.pipeline.rendering as rendering
+
+    site = Site(tmp_path, postgres)
+    text = site.config_path.read_text().replace('archive = "off"\n', "")
+    text = text.replace("limit = 50", "limit = 5")  # the rest go to archive pages only
+    site.config_path.write_text('archive = "month"\n' + text)
+    site.load_sample()
+    monkeypatch.setattr(rendering, "PARALLEL_MIN_FEEDS", 2)  # the sample's few documents
+    loads: list[int] = []
+    real_load = PostgresSource.load
+
+    def counted(self: PostgresSource, rules: Any, wanted: Any) -> Any:
+        loads.append(1)
+        return real_load(self, rules, wanted)
+
+    monkeypatch.setattr(PostgresSource, "load", counted)
+    report = site.build()
+    assert report.exit_code == 0, [str(e) for e in report.errors]
+    assert loads == []  # the workers (started by the fork server, unpatched) read them
+    assert any("/archive/" in f"/{path}" for path in _tree(site.root / "public"))
+    assert _tree(site.root / "public") == site.reference("files")

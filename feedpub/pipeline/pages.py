@@ -184,9 +184,12 @@ def _rendered(
             later.append(page)
     for batch in _batches(later):
         wanted = {e.rid: e for page in batch for e in page.entries}
-        articles: dict[int, Article] = source.load(
-            config.records, (WantedRecord(e.rid, e.id, e.path, e.digest) for e in wanted.values())
-        )
+        articles: dict[int, Article] = {}
+        if wanted:  # the directory alone shows no record
+            articles = source.load(
+                config.records,
+                (WantedRecord(e.rid, e.id, e.path, e.digest) for e in wanted.values()),
+            )
         for page in batch:
             feed = page.feed
             if feed is None:

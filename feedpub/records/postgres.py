@@ -21,7 +21,12 @@ whole table on every run.
 
 Everything a build reads comes from one ``REPEATABLE READ`` snapshot, so
 bodies match the metadata read before them. Rows stream through server-side
-(named) cursors: memory stays flat however many rows there are.
+(named) cursors: memory stays flat however many rows there are. The render
+workers read the bodies they show on connections of their own
+(:class:`PostgresLoader`), in that same snapshot: the build's session exports
+it (``pg_export_snapshot``) and each worker's transaction takes it (``SET
+TRANSACTION SNAPSHOT``), as ``pg_dump --jobs`` does; a server that cannot
+export one (a standby) has the build's session read them, as before.
 
 Values become what a JSON record would hold (:func:`feedpub.records.rows.json_value`),
 and each row goes through the record contract with a file's guards; that, the ids'
@@ -45,6 +50,7 @@ from psycopg.types.json import set_json_loads
 from feedpub.errors import ConfigError, LockedError, SourceError
 from feedpub.output.lock import advisory_lock
 from feedpub.records.fields import KNOWN_FIELDS
+from feedpub.records.postgres_loader import PostgresLoader
 from feedpub.records.postgres_settings import PostgresSettings
 from feedpub.records.rows import RowSource, guarded_json_loads
 from feedpub.records.rules import RecordRules
@@ -84,6 +90,8 @@ class PostgresSource(RowSource):
         self._settings = settings
         self._stack = ExitStack()
         self._snapshot = False
+        #: The snapshot's id as exported for the render workers ("": not yet; None: it cannot be).
+        self._exported: str | None = ""
         #: The location prefix: the table as named, or "query".
         self.name = settings.table or "query"
         self.url = redacted_url(settings.url or "")
@@ -253,6 +261,35 @@ class PostgresSource(RowSource):
             self._db.read_only = True
             self._stack.enter_context(self._db.transaction())
             self._snapshot = True
+
+    def take_snapshot(self, snapshot: str) -> None:
+        """Read from now on in ``snapshot``, exported by another session (a build's): exactly
+        the rows it reads. Raises :class:`SourceError` when it is gone (that session ended)."""
+        self._db.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        self._db.read_only = True
+        self._stack.enter_context(self._db.transaction())
+        self._snapshot = True
+        try:
+            self._db.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        except psycopg.Error as exc:
+            raise SourceError(f"{self.url} ({self.name})", _first_line(exc)) from None
+
+    def loader(self, rules: RecordRules) -> PostgresLoader | None:
+        """A :class:`PostgresLoader` reading in this build's snapshot; ``None`` where the server
+        cannot export it (a standby in recovery): this session reads the bodies then."""
+        self._read()
+        if self._exported == "":
+            # Not in a savepoint (PostgreSQL exports none from one), so asked only where it can
+            # be: a refusal would end the snapshot's transaction.
+            standby = self._db.execute("SELECT pg_is_in_recovery()").fetchone()
+            if standby is None or standby[0]:
+                self._exported = None
+            else:
+                row = self._db.execute("SELECT pg_export_snapshot()").fetchone()
+                self._exported = str(row[0]) if row else None
+        if self._exported is None:
+            return None
+        return PostgresLoader(self._settings, rules, self._exported, self, type(self))
 
     # -- the read stage ------------------------------------------------------------------
 

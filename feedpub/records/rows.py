@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -139,8 +139,11 @@ class RowSource:
         for key, version, names, values in self._rows(keys):
             yield self._parsed(key, version, names, values, rules, bodies)
 
-    def loader(self, rules: RecordRules) -> None:
-        """None: the rows are read on this source's one connection, by :meth:`load`."""
+    def loader(
+        self, rules: RecordRules
+    ) -> Callable[[Sequence[WantedRecord]], dict[int, Article]] | None:
+        """None: the rows are read on this source's one connection, by :meth:`load` (a source
+        whose server can share its snapshot with other sessions gives one reading in it)."""
         return None
 
     def load(self, rules: RecordRules, wanted: Iterable[WantedRecord]) -> dict[int, Article]:
