@@ -16,7 +16,6 @@ from feedpub.pipeline.memo import BodyMemo
 from feedpub.pipeline.pages import PagesAhead
 from feedpub.pipeline.plan import PageEntries, PlannedFeed
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds, with_canonical_categories
-from feedpub.records.parse import WantedRecord
 from feedpub.records.source import RecordSource
 from feedpub.state import IndexedEntry
 
@@ -148,7 +147,7 @@ def _load_bodies(
     unread: Iterable[IndexedEntry] = wanted.values()
     if memo is not None:
         kept, unread = memo.recall(config.records, unread)
-    wanting = (WantedRecord(e.rid, e.id, e.path, e.digest) for e in unread)
+    wanting = (e.wanted() for e in unread)
     loaded = source.load(config.records, wanting)
     if memo is not None:
         memo.keep(config.records, wanted, loaded)

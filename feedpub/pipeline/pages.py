@@ -22,7 +22,6 @@ from feedpub.output.pages import FeedFacts, render_directory, render_feed_page
 from feedpub.output.paths import DIRECTORY_PAGE, PAGE_CONTENT_TYPE, page_path
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.pipeline.report import FeedOutcome
-from feedpub.records.parse import WantedRecord
 from feedpub.state import BuildState, Footprint, IndexedEntry, PublishedFeed, StoredFacts
 
 if TYPE_CHECKING:
@@ -188,7 +187,7 @@ def _rendered(
         if wanted:  # the directory alone shows no record
             articles = source.load(
                 config.records,
-                (WantedRecord(e.rid, e.id, e.path, e.digest) for e in wanted.values()),
+                (e.wanted() for e in wanted.values()),
             )
         for page in batch:
             feed = page.feed

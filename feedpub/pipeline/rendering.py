@@ -447,7 +447,7 @@ def render_feeds(
             place = itertools.count()
             for fmt, part in parts.items():
                 at.update(((fmt, rid), (number, next(place))) for rid in part)
-            wanting = [_wanted(records[rid]) for rid in chunk] if records else []
+            wanting = [records[rid].wanted() for rid in chunk] if records else []
             window.append((number, list(parts.items()), wanting))
         entry_jobs.append(window)
         documents: list[_DocSpec] = []
@@ -529,10 +529,6 @@ def render_feeds(
             untaken = [d for documents in doc_jobs for group in documents for d in group]
             for _, _, path, _, _, _, name, _ in untaken[handed:]:
                 staging.unstage(path, name)
-
-
-def _wanted(entry: IndexedEntry) -> WantedRecord:
-    return WantedRecord(entry.rid, entry.id, entry.path, entry.digest)
 
 
 def _without(

@@ -50,7 +50,7 @@ from psycopg.types.json import set_json_loads
 from feedpub.errors import ConfigError, LockedError, SourceError
 from feedpub.output.lock import advisory_lock
 from feedpub.records.fields import KNOWN_FIELDS
-from feedpub.records.postgres_loader import PostgresLoader
+from feedpub.records.postgres_loader import PostgresLoader, first_line
 from feedpub.records.postgres_settings import PostgresSettings
 from feedpub.records.rows import RowSource, guarded_json_loads
 from feedpub.records.rules import RecordRules
@@ -71,10 +71,6 @@ def site_lock_key(link: str) -> int:
     """The advisory lock key of a site: a digest of its link, as a signed 64-bit integer."""
     digest = hashlib.sha256(b"feedpub build lock\0" + link.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class PostgresSource(RowSource):
@@ -129,7 +125,7 @@ class PostgresSource(RowSource):
                 settings.url, autocommit=True, connect_timeout=10, application_name="feedpub"
             )
         except psycopg.Error as exc:
-            raise SourceError(shown, f"cannot connect: {_first_line(exc)}") from None
+            raise SourceError(shown, f"cannot connect: {first_line(exc)}") from None
         # json/jsonb values Python cannot hold (nested past the recursion limit...) become
         # that row's error, not an exception ending the read.
         set_json_loads(guarded_json_loads, connection)
@@ -142,7 +138,7 @@ class PostgresSource(RowSource):
                 source._describe()
                 yield source
         except psycopg.Error as exc:
-            raise SourceError(f"{shown} ({source.name})", _first_line(exc)) from None
+            raise SourceError(f"{shown} ({source.name})", first_line(exc)) from None
 
     @classmethod
     @contextmanager
@@ -213,7 +209,7 @@ class PostgresSource(RowSource):
             psycopg.errors.UndefinedColumn,
             psycopg.errors.SyntaxError,
         ) as exc:
-            raise ConfigError(f"{self.name}: {_first_line(exc)}", key=key) from None
+            raise ConfigError(f"{self.name}: {first_line(exc)}", key=key) from None
         described = {column.name: column.type_code for column in cursor.description or ()}
         for name in sorted(KNOWN_FIELDS):
             column = settings.column(name)
@@ -257,22 +253,23 @@ class PostgresSource(RowSource):
     def _read(self) -> None:
         """From the first read on, everything comes from one snapshot (taken after the lock)."""
         if not self._snapshot:
-            self._db.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            self._db.read_only = True
-            self._stack.enter_context(self._db.transaction())
-            self._snapshot = True
+            self._begin()
 
-    def take_snapshot(self, snapshot: str) -> None:
-        """Read from now on in ``snapshot``, exported by another session (a build's): exactly
-        the rows it reads. Raises :class:`SourceError` when it is gone (that session ended)."""
+    def _begin(self) -> None:
+        """Open the read-only ``REPEATABLE READ`` transaction every read of this session is in."""
         self._db.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         self._db.read_only = True
         self._stack.enter_context(self._db.transaction())
         self._snapshot = True
+
+    def take_snapshot(self, snapshot: str) -> None:
+        """Read from now on in ``snapshot``, exported by another session (a build's): exactly
+        the rows it reads. Raises :class:`SourceError` when it is gone (that session ended)."""
+        self._begin()  # SET TRANSACTION SNAPSHOT must be its first statement
         try:
             self._db.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
         except psycopg.Error as exc:
-            raise SourceError(f"{self.url} ({self.name})", _first_line(exc)) from None
+            raise SourceError(f"{self.url} ({self.name})", first_line(exc)) from None
 
     def loader(self, rules: RecordRules) -> PostgresLoader | None:
         """A :class:`PostgresLoader` reading in this build's snapshot; ``None`` where the server
@@ -444,7 +441,7 @@ class PostgresChanges:
         try:
             self._connect(wait)
         except psycopg.Error as exc:
-            raise SourceError(self._shown, f"cannot connect: {_first_line(exc)}") from None
+            raise SourceError(self._shown, f"cannot connect: {first_line(exc)}") from None
 
     def _connect(self, wait: float) -> None:
         connection = psycopg.connect(
@@ -528,7 +525,7 @@ class PostgresChanges:
         return None
 
     def _lost(self, exc: BaseException) -> None:
-        self._log(f"{self._shown}: lost the connection ({_first_line(exc)}); reconnecting")
+        self._log(f"{self._shown}: lost the connection ({first_line(exc)}); reconnecting")
         if self._db is not None:
             self._db.close()
         self._db = None
@@ -549,7 +546,7 @@ class PostgresChanges:
             step = RECONNECT_BACKOFF[min(self._attempt, len(RECONNECT_BACKOFF) - 1)]
             self._retry_at = time.monotonic() + step
             if self._attempt == 1 or step == RECONNECT_BACKOFF[-1]:
-                why = _first_line(exc)
+                why = first_line(exc)
                 self._log(f"{self._shown}: not back yet ({why}); next try in {step:g}s")
             return False
         self._log(f"{self._shown}: reconnected; building to catch up")

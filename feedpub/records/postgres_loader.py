@@ -20,7 +20,12 @@ if TYPE_CHECKING:
     from feedpub.records.postgres_settings import PostgresSettings
     from feedpub.records.rules import RecordRules
 
-__all__ = ["PostgresLoader"]
+__all__ = ["PostgresLoader", "close_worker_session", "first_line"]
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a driver's error, for a one-line message."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class PostgresLoader:
@@ -57,8 +62,7 @@ class PostgresLoader:
         try:
             return source.load(self.rules, wanted)
         except psycopg.Error as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise SourceError(f"{source.url} ({source.name})", first) from None
+            raise SourceError(f"{source.url} ({source.name})", first_line(exc)) from None
 
 
 #: This process's own session for :class:`PostgresLoader`: (snapshot, source, what closes it).

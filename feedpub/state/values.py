@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from feedpub.model import Category
 from feedpub.records.listing import Listing
+from feedpub.records.parse import WantedRecord
 
 __all__ = [
     "ArchivePage",
@@ -85,6 +86,10 @@ class IndexedEntry:
     digest: str
     url: str | None
     published: float
+
+    def wanted(self) -> WantedRecord:
+        """The record to read in full for this entry (keyed by its ``rid``)."""
+        return WantedRecord(self.rid, self.id, self.path, self.digest)
 
 
 @dataclass(frozen=True)
