@@ -57,11 +57,12 @@ _PER_JOB = 32
 _PARALLEL_MIN = 64
 
 #: A document to frame anew, as sent to a worker: (path, format, term, links, the published
-#: bytes' digest, their framing, the name of the temporary file to write it to or "").
-_Spec = tuple[str, Format, str | None, FeedLinks, str, Framing, str]
+#: bytes' digest, their framing as the state keeps it, the name of the temporary file to
+#: write it to or "").
+_Spec = tuple[str, Format, str | None, FeedLinks, str, str, str]
 #: A document framed anew: its bytes (empty when staged), what validation found, its new
-#: framing (``None``: its file was not as written), where it was staged, its bytes' digest.
-_Done = tuple[bytes, list[Problem], Framing | None, Staged | None, str]
+#: framing's text (``""``: its file was not as written), where it was staged, its bytes' digest.
+_Done = tuple[bytes, list[Problem], str, Staged | None, str]
 
 
 def reframable(
@@ -69,10 +70,12 @@ def reframable(
     published: dict[str, PublishedFeed],
     target: PublishTarget,
     config: SiteConfig,
-) -> dict[str, Framing]:
-    """Of ``feeds`` (those to render), the paths that can be framed anew, with their framing:
-    their entries' bytes are the published ones, and their files hold what was written."""
-    found: dict[str, Framing] = {}
+) -> set[str]:
+    """Of ``feeds`` (those to render), the paths that can be framed anew: their entries'
+    bytes are the published ones, and their files hold what was written. Their framings are
+    not kept here: they are read again where they are framed (at 100,000 records with
+    archives, 65,398 kept here held 32 MB of this process)."""
+    found: set[str] = set()
     capped = config.syndication.max_bytes is not None
     for feed in feeds:
         before = published.get(feed.path)
@@ -82,7 +85,7 @@ def reframable(
         if framing is None or framing.body != feed.body:
             continue
         if check_file(target, feed.path, before)[0] in (FileCheck.AS_WRITTEN, FileCheck.TOUCHED):
-            found[feed.path] = framing
+            found.add(feed.path)
     return found
 
 
@@ -90,7 +93,6 @@ def reframed_in_order(
     state: BuildState,
     rendered: Generator[RenderedFeed, None, None],
     feeds: list[PlannedFeed],
-    framings: dict[str, Framing],
     published: dict[str, PublishedFeed],
     target: PublishTarget,
     config: SiteConfig,
@@ -100,7 +102,7 @@ def reframed_in_order(
     staging: Staging | None = None,
 ) -> Generator[RenderedFeed, None, None]:
     """``rendered`` (in the order documents are published) with ``feeds`` framed anew
-    (:func:`reframable` found their ``framings``) in their places in that order. One whose
+    (:func:`reframable` found them) in their places in that order. One whose
     file turns out not to hold what was written loses its framing in ``state``. ``staging``
     (``target``, a folder): the new documents are written beside their paths where framed."""
     ordered = sorted(feeds, key=publish_order)
@@ -111,7 +113,7 @@ def reframed_in_order(
             f.term,
             f.links,
             published[f.path].sha,
-            framings[f.path],
+            published[f.path].frame,
             staged_name() if staging is not None else "",
         )
         for f in ordered
@@ -133,7 +135,7 @@ def reframed_in_order(
     def framed() -> Iterator[RenderedFeed]:
         done = (each for result in results for each in result)
         for feed, (data, problems, framing, staged, sha) in zip(ordered, done, strict=True):
-            if framing is None:  # its file is not what was written: the next build renders it
+            if not framing:  # its file is not what was written: the next build renders it
                 state.record_feed(feed.path, published[feed.path]._replace(frame=""))
             yield RenderedFeed(
                 feed, data, tuple(problems), framing=framing, staged=staged, sha=sha, kept=True
@@ -165,7 +167,7 @@ def _reframe(
     term: str | None,
     links: FeedLinks,
     sha: str,
-    framing: Framing,
+    kept: str,
     name: str,
 ) -> _Done:
     """The document at ``path`` with its entries in a new frame (written to the temporary file
@@ -176,6 +178,8 @@ def _reframe(
     config: SiteConfig = shared["config"]
     category = shared["categories"].get(term or "")
     frames: Frames = shared["frames"]
+    framing = Framing.parse(kept)
+    assert framing is not None  # reframable read it
     frame, problems = frames.frame(fmt, category, framing.facts, config.feed, links, path)
     data = shared["target"].read(path)
     done = framing.reframe(data, frame) if data is not None and digest_bytes(data) == sha else None
@@ -183,12 +187,12 @@ def _reframe(
         message = (
             "changed while this build ran; the previous file is kept, the next build renders it"
         )
-        return b"", [Problem(path, None, "error", "published-file", message)], None, None, ""
+        return b"", [Problem(path, None, "error", "published-file", message)], "", None, ""
     document, framed = done
     if problems or shared["paranoid"]:
         problems = validate_feed(document, source=path, publishing=True)
     staging = shared["target"] if name else None  # a name is given only to a Staging target
     staged = stage_valid(staging, path, document, name, problems, held=data)
     if staged is None:
-        return document, problems, framed, None, ""
-    return b"", problems, framed, staged, digest_bytes(document)
+        return document, problems, framed.text(), None, ""
+    return b"", problems, framed.text(), staged, digest_bytes(document)

@@ -115,9 +115,9 @@ _Job = _EntryJob | list[_DocSpec]
 #: with ``dc:creator``, how to read its record again (``None``: this process has it).
 _Facts = tuple[str, datetime, bool, WantedRecord | None]
 #: A document rendered: its bytes (empty when written beside its path), what validation found,
-#: the entries left out for ``max_bytes``, its framing, where it was written, its digest, the
-#: records left out because they changed since the read stage.
-_Done = tuple[bytes, list[Problem], int, "Framing | None", "Staged | None", str, list[int]]
+#: the entries left out for ``max_bytes``, its framing's text, where it was written, its
+#: digest, the records left out because they changed since the read stage.
+_Done = tuple[bytes, list[Problem], int, str, "Staged | None", str, list[int]]
 
 
 @dataclass(frozen=True)
@@ -129,9 +129,10 @@ class RenderedFeed:
     problems: tuple[Problem, ...]
     #: The oldest entries left out to keep the document within ``max_bytes``.
     dropped: int = 0
-    #: Where its entries are and what its frame took from them (``None``: not kept, so the
-    #: next build that changes only its frame renders it whole).
-    framing: Framing | None = None
+    #: Where its entries are and what its frame took from them, as the state keeps it
+    #: (:meth:`Framing.text`; ``""``: not kept, so the next build that changes only its frame
+    #: renders it whole). Made where the document was, so that this process parses none.
+    framing: str = ""
     #: Its bytes, already written beside its path by the worker that made them (``data`` is
     #: then empty; see :class:`~feedpub.output.targets.base.Staging`), and their digest.
     staged: Staged | None = None
@@ -301,7 +302,7 @@ def _document(shared: dict[str, Any], spec: _DocSpec) -> _Done:
         kept.append(rid)
         facts.append(fact)
     whole = whole or len({fact[0] for fact in facts}) < len(facts)
-    framing = None
+    framing = ""
     dropped = 0
     if not whole:
         category = shared["categories"].get(term or "")
@@ -318,9 +319,9 @@ def _document(shared: dict[str, Any], spec: _DocSpec) -> _Done:
     else:
         data = frame.page(shown)
         problems = validate_feed(data, source=path, publishing=True) if shared["paranoid"] else []
-        framing = Framing(body, len(frame.head) if shown else -1, made) if body else None
+        framing = Framing(body, len(frame.head) if shown else -1, made).text() if body else ""
     if gone:
-        framing = None  # its entries are not what its plan says: none to frame anew
+        framing = ""  # its entries are not what its plan says: none to frame anew
     staged = stage_valid(shared["target"], path, data, name, problems)
     if staged is None:
         return data, problems, dropped, framing, None, "", gone

@@ -343,11 +343,11 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 reasons[feed.path] = reason
         _remember_touched(state, published, checks, job.dry_run)
         # Those whose entries are as published get a new frame around them (pipeline/reframing.py).
-        framings = reframable(
+        framed = reframable(
             [f for f in feeds if f.path in reasons], published, job.target, job.config
         )
         # Archive pages' entries are read a batch at a time, as they are looked at.
-        to_render = [f for f in feeds if f.path in reasons and f.path not in framings]
+        to_render = [f for f in feeds if f.path in reasons and f.path not in framed]
         moved_ids = id_changes(state, job.source, to_render, PageEntries(state, job.now))
         report.warnings.extend(moved_ids)
         body_warnings: list[RecordWarning] = []
@@ -372,10 +372,10 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         job.source, job.config, categories, to_render, body_warnings, ahead, job.memo,
         entries=PageEntries(state, job.now), paranoid=job.paranoid, staging=staging,
     )  # fmt: skip
-    if framings:
-        reframed = [f for f in feeds if f.path in framings]
+    if framed:
+        reframed = [f for f in feeds if f.path in framed]
         batches = reframed_in_order(
-            state, batches, reframed, framings, published, job.target, job.config, categories,
+            state, batches, reframed, published, job.target, job.config, categories,
             paranoid=job.paranoid, staging=staging,
         )  # fmt: skip
     if job.strict:
@@ -404,7 +404,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     else:
         rendered = clock.timed("render", batches)
 
-    if not job.dry_run and (to_render or framings):
+    if not job.dry_run and (to_render or framed):
         state.start_build()  # a build killed while writing leaves the next one to plan again
     # The documents, then the pages for people, share their trips to the disk (a folder syncs
     # once per few hundred files, not twice per file), renamed into place in this order.
@@ -416,7 +416,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 outcomes[done.feed.path] = outcome
                 report.warnings.extend(warnings)
                 if job.progress is not None:
-                    job.progress(number, len(to_render) + len(framings), FEEDS_WRITTEN)
+                    job.progress(number, len(to_render) + len(framed), FEEDS_WRITTEN)
         finally:
             # A failed write must not leave the render workers alive: forked, they hold the
             # lock's descriptor too, and the next build would find the lock taken.
@@ -577,7 +577,7 @@ def _publish(
             stat.stamp,
             sha,
             feed.keys(),
-            rendered.framing.text() if rendered.framing is not None else "",
+            rendered.framing,
         ),
     )
     return replace(outcome, action="written" if written else "unchanged"), warnings
