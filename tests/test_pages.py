@@ -402,3 +402,35 @@ def test_a_page_reads_no_body_its_feed_already_read(
         "category/ekonomi/index.html"
     ]
     assert len(loaded) == 2  # Ekonomi's two entries
+
+
+def test_a_new_title_has_its_pages_records_read_by_workers(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new title frames every feed anew and reads no body for it: the pages, which show their
+    # feeds' newest records, have theirs read by workers, never by the build's own process.
+    _build(site)
+    loaded: list[int] = []
+    source_module = sys.modules["feedpub.records.source"]
+    real_read = source_module.read_articles
+
+    def reading(root: Any, shown: Any, rules: Any, wanted: Any) -> Any:
+        wanted = list(wanted)
+        loaded.extend(w.key for w in wanted)
+        return real_read(root, shown, rules, wanted)
+
+    monkeypatch.setattr(source_module, "read_articles", reading)
+    monkeypatch.setattr(FileSource, "load", lambda *_: pytest.fail("read in this process"))
+    monkeypatch.setattr(sys.modules["feedpub.pipeline.pages"], "_READ_JOB", 2)
+    monkeypatch.setattr(sys.modules["feedpub.parallel"], "cores", lambda: 2)
+    report = _build(site, "title=Kabar Lampung Terbaru")
+    written = {o.path for o in report.feeds if o.action == "written"}
+    assert {"feed/index.html", "category/ekonomi/index.html", "index.html"} <= written
+    assert loaded == []
+    # What they show is what a build from scratch with that title shows.
+    other = tmp_path / "other"
+    shutil.copytree(site, other, ignore=shutil.ignore_patterns("public", ".feedpub"))
+    monkeypatch.undo()
+    _build(other, "title=Kabar Lampung Terbaru")
+    assert _pages(site / "public") == _pages(other / "public")
+    assert "Kabar Lampung Terbaru" in _pages(site / "public")["feed/index.html"].decode()

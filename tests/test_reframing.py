@@ -42,7 +42,8 @@ NEW_FRAME = {
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How many entries were rendered, and records' bodies read for the feeds, in this
-    process (workers off). The pages for people read the bodies of the entries they show."""
+    process (workers off). The pages for people read the records of the entries they show
+    (not counted)."""
     import feedpub.output.render as render_module
 
     seen = {"entries": 0, "bodies": 0}
@@ -55,13 +56,26 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     source_module = sys.modules["feedpub.records.source"]  # the loader the render stage uses
     real_read = source_module.read_articles
 
+    pages_module = sys.modules["feedpub.pipeline.pages"]
+    real_page_job = pages_module._read_job
+    paging = [False]
+
+    def page_job(*args: Any) -> Any:
+        paging[0] = True
+        try:
+            return real_page_job(*args)
+        finally:
+            paging[0] = False
+
     def read(*args: Any) -> Any:
         loaded = real_read(*args)
-        seen["bodies"] += len(loaded)
+        if not paging[0]:
+            seen["bodies"] += len(loaded)
         return loaded
 
     monkeypatch.setattr(render_module, "render_entries", entries)
     monkeypatch.setattr(source_module, "read_articles", read)
+    monkeypatch.setattr(pages_module, "_read_job", page_job)
     monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_FEEDS", 10**6)
     monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_ENTRIES", 10**6)
     return seen

@@ -6,20 +6,22 @@ shows (its feed's entries and their record digests, its counts and newest date, 
 the settings, feedpub's version), so it is rendered again exactly when one of those changed,
 or when its file is missing or was changed by something else. A feed page needs the bodies of
 the entries it shows (for titles and summaries): when its feed is rendered too, from the
-bodies that rendering reads (:class:`PagesAhead`), else read for it alone; the directory
-reads none.
+bodies that rendering reads (:class:`PagesAhead`), else read for it alone (by the render
+workers, through the source's loader, where there is one: a new title renders every page and
+reads the bodies of no feed); the directory reads none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from feedpub.digest import digest_bytes, digest_text
 from feedpub.model import Article, Category
 from feedpub.output.pages import FeedFacts, render_directory, render_feed_page
 from feedpub.output.paths import DIRECTORY_PAGE, PAGE_CONTENT_TYPE, page_path
+from feedpub.parallel import ordered_map
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.pipeline.report import FeedOutcome
 from feedpub.state import BuildState, Footprint, IndexedEntry, PublishedFeed, StoredFacts
@@ -27,12 +29,23 @@ from feedpub.state import BuildState, Footprint, IndexedEntry, PublishedFeed, St
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
     from feedpub.output.targets import PublishTarget
-    from feedpub.records.source import RecordSource
+    from feedpub.records.parse import WantedRecord
+    from feedpub.records.source import Loader, RecordSource
 
-__all__ = ["PagesAhead", "PlannedPage", "plan_pages", "publish_pages", "remember_facts"]
+__all__ = [
+    "PagesAhead",
+    "PlannedPage",
+    "for_pages",
+    "plan_pages",
+    "publish_pages",
+    "remember_facts",
+]
 
 #: The most records whose bodies one batch of feed pages holds at once.
 _BATCH_RECORDS = 20000
+#: Records a job of reading them for the pages takes; fewer than two jobs' worth are read by
+#: this process.
+_READ_JOB = 500
 
 
 @dataclass(frozen=True)
@@ -168,12 +181,40 @@ class PagesAhead:
                 del self._waiting[path]
 
 
+def for_pages(article: Article) -> Article:
+    """``article`` as a page for people shows it: without its HTML body, which it never shows
+    (a page holds a feed's newest entries; their bodies are most of their size)."""
+    return replace(article, content_html=None)
+
+
+def _read(
+    config: SiteConfig, source: RecordSource, workers: bool, wanted: list[WantedRecord]
+) -> dict[int, Article]:
+    """The articles of the ``wanted`` records (one gone or changed is left out). With
+    ``workers`` and a loader, read by workers, a part each in path order (the records of one
+    file together), and held here without their bodies."""
+    load = source.loader(config.records) if workers else None
+    if load is None:
+        return source.load(config.records, wanted)
+    wanted.sort(key=lambda record: record.path)
+    jobs = [wanted[i : i + _READ_JOB] for i in range(0, len(wanted), _READ_JOB)]
+    articles: dict[int, Article] = {}
+    for part in ordered_map(_read_job, jobs, {"load": load}, min_jobs=2, fresh=True):
+        articles.update(part)
+    return articles
+
+
+def _read_job(shared: dict[str, Any], wanted: list[WantedRecord]) -> dict[int, Article]:
+    load: Loader = shared["load"]
+    return {rid: for_pages(article) for rid, article in load(wanted).items()}
+
+
 def _rendered(
-    config: SiteConfig, source: RecordSource, ahead: PagesAhead
+    config: SiteConfig, source: RecordSource, ahead: PagesAhead, workers: bool
 ) -> Iterator[tuple[PlannedPage, bytes]]:
-    """Each page with its bytes (rendered ahead, or now); a page one of whose records changed
-    while this build read it shows the rest, under a digest no plan makes (the next build
-    renders it again)."""
+    """Each page with its bytes (rendered ahead, or now: its records read by workers when
+    ``workers``); a page one of whose records changed while this build read it shows the rest,
+    under a digest no plan makes (the next build renders it again)."""
     meta, formats = config.feed, config.syndication.formats
     later = []
     for page in ahead.pages:
@@ -185,10 +226,7 @@ def _rendered(
         wanted = {e.rid: e for page in batch for e in page.entries}
         articles: dict[int, Article] = {}
         if wanted:  # the directory alone shows no record
-            articles = source.load(
-                config.records,
-                (e.wanted() for e in wanted.values()),
-            )
+            articles = _read(config, source, workers, [e.wanted() for e in wanted.values()])
         for page in batch:
             feed = page.feed
             if feed is None:
@@ -208,12 +246,15 @@ def publish_pages(
     pages: PagesAhead,
     outcomes: dict[str, FeedOutcome],
     dry_run: bool,
+    *,
+    workers: bool = True,
 ) -> dict[str, FeedOutcome]:
     """Render ``pages`` (those not rendered ahead) and write each whose bytes changed, feed
     pages first and the directory last; return their outcomes (from ``outcomes``, the plan's),
-    and remember in the state what was written."""
+    and remember in the state what was written. ``workers``: the records those pages show are
+    read by workers where the source has a loader (not by a watcher that keeps bodies)."""
     done: dict[str, FeedOutcome] = {}
-    for page, data in _rendered(config, source, pages):
+    for page, data in _rendered(config, source, pages, workers):
         outcome = outcomes[page.path]
         if dry_run:
             unchanged = target.holds(page.path, data, PAGE_CONTENT_TYPE)

@@ -58,6 +58,7 @@ from feedpub.pipeline.entry_spool import (
     write_spool,
 )
 from feedpub.pipeline.frames import Frames
+from feedpub.pipeline.pages import for_pages
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.records.ids import entry_id
 from feedpub.records.parse import WantedRecord
@@ -256,7 +257,7 @@ def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> dict[int, Article]
         spool_failed(spool / str(number))
         raise
     keep: frozenset[int] = shared["keep"]
-    paged = {rid: replace(a, content_html=None) for rid, a in articles.items() if rid in keep}
+    paged = {rid: for_pages(a) for rid, a in articles.items() if rid in keep}
     return paged or None
 
 

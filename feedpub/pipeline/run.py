@@ -423,11 +423,11 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             if isinstance(rendered, Generator):
                 rendered.close()
         with clock.stage("publish"):  # the pages for people, once every feed they link to is up
-            outcomes.update(
-                publish_pages(
-                    state, job.target, job.source, job.config, ahead, outcomes, job.dry_run
-                )
-            )
+            paged = publish_pages(
+                state, job.target, job.source, job.config, ahead, outcomes, job.dry_run,
+                workers=job.memo is None,
+            )  # fmt: skip
+            outcomes.update(paged)
         # The rest of publishing (the last syncs, headers sent again, stale documents removed,
         # the state's record of it) is counted from here; the render time apart, as it passes.
         publishing = time.perf_counter()
