@@ -571,6 +571,39 @@ def test_a_periods_pages_share_one_batch_and_read_each_body_once(
     assert (len(loaded) > len(set(loaded))) == reread
 
 
+@pytest.mark.parametrize(
+    ("workers_read", "period_batches", "one"),
+    [(True, 1000, True), (False, 1000, False), (True, 1, False)],
+)
+def test_subscription_documents_share_one_batch_where_workers_read_the_bodies(
+    site: Path, monkeypatch: pytest.MonkeyPatch, workers_read: bool, period_batches: int, one: bool
+) -> None:
+    """Each batch costs a pool of workers. The subscription documents' entries are in the
+    plan already, so where the workers read the bodies (a source with a loader) they go in one
+    batch up to PERIOD_BATCHES batches' worth of records (the articles handed back for the
+    pages wait for their batch's end); where this process reads the bodies, they are split."""
+    from feedpub.records.source import FileSource
+
+    bodies = sys.modules["feedpub.pipeline.bodies"]
+    monkeypatch.setattr(bodies, "BATCH_RECORDS", 2)
+    monkeypatch.setattr(bodies, "PERIOD_BATCHES", period_batches)
+    if not workers_read:
+        monkeypatch.setattr(FileSource, "loader", lambda self, rules: None)
+    batches: list[list[str | None]] = []
+    real_render = bodies.render_feeds
+
+    def render(config: Any, categories: Any, articles: Any, batch: Any, **more: Any) -> Any:
+        batches.append([feed.period for feed in batch])
+        return real_render(config, categories, articles, batch, **more)
+
+    monkeypatch.setattr(bodies, "render_feeds", render)
+    run(site)
+    subscription = [periods for periods in batches if None in periods]
+    assert (len(subscription) == 1) == one
+    assert all(period is None for periods in subscription for period in periods)
+    assert tree(site / "public") == tree(GOLDEN)
+
+
 def _entry(rid: int, url: str, entry_id: str) -> Any:
     from feedpub.state import IndexedEntry
 

@@ -379,9 +379,9 @@ def test_a_file_changed_before_the_workers_read_it_waits_for_the_next_build(
     original = seed.read_text()
     real_batches = bodies._batches
 
-    def batches_after_an_edit(*args: Any) -> Any:
+    def batches_after_an_edit(*args: Any, **keywords: Any) -> Any:
         seed.write_text('{"title": "half-saved')  # saved after the read stage, before render
-        yield from real_batches(*args)
+        yield from real_batches(*args, **keywords)
 
     monkeypatch.setattr(bodies, "_batches", batches_after_an_edit)
     monkeypatch.setattr(rendering, "PARALLEL_MIN_ENTRIES", 10)  # in workers

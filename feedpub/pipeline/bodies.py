@@ -43,9 +43,13 @@ def publish_order(feed: PlannedFeed) -> tuple[bool, str, bool]:
     return feed.period is None, feed.period or "", feed.term is None
 
 
-def _batches(feeds: list[PlannedFeed], entries: PageEntries | None) -> Iterator[list[PlannedFeed]]:
+def _batches(
+    feeds: list[PlannedFeed], entries: PageEntries | None, *, loaded_apart: bool = False
+) -> Iterator[list[PlannedFeed]]:
     """The feeds in batches of about :data:`BATCH_RECORDS` distinct records (a period's pages
-    together, up to :data:`PERIOD_BATCHES` times as many), in the
+    together, up to :data:`PERIOD_BATCHES` times as many; with ``loaded_apart``, where this
+    process holds no body, the subscription documents too: their entries are in the plan
+    already, a limit's worth each, and each batch costs a pool of workers), in the
     order they are published: archive pages by period (one period's pages, the site's and its
     categories', show the same records), then category feeds, then the site's. So whenever a
     document is up, what it links to and the entries it shows already are (object storage).
@@ -62,7 +66,14 @@ def _batches(feeds: list[PlannedFeed], entries: PageEntries | None) -> Iterator[
         # A period's pages stay together up to PERIOD_BATCHES batches' worth of records:
         # split, each batch that shows them reads their bodies again.
         parted = feed.period is None or feed.period != period
-        if batch and size > BATCH_RECORDS and (parted or size > PERIOD_BATCHES * BATCH_RECORDS):
+        together = loaded_apart and feed.period is None and period is None
+        together = together and size <= PERIOD_BATCHES * BATCH_RECORDS
+        if (
+            batch
+            and not together
+            and size > BATCH_RECORDS
+            and (parted or size > PERIOD_BATCHES * BATCH_RECORDS)
+        ):
             yield batch
             batch, seen = [], set()
             if entries is not None:
@@ -100,7 +111,7 @@ def render_in_batches(
     load = source.loader(config.records) if memo is None else None
     gone: dict[int, IndexedEntry] = {}
     keep = pages.wanted() if load is not None else frozenset()
-    for batch in _batches(feeds, entries):
+    for batch in _batches(feeds, entries, loaded_apart=load is not None):
         articles: dict[int, Article] = {}
         if load is None:
             articles = _load_bodies(source, config, categories, batch, memo)
