@@ -189,8 +189,9 @@ def plan_feeds(
                         version, archived, *own, page_labels, fmt, fingerprint, page.fingerprint
                     )
                     body = digest_text(*inside, page_labels, fmt, page.fingerprint)
-                page_feed = PlannedFeed(path, term, fmt, (), digest, page_links, page.period)
-                feeds.append(replace(page_feed, body=body))
+                feeds.append(
+                    PlannedFeed(path, term, fmt, (), digest, page_links, page.period, body=body)
+                )
     return feeds
 
 
