@@ -319,9 +319,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
                 report.feeds = [FeedOutcome(path, "unchanged") for path in sorted(published)]
                 clock.add("plan", time.perf_counter() - planning)
                 return report
-        if not job.dry_run and job.recover:
-            # A build killed mid-write left its temporary files; this one is about to publish, and
-            # it holds the lock, so only dead writers' files are removed.
+        if not job.dry_run and job.recover and last is None:
+            # A build killed mid-write left its temporary files and no word of how it ended (a
+            # finished one left none; one folder, one state): a walk removes dead writers' files.
             job.target.recover()
         if categories is None:
             categories = state.categories()
