@@ -22,12 +22,13 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from feedpub.errors import StateError
 from feedpub.model import Category
 from feedpub.records.listing import Listing
 from feedpub.state import entries, labels, published, scope, sync
+from feedpub.state.kept import kept_rows, live_key
 from feedpub.state.opening import (
     discard,
     disk_full,
@@ -299,8 +300,19 @@ class BuildState:
         """For each archive page (feed term, period), the terms its live entries show with a
         label or scheme not their own records'; ``by_category=False``: the site's pages only;
         ``feeds``: those feeds' only (``None`` among them: the site's); ``periods``: the pages
-        of those periods only."""
-        return labels.relabelled_pages(self.db, categories, now, by_category, feeds, periods)
+        of those periods only. Every page's, the answer is kept while the live records and
+        the labels shown are the same (:mod:`~feedpub.state.kept`)."""
+        if feeds is not None or periods is not None:
+            return labels.relabelled_pages(self.db, categories, now, by_category, feeds, periods)
+        shown = (f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values())
+        key = live_key(entries.site_pages(self.db, now), str(by_category), *shown)
+
+        def every() -> list[list[Any]]:
+            found = labels.relabelled_pages(self.db, categories, now, by_category)
+            return [[feed, period, sorted(terms)] for (feed, period), terms in found.items()]
+
+        rows = kept_rows(self.db, "relabelled pages", key, every)
+        return {(feed, period): set(terms) for feed, period, terms in rows}
 
     def newest(self, term: str | None, limit: int, now: float | None) -> list[IndexedEntry]:
         """The ``limit`` newest live entries, overall or of one category, newest first."""
@@ -318,8 +330,19 @@ class BuildState:
     ) -> list[ArchivePage]:
         """Every archive page with a live entry, by feed (the site's first, then categories by
         term) and period, oldest first; ``categories=False``: the site's only; ``terms``: the
-        site's and those categories' only."""
-        return entries.archive_pages(self.db, now, categories, terms)
+        site's and those categories' only. Every category's are kept while the live records are
+        the same (:mod:`~feedpub.state.kept`)."""
+        site = entries.site_pages(self.db, now)
+        if not categories:
+            return site
+        if terms is not None:
+            return site + entries.category_pages(self.db, now, terms)
+
+        def every() -> list[list[Any]]:
+            return [list(page) for page in entries.category_pages(self.db, now)]
+
+        rows = kept_rows(self.db, "category pages", live_key(site), every)
+        return site + [ArchivePage(*row) for row in rows]
 
     def page_entries(self, term: str | None, period: str, now: float | None) -> list[IndexedEntry]:
         """The live entries of one archive page, newest first."""

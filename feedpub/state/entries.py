@@ -12,8 +12,8 @@ from feedpub.model import Category
 from feedpub.state.values import ArchivePage, Duplicate, IndexedEntry, LabelConflict
 
 __all__ = [
-    "archive_pages",
     "categories",
+    "category_pages",
     "duplicates",
     "label_conflicts",
     "live_counts",
@@ -21,6 +21,7 @@ __all__ = [
     "next_due",
     "page_entries",
     "record_count",
+    "site_pages",
 ]
 
 
@@ -144,63 +145,60 @@ def newest(
     return [IndexedEntry(*row) for row in rows]
 
 
-def archive_pages(
-    db: sqlite3.Connection,
-    now: float | None,
-    categories: bool,
-    terms: Collection[str] | None = None,
-) -> list[ArchivePage]:
-    """Every archive page with a live entry, by feed (the site's first, then categories by
-    term) and period, oldest first; ``categories=False``: the site's only; ``terms``: the
-    site's and those categories' only.
+def site_pages(db: sqlite3.Connection, now: float | None) -> list[ArchivePage]:
+    """The site feed's archive pages with a live entry, oldest first (see
+    :func:`category_pages`): one grouped query, no entry read."""
+    due = float("inf") if now is None else now
+    rows = db.execute(
+        """
+        SELECT NULL, period, COUNT(*), SUM(k1), SUM(k2) FROM records
+        WHERE draft = 0 AND shadowed = 0 AND published <= ?
+        GROUP BY period ORDER BY period
+        """,
+        (due,),
+    )
+    return [_page(*row) for row in rows]
 
-    One grouped query per kind of feed: the fingerprint is the count and two sums of
-    numbers taken from each entry's record digest, so that no entry is read here. The
-    categories' query walks the live records (by date) and looks up each one's categories
-    (``CROSS JOIN`` keeps that order): half the time of walking every category row and
-    looking up its record, and the same rows.
+
+def category_pages(
+    db: sqlite3.Connection, now: float | None, terms: Collection[str] | None = None
+) -> list[ArchivePage]:
+    """The category feeds' archive pages with a live entry, by term and period, oldest first
+    (``terms``: those categories' only).
+
+    One grouped query: the fingerprint is the count and two sums of numbers taken from each
+    entry's record digest, so that no entry is read here. Every category's walks the live
+    records (by date) and looks up each one's categories (``CROSS JOIN`` keeps that order):
+    half the time of walking every category row and looking up its record, and the same rows.
     """
     due = float("inf") if now is None else now
-    rows = list(
-        db.execute(
+    if terms is not None:
+        # A few categories: their rows by term, each looking up its record.
+        rows = db.execute(
             """
-            SELECT NULL, period, COUNT(*), SUM(k1), SUM(k2) FROM records
-            WHERE draft = 0 AND shadowed = 0 AND published <= ?
-            GROUP BY period ORDER BY period
+            SELECT rc.term, r.period, COUNT(*), SUM(r.k1), SUM(r.k2)
+            FROM record_categories rc JOIN records r ON r.rid = rc.rid
+            WHERE rc.term IN (SELECT value FROM json_each(?))
+                AND r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
+            GROUP BY rc.term, r.period ORDER BY rc.term, r.period
+            """,
+            (json.dumps(sorted(terms)), due),
+        )
+    else:
+        rows = db.execute(
+            """
+            SELECT rc.term, r.period, COUNT(*), SUM(r.k1), SUM(r.k2)
+            FROM records r CROSS JOIN record_categories rc ON rc.rid = r.rid
+            WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
+            GROUP BY rc.term, r.period ORDER BY rc.term, r.period
             """,
             (due,),
         )
-    )
-    if categories and terms is not None:
-        # A few categories: their rows by term, each looking up its record.
-        rows.extend(
-            db.execute(
-                """
-                SELECT rc.term, r.period, COUNT(*), SUM(r.k1), SUM(r.k2)
-                FROM record_categories rc JOIN records r ON r.rid = rc.rid
-                WHERE rc.term IN (SELECT value FROM json_each(?))
-                    AND r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
-                GROUP BY rc.term, r.period ORDER BY rc.term, r.period
-                """,
-                (json.dumps(sorted(terms)), due),
-            )
-        )
-    elif categories:
-        rows.extend(
-            db.execute(
-                """
-                SELECT rc.term, r.period, COUNT(*), SUM(r.k1), SUM(r.k2)
-                FROM records r CROSS JOIN record_categories rc ON rc.rid = r.rid
-                WHERE r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
-                GROUP BY rc.term, r.period ORDER BY rc.term, r.period
-                """,
-                (due,),
-            )
-        )
-    return [
-        ArchivePage(term, period, count, f"{count}.{k1}.{k2}")
-        for term, period, count, k1, k2 in rows
-    ]
+    return [_page(*row) for row in rows]
+
+
+def _page(term: str | None, period: str, count: int, k1: int, k2: int) -> ArchivePage:
+    return ArchivePage(term, period, count, f"{count}.{k1}.{k2}")
 
 
 def page_entries(
