@@ -308,13 +308,21 @@ def test_a_batch_writes_into_a_folder_removed_since_it_last_wrote_there(tmp_path
 def test_a_batch_behind_flushes_on_its_own_thread_one_at_a_time_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A folder's builds write the next files while the last ones are synced and renamed."""
+    """A folder's builds write the next files while the last ones are synced and renamed,
+    on one thread kept for every flush of the batch and ended with it."""
     events: list[tuple[str, str]] = []
-    real_replace = os.replace
+    started: list[str] = []
+    real_replace, real_start = os.replace, threading.Thread.start
 
     def replace(source: Any, target: Any) -> None:
         events.append((threading.current_thread().name, Path(target).name))
         real_replace(source, target)
+
+    def start(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
 
     real_put = publish._put_in_place
 
@@ -338,6 +346,8 @@ def test_a_batch_behind_flushes_on_its_own_thread_one_at_a_time_in_order(
     assert [thread for thread, _ in renamed] == ["feedpub-flush"] * 6 + ["MainThread"]
     marks = [kind for kind, _ in events if kind in ("start", "end")]
     assert marks == ["start", "end"] * 4  # never two flushes at once
+    assert started.count("feedpub-flush") == 1
+    assert not [t for t in threading.enumerate() if t.name == "feedpub-flush"]
 
 
 def test_a_batch_behind_sets_aside_what_it_renames_over_and_removes_it_after(

@@ -40,6 +40,7 @@ except ImportError:  # not on Windows: temporary files are then told apart by PI
     fcntl = None  # type: ignore[assignment]
 
 from feedpub.errors import PublishError
+from feedpub.output.behind import Behind
 
 __all__ = [
     "BATCH_FILES",
@@ -293,8 +294,7 @@ class Batch:
         after it; :meth:`flush` and :meth:`abandon` wait for the one under way."""
         self.size = size or BATCH_FILES
         self._behind = behind
-        self._flushing: threading.Thread | None = None
-        self._failure: BaseException | None = None
+        self._flusher: Behind[list[_Pending]] = Behind(self._flush_behind, "feedpub-flush")
         #: Behind: the files renamed over are removed on a thread of their own.
         self._reaper = _Reaper() if behind else None
         self._pending: list[_Pending] = []
@@ -358,6 +358,7 @@ class Batch:
         """Sync the written files, rename each into place in order, sync their folders (after
         the flush under way, if any)."""
         self._wait()
+        self._flusher.close()
         pending, self._pending = self._pending, []
         try:
             _put_in_place(pending, self._reaper)
@@ -368,40 +369,26 @@ class Batch:
     def abandon(self) -> None:
         """Remove the files not flushed yet (their targets keep what they held); a flush
         under way finishes first."""
-        self._join()
-        self._failure = None  # it dropped the rest of its own files
+        self._flusher.close()  # what it raised: it dropped the rest of its own files
         pending, self._pending = self._pending, []
         _drop(pending)
         if self._reaper is not None:
             self._reaper.close()
 
     def _hand_off(self) -> None:
-        """Flush the files written so far on a thread, once the flush before is done."""
+        """Flush the files written so far behind, once the flush before is done."""
         self._wait()
         pending, self._pending = self._pending, []
-        thread = threading.Thread(
-            target=self._flush_behind, args=(pending,), name="feedpub-flush", daemon=True
-        )
-        self._flushing = thread
-        thread.start()
+        self._flusher.hand(pending)
 
     def _flush_behind(self, pending: list[_Pending]) -> None:
-        try:
-            _put_in_place(pending, self._reaper)
-        except BaseException as exc:  # raised in the writer's thread by _wait
-            self._failure = exc
-
-    def _join(self) -> None:
-        if self._flushing is not None:
-            self._flushing.join()
-            self._flushing = None
+        _put_in_place(pending, self._reaper)
 
     def _wait(self) -> None:
         """Wait for the flush under way; if it failed, drop the files written since and
         raise its error."""
-        self._join()
-        if self._failure is not None:
-            failure, self._failure = self._failure, None
+        failure = self._flusher.wait()
+        if failure is not None:
             self.abandon()
             raise failure
 
