@@ -434,3 +434,29 @@ def test_a_new_title_has_its_pages_records_read_by_workers(
     _build(other, "title=Kabar Lampung Terbaru")
     assert _pages(site / "public") == _pages(other / "public")
     assert "Kabar Lampung Terbaru" in _pages(site / "public")["feed/index.html"].decode()
+
+
+def test_a_feed_page_is_rendered_as_soon_as_its_records_are_read(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not after its batch: a new limit's pages were all rendered by the build's process once
+    # the workers were done with every document (268 pages at 100,000 records, over a second).
+    from feedpub.pipeline import run as run_module
+
+    pages_module = sys.modules["feedpub.pipeline.pages"]
+    events: list[str] = []
+    real_render, real_publish = pages_module.render_feed_page, run_module._publish
+
+    def render(*args: Any) -> Any:
+        events.append("page")
+        return real_render(*args)
+
+    def publish(*args: Any) -> Any:
+        events.append("document")
+        return real_publish(*args)
+
+    monkeypatch.setattr(pages_module, "render_feed_page", render)
+    monkeypatch.setattr(run_module, "_publish", publish)
+    _build(site)
+    last_document = len(events) - 1 - events[::-1].index("document")
+    assert "page" in events and events.index("page") < last_document

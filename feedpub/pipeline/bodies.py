@@ -116,7 +116,6 @@ def render_in_batches(
         if load is None:
             articles = _load_bodies(source, config, categories, batch, memo)
             pages.take(articles)
-        kept: dict[int, Article] = {}  # what the pages show, as the workers read it
         yield from render_feeds(
             config,
             categories,
@@ -125,12 +124,11 @@ def render_in_batches(
             load=load,
             gone=gone,
             keep=keep,
-            kept=kept,
+            taken=pages.take,  # what the pages show, as the workers read it
             paranoid=paranoid,
             staging=staging,
             frames=frames,
         )
-        pages.take(kept)
     shown = source.shown
     body_warnings.extend(
         RecordWarning(

@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -394,7 +394,7 @@ def render_feeds(
     load: Loader | None = None,
     gone: dict[int, IndexedEntry] | None = None,
     keep: frozenset[int] = frozenset(),
-    kept: dict[int, Article] | None = None,
+    taken: Callable[[dict[int, Article]], None] | None = None,
     paranoid: bool = False,
     staging: Staging | None = None,
     frames: Frames | None = None,
@@ -407,8 +407,8 @@ def render_feeds(
     ``load`` (``articles`` then empty). A record changed since the read stage (not in
     ``articles``, or no longer what its entry says) is left out of the documents, which then
     get a digest no plan makes (the next build renders them again), and added to ``gone``.
-    The articles of ``keep`` records the workers read are added to ``kept``, without their
-    bodies (for the pages for people: not read again).
+    The articles of ``keep`` records the workers read are given to ``taken`` as each job of
+    entries is back, without their bodies (for the pages for people: not read again).
 
     The documents go in windows, in order: a window's entries not rendered yet, then (after
     the next window's entries, so that the workers never wait for them) its documents, in
@@ -505,8 +505,8 @@ def render_feeds(
     try:
         for job, result in zip(jobs, results, strict=True):
             if isinstance(job, tuple):
-                if result and kept is not None:
-                    kept.update(result)
+                if result and taken is not None:
+                    taken(result)
                 continue
             done, made = result
             held.adopt(made)
