@@ -32,6 +32,20 @@ TEST_CLOCK = datetime(2030, 1, 1, tzinfo=UTC)
 TEST_POSTGRES = os.environ.get("FEEDPUB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+def note_calls(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, events: list[str], label: str
+) -> None:
+    """Append ``label`` to ``events`` at each call of ``owner.name`` (a module's function or a
+    class's method), which still runs: the order of two stages' calls, seen from outside."""
+    real = getattr(owner, name)
+
+    def noted(*args: Any, **keywords: Any) -> Any:
+        events.append(label)
+        return real(*args, **keywords)
+
+    monkeypatch.setattr(owner, name, noted)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

@@ -16,7 +16,7 @@ from lxml import etree
 
 from feedpub import BuildReport, build, load_config
 from feedpub.validate import validate_feed
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, note_calls
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 FEEDS = "https://altumnews.com/feeds/"
@@ -516,18 +516,8 @@ def test_archive_pages_entries_are_read_as_their_batch_comes(
     configure(site, limit=2)
     monkeypatch.setattr(sys.modules["feedpub.pipeline.bodies"], "BATCH_RECORDS", 2)
     seen: list[str] = []
-    real_read, real_publish = BuildState.page_entries, run_module._publish
-
-    def read(self: BuildState, *args: Any) -> Any:
-        seen.append("read")
-        return real_read(self, *args)
-
-    def publish(*args: Any) -> Any:
-        seen.append("publish")
-        return real_publish(*args)
-
-    monkeypatch.setattr(BuildState, "page_entries", read)
-    monkeypatch.setattr(run_module, "_publish", publish)
+    note_calls(monkeypatch, BuildState, "page_entries", seen, "read")
+    note_calls(monkeypatch, run_module, "_publish", seen, "publish")
     run(site)
     assert seen.index("publish") < len(seen) - 1 - seen[::-1].index("read")
     shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))

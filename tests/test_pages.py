@@ -24,6 +24,7 @@ from feedpub.records.source import FileSource
 from feedpub.site import Run, build_site, resolve_run
 from feedpub.state import BuildState
 from tests.conftest import TEST_CLOCK as NOW
+from tests.conftest import note_calls
 from tests.test_deploy import require
 
 FEEDS_URL = "https://altumnews.com/feeds/"
@@ -371,6 +372,20 @@ def test_chromium_shows_each_feeds_title_on_a_phone(built: Path, tmp_path: Path)
     assert f"{FEEDS_URL}category/ekonomi/rss.xml" in shown.stdout  # the address to copy
 
 
+def _count_reads(monkeypatch: pytest.MonkeyPatch, loaded: list[int]) -> None:
+    """Add to ``loaded`` the key of each record the source's loader reads in this process (the
+    render stage's, and the pages')."""
+    source_module = sys.modules["feedpub.records.source"]
+    real_read = source_module.read_articles
+
+    def reading(root: Any, shown: Any, rules: Any, wanted: Any) -> Any:
+        wanted = list(wanted)
+        loaded.extend(w.key for w in wanted)
+        return real_read(root, shown, rules, wanted)
+
+    monkeypatch.setattr(source_module, "read_articles", reading)
+
+
 def test_a_page_reads_no_body_its_feed_already_read(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -382,16 +397,8 @@ def test_a_page_reads_no_body_its_feed_already_read(
         loaded.extend(w.key for w in wanted)
         return real_load(self, rules, wanted)
 
-    source_module = sys.modules["feedpub.records.source"]  # the render stage's loader reads
-    real_read = source_module.read_articles
-
-    def reading(root: Any, shown: Any, rules: Any, wanted: Any) -> Any:
-        wanted = list(wanted)
-        loaded.extend(w.key for w in wanted)
-        return real_read(root, shown, rules, wanted)
-
     monkeypatch.setattr(FileSource, "load", counting)
-    monkeypatch.setattr(source_module, "read_articles", reading)
+    _count_reads(monkeypatch, loaded)
     _build(site)
     assert loaded and len(loaded) == len(set(loaded))  # each body once, for feeds and pages
     # A page rendered without its feed reads its own entries' bodies, and only those.
@@ -411,15 +418,7 @@ def test_a_new_title_has_its_pages_records_read_by_workers(
     # feeds' newest records, have theirs read by workers, never by the build's own process.
     _build(site)
     loaded: list[int] = []
-    source_module = sys.modules["feedpub.records.source"]
-    real_read = source_module.read_articles
-
-    def reading(root: Any, shown: Any, rules: Any, wanted: Any) -> Any:
-        wanted = list(wanted)
-        loaded.extend(w.key for w in wanted)
-        return real_read(root, shown, rules, wanted)
-
-    monkeypatch.setattr(source_module, "read_articles", reading)
+    _count_reads(monkeypatch, loaded)
     monkeypatch.setattr(FileSource, "load", lambda *_: pytest.fail("read in this process"))
     monkeypatch.setattr(sys.modules["feedpub.pipeline.pages"], "_READ_JOB", 2)
     monkeypatch.setattr(sys.modules["feedpub.parallel"], "cores", lambda: 2)
@@ -443,20 +442,10 @@ def test_a_feed_page_is_rendered_as_soon_as_its_records_are_read(
     # the workers were done with every document (268 pages at 100,000 records, over a second).
     from feedpub.pipeline import run as run_module
 
-    pages_module = sys.modules["feedpub.pipeline.pages"]
     events: list[str] = []
-    real_render, real_publish = pages_module.render_feed_page, run_module._publish
-
-    def render(*args: Any) -> Any:
-        events.append("page")
-        return real_render(*args)
-
-    def publish(*args: Any) -> Any:
-        events.append("document")
-        return real_publish(*args)
-
-    monkeypatch.setattr(pages_module, "render_feed_page", render)
-    monkeypatch.setattr(run_module, "_publish", publish)
+    pages_module = sys.modules["feedpub.pipeline.pages"]
+    note_calls(monkeypatch, pages_module, "render_feed_page", events, "page")
+    note_calls(monkeypatch, run_module, "_publish", events, "document")
     _build(site)
     last_document = len(events) - 1 - events[::-1].index("document")
     assert "page" in events and events.index("page") < last_document
