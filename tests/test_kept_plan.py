@@ -1,6 +1,7 @@
 """The answers a full plan asks of every live record (the categories' archive pages, the pages
-showing relabelled categories) are kept while those records are the same, and asked again as
-soon as one is added, edited, relabelled or falls due (``feedpub/state/kept.py``)."""
+showing relabelled categories) are kept by archive period while those periods' records are the
+same, and asked again of a period as soon as one of its records is added, edited, moved or falls
+due; of every period when the labels shown change (``feedpub/state/kept.py``)."""
 
 from __future__ import annotations
 
@@ -16,27 +17,30 @@ from tests.test_archives import NOW, add_record, configure, run, tree
 
 
 @pytest.fixture
-def asked(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """How often each walk of every live record ran."""
+def asked(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+    """Which periods each walk of the live records was asked for, call by call ("every": all
+    of them)."""
     import feedpub.state.entries as entries
     import feedpub.state.labels as labels
 
-    counts = {"category pages": 0, "relabelled pages": 0}
+    calls: dict[str, list[Any]] = {"category pages": [], "relabelled pages": []}
     real_pages, real_labels = entries.category_pages, labels.relabelled_pages
 
-    def pages(db: Any, now: Any, terms: Any = None) -> Any:
+    def pages(db: Any, now: Any, terms: Any = None, periods: Any = None) -> Any:
         if terms is None:
-            counts["category pages"] += 1
-        return real_pages(db, now, terms)
+            calls["category pages"].append("every" if periods is None else sorted(periods))
+        return real_pages(db, now, terms, periods)
 
-    def relabelled(db: Any, categories: Any, now: Any, by_category: Any, *rest: Any) -> Any:
-        if not rest:
-            counts["relabelled pages"] += 1
-        return real_labels(db, categories, now, by_category, *rest)
+    def relabelled(
+        db: Any, categories: Any, now: Any, by_category: Any, feeds: Any = None, periods: Any = None
+    ) -> Any:
+        if feeds is None:
+            calls["relabelled pages"].append("every" if periods is None else sorted(periods))
+        return real_labels(db, categories, now, by_category, feeds, periods)
 
     monkeypatch.setattr(entries, "category_pages", pages)
     monkeypatch.setattr(labels, "relabelled_pages", relabelled)
-    return counts
+    return calls
 
 
 def _fresh(site: Path, tmp_path: Path, days: int = 0) -> dict[str, bytes]:
@@ -56,46 +60,68 @@ def _build(site: Path, days: int) -> None:
     assert report.exit_code == 0
 
 
-def _asked_by(build_once: Any, asked: dict[str, int]) -> dict[str, int]:
-    """How often each walk ran in ``build_once()``."""
-    before = dict(asked)
+def _asked_by(build_once: Any, asked: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """What each walk was asked in ``build_once()``."""
+    before = {name: len(calls) for name, calls in asked.items()}
     build_once()
-    return {name: asked[name] - before[name] for name in asked}
+    return {name: calls[before[name] :] for name, calls in asked.items()}
 
 
 def test_a_new_limit_asks_nothing_of_records_that_did_not_change(
-    site: Path, tmp_path: Path, asked: dict[str, int]
+    site: Path, tmp_path: Path, asked: dict[str, list[Any]]
 ) -> None:
     configure(site, limit=2)
-    assert _asked_by(lambda: run(site), asked) == {"category pages": 1, "relabelled pages": 1}
+    every = {"category pages": ["every"], "relabelled pages": ["every"]}
+    assert _asked_by(lambda: run(site), asked) == every
     configure(site, limit=3)
-    assert _asked_by(lambda: run(site), asked) == {"category pages": 0, "relabelled pages": 0}
+    assert _asked_by(lambda: run(site), asked) == {"category pages": [], "relabelled pages": []}
     assert tree(site / "public") == _fresh(site, tmp_path)
 
 
-def test_an_edit_a_new_label_or_a_story_falling_due_asks_again(
-    site: Path, tmp_path: Path, asked: dict[str, int]
+def test_an_edit_or_a_story_falling_due_asks_again_of_its_period_only(
+    site: Path, tmp_path: Path, asked: dict[str, list[Any]]
 ) -> None:
-    every = {"category pages": 1, "relabelled pages": 1}
     configure(site, limit=2)
     run(site)
-    # A story with a label no other record gives its term, beside a new limit (a full plan).
+    # A new story: the plan (a build after an edit plans every document) asks of its month.
+    june = {"category pages": [["2023-06"]], "relabelled pages": [["2023-06"]]}
+    add_record(site, "baru", date_published="2023-06-04T10:00:00+07:00", categories=["Ekonomi"])
+    assert _asked_by(lambda: run(site), asked) == june
+    assert tree(site / "public") == _fresh(site, tmp_path)
+    # Its categories edited, one of them to a label not its term's own: its month again.
+    add_record(site, "baru", date_published="2023-06-04T10:00:00+07:00", categories=["EKONOMI"])
+    configure(site, limit=3)
+    assert _asked_by(lambda: run(site), asked) == june
+    assert tree(site / "public") == _fresh(site, tmp_path)
+    # Moved to another month: that month is asked; June, which showed it alone, has no
+    # archive page now, and its kept rows go.
+    add_record(site, "baru", date_published="2023-05-04T10:00:00+07:00", categories=["EKONOMI"])
+    may = [["2023-05"]]
+    assert _asked_by(lambda: run(site), asked) == {"category pages": may, "relabelled pages": may}
+    assert not list((site / "public").rglob("2023-06"))
+    assert tree(site / "public") == _fresh(site, tmp_path)
+    # A story dated tomorrow is withheld today (nothing asked); once it falls due, its month.
+    add_record(site, "besok", date_published=(NOW + timedelta(days=1)).isoformat())
+    configure(site, limit=2)
+    nothing = {"category pages": [], "relabelled pages": []}
+    assert _asked_by(lambda: _build(site, 0), asked) == nothing
+    configure(site, limit=3)
+    due = _asked_by(lambda: _build(site, 2), asked)
+    assert due == {"category pages": [["2026-01"]], "relabelled pages": [["2026-01"]]}
+    assert tree(site / "public") == _fresh(site, tmp_path, days=2)
+
+
+def test_a_label_shown_anew_asks_of_every_period(
+    site: Path, tmp_path: Path, asked: dict[str, list[Any]]
+) -> None:
+    run(site)
+    # A category no record had: every page may show its label relabelled now. The archive
+    # pages of categories ask of its month only (their rows are the records' own).
     add_record(
         site, "baru", date_published="2023-06-04T10:00:00+07:00", categories=["Ekonomi Daerah"]
     )
-    configure(site, limit=3)
-    assert _asked_by(lambda: run(site), asked) == every
+    assert _asked_by(lambda: run(site), asked) == {
+        "category pages": [["2023-06"]],
+        "relabelled pages": ["every"],
+    }
     assert tree(site / "public") == _fresh(site, tmp_path)
-    # Its label edited: the records' digests move, so both are asked again.
-    add_record(site, "baru", date_published="2023-06-04T10:00:00+07:00", categories=["EKONOMI"])
-    configure(site, limit=2)
-    assert _asked_by(lambda: run(site), asked) == every
-    assert tree(site / "public") == _fresh(site, tmp_path)
-    # A story dated tomorrow is withheld today (nothing asked again); once it falls due, a new
-    # limit plans it in.
-    add_record(site, "besok", date_published=(NOW + timedelta(days=1)).isoformat())
-    configure(site, limit=3)
-    assert _asked_by(lambda: _build(site, 0), asked) == {"category pages": 0, "relabelled pages": 0}
-    configure(site, limit=2)
-    assert _asked_by(lambda: _build(site, 2), asked) == every
-    assert tree(site / "public") == _fresh(site, tmp_path, days=2)

@@ -24,11 +24,12 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
+from feedpub.digest import digest_text
 from feedpub.errors import StateError
 from feedpub.model import Category
 from feedpub.records.listing import Listing
 from feedpub.state import entries, labels, published, scope, sync
-from feedpub.state.kept import kept_rows, live_key
+from feedpub.state.kept import kept_by_period
 from feedpub.state.opening import (
     discard,
     disk_full,
@@ -305,13 +306,14 @@ class BuildState:
         if feeds is not None or periods is not None:
             return labels.relabelled_pages(self.db, categories, now, by_category, feeds, periods)
         shown = (f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values())
-        key = live_key(entries.site_pages(self.db, now), str(by_category), *shown)
+        extra = digest_text(str(by_category), *shown)
 
-        def every() -> list[list[Any]]:
-            found = labels.relabelled_pages(self.db, categories, now, by_category)
+        def ask(some: Collection[str] | None) -> list[list[Any]]:
+            found = labels.relabelled_pages(self.db, categories, now, by_category, None, some)
             return [[feed, period, sorted(terms)] for (feed, period), terms in found.items()]
 
-        rows = kept_rows(self.db, "relabelled pages", key, every)
+        site = entries.site_pages(self.db, now)
+        rows = kept_by_period(self.db, "relabelled pages", site, extra, ask)
         return {(feed, period): set(terms) for feed, period, terms in rows}
 
     def newest(self, term: str | None, limit: int, now: float | None) -> list[IndexedEntry]:
@@ -338,10 +340,10 @@ class BuildState:
         if terms is not None:
             return site + entries.category_pages(self.db, now, terms)
 
-        def every() -> list[list[Any]]:
-            return [list(page) for page in entries.category_pages(self.db, now)]
+        def ask(some: Collection[str] | None) -> list[list[Any]]:
+            return [list(page) for page in entries.category_pages(self.db, now, periods=some)]
 
-        rows = kept_rows(self.db, "category pages", live_key(site), every)
+        rows = kept_by_period(self.db, "category pages", site, "", ask)
         return site + [ArchivePage(*row) for row in rows]
 
     def page_entries(self, term: str | None, period: str, now: float | None) -> list[IndexedEntry]:

@@ -161,10 +161,13 @@ def site_pages(db: sqlite3.Connection, now: float | None) -> list[ArchivePage]:
 
 
 def category_pages(
-    db: sqlite3.Connection, now: float | None, terms: Collection[str] | None = None
+    db: sqlite3.Connection,
+    now: float | None,
+    terms: Collection[str] | None = None,
+    periods: Collection[str] | None = None,
 ) -> list[ArchivePage]:
     """The category feeds' archive pages with a live entry, by term and period, oldest first
-    (``terms``: those categories' only).
+    (``terms``: those categories' only; ``periods``: those periods' only).
 
     One grouped query: the fingerprint is the count and two sums of numbers taken from each
     entry's record digest, so that no entry is read here. Every category's walks the live
@@ -183,6 +186,18 @@ def category_pages(
             GROUP BY rc.term, r.period ORDER BY rc.term, r.period
             """,
             (json.dumps(sorted(terms)), due),
+        )
+    elif periods is not None:
+        # A few periods: their records by period, each looking up its categories.
+        rows = db.execute(
+            """
+            SELECT rc.term, r.period, COUNT(*), SUM(r.k1), SUM(r.k2)
+            FROM records r CROSS JOIN record_categories rc ON rc.rid = r.rid
+            WHERE r.period IN (SELECT value FROM json_each(?))
+                AND r.draft = 0 AND r.shadowed = 0 AND r.published <= ?
+            GROUP BY rc.term, r.period ORDER BY rc.term, r.period
+            """,
+            (json.dumps(sorted(periods)), due),
         )
     else:
         rows = db.execute(
