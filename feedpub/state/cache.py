@@ -301,8 +301,8 @@ class BuildState:
         """For each archive page (feed term, period), the terms its live entries show with a
         label or scheme not their own records'; ``by_category=False``: the site's pages only;
         ``feeds``: those feeds' only (``None`` among them: the site's); ``periods``: the pages
-        of those periods only. Every page's, the answer is kept while the live records and
-        the labels shown are the same (:mod:`~feedpub.state.kept`)."""
+        of those periods only. Every page's: kept by period, asked again of the periods whose
+        records moved, of every period when the labels shown did (:mod:`~feedpub.state.kept`)."""
         if feeds is not None or periods is not None:
             return labels.relabelled_pages(self.db, categories, now, by_category, feeds, periods)
         shown = (f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values())
@@ -332,8 +332,8 @@ class BuildState:
     ) -> list[ArchivePage]:
         """Every archive page with a live entry, by feed (the site's first, then categories by
         term) and period, oldest first; ``categories=False``: the site's only; ``terms``: the
-        site's and those categories' only. Every category's are kept while the live records are
-        the same (:mod:`~feedpub.state.kept`)."""
+        site's and those categories' only. Every category's are kept by period, asked again of
+        the periods whose records moved (:mod:`~feedpub.state.kept`)."""
         site = entries.site_pages(self.db, now)
         if not categories:
             return site
