@@ -112,9 +112,9 @@ def test_a_change_plans_only_the_feeds_it_touches(
     asked: list[tuple[Any, ...]] = []
     real = BuildState.relabelled_pages
 
-    def spy(self: BuildState, *args: Any) -> Any:
+    def spy(self: BuildState, *args: Any, **keywords: Any) -> Any:
         asked.append(args[3:])
-        return real(self, *args)
+        return real(self, *args, **keywords)
 
     monkeypatch.setattr(BuildState, "relabelled_pages", spy)
     _write(articles, "m09.json", _record(9, 0, ["Ekonomi"]))  # October's, beside three

@@ -182,8 +182,8 @@ class PagesAhead:
         self.done: dict[str, bytes] = {}
 
     def wanted(self) -> frozenset[int]:
-        """The records whose articles the waiting pages show."""
-        return frozenset(e.rid for page in self._waiting.values() for e in page.entries)
+        """The records whose articles the waiting pages show (and were not taken yet)."""
+        return frozenset(self._wanting)
 
     def take(self, articles: Mapping[int, Article]) -> None:
         """Hold those of ``articles`` a waiting page shows, and render every page all of whose

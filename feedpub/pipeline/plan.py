@@ -152,7 +152,8 @@ def plan_feeds(
             if [page.period for page in shape.pages]
             != _kept_periods(kept, shape.term, syndication.formats)
         }
-    moved = _moved(state, config, categories, now, scope, redo, {s.term for s in shapes})
+    every = {s.term for s in shapes}
+    moved = _moved(state, config, categories, now, scope, redo, every, pages.get(None, []))
     # What shapes a document besides its entries and links: each kind takes only its own part.
     subscription = document_fingerprint(config.feed, syndication, archive_page=False)
     archived = document_fingerprint(config.feed, syndication, archive_page=True)
@@ -246,15 +247,17 @@ def _moved(
     scope: Footprint | None,
     redo: set[str | None],
     every: set[str | None],
+    site: list[ArchivePage],
 ) -> dict[tuple[str | None, str], set[str]]:
     """The relabelled terms of each archive page to digest: every page of the feeds in
-    ``redo``, and the scope's periods of the others in ``every``."""
+    ``redo``, and the scope's periods of the others in ``every`` (``site``: the site's
+    archive pages, asked of the state already)."""
     syndication = config.syndication
     if not syndication.archive:
         return {}
     by_category = syndication.archive_categories
     if scope is None:
-        return state.relabelled_pages(categories, now, by_category)
+        return state.relabelled_pages(categories, now, by_category, site=site)
     moved = state.relabelled_pages(categories, now, by_category, redo) if redo else {}
     rest = every - redo
     if rest and scope.periods:

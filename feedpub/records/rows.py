@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from feedpub.digest import digest_text
@@ -30,6 +30,9 @@ from feedpub.records.parse import ParsedFile, WantedRecord, record_rows
 from feedpub.records.rules import RecordRules
 from feedpub.records.walk import WalkProblem
 from feedpub.records.zones import zone_from_spec
+
+if TYPE_CHECKING:
+    from feedpub.records.source import Loader
 
 __all__ = ["RowSource", "Unusable", "guarded_json_loads", "json_value"]
 
@@ -139,9 +142,7 @@ class RowSource:
         for key, version, names, values in self._rows(keys):
             yield self._parsed(key, version, names, values, rules, bodies)
 
-    def loader(
-        self, rules: RecordRules
-    ) -> Callable[[Sequence[WantedRecord]], dict[int, Article]] | None:
+    def loader(self, rules: RecordRules) -> Loader | None:
         """None: the rows are read on this source's one connection, by :meth:`load` (a source
         whose server can share its snapshot with other sessions gives one reading in it)."""
         return None

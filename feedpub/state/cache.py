@@ -297,12 +297,15 @@ class BuildState:
         by_category: bool,
         feeds: Collection[str | None] | None = None,
         periods: Collection[str] | None = None,
+        *,
+        site: Sequence[ArchivePage] | None = None,
     ) -> dict[tuple[str | None, str], set[str]]:
         """For each archive page (feed term, period), the terms its live entries show with a
         label or scheme not their own records'; ``by_category=False``: the site's pages only;
         ``feeds``: those feeds' only (``None`` among them: the site's); ``periods``: the pages
         of those periods only. Every page's: kept by period, asked again of the periods whose
-        records moved, of every period when the labels shown did (:mod:`~feedpub.state.kept`)."""
+        records moved, of every period when the labels shown did (:mod:`~feedpub.state.kept`;
+        ``site``: the site's archive pages, if the caller has them already)."""
         if feeds is not None or periods is not None:
             return labels.relabelled_pages(self.db, categories, now, by_category, feeds, periods)
         shown = (f"{c.term}\x1e{c.label}\x1e{c.scheme}" for c in categories.values())
@@ -312,7 +315,8 @@ class BuildState:
             found = labels.relabelled_pages(self.db, categories, now, by_category, None, some)
             return [[feed, period, sorted(terms)] for (feed, period), terms in found.items()]
 
-        site = entries.site_pages(self.db, now)
+        if site is None:
+            site = entries.site_pages(self.db, now)
         rows = kept_by_period(self.db, "relabelled pages", site, extra, ask)
         return {(feed, period): set(terms) for feed, period, terms in rows}
 
