@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -360,6 +361,7 @@ def test_a_batch_behind_sets_aside_what_it_renames_over_and_removes_it_after(
     real_replace = os.replace
 
     def replace(source: Any, target: Any) -> None:
+        time.sleep(0.05)  # the reaper's turn: it must not have the aside name before the rename
         with contextlib.suppress(FileNotFoundError):
             links[Path(target).name] = os.stat(target).st_nlink
         real_replace(source, target)

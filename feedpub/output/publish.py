@@ -400,13 +400,19 @@ class _Reaper:
         self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
-    def set_aside(self, path: Path) -> None:
-        """Link the file at ``path``, if any, to a temporary name before a rename over it."""
+    def set_aside(self, path: Path) -> str | None:
+        """Link the file at ``path``, if any, to a temporary name before a rename over it;
+        the name, for :meth:`remove` once the rename is done (not before: removed first, the
+        rename would free the file's blocks itself)."""
         aside = os.path.join(path.parent, staged_name())
         try:
             os.link(path, aside, follow_symlinks=False)
         except OSError:
-            return
+            return None
+        return aside
+
+    def remove(self, aside: str) -> None:
+        """Remove the file set aside as ``aside``, on the reaper's thread."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="feedpub-reap", daemon=True)
             self._thread.start()
@@ -435,9 +441,12 @@ def _put_in_place(pending: list[_Pending], reaper: _Reaper | None = None) -> Non
         if pending:
             _sync_files(pending)
         for fd, temp, path, _, _ in pending:
-            if reaper is not None:
-                reaper.set_aside(path)
-            os.replace(temp, path)
+            aside = reaper.set_aside(path) if reaper is not None else None
+            try:
+                os.replace(temp, path)
+            finally:
+                if aside is not None and reaper is not None:
+                    reaper.remove(aside)
             done += 1
             if fd >= 0:
                 os.close(fd)
