@@ -10,15 +10,19 @@ A frame takes two facts from its entries (:class:`FrameFacts`): when the newest 
 (the document's own date) and whether one names its people in Dublin Core (RSS then declares
 its namespace). Kept beside a published document with the length of its head, they let its
 frame be rendered anew around the entries it already carries (``pipeline/reframing.py``).
+A subscription document's framing keeps each entry too (:class:`KeptEntry`: what its bytes
+are made of, their length, its facts), so that a document showing some of the same entries
+(a new ``limit``, a new story at the top) cuts them from the published bytes instead of
+rendering them again (``pipeline/cutting.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-__all__ = ["Frame", "FrameFacts", "Framing"]
+__all__ = ["Frame", "FrameFacts", "Framing", "KeptEntry"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,35 @@ class FrameFacts:
 
 
 @dataclass(frozen=True)
+class KeptEntry:
+    """One entry of a published subscription document, as its framing keeps it."""
+
+    #: A digest of what its bytes are made of (``PlannedFeed.entry_keys``): equal, they are.
+    key: str
+    #: How many bytes it is.
+    length: int
+    #: What the frame takes from it (:func:`~feedpub.output.render.entry_facts`).
+    updated: datetime
+    dublin_core: bool
+    #: A digest of its entry id: no two entries of a document may share one.
+    ident: str
+
+    def text(self) -> str:
+        """The entry as text without a space or a ``;``, read back by :meth:`parse`."""
+        moment = self.updated.isoformat()
+        return f"{self.key},{self.length},{moment},{int(self.dublin_core)},{self.ident}"
+
+    @classmethod
+    def parse(cls, text: str) -> KeptEntry:
+        """The entry :meth:`text` wrote. Raises ValueError for text it did not write."""
+        key, length, moment, flag, ident = text.split(",")
+        updated = datetime.fromisoformat(moment)
+        if not key or updated.tzinfo is None or flag not in ("0", "1") or int(length) < 0:
+            raise ValueError(f"not a kept entry: {text!r}")
+        return cls(key, int(length), updated, flag == "1", ident)
+
+
+@dataclass(frozen=True)
 class Framing:
     """What a published document's frame can be found again by: kept beside its bytes, so
     that the same entries are framed anew (a new title, say) without rendering them."""
@@ -57,21 +90,36 @@ class Framing:
     #: How many bytes come before its first entry; ``-1``: it shows none.
     head: int
     facts: FrameFacts
+    #: Each of its entries, in order (a subscription document's; none kept for an archive
+    #: page, which would make the state as large as the archive).
+    entries: tuple[KeptEntry, ...] = ()
 
     def text(self) -> str:
         """One line for the state, read back by :meth:`parse`."""
-        return f"{self.body} {self.head} {self.facts.text()}"
+        line = f"{self.body} {self.head} {self.facts.text()}"
+        return f"{line} {';'.join(e.text() for e in self.entries)}" if self.entries else line
 
     @classmethod
     def parse(cls, text: str) -> Framing | None:
         """The framing :meth:`text` wrote; ``None`` for anything else (nothing kept)."""
         parts = text.split(" ")
-        if len(parts) != 3 or not parts[0]:
+        if len(parts) not in (3, 4) or not parts[0]:
             return None
         try:
-            return cls(parts[0], int(parts[1]), FrameFacts.parse(parts[2]))
+            entries = tuple(map(KeptEntry.parse, parts[3].split(";"))) if len(parts) == 4 else ()
+            return cls(parts[0], int(parts[1]), FrameFacts.parse(parts[2]), entries)
         except ValueError:
             return None
+
+    def places(self, separator: bytes) -> list[tuple[int, int]]:
+        """Where each kept entry's bytes are in the document (start, end), its entries joined
+        by ``separator`` (its format's)."""
+        found: list[tuple[int, int]] = []
+        start = self.head
+        for entry in self.entries:
+            found.append((start, start + entry.length))
+            start += entry.length + len(separator)
+        return found
 
     def reframe(self, data: bytes, frame: Frame) -> tuple[bytes, Framing] | None:
         """The document this framing was kept for (``data``) with its entries in ``frame``,
@@ -82,7 +130,7 @@ class Framing:
         if len(data) < self.head + len(tail) or not data.endswith(tail):
             return None
         entries = memoryview(data)[self.head : len(data) - len(tail)]  # not copied till joined
-        return frame.page([entries]), Framing(self.body, len(frame.head), self.facts)
+        return frame.page([entries]), replace(self, head=len(frame.head))
 
 
 @dataclass(frozen=True)

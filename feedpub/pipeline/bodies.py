@@ -11,17 +11,19 @@ from typing import TYPE_CHECKING
 
 from feedpub.errors import RecordWarning
 from feedpub.model import Article, Category
+from feedpub.pipeline.documents import with_canonical_categories
 from feedpub.pipeline.frames import Frames
 from feedpub.pipeline.memo import BodyMemo
 from feedpub.pipeline.pages import PagesAhead
 from feedpub.pipeline.plan import PageEntries, PlannedFeed
-from feedpub.pipeline.rendering import RenderedFeed, render_feeds, with_canonical_categories
+from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.records.source import RecordSource
 from feedpub.state import IndexedEntry
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
     from feedpub.output.targets.base import Staging
+    from feedpub.pipeline.cutting import Cuts
 
 __all__ = ["BATCH_RECORDS", "publish_order", "render_in_batches"]
 
@@ -98,6 +100,7 @@ def render_in_batches(
     entries: PageEntries | None = None,
     paranoid: bool = False,
     staging: Staging | None = None,
+    cuts: Cuts | None = None,
 ) -> Generator[RenderedFeed, None, None]:
     """Render and validate ``feeds``, reading the bodies of one batch at a time (those the
     ``memo`` keeps are not read again); what the reading warns of is added to
@@ -105,7 +108,9 @@ def render_in_batches(
     ``entries``: where the archive pages' entries are read, a batch at a time (else they
     are in the plan already).
     ``paranoid``: validate every assembled document whole too. ``staging``: where the
-    documents are written by the processes that make them (:func:`render_feeds`)."""
+    documents are written by the processes that make them (:func:`render_feeds`). ``cuts``:
+    the subscription documents that take some entries from their published bytes, where the
+    workers read the bodies (:mod:`feedpub.pipeline.cutting`)."""
     frames = Frames()  # the frames' templates, made once for every batch
     # The workers read the bodies they show, unless this process keeps some (a watcher's).
     load = source.loader(config.records) if memo is None else None
@@ -128,6 +133,7 @@ def render_in_batches(
             paranoid=paranoid,
             staging=staging,
             frames=frames,
+            cuts=cuts,
         )
     shown = source.shown
     body_warnings.extend(

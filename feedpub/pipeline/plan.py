@@ -88,6 +88,11 @@ class PlannedFeed:
     #: title and description, links, hubs): equal to the last build's, the published entries
     #: can be framed anew (``pipeline/reframing.py``); ``""``: unknown.
     body: str = ""
+    #: A subscription document's: for each entry, a digest of what its bytes are made of (the
+    #: record, the labels it shows that its record does not say, the site's domain, feedpub's
+    #: version): an entry of the published document with the same is cut from its bytes, not
+    #: rendered again (``pipeline/cutting.py``).
+    entry_keys: tuple[str, ...] = ()
 
     def keys(self) -> tuple[tuple[str, str], ...]:
         """(entry id, record digest) of each entry, as the state remembers them; none for an
@@ -153,6 +158,16 @@ def plan_feeds(
             != _kept_periods(kept, shape.term, syndication.formats)
         }
     every = {s.term for s in shapes}
+    made: dict[int, str] = {}  # each entry's key, once for every feed showing it
+    domain = config.feed.domain
+
+    def entry_key(entry: IndexedEntry) -> str:
+        key = made.get(entry.rid)
+        if key is None:
+            shows = _labels(categories, relabelled.get(entry.rid, set()))
+            key = made[entry.rid] = digest_text(version, domain, entry.id, entry.digest, shows)
+        return key
+
     moved = _moved(state, config, categories, now, scope, redo, every, pages.get(None, []))
     # What shapes a document besides its entries and links: each kind takes only its own part.
     subscription = document_fingerprint(config.feed, syndication, archive_page=False)
@@ -167,13 +182,16 @@ def plan_feeds(
         inside = (version, config.feed.domain, *own)
         labels = _labels(categories, set().union(*(relabelled.get(e.rid, ()) for e in entries)))
         keys = [f"{e.id}\x1e{e.digest}" for e in entries]
+        entry_keys = tuple(map(entry_key, entries))
         for fmt in syndication.formats:
             fingerprint = links.fingerprint(fmt)
             digest = digest_text(version, subscription, *own, labels, fmt, fingerprint, *keys)
             body = digest_text(*inside, labels, fmt, *keys)
             path = links.path(fmt)
             feeds.append(
-                PlannedFeed(path, term, fmt, entries, digest, links, live=shape.live, body=body)
+                PlannedFeed(
+                    path, term, fmt, entries, digest, links, None, shape.live, body, entry_keys
+                )
             )
         folders = _page_links(term, shape.pages, links.folder)
         for page_links, page in zip(folders, shape.pages, strict=True):

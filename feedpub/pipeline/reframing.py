@@ -39,9 +39,10 @@ from feedpub.output.publish import Staged, staged_name
 from feedpub.output.targets.base import Staging
 from feedpub.parallel import ordered_map
 from feedpub.pipeline.bodies import publish_order
+from feedpub.pipeline.documents import stage_valid
 from feedpub.pipeline.frames import Frames
 from feedpub.pipeline.plan import FileCheck, PlannedFeed, check_file
-from feedpub.pipeline.rendering import RenderedFeed, stage_valid
+from feedpub.pipeline.rendering import RenderedFeed
 from feedpub.state import BuildState, PublishedFeed
 
 if TYPE_CHECKING:

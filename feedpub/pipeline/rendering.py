@@ -44,17 +44,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 from feedpub.digest import digest_bytes
 from feedpub.errors import Problem
-from feedpub.model import Article, Category, FeedPlan, Format
-from feedpub.output.assembly import Framing
+from feedpub.model import Article, Category, Format
 from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FeedLinks
 from feedpub.output.publish import staged_name
 from feedpub.parallel import ordered_map
+from feedpub.pipeline.documents import DocSpec, Facts, make_document, read_articles
 from feedpub.pipeline.entry_spool import (
     close_spools,
     spool_failed,
     spool_folder,
-    spooled_file,
     write_spool,
 )
 from feedpub.pipeline.frames import Frames
@@ -69,6 +68,7 @@ if TYPE_CHECKING:
     from feedpub.output.publish import Staged
     from feedpub.output.targets import PublishTarget, Stored
     from feedpub.output.targets.base import Staging
+    from feedpub.pipeline.cutting import Cuts
     from feedpub.records.source import Loader
     from feedpub.state import IndexedEntry
 
@@ -79,10 +79,8 @@ __all__ = [
     "WINDOW_ENTRIES",
     "RenderedFeed",
     "render_feeds",
-    "stage_valid",
     "staging_for",
     "warm",
-    "with_canonical_categories",
 ]
 
 #: Below this many documents, rendering their frames in worker processes costs more than it saves.
@@ -102,23 +100,11 @@ _GROUP = 8  # frames per job
 #: Where the documents that validate entries together say they live: nowhere a reader sees.
 _ALONE = FeedLinks("")
 
-#: A document to render, as rendered whole: (term, format, path, rids of its entries, links).
-_Spec = tuple[str | None, Format, str, list[int], FeedLinks]
-#: A document to render, as sent to a worker: the above, where each entry is in the spool (job
-#: of entries, index in it), the temporary file to write it to ("": none), its body digest.
-_DocSpec = tuple[str | None, Format, str, list[int], FeedLinks, list[tuple[int, int]], str, str]
 #: Some records' entries (the job's number; by format, the records; the records to read, if the
 #: workers read them).
 _EntryJob = tuple[int, list[tuple[Format, list[int]]], list[WantedRecord]]
 #: A job: some records' entries, or a few documents.
-_Job = _EntryJob | list[_DocSpec]
-#: What a document takes from an entry: its id, when it changed, whether it names its people
-#: with ``dc:creator``, how to read its record again (``None``: this process has it).
-_Facts = tuple[str, datetime, bool, WantedRecord | None]
-#: A document rendered: its bytes (empty when written beside its path), what validation found,
-#: the entries left out for ``max_bytes``, its framing's text, where it was written, its
-#: digest, the records left out because they changed since the read stage.
-_Done = tuple[bytes, list[Problem], int, str, "Staged | None", str, list[int]]
+_Job = _EntryJob | list[DocSpec]
 
 
 @dataclass(frozen=True)
@@ -186,39 +172,17 @@ def _entry_job(
     return entries, flagged or list(range(len(articles)))
 
 
-def with_canonical_categories(article: Article, categories: Mapping[str, Category]) -> Article:
-    """``article`` with its categories as the site shows them (one label a term)."""
-    shown = tuple(categories.get(c.term, c) for c in article.categories)
-    return article if shown == article.categories else replace(article, categories=shown)
-
-
-def _articles(
-    shared: dict[str, Any], rids: list[int], wanted: Mapping[int, WantedRecord]
-) -> dict[int, Article]:
-    """The articles of ``rids`` this process has, or reads now (the ``wanted`` records); a
-    record changed since the read stage is left out."""
-    have: Mapping[int, Article] = shared["articles"]
-    found = {rid: have[rid] for rid in rids if rid in have}
-    load: Loader | None = shared["load"]
-    unread = [wanted[rid] for rid in rids if rid not in found and rid in wanted]
-    if load is not None and unread:
-        categories = shared["categories"]
-        for rid, article in load(unread).items():
-            found[rid] = with_canonical_categories(article, categories)
-    return found
-
-
 def _job(shared: dict[str, Any], job: _Job) -> Any:
     if isinstance(job, tuple):
         return _spool_entries(shared, job)
     frames: Frames = shared["frames"]
-    return [_document(shared, spec) for spec in job], frames.made()
+    return [make_document(shared, spec) for spec in job], frames.made()
 
 
 def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> dict[int, Article] | None:
     """Render and validate some records' entries in each format (:func:`_entry_job`) into the
     spool file named by the job's number: a header (the entries' lengths, the indexes of those
-    that drew a finding, each record's :data:`_Facts` or ``None`` when it changed since the
+    that drew a finding, each record's :data:`Facts` or ``None`` when it changed since the
     read stage), then the entries' bytes (none for such a record). Put in place whole, or a
     mark that it failed, so that a document waiting for it never reads half of it. The
     articles it read that the pages for people show (``keep``) are handed back, without
@@ -231,9 +195,9 @@ def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> dict[int, Article]
         config: SiteConfig = shared["config"]
         wanted = {record.key: record for record in wanting}
         rids = list(dict.fromkeys(rid for _, part in parts for rid in part))
-        articles = _articles(shared, rids, wanted)
+        articles = read_articles(shared, rids, wanted)
         domain = config.feed.domain
-        facts: dict[int, _Facts | None] = {rid: None for rid in rids}
+        facts: dict[int, Facts | None] = {rid: None for rid in rids}
         for rid, article in articles.items():
             id_ = entry_id(article.id, article.published, domain)
             facts[rid] = (id_, *entry_facts(article), wanted.get(rid))
@@ -275,116 +239,6 @@ def warm(meta: FeedMeta) -> None:
         validate_feed(spec.render_frame(None, facts, meta, _ALONE).empty)
 
 
-def _document(shared: dict[str, Any], spec: _DocSpec) -> _Done:
-    """One document: its frame rendered and validated on its own, around its entries' bytes
-    from the spool; rendered and validated whole where that would leave a doubt (see the
-    module docstring); written beside its path when it is valid and ``name`` is given. A
-    record changed since the read stage is left out of it."""
-    from feedpub.output.render import facts_of
-    from feedpub.validate import validate_feed
-
-    config: SiteConfig = shared["config"]
-    term, fmt, path, rids, links, where, name, body = spec
-    cap = config.syndication.max_bytes
-    shown: list[bytes] = []
-    kept: list[int] = []
-    facts: list[_Facts] = []
-    gone: list[int] = []
-    whole = False
-    for rid, (number, index) in zip(rids, where, strict=True):
-        # Read at once: opening the next file may close this one (and reuse its descriptor).
-        spooled = spooled_file(Path(shared["spool"], str(number)))
-        fact = spooled.facts[rid]
-        if fact is None:
-            gone.append(rid)
-            continue
-        whole = whole or index in spooled.flagged
-        shown.append(spooled.entry(index))
-        kept.append(rid)
-        facts.append(fact)
-    whole = whole or len({fact[0] for fact in facts}) < len(facts)
-    framing = ""
-    dropped = 0
-    if not whole:
-        category = shared["categories"].get(term or "")
-        made = facts_of([(updated, people) for _, updated, people, _ in facts])
-        frames: Frames = shared["frames"]
-        frame, problems = frames.frame(fmt, category, made, config.feed, links, path)
-        over = cap is not None and not links.archive and frame.size(shown) > cap
-        whole = bool(problems) or over
-    if whole:
-        wanted = {rid: fact[3] for rid, fact in zip(kept, facts, strict=True) if fact[3]}
-        spec_ = (term, fmt, path, kept, links)
-        data, problems, dropped, lost = _render_whole(shared, spec_, wanted)
-        gone += lost
-    else:
-        data = frame.page(shown)
-        problems = validate_feed(data, source=path, publishing=True) if shared["paranoid"] else []
-        framing = Framing(body, len(frame.head) if shown else -1, made).text() if body else ""
-    if gone:
-        framing = ""  # its entries are not what its plan says: none to frame anew
-    staged = stage_valid(shared["target"], path, data, name, problems)
-    if staged is None:
-        return data, problems, dropped, framing, None, "", gone
-    return b"", problems, dropped, framing, staged, digest_bytes(data), gone
-
-
-def stage_valid(
-    target: Staging | None,
-    path: str,
-    data: bytes,
-    name: str,
-    problems: list[Problem],
-    *,
-    held: bytes | None = None,
-) -> Staged | None:
-    """``data`` written beside ``path`` as ``name`` (in a worker: :meth:`Staging.stage`; ``held``:
-    what ``path`` was just read to hold) when a ``name`` is given and validation found no
-    error; ``None`` otherwise, or when it cannot be written: the publishing process writes it
-    then, and says why if it cannot."""
-    if target is None or not name or any(p.level == "error" for p in problems):
-        return None
-    with suppress(OSError):
-        return target.stage(path, data, name, held=held)
-    return None
-
-
-def _render_whole(
-    shared: dict[str, Any], spec: _Spec, wanted: Mapping[int, WantedRecord]
-) -> tuple[bytes, list[Problem], int, list[int]]:
-    """Render and validate one document whole (see the module docstring for when), reading
-    the ``wanted`` records this process does not have; and the records left out because
-    they changed since the read stage."""
-    from feedpub.validate import validate_feed
-
-    config: SiteConfig = shared["config"]
-    term, fmt, path, rids, links = spec
-    articles = _articles(shared, rids, wanted)
-    shown = tuple(articles[rid] for rid in rids if rid in articles)
-    plan = FeedPlan(shared["categories"].get(term or ""), shown)
-
-    def render(entries: tuple[Article, ...]) -> bytes:
-        return FORMATS[fmt].render(FeedPlan(plan.category, entries), config.feed, links)
-
-    data = render(plan.entries)
-    kept = len(plan.entries)
-    cap = config.syndication.max_bytes
-    if cap is not None and len(data) > cap and not links.archive:
-        # Keep the most of the newest entries that fit: found by halving, since the size
-        # grows with each entry kept (archive pages, which nothing replaces, keep them all).
-        low, high, best, kept = 0, kept - 1, render(()), 0
-        while low <= high:
-            middle = (low + high) // 2
-            trial = render(plan.entries[:middle])
-            if len(trial) <= cap:
-                low, best, kept = middle + 1, trial, middle
-            else:
-                high = middle - 1
-        data = best
-    problems = validate_feed(data, source=path, publishing=True)
-    return data, problems, len(plan.entries) - kept, [rid for rid in rids if rid not in articles]
-
-
 def render_feeds(
     config: SiteConfig,
     categories: dict[str, Category],
@@ -398,6 +252,7 @@ def render_feeds(
     paranoid: bool = False,
     staging: Staging | None = None,
     frames: Frames | None = None,
+    cuts: Cuts | None = None,
 ) -> Iterator[RenderedFeed]:
     """Render and validate ``feeds``, yielding each in order as it is done; into ``staging``
     (a folder), each valid document is written beside its path where it is made. ``frames``:
@@ -415,12 +270,16 @@ def render_feeds(
     jobs of a few. Entries go through a spool folder, a file per job of entries, removed once
     the last document showing one of them is out: what is held at once is about a window's
     entries, on disk, and a few documents.
+
+    ``cuts`` (with ``load``): the documents that take some entries from their published bytes
+    (:mod:`feedpub.pipeline.cutting`): those entries are not rendered, nor their records read.
     """
+    cut_from = cuts.by_path if cuts is not None and load is not None else {}
     specs = [(f.term, f.fmt, f.path, [e.rid for e in f.entries], f.links) for f in feeds]
     records = {e.rid: e for f in feeds for e in f.entries} if load is not None else {}
     at: dict[tuple[Format, int], tuple[int, int]] = {}  # (job of entries, index in it)
     entry_jobs: list[list[_EntryJob]] = []
-    doc_jobs: list[list[list[_DocSpec]]] = []
+    doc_jobs: list[list[list[DocSpec]]] = []
     last_doc: dict[int, int] = {}  # spool file: the last document reading it
     spools = itertools.count()
     first = 0
@@ -428,8 +287,11 @@ def render_feeds(
         fresh: dict[int, list[Format]] = {}  # the window's new entries, by record
         end, count = first, 0
         while end < len(specs) and (end == first or count < WINDOW_ENTRIES):
-            _, fmt, _, rids, _ = specs[end]
+            _, fmt, path, rids, _ = specs[end]
+            cut = cut_from.get(path)
             for rid in rids:
+                if cut is not None and rid in cut.at:
+                    continue
                 if (fmt, rid) not in at:
                     at[fmt, rid] = (-1, -1)
                     fresh.setdefault(rid, []).append(fmt)
@@ -452,14 +314,22 @@ def render_feeds(
             wanting = [records[rid].wanted() for rid in chunk] if records else []
             window.append((number, list(parts.items()), wanting))
         entry_jobs.append(window)
-        documents: list[_DocSpec] = []
+        documents: list[DocSpec] = []
         for number in range(first, end):
             term, fmt, path, rids, links = specs[number]
-            where = [at[fmt, rid] for rid in rids]
+            cut = cut_from.get(path)
+            kept = cut.at if cut is not None else {}
+            where = [(-1, kept[rid]) if rid in kept else at[fmt, rid] for rid in rids]
             for spool, _ in where:
-                last_doc[spool] = number
+                if spool >= 0:
+                    last_doc[spool] = number
             name = staged_name() if staging is not None else ""
-            documents.append((term, fmt, path, rids, links, where, name, feeds[number].body))
+            feed = feeds[number]
+            taking = None
+            if cut is not None:
+                taking = (cut.sha, cut.framing, {rid: records[rid].wanted() for rid in kept})
+            spec = (term, fmt, path, rids, links, where, name, feed.body, feed.entry_keys, taking)
+            documents.append(spec)
         doc_jobs.append([documents[i : i + _GROUP] for i in range(0, len(documents), _GROUP)])
         first = end
     if not specs:
@@ -488,6 +358,7 @@ def render_feeds(
         "target": staging,
         "paranoid": paranoid,
         "frames": held,
+        "published": cuts.target if cut_from and cuts is not None else None,
     }
     # Far ahead: a window's entries come before its documents, and the documents are taken
     # here in order; with a few jobs out, the workers waited while this process published a
@@ -529,7 +400,7 @@ def render_feeds(
             folder.rmdir()
         if staging is not None:  # what was written and never taken
             untaken = [d for documents in doc_jobs for group in documents for d in group]
-            for _, _, path, _, _, _, name, _ in untaken[handed:]:
+            for _, _, path, _, _, _, name, *_ in untaken[handed:]:
                 staging.unstage(path, name)
 
 

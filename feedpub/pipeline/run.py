@@ -21,6 +21,7 @@ from feedpub.output.paths import CONTENT_TYPES, content_type_of, is_subscription
 from feedpub.output.targets import PublishTarget, open_target
 from feedpub.pipeline.announcing import announce_owed, owed_now
 from feedpub.pipeline.bodies import render_in_batches
+from feedpub.pipeline.cutting import cuttable
 from feedpub.pipeline.memo import BodyMemo
 from feedpub.pipeline.outcome import Recorder, StageClock
 from feedpub.pipeline.pages import (
@@ -360,7 +361,6 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         outcomes.update(
             (p.path, FeedOutcome(p.path, "unchanged", reasons.get(p.path, ""))) for p in pages
         )
-
         clock.add("plan", time.perf_counter() - planning)
     # A feed's page shows its entries: rendered from the bodies its feed's rendering reads.
     ahead = PagesAhead(job.config, [page for page in pages if page.path in reasons])
@@ -371,6 +371,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     batches = render_in_batches(  # lazy: reads and renders nothing until asked
         job.source, job.config, categories, to_render, body_warnings, ahead, job.memo,
         entries=PageEntries(state, job.now), paranoid=job.paranoid, staging=staging,
+        cuts=cuttable(to_render, published, job.target, job.config),  # entries as published
     )  # fmt: skip
     if framed:
         reframed = [f for f in feeds if f.path in framed]
