@@ -17,9 +17,13 @@ from xml.etree import ElementTree
 
 import html5lib
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from feedpub import BuildReport
 from feedpub.discovery import feed_links
+from feedpub.records.contract import check_record
+from feedpub.records.rules import RecordRules
 from feedpub.records.source import FileSource
 from feedpub.site import Run, build_site, resolve_run
 from feedpub.state import BuildState
@@ -386,42 +390,54 @@ def _count_reads(monkeypatch: pytest.MonkeyPatch, loaded: list[int]) -> None:
     monkeypatch.setattr(source_module, "read_articles", reading)
 
 
-def test_a_page_reads_no_body_its_feed_already_read(
+def _from_html(site: Path) -> set[str]:
+    """The ids of the site's records whose summary comes from an HTML body."""
+    found = set()
+    for path in (site / "articles").rglob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for record in data if isinstance(data, list) else [data]:
+            if record.get("content_html") and not record.get("summary"):
+                found.add(record.get("id"))
+    return found
+
+
+def test_a_page_reads_no_record_once_its_summary_is_known(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loaded: list[int] = []
-    real_load = FileSource.load
+    """A page shows what the state keeps of its entries (title, link, date, summary): the
+    feeds' rendering reads each body once, and tells the pages the summaries the read stage
+    does not make (from an HTML body); a page rendered alone reads only a record whose
+    summary no build knew, once."""
+    read: list[tuple[int, str]] = []
+    real_read = sys.modules["feedpub.records.source"].read_articles
 
-    def counting(self: FileSource, rules: Any, wanted: Any) -> Any:
+    def reading(root: Any, shown: Any, rules: Any, wanted: Any) -> Any:
         wanted = list(wanted)
-        loaded.extend(w.key for w in wanted)
-        return real_load(self, rules, wanted)
+        read.extend((w.key, w.id) for w in wanted)
+        return real_read(root, shown, rules, wanted)
 
-    monkeypatch.setattr(FileSource, "load", counting)
-    _count_reads(monkeypatch, loaded)
+    monkeypatch.setattr(sys.modules["feedpub.records.source"], "read_articles", reading)
     _build(site)
-    assert loaded and len(loaded) == len(set(loaded))  # each body once, for feeds and pages
-    # A page rendered without its feed reads its own entries' bodies, and only those.
-    loaded.clear()
+    assert read and len(read) == len(set(read))
+    assert {id_ for _, id_ in read} & _from_html(site)
+    read.clear()
     (site / "public/category/ekonomi/index.html").unlink()
     report = _build(site)
     assert [o.path for o in report.feeds if o.action == "written"] == [
         "category/ekonomi/index.html"
     ]
-    assert len(loaded) == 2  # Ekonomi's two entries
+    assert read == []
 
 
-def test_a_new_title_has_its_pages_records_read_by_workers(
+def test_a_new_title_renders_its_pages_reading_no_record(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A new title frames every feed anew and reads no body for it: the pages, which show their
-    # feeds' newest records, have theirs read by workers, never by the build's own process.
+    # A new title frames every feed anew and reads no body for it, and the pages, which show
+    # their feeds' newest entries, read none either.
     _build(site)
     loaded: list[int] = []
     _count_reads(monkeypatch, loaded)
     monkeypatch.setattr(FileSource, "load", lambda *_: pytest.fail("read in this process"))
-    monkeypatch.setattr(sys.modules["feedpub.pipeline.pages"], "_READ_JOB", 2)
-    monkeypatch.setattr(sys.modules["feedpub.parallel"], "cores", lambda: 2)
     report = _build(site, "title=Kabar Lampung Terbaru")
     written = {o.path for o in report.feeds if o.action == "written"}
     assert {"feed/index.html", "category/ekonomi/index.html", "index.html"} <= written
@@ -435,11 +451,12 @@ def test_a_new_title_has_its_pages_records_read_by_workers(
     assert "Kabar Lampung Terbaru" in _pages(site / "public")["feed/index.html"].decode()
 
 
-def test_a_feed_page_is_rendered_as_soon_as_its_records_are_read(
+def test_feed_pages_are_rendered_between_documents(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Not after its batch: a new limit's pages were all rendered by the build's process once
-    # the workers were done with every document (268 pages at 100,000 records, over a second).
+    # While the workers make the next documents, not after the last: a new limit's pages were
+    # all rendered by the build's process once the workers were done with every document
+    # (268 pages at 100,000 records, over a second).
     from feedpub.pipeline import run as run_module
 
     events: list[str] = []
@@ -449,3 +466,29 @@ def test_a_feed_page_is_rendered_as_soon_as_its_records_are_read(
     _build(site)
     last_document = len(events) - 1 - events[::-1].index("document")
     assert "page" in events and events.index("page") < last_document
+
+
+@given(
+    summary=st.none() | st.text(max_size=300),
+    text=st.none() | st.text(max_size=600),
+    html=st.none() | st.text(max_size=300).map(lambda t: f"<p>{t}</p>"),
+)
+@example(summary=None, text="<![CDATA[ Awal berita", html=None)
+@example(summary="  ", text="Isi.\n\nLanjut.", html="<p>Lain</p>")
+def test_the_read_stage_makes_the_summary_a_page_shows_or_none(
+    summary: str | None, text: str | None, html: str | None
+) -> None:
+    """A page shows the summary the read stage stored (it converts no body): the very one
+    the whole record gives, or none when it would come from an HTML body (read later)."""
+    raw: dict[str, Any] = {"id": "x", "title": "T", "url": "https://a.example/x"}
+    raw["date_published"] = "2024-05-02T09:00:00+07:00"
+    for key, value in (("summary", summary), ("content_text", text), ("content_html", html)):
+        if value is not None:
+            raw[key] = value
+    rules = RecordRules(link="https://a.example/")
+    whole = check_record(raw, rules, path="x.json").article
+    stored = check_record(raw, rules, path="x.json", bodies=False).article
+    assert (whole is None) == (stored is None)
+    if whole is not None and stored is not None:
+        from_html = bool(html) and not summary and not text
+        assert stored.summary == (None if from_html else whole.summary)

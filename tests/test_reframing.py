@@ -42,8 +42,8 @@ NEW_FRAME = {
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How many entries were rendered, and records' bodies read for the feeds, in this
-    process (workers off). The pages for people read the records of the entries they show
-    (not counted)."""
+    process (workers off). The pages for people read the records whose summaries come from an
+    HTML body, once (not counted)."""
     import feedpub.output.render as render_module
 
     seen = {"entries": 0, "bodies": 0}
@@ -57,7 +57,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     real_read = source_module.read_articles
 
     pages_module = sys.modules["feedpub.pipeline.pages"]
-    real_page_job = pages_module._read_job
+    real_page_job = pages_module._summaries_job
     paging = [False]
 
     def page_job(*args: Any) -> Any:
@@ -75,7 +75,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
     monkeypatch.setattr(render_module, "render_entries", entries)
     monkeypatch.setattr(source_module, "read_articles", read)
-    monkeypatch.setattr(pages_module, "_read_job", page_job)
+    monkeypatch.setattr(pages_module, "_summaries_job", page_job)
     monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_FEEDS", 10**6)
     monkeypatch.setattr(sys.modules["feedpub.pipeline.rendering"], "PARALLEL_MIN_ENTRIES", 10**6)
     return seen

@@ -19,10 +19,10 @@ import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin
 
-from feedpub.model import Article, Category, Format
+from feedpub.model import Category, Format
 from feedpub.output.autodiscovery import (
     FeedLink,
     feed_description,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FeedFacts",
+    "PageEntry",
     "PageSettings",
     "render_directory",
     "render_feed_page",
@@ -308,12 +309,26 @@ def _section_id(feed: FeedFacts) -> str:
     return "site" if feed.term is None else f"category-{feed.term}"
 
 
+class PageEntry(Protocol):
+    """What a feed's page shows of an entry (an :class:`~feedpub.model.Article` has it, and
+    so has what the build state keeps of one)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def published(self) -> float | datetime: ...
+    @property
+    def summary(self) -> str | None: ...
+
+
 def render_feed_page(
     meta: FeedMeta,
     formats: tuple[Format, ...],
     settings: PageSettings,
     feed: FeedFacts,
-    entries: Sequence[Article],
+    entries: Sequence[PageEntry],
 ) -> bytes:
     """The page behind one subscription feed: what it is, how to subscribe, and its newest
     entries (title linked to the article, date in the site's zone, summary)."""

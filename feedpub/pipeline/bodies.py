@@ -104,7 +104,8 @@ def render_in_batches(
 ) -> Generator[RenderedFeed, None, None]:
     """Render and validate ``feeds``, reading the bodies of one batch at a time (those the
     ``memo`` keeps are not read again); what the reading warns of is added to
-    ``body_warnings``; the ``pages`` showing those bodies are rendered from them too.
+    ``body_warnings``; the summaries the ``pages`` for people want of the records read are
+    given to them (the read stage makes none from an HTML body).
     ``entries``: where the archive pages' entries are read, a batch at a time (else they
     are in the plan already).
     ``paranoid``: validate every assembled document whole too. ``staging``: where the
@@ -115,12 +116,11 @@ def render_in_batches(
     # The workers read the bodies they show, unless this process keeps some (a watcher's).
     load = source.loader(config.records) if memo is None else None
     gone: dict[int, IndexedEntry] = {}
-    keep = pages.wanted() if load is not None else frozenset()
     for batch in _batches(feeds, entries, loaded_apart=load is not None):
         articles: dict[int, Article] = {}
         if load is None:
             articles = _load_bodies(source, config, categories, batch, memo)
-            pages.take(articles)
+            pages.learn({rid: a.summary or "" for rid, a in articles.items()})
         yield from render_feeds(
             config,
             categories,
@@ -128,8 +128,8 @@ def render_in_batches(
             batch,
             load=load,
             gone=gone,
-            keep=keep,
-            taken=pages.take,  # what the pages show, as the workers read it
+            summaries=pages.unknown,
+            learn=pages.learn,
             paranoid=paranoid,
             staging=staging,
             frames=frames,

@@ -4,11 +4,13 @@ must be rendered, and publishing them, after every feed they link to is up.
 A page is planned like a feed, from the state alone: its digest stands for everything it
 shows (its feed's entries and their record digests, its counts and newest date, the labels,
 the settings, feedpub's version), so it is rendered again exactly when one of those changed,
-or when its file is missing or was changed by something else. A feed page needs the bodies of
-the entries it shows (for titles and summaries): when its feed is rendered too, from the
-bodies that rendering reads (:class:`PagesAhead`), else read for it alone (by the render
-workers, through the source's loader, where there is one: a new title renders every page and
-reads the bodies of no feed); the directory reads none.
+or when its file is missing or was changed by something else. It is rendered from the state
+too: of each entry a feed page shows its title, link, date and summary, which the read stage
+stores with the record (:meth:`BuildState.shown`), all but a summary made from an HTML body
+(the read stage converts no body): such a record is read once, by workers, for the first page
+that shows it, and its summary kept in the state for every later build. Before, every page
+whose feed was not rendered (a new title renders every page, a new limit cuts its feeds'
+entries from their published bytes) read all of its entries' records again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from feedpub.digest import digest_bytes, digest_text
-from feedpub.model import Article, Category
+from feedpub.model import Category
 from feedpub.output.pages import FeedFacts, render_directory, render_feed_page
 from feedpub.output.paths import DIRECTORY_PAGE, PAGE_CONTENT_TYPE, page_path
 from feedpub.parallel import ordered_map
@@ -35,16 +37,16 @@ if TYPE_CHECKING:
 __all__ = [
     "PagesAhead",
     "PlannedPage",
-    "for_pages",
     "plan_pages",
     "publish_pages",
     "remember_facts",
 ]
 
-#: The most records whose bodies one batch of feed pages holds at once.
+#: The most records read at once for their summaries (a batch's summaries are kept in the
+#: state before the next is read).
 _BATCH_RECORDS = 20000
-#: Records a job of reading them for the pages takes; fewer than two jobs' worth are read by
-#: this process.
+#: Records a job of reading them for their summaries takes; fewer than two jobs' worth are
+#: read by this process.
 _READ_JOB = 500
 
 
@@ -138,154 +140,136 @@ def _by_label(facts: FeedFacts) -> tuple[str, str]:
     return label.casefold(), facts.term or ""
 
 
-def _batches(pages: list[PlannedPage]) -> Iterator[list[PlannedPage]]:
-    """The pages in batches of at most about :data:`_BATCH_RECORDS` distinct records."""
-    batch: list[PlannedPage] = []
-    seen: set[int] = set()
-    for page in pages:
-        rids = {e.rid for e in page.entries}
-        if batch and len(seen | rids) > _BATCH_RECORDS:
-            yield batch
-            batch, seen = [], set()
-        batch.append(page)
-        seen |= rids
-    if batch:
-        yield batch
-
-
 class PagesAhead:
-    """The pages a build renders, each feed page rendered as soon as the records it shows are
-    at hand: those its feed's rendering reads (:meth:`take`), so that they are not read twice,
-    and as they come (a page waiting for the end of its batch made the build's process render
-    every page of a new limit after the workers were done: 268 pages, over a second). Only
-    the bytes are kept (a page is small), and the articles of pages still waiting, without
-    their bodies."""
+    """The pages a build renders, feed pages from what the state keeps of their entries, each
+    rendered while the render workers are busy (:meth:`step`, between two documents), or when
+    published. Only the bytes are kept (a page is small)."""
 
-    def __init__(self, config: SiteConfig, pages: list[PlannedPage]) -> None:
-        """Ready to render ``pages`` (those the plan says must be rendered)."""
+    def __init__(
+        self,
+        config: SiteConfig,
+        state: BuildState,
+        source: RecordSource,
+        pages: list[PlannedPage],
+        *,
+        workers: bool = True,
+        dry_run: bool = False,
+    ) -> None:
+        """Ready to render ``pages`` (those the plan says must be rendered); the summaries the
+        state does not know are read from ``source`` (by workers, with ``workers``) and kept
+        in the state (not in a ``dry_run``: then here)."""
         self.config = config
+        self.state = state
+        self.source = source
         self.pages = pages
-        self._waiting = {p.path: p for p in pages if p.feed is not None and p.entries}
-        #: The waiting pages that show each record, until its article is taken; how many of
-        #: its records each waiting page has not been given yet.
-        self._wanting: dict[int, list[str]] = {}
-        self._missing: dict[str, int] = {}
-        for path, page in self._waiting.items():
-            rids = dict.fromkeys(e.rid for e in page.entries)
-            for rid in rids:
-                self._wanting.setdefault(rid, []).append(path)
-            self._missing[path] = len(rids)
-        #: The articles taken for pages still waiting, and how many of those show each.
-        self._held: dict[int, Article] = {}
-        self._needed: dict[int, int] = {}
-        #: The bytes of each page rendered ahead, by path.
-        self.done: dict[str, bytes] = {}
+        self.workers = workers
+        self.dry_run = dry_run
+        self._waiting = [p for p in reversed(pages) if p.feed is not None]
+        self._entries = {e.rid: e for page in pages for e in page.entries}
+        #: The records the pages show whose summaries the state does not know yet: those the
+        #: render stage reads tell them (:meth:`learn`), the rest are read for the first page.
+        self.unknown = set(state.unknown_summaries(self._entries))
+        self._learned: dict[int, str] = {}  # a dry run's, which the state does not keep
+        self._read = False
+        #: Each page rendered, by path, with the digest it is published under.
+        self.done: dict[str, tuple[PlannedPage, bytes]] = {}
 
-    def wanted(self) -> frozenset[int]:
-        """The records whose articles the waiting pages show (and were not taken yet)."""
-        return frozenset(self._wanting)
+    def step(self) -> None:
+        """Render the next feed page not rendered yet whose entries' summaries are known, if
+        any (one that waits for a summary the render stage may yet learn is left for
+        :meth:`rendered`)."""
+        while self._waiting:
+            page = self._waiting.pop()
+            if not any(e.rid in self.unknown for e in page.entries):
+                self.done[page.path] = self._render(page)
+                return
 
-    def take(self, articles: Mapping[int, Article]) -> None:
-        """Hold those of ``articles`` a waiting page shows, and render every page all of whose
-        records have been taken now."""
-        ready: list[str] = []
-        for rid, article in articles.items():
-            paths = self._wanting.pop(rid, None)
-            if paths is None:
-                continue
-            self._held[rid] = for_pages(article)
-            self._needed[rid] = len(paths)
-            for path in paths:
-                self._missing[path] -= 1
-                if not self._missing[path]:
-                    ready.append(path)
-        meta, formats = self.config.feed, self.config.syndication.formats
-        for path in ready:
-            page = self._waiting.pop(path)
-            feed = page.feed
-            assert feed is not None  # only feed pages wait
-            shown = [self._held[e.rid] for e in page.entries]
-            self.done[path] = render_feed_page(meta, formats, self.config.pages, feed, shown)
-            for rid in dict.fromkeys(e.rid for e in page.entries):
-                self._needed[rid] -= 1
-                if not self._needed[rid]:
-                    del self._needed[rid], self._held[rid]
+    def rendered(self) -> Iterator[tuple[PlannedPage, bytes]]:
+        """Each page in order with its bytes, the summaries still unknown read first (a feed
+        page one of whose entries the state does not know, or whose summary could not be read,
+        its record changed since the read stage, shows what is known, under a digest no plan
+        makes: the next build renders it again)."""
+        for page in self.pages:
+            found = self.done.pop(page.path, None)
+            yield found if found is not None else self._render(page)
+
+    def _render(self, page: PlannedPage) -> tuple[PlannedPage, bytes]:
+        config = self.config
+        meta, formats, settings = config.feed, config.syndication.formats, config.pages
+        feed = page.feed
+        if feed is None:
+            return page, render_directory(meta, formats, settings, page.shown)
+        waits = any(e.rid in self.unknown for e in page.entries)
+        learned = self._learn() if waits else self._learned
+        known = self.state.shown([e.rid for e in page.entries])
+        shown = []
+        for entry in page.entries:
+            found = known.get(entry.rid)
+            if found is not None and found.summary is None and entry.rid in learned:
+                found = found._replace(summary=learned[entry.rid])
+            if found is not None and found.summary is not None:
+                shown.append(found)
+        if len(shown) < len(page.entries):
+            page = replace(page, digest="stale")
+        return page, render_feed_page(meta, formats, settings, feed, shown)
+
+    def learn(self, summaries: Mapping[int, str]) -> None:
+        """Keep the summaries of records read since the read stage (``""``: none)."""
+        found = {rid: summary for rid, summary in summaries.items() if rid in self.unknown}
+        self.unknown.difference_update(found)
+        if self.dry_run:
+            self._learned.update(found)
+        elif found:
+            self.state.learn_summaries(found)
+
+    def _learn(self) -> dict[int, str]:
+        """Once, before the first page: read the records whose summaries are still unknown
+        (those made from an HTML body, which the read stage does not convert; each is read
+        once, and known to every later build), a batch at a time. What a dry run learned."""
+        if not self._read:
+            self._read = True
+            unknown = sorted(self.unknown)
+            for first in range(0, len(unknown), _BATCH_RECORDS):
+                part = unknown[first : first + _BATCH_RECORDS]
+                wanted = [self._entries[rid].wanted() for rid in part]
+                self.learn(_summaries(self.config, self.source, self.workers, wanted))
+        return self._learned
 
 
-def for_pages(article: Article) -> Article:
-    """``article`` as a page for people shows it: without its HTML body, which it never shows
-    (a page holds a feed's newest entries; their bodies are most of their size)."""
-    return replace(article, content_html=None)
-
-
-def _read(
+def _summaries(
     config: SiteConfig, source: RecordSource, workers: bool, wanted: list[WantedRecord]
-) -> dict[int, Article]:
-    """The articles of the ``wanted`` records (one gone or changed is left out). With
-    ``workers`` and a loader, read by workers, a part each in path order (the records of one
-    file together), and held here without their bodies."""
+) -> dict[int, str]:
+    """The summaries of the ``wanted`` records (``""``: none; one gone or changed is left
+    out). With ``workers`` and a loader, read by workers, a part each in path order (the
+    records of one file together)."""
     load = source.loader(config.records) if workers else None
     if load is None:
-        return source.load(config.records, wanted)
+        return {rid: a.summary or "" for rid, a in source.load(config.records, wanted).items()}
     wanted.sort(key=lambda record: record.path)
     jobs = [wanted[i : i + _READ_JOB] for i in range(0, len(wanted), _READ_JOB)]
-    articles: dict[int, Article] = {}
-    for part in ordered_map(_read_job, jobs, {"load": load}, min_jobs=2, fresh=True):
-        articles.update(part)
-    return articles
+    found: dict[int, str] = {}
+    for part in ordered_map(_summaries_job, jobs, {"load": load}, min_jobs=2, fresh=True):
+        found.update(part)
+    return found
 
 
-def _read_job(shared: dict[str, Any], wanted: list[WantedRecord]) -> dict[int, Article]:
+def _summaries_job(shared: dict[str, Any], wanted: list[WantedRecord]) -> dict[int, str]:
     load: Loader = shared["load"]
-    return {rid: for_pages(article) for rid, article in load(wanted).items()}
-
-
-def _rendered(
-    config: SiteConfig, source: RecordSource, ahead: PagesAhead, workers: bool
-) -> Iterator[tuple[PlannedPage, bytes]]:
-    """Each page with its bytes (rendered ahead, or now: its records read by workers when
-    ``workers``); a page one of whose records changed while this build read it shows the rest,
-    under a digest no plan makes (the next build renders it again)."""
-    meta, formats = config.feed, config.syndication.formats
-    later = []
-    for page in ahead.pages:
-        if page.path in ahead.done:
-            yield page, ahead.done[page.path]
-        else:
-            later.append(page)
-    for batch in _batches(later):
-        wanted = {e.rid: e for page in batch for e in page.entries}
-        articles: dict[int, Article] = {}
-        if wanted:  # the directory alone shows no record
-            articles = _read(config, source, workers, [e.wanted() for e in wanted.values()])
-        for page in batch:
-            feed = page.feed
-            if feed is None:
-                yield page, render_directory(meta, formats, config.pages, page.shown)
-                continue
-            shown = [articles[e.rid] for e in page.entries if e.rid in articles]
-            if len(shown) < len(page.entries):
-                page = replace(page, digest="stale")
-            yield page, render_feed_page(meta, formats, config.pages, feed, shown)
+    return {rid: article.summary or "" for rid, article in load(wanted).items()}
 
 
 def publish_pages(
     state: BuildState,
     target: PublishTarget,
-    source: RecordSource,
-    config: SiteConfig,
     pages: PagesAhead,
     outcomes: dict[str, FeedOutcome],
     dry_run: bool,
-    *,
-    workers: bool = True,
 ) -> dict[str, FeedOutcome]:
     """Render ``pages`` (those not rendered ahead) and write each whose bytes changed, feed
     pages first and the directory last; return their outcomes (from ``outcomes``, the plan's),
-    and remember in the state what was written. ``workers``: the records those pages show are
-    read by workers where the source has a loader (not by a watcher that keeps bodies)."""
+    and remember in the state what was written."""
     done: dict[str, FeedOutcome] = {}
-    for page, data in _rendered(config, source, pages, workers):
+    for page, data in pages.rendered():
         outcome = outcomes[page.path]
         if dry_run:
             unchanged = target.holds(page.path, data, PAGE_CONTENT_TYPE)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -57,7 +57,6 @@ from feedpub.pipeline.entry_spool import (
     write_spool,
 )
 from feedpub.pipeline.frames import Frames
-from feedpub.pipeline.pages import for_pages
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.records.ids import entry_id
 from feedpub.records.parse import WantedRecord
@@ -179,14 +178,13 @@ def _job(shared: dict[str, Any], job: _Job) -> Any:
     return [make_document(shared, spec) for spec in job], frames.made()
 
 
-def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> dict[int, Article] | None:
+def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> dict[int, str] | None:
     """Render and validate some records' entries in each format (:func:`_entry_job`) into the
     spool file named by the job's number: a header (the entries' lengths, the indexes of those
     that drew a finding, each record's :data:`Facts` or ``None`` when it changed since the
     read stage), then the entries' bytes (none for such a record). Put in place whole, or a
     mark that it failed, so that a document waiting for it never reads half of it. The
-    articles it read that the pages for people show (``keep``) are handed back, without
-    their bodies (a page shows none)."""
+    summaries of its records that the build's process asked for are handed back."""
     from feedpub.output.render import entry_facts
 
     number, parts, wanting = job
@@ -220,9 +218,9 @@ def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> dict[int, Article]
     except BaseException:
         spool_failed(spool / str(number))
         raise
-    keep: frozenset[int] = shared["keep"]
-    paged = {rid: for_pages(a) for rid, a in articles.items() if rid in keep}
-    return paged or None
+    wanted_summaries: frozenset[int] = shared["summaries"]
+    summaries = {r: a.summary or "" for r, a in articles.items() if r in wanted_summaries}
+    return summaries or None
 
 
 @functools.cache
@@ -247,8 +245,8 @@ def render_feeds(
     *,
     load: Loader | None = None,
     gone: dict[int, IndexedEntry] | None = None,
-    keep: frozenset[int] = frozenset(),
-    taken: Callable[[dict[int, Article]], None] | None = None,
+    summaries: Collection[int] = (),
+    learn: Callable[[dict[int, str]], None] | None = None,
     paranoid: bool = False,
     staging: Staging | None = None,
     frames: Frames | None = None,
@@ -262,14 +260,15 @@ def render_feeds(
     ``load`` (``articles`` then empty). A record changed since the read stage (not in
     ``articles``, or no longer what its entry says) is left out of the documents, which then
     get a digest no plan makes (the next build renders them again), and added to ``gone``.
-    The articles of ``keep`` records the workers read are given to ``taken`` as each job of
-    entries is back, without their bodies (for the pages for people: not read again).
 
     The documents go in windows, in order: a window's entries not rendered yet, then (after
     the next window's entries, so that the workers never wait for them) its documents, in
     jobs of a few. Entries go through a spool folder, a file per job of entries, removed once
     the last document showing one of them is out: what is held at once is about a window's
     entries, on disk, and a few documents.
+
+    The summaries of the ``summaries`` records the workers read (the pages for people show
+    them; the read stage did not make them) are given to ``learn`` as each job is back.
 
     ``cuts`` (with ``load``): the documents that take some entries from their published bytes
     (:mod:`feedpub.pipeline.cutting`): those entries are not rendered, nor their records read.
@@ -353,7 +352,7 @@ def render_feeds(
         "categories": categories,
         "articles": articles,
         "load": load,
-        "keep": keep,
+        "summaries": frozenset(summaries) if learn is not None else frozenset(),
         "spool": str(folder),
         "target": staging,
         "paranoid": paranoid,
@@ -376,8 +375,8 @@ def render_feeds(
     try:
         for job, result in zip(jobs, results, strict=True):
             if isinstance(job, tuple):
-                if result and taken is not None:
-                    taken(result)
+                if result and learn is not None:
+                    learn(result)
                 continue
             done, made = result
             held.adopt(made)

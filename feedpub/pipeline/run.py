@@ -362,8 +362,9 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             (p.path, FeedOutcome(p.path, "unchanged", reasons.get(p.path, ""))) for p in pages
         )
         clock.add("plan", time.perf_counter() - planning)
-    # A feed's page shows its entries: rendered from the bodies its feed's rendering reads.
-    ahead = PagesAhead(job.config, [page for page in pages if page.path in reasons])
+    # The pages for people, rendered from the state between documents (pipeline/pages.py).
+    ahead = PagesAhead(job.config, state, job.source, [p for p in pages if p.path in reasons],
+                       workers=job.memo is None, dry_run=job.dry_run)  # fmt: skip
     rendered: Iterator[RenderedFeed] = iter(())
     spool = None
     # Not in a dry run, nor under --strict (which may publish none of them).
@@ -414,6 +415,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             for number, done in enumerate(rendered, 1):
                 with clock.stage("publish"):
                     outcome, warnings = _publish(state, job, done, outcomes[done.feed.path])
+                    ahead.step()  # a page for people, while the workers make the next ones
                 outcomes[done.feed.path] = outcome
                 report.warnings.extend(warnings)
                 if job.progress is not None:
@@ -424,10 +426,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
             if isinstance(rendered, Generator):
                 rendered.close()
         with clock.stage("publish"):  # the pages for people, once every feed they link to is up
-            paged = publish_pages(
-                state, job.target, job.source, job.config, ahead, outcomes, job.dry_run,
-                workers=job.memo is None,
-            )  # fmt: skip
+            paged = publish_pages(state, job.target, ahead, outcomes, job.dry_run)
             outcomes.update(paged)
         # The rest of publishing (the last syncs, headers sent again, stale documents removed,
         # the state's record of it) is counted from here; the render time apart, as it passes.

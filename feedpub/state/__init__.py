@@ -21,6 +21,7 @@ from feedpub.state.values import (
     OwedHub,
     OwedUrl,
     PublishedFeed,
+    ShownEntry,
     StoredFacts,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "OwedHub",
     "OwedUrl",
     "PublishedFeed",
+    "ShownEntry",
     "StoredFacts",
     "open_state",
     "record_deliveries",

@@ -53,6 +53,7 @@ from feedpub.state.values import (
     OwedHub,
     OwedUrl,
     PublishedFeed,
+    ShownEntry,
     StoredFacts,
 )
 
@@ -353,6 +354,19 @@ class BuildState:
     def page_entries(self, term: str | None, period: str, now: float | None) -> list[IndexedEntry]:
         """The live entries of one archive page, newest first."""
         return entries.page_entries(self.db, term, period, now)
+
+    def shown(self, rids: Collection[int]) -> dict[int, ShownEntry]:
+        """What the pages for people show of each of ``rids`` (a summary not known yet:
+        ``None``; known to be absent: ``""``)."""
+        return entries.shown(self.db, rids)
+
+    def unknown_summaries(self, rids: Collection[int]) -> list[int]:
+        """Those of ``rids`` whose summary is not known yet (it comes from an HTML body)."""
+        return entries.unknown_summaries(self.db, rids)
+
+    def learn_summaries(self, summaries: Mapping[int, str]) -> None:
+        """Keep the summaries of records read since the read stage (``""``: none)."""
+        entries.learn_summaries(self.db, summaries)
 
     def next_due(self, now: float | None) -> float | None:
         """When the earliest withheld (future) entry falls due, if any."""

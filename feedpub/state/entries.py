@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from feedpub.model import Category
-from feedpub.state.values import ArchivePage, Duplicate, IndexedEntry, LabelConflict
+from feedpub.state.values import ArchivePage, Duplicate, IndexedEntry, LabelConflict, ShownEntry
 
 __all__ = [
     "categories",
@@ -253,3 +253,32 @@ def next_due(db: sqlite3.Connection, now: float | None) -> float | None:
         (now,),
     ).fetchone()
     return float(due) if due is not None else None
+
+
+def shown(db: sqlite3.Connection, rids: Collection[int]) -> dict[int, ShownEntry]:
+    """What the pages for people show of each of ``rids`` (those the state has; a summary not
+    known yet is ``None``, one known to be absent ``""``)."""
+    rows = db.execute(
+        "SELECT rid, title, url, published, summary FROM records"
+        " WHERE rid IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(rids)),),
+    )
+    return {rid: ShownEntry(*rest) for rid, *rest in rows}
+
+
+def unknown_summaries(db: sqlite3.Connection, rids: Collection[int]) -> list[int]:
+    """Those of ``rids`` whose summary the read stage did not make (it comes from an HTML
+    body, which that stage does not convert)."""
+    rows = db.execute(
+        "SELECT rid FROM records WHERE summary IS NULL AND rid IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(rids)),),
+    )
+    return [rid for (rid,) in rows]
+
+
+def learn_summaries(db: sqlite3.Connection, summaries: Mapping[int, str]) -> None:
+    """Keep the summaries read since (``""``: the record has none)."""
+    db.executemany(
+        "UPDATE records SET summary = ? WHERE rid = ?",
+        [(summary, rid) for rid, summary in summaries.items()],
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["DATABASE", "INDEXES", "PERIOD_INDEXES", "SCHEMA_VERSION", "TABLES"]
 
 #: Bump when the tables change shape: a cache of another shape is rebuilt.
-SCHEMA_VERSION = "13"
+SCHEMA_VERSION = "14"
 DATABASE = "index.sqlite3"
 
 TABLES = """
@@ -18,6 +18,8 @@ CREATE TABLE records (
     rid INTEGER PRIMARY KEY, path TEXT NOT NULL, ord INTEGER NOT NULL, id TEXT NOT NULL,
     line INTEGER, url TEXT, title TEXT NOT NULL, published REAL NOT NULL, updated REAL NOT NULL,
     draft INTEGER NOT NULL, digest TEXT NOT NULL, shadowed INTEGER NOT NULL DEFAULT 0,
+    -- what a page for people shows of it besides its title, url and date
+    summary TEXT,
     -- the archive period, and two numbers from the digest an archive page's sum is made of
     period TEXT NOT NULL DEFAULT '', k1 INTEGER NOT NULL DEFAULT 0, k2 INTEGER NOT NULL DEFAULT 0
 );

@@ -21,6 +21,7 @@ __all__ = [
     "OwedHub",
     "OwedUrl",
     "PublishedFeed",
+    "ShownEntry",
     "StoredFacts",
 ]
 
@@ -90,6 +91,15 @@ class IndexedEntry:
     def wanted(self) -> WantedRecord:
         """The record to read in full for this entry (keyed by its ``rid``)."""
         return WantedRecord(self.rid, self.id, self.path, self.digest)
+
+
+class ShownEntry(NamedTuple):
+    """What a page for people shows of an entry, as the read stage stored it."""
+
+    title: str
+    url: str | None
+    published: float
+    summary: str | None
 
 
 @dataclass(frozen=True)
