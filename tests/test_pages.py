@@ -17,13 +17,9 @@ from xml.etree import ElementTree
 
 import html5lib
 import pytest
-from hypothesis import example, given
-from hypothesis import strategies as st
 
 from feedpub import BuildReport
 from feedpub.discovery import feed_links
-from feedpub.records.contract import check_record
-from feedpub.records.rules import RecordRules
 from feedpub.records.source import FileSource
 from feedpub.site import Run, build_site, resolve_run
 from feedpub.state import BuildState
@@ -390,24 +386,12 @@ def _count_reads(monkeypatch: pytest.MonkeyPatch, loaded: list[int]) -> None:
     monkeypatch.setattr(source_module, "read_articles", reading)
 
 
-def _from_html(site: Path) -> set[str]:
-    """The ids of the site's records whose summary comes from an HTML body."""
-    found = set()
-    for path in (site / "articles").rglob("*.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        for record in data if isinstance(data, list) else [data]:
-            if record.get("content_html") and not record.get("summary"):
-                found.add(record.get("id"))
-    return found
-
-
 def test_a_page_reads_no_record_once_its_summary_is_known(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A page shows what the state keeps of its entries (title, link, date, summary): the
-    feeds' rendering reads each body once, and tells the pages the summaries the read stage
-    does not make (from an HTML body); a page rendered alone reads only a record whose
-    summary no build knew, once."""
+    feeds' rendering reads each body once and tells the pages the summaries (the read stage
+    converts no body, and stores none); a page rendered alone then reads no record."""
     read: list[tuple[int, str]] = []
     real_read = sys.modules["feedpub.records.source"].read_articles
 
@@ -419,7 +403,6 @@ def test_a_page_reads_no_record_once_its_summary_is_known(
     monkeypatch.setattr(sys.modules["feedpub.records.source"], "read_articles", reading)
     _build(site)
     assert read and len(read) == len(set(read))
-    assert {id_ for _, id_ in read} & _from_html(site)
     read.clear()
     (site / "public/category/ekonomi/index.html").unlink()
     report = _build(site)
@@ -468,27 +451,33 @@ def test_feed_pages_are_rendered_between_documents(
     assert "page" in events and events.index("page") < last_document
 
 
-@given(
-    summary=st.none() | st.text(max_size=300),
-    text=st.none() | st.text(max_size=600),
-    html=st.none() | st.text(max_size=300).map(lambda t: f"<p>{t}</p>"),
-)
-@example(summary=None, text="<![CDATA[ Awal berita", html=None)
-@example(summary="  ", text="Isi.\n\nLanjut.", html="<p>Lain</p>")
-def test_the_read_stage_makes_the_summary_a_page_shows_or_none(
-    summary: str | None, text: str | None, html: str | None
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_summary_no_build_learned_is_read_once_for_the_page_showing_it(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dry_run: bool
 ) -> None:
-    """A page shows the summary the read stage stored (it converts no body): the very one
-    the whole record gives, or none when it would come from an HTML body (read later)."""
-    raw: dict[str, Any] = {"id": "x", "title": "T", "url": "https://a.example/x"}
-    raw["date_published"] = "2024-05-02T09:00:00+07:00"
-    for key, value in (("summary", summary), ("content_text", text), ("content_html", html)):
-        if value is not None:
-            raw[key] = value
-    rules = RecordRules(link="https://a.example/")
-    whole = check_record(raw, rules, path="x.json").article
-    stored = check_record(raw, rules, path="x.json", bodies=False).article
-    assert (whole is None) == (stored is None)
-    if whole is not None and stored is not None:
-        from_html = bool(html) and not summary and not text
-        assert stored.summary == (None if from_html else whole.summary)
+    """Records parsed again under a new path (their own ids: no document changes) have no
+    summary in the state; the next page that shows it reads it, once, and not again (a dry
+    run reads it and keeps nothing)."""
+    _build(site)
+    (site / "articles/2024/05/kilas-berita.jsonl").rename(site / "articles/2024/05/kilas.jsonl")
+    assert _build(site).count("written") == 0
+    read: list[str] = []
+    real_read = sys.modules["feedpub.records.source"].read_articles
+
+    def reading(root: Any, shown: Any, rules: Any, wanted: Any) -> Any:
+        wanted = list(wanted)
+        read.extend(w.path for w in wanted)
+        return real_read(root, shown, rules, wanted)
+
+    monkeypatch.setattr(sys.modules["feedpub.records.source"], "read_articles", reading)
+    _build(site, "title=Kabar Lampung Terbaru", dry_run=dry_run)
+    shown = ["2024/05/kilas.jsonl"] * 2  # its two published records (and a draft)
+    assert read == shown
+    read.clear()
+    _build(site, "title=Kabar Lampung Terkini")
+    assert read == (shown if dry_run else [])
+    other = tmp_path / "other"
+    shutil.copytree(site, other, ignore=shutil.ignore_patterns("public", ".feedpub"))
+    monkeypatch.undo()
+    _build(other, "title=Kabar Lampung Terkini")
+    assert _pages(site / "public") == _pages(other / "public")

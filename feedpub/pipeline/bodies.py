@@ -105,7 +105,7 @@ def render_in_batches(
     """Render and validate ``feeds``, reading the bodies of one batch at a time (those the
     ``memo`` keeps are not read again); what the reading warns of is added to
     ``body_warnings``; the summaries the ``pages`` for people want of the records read are
-    given to them (the read stage makes none from an HTML body).
+    given to them (the read stage, which converts no body, stores none).
     ``entries``: where the archive pages' entries are read, a batch at a time (else they
     are in the plan already).
     ``paranoid``: validate every assembled document whole too. ``staging``: where the

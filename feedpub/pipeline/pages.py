@@ -5,10 +5,11 @@ A page is planned like a feed, from the state alone: its digest stands for every
 shows (its feed's entries and their record digests, its counts and newest date, the labels,
 the settings, feedpub's version), so it is rendered again exactly when one of those changed,
 or when its file is missing or was changed by something else. It is rendered from the state
-too: of each entry a feed page shows its title, link, date and summary, which the read stage
-stores with the record (:meth:`BuildState.shown`), all but a summary made from an HTML body
-(the read stage converts no body): such a record is read once, by workers, for the first page
-that shows it, and its summary kept in the state for every later build. Before, every page
+too: of each entry a feed page shows its title, link and date, which the read stage stores with
+the record, and its summary, which may come from the body (the read stage converts none): a
+build that reads the record learns it, and the state keeps it (:meth:`BuildState.shown`). The
+render workers hand back the summaries the pages want of the records they read; a record no
+render reads is read once, by workers, for the first page that shows it. Before, every page
 whose feed was not rendered (a new title renders every page, a new limit cuts its feeds'
 entries from their published bytes) read all of its entries' records again.
 """
@@ -223,9 +224,9 @@ class PagesAhead:
             self.state.learn_summaries(found)
 
     def _learn(self) -> dict[int, str]:
-        """Once, before the first page: read the records whose summaries are still unknown
-        (those made from an HTML body, which the read stage does not convert; each is read
-        once, and known to every later build), a batch at a time. What a dry run learned."""
+        """Once, before the first page that waits for one: read the records whose summaries
+        are still unknown (each once: known to every later build), a batch at a time. What a
+        dry run learned."""
         if not self._read:
             self._read = True
             unknown = sorted(self.unknown)

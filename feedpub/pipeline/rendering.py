@@ -268,7 +268,7 @@ def render_feeds(
     entries, on disk, and a few documents.
 
     The summaries of the ``summaries`` records the workers read (the pages for people show
-    them; the read stage did not make them) are given to ``learn`` as each job is back.
+    them; the read stage stores none) are given to ``learn`` as each job is back.
 
     ``cuts`` (with ``load``): the documents that take some entries from their published bytes
     (:mod:`feedpub.pipeline.cutting`): those entries are not rendered, nor their records read.

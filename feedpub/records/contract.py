@@ -246,9 +246,8 @@ def parse_record(
 
     Returns the article (``None`` when the record is bad) with every error and
     warning found. With ``bodies=False`` the body is checked but not converted:
-    the article's ``content_html`` stays ``None``, and so does its ``summary`` when it would
-    come from an HTML body (the index needs only the metadata and what a page for people
-    shows; bodies are rendered for the entries a feed shows).
+    the article's ``content_html`` and ``summary`` stay ``None`` (the index
+    needs only the metadata; bodies are rendered for the entries a feed shows).
     ``clean=False`` skips removing XML-illegal characters, for a source known to
     have none. ``size`` is the record's source in bytes, judged against the rules'
     ``max_record_bytes``.
@@ -362,8 +361,6 @@ def _article(
             source_text = content_text if content_text else html_to_text(body, SUMMARY_LENGTH)
             # A body's text may itself begin with a CDATA marker: the summary must not.
             summary = summarize(without_cdata_openers(source_text)) or None
-    elif not summary and content_text:  # as above, and cheap: the pages for people show it
-        summary = summarize(without_cdata_openers(content_text)) or None
     article = Article(
         id=record_id,
         title=" ".join(title.split()),

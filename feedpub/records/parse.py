@@ -62,8 +62,6 @@ class RecordRow(NamedTuple):
     #: ``digest_text(id, digest)``: of what an entry shows (its id may come from the file's
     #: path, not its bytes). Made here, in the worker, not by the parent that stores it.
     shown: str
-    #: Its summary (plain text), which the pages for people show with its title and date.
-    summary: str | None
 
 
 class WantedRecord(NamedTuple):
@@ -113,7 +111,6 @@ def _record_row(order: int, article: Article, digest: str, rules: RecordRules) -
         tuple([(c.term, c.label, c.scheme) for c in article.categories]),
         archive_period(article.published, rules.timezone, rules.archive) if rules.archive else "",
         digest_text(article.id, digest),
-        article.summary,
     )
 
 

@@ -361,7 +361,7 @@ class BuildState:
         return entries.shown(self.db, rids)
 
     def unknown_summaries(self, rids: Collection[int]) -> list[int]:
-        """Those of ``rids`` whose summary is not known yet (it comes from an HTML body)."""
+        """Those of ``rids`` whose summary no build has learned yet (from the record read)."""
         return entries.unknown_summaries(self.db, rids)
 
     def learn_summaries(self, summaries: Mapping[int, str]) -> None:

@@ -267,8 +267,8 @@ def shown(db: sqlite3.Connection, rids: Collection[int]) -> dict[int, ShownEntry
 
 
 def unknown_summaries(db: sqlite3.Connection, rids: Collection[int]) -> list[int]:
-    """Those of ``rids`` whose summary the read stage did not make (it comes from an HTML
-    body, which that stage does not convert)."""
+    """Those of ``rids`` whose summary is not known yet: the read stage converts no body,
+    and a summary may come from one; a build that reads the record learns it."""
     rows = db.execute(
         "SELECT rid FROM records WHERE summary IS NULL AND rid IN (SELECT value FROM json_each(?))",
         (json.dumps(sorted(rids)),),

@@ -18,7 +18,8 @@ CREATE TABLE records (
     rid INTEGER PRIMARY KEY, path TEXT NOT NULL, ord INTEGER NOT NULL, id TEXT NOT NULL,
     line INTEGER, url TEXT, title TEXT NOT NULL, published REAL NOT NULL, updated REAL NOT NULL,
     draft INTEGER NOT NULL, digest TEXT NOT NULL, shadowed INTEGER NOT NULL DEFAULT 0,
-    -- what a page for people shows of it besides its title, url and date
+    -- what a page for people shows of it besides its title, url and date: NULL until a build
+    -- that reads the record learns it ('' when it has none)
     summary TEXT,
     -- the archive period, and two numbers from the digest an archive page's sum is made of
     period TEXT NOT NULL DEFAULT '', k1 INTEGER NOT NULL DEFAULT 0, k2 INTEGER NOT NULL DEFAULT 0

@@ -377,7 +377,6 @@ class Update:
                     # fingerprint sums them.
                     int(shown[:7], 16),
                     int(shown[7:14], 16),
-                    row.summary,
                 )
             )
             self._categories.extend(
@@ -393,8 +392,7 @@ class Update:
         db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)", self._files)
         db.executemany(
             "INSERT INTO records (rid, path, ord, id, line, url, title, published, updated,"
-            " draft, digest, period, k1, k2, summary)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " draft, digest, period, k1, k2) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self._records,
         )
         db.executemany(
