@@ -5,21 +5,36 @@ a build from scratch makes."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import example, given
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from feedpub import build
+from feedpub.config import parse_config
 from feedpub.output.assembly import FrameFacts, Framing, KeptEntry
-from tests.test_archives import add_record, configure, tree
+from tests.test_archives import NOW, add_record, configure, tree
+from tests.test_build_properties import full_records
 from tests.test_reframing import counted, feeds_written, fresh, run
 
 __all__ = ["counted"]  # the fixture, used by name
 
 #: The sample's subscription feeds: the site's and its ten categories'.
 FEEDS = 11
+#: A site for generated records (archives by month, every format, pages).
+SITE = {
+    "title": "Site",
+    "link": "https://example.com/",
+    "description": "News.",
+    "timezone": "Asia/Jakarta",
+    "language": "id",
+}
 
 
 @pytest.mark.parametrize("archive", ["month", "off"])
@@ -149,3 +164,74 @@ def test_kept_entries_read_back_the_same(
 )
 def test_kept_entries_the_state_did_not_write_keep_no_framing(entries: str) -> None:
     assert Framing.parse(f"d 12 2020-01-01T00:00:00+00:00/1 {entries}") is None
+
+
+#: A story the loader accepts: dates at several offsets (some modified later), labels of one
+#: term in two spellings (the site shows one: the other's entries show it relabelled), bodies
+#: of both kinds, people named by name or with an address (RSS: ``dc:creator`` or ``author``).
+day = st.datetimes(min_value=datetime(2015, 1, 1), max_value=datetime(2025, 12, 1))
+zone = st.sampled_from(["+07:00", "Z", "-03:30", "+14:00"])
+story = st.builds(
+    lambda fields, published, at, later: {
+        **fields,
+        "date_published": f"{published.isoformat()}{at}",
+        **({"date_modified": f"{(published + later).isoformat()}{at}"} if later else {}),
+    },
+    st.fixed_dictionaries(
+        {
+            "id": st.uuids().map(str),
+            "title": st.text(min_size=1, max_size=20).filter(str.strip),
+            "url": st.sampled_from(["/a/", "/b/", "https://example.com/c"]),
+        },
+        optional={
+            "categories": st.lists(st.sampled_from(["Ekonomi", "EKONOMI", "Seni", "Olahraga"])),
+            "summary": st.text(max_size=30),
+            "content_text": st.text(max_size=60),
+            "content_html": st.sampled_from(["<p>Isi <b>berita</b>.</p>", "<p>a</p><p>b</p>"]),
+            "authors": st.lists(st.sampled_from(["Redaksi", "Ani <ani@example.com>"]), max_size=2),
+        },
+    ),
+    day,
+    zone,
+    st.none() | st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    raws=st.lists(st.one_of(*[story] * 5, full_records), min_size=2, max_size=8),
+    limits=st.tuples(st.integers(1, 4), st.sampled_from([-2, -1, 1, 2])).map(
+        lambda pair: (pair[0], max(1, pair[0] + pair[1]))
+    ),
+    added=st.none() | story | full_records,
+)
+@example(
+    raws=[{"title": "a", "date_published": "9999-12-31T23:59:59+14:00", "content_text": "x"}],
+    limits=(1, 2),
+    added={"title": "b", "date_published": "Jumat(02/12/2022)", "summary": "s"},
+)
+def test_documents_that_cut_entries_are_the_documents_rendered_whole(
+    raws: list[dict[str, Any]], limits: tuple[int, int], added: dict[str, Any] | None
+) -> None:
+    """Any records the loader accepts, a new limit and maybe a new record: the documents that
+    cut their entries from their published bytes are those a build from scratch renders."""
+    folder = Path(tempfile.mkdtemp())
+    try:
+        (folder / "articles").mkdir()
+        for number, raw in enumerate(raws):
+            (folder / "articles" / f"r{number}.json").write_text(json.dumps(raw), "utf-8")
+
+        def built(limit: int, out: str) -> None:
+            config = parse_config({**SITE, "limit": limit}, "test.toml")
+            state = folder / f"{out}.state"
+            report = build(folder / "articles", folder / out, config, state_dir=state, now=NOW)
+            assert report.count("invalid") == 0
+
+        built(limits[0], "public")
+        if added is not None:
+            (folder / "articles" / "new.json").write_text(json.dumps(added), "utf-8")
+        built(limits[1], "public")
+        built(limits[1], "fresh")
+        assert tree(folder / "public") == tree(folder / "fresh")
+    finally:
+        shutil.rmtree(folder)
