@@ -411,4 +411,4 @@ def _without(
     if gone is not None:
         gone.update((e.rid, e) for e in feed.entries if e.rid in lost)
     entries = tuple(e for e in feed.entries if e.rid not in lost)
-    return replace(feed, entries=entries, digest="stale", body="")
+    return replace(feed, entries=entries, digest="stale", body="", entry_keys=())
