@@ -120,7 +120,8 @@ def render_in_batches(
         articles: dict[int, Article] = {}
         if load is None:
             articles = _load_bodies(source, config, categories, batch, memo)
-            pages.learn({rid: a.summary or "" for rid, a in articles.items()})
+            wanted = pages.unknown  # most builds' pages want none: no map of every article
+            pages.learn({rid: a.summary or "" for rid, a in articles.items() if rid in wanted})
         yield from render_feeds(
             config,
             categories,
