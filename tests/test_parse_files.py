@@ -70,3 +70,20 @@ def test_the_bodies_read_are_the_wanted_records_as_a_full_parse_gives_them(site:
     data = (root / "many.jsonl").read_bytes()
     only = parse_file(data, "many.jsonl", "many.jsonl", rules, wanted={wanted[0].digest})
     assert [a.id for a in only.articles] == ["c"] and only.errors == [] and only.warnings == []
+
+
+def test_a_batch_read_for_some_records_parses_no_other_line(site: Path) -> None:
+    """A feed's few records of a batch of thousands: each line is known by the digest of its
+    bytes, so no other line is parsed, and none of their faults is told. Its lines are counted
+    at every break JSON Lines allows, as a full parse counts them."""
+    rules = load_config(site / "feedpub.toml").records
+    records = [json.dumps({**RECORD, "id": f"r{n}", "url": f"/r{n}/"}) for n in range(4)]
+    for breaks in ("\n", "\r\n", "\r", "\r\n\n\r"):
+        lines = [records[0], '{"title": "not JSON', records[1], "[" * 100_000, *records[2:]]
+        data = breaks.join(lines).encode()
+        full = parse_file(data, "b.jsonl", "b.jsonl", rules)
+        assert [e.line for e in full.errors] == ([2, 4] if breaks != "\r\n\n\r" else [4, 10])
+        wanted = {full.digests[1], full.digests[3]}
+        only = parse_file(data, "b.jsonl", "b.jsonl", rules, wanted=wanted)
+        assert only.errors == [] and only.warnings == []
+        assert only.articles == [full.articles[1], full.articles[3]]

@@ -114,8 +114,13 @@ def parse_file(
     deep = may_nest_deeply(data)  # once per file: a few brackets cannot nest deeply
 
     if jsonl:
-        for number, line_text in enumerate(_LINE_BREAK.split(text), 1):
+        for number, line_text in enumerate(_lines(text), 1):
             if not line_text.strip():
+                continue
+            source = line_text.encode("utf-8")
+            # A line's digest is of its bytes: one not wanted is skipped before it is parsed
+            # (a feed's few records of a batch of thousands, read again for their bodies).
+            if wanted is not None and digest_bytes(source) not in wanted:
                 continue
             try:
                 raw = json.loads(line_text)
@@ -129,7 +134,7 @@ def parse_file(
             except (RecursionError, ValueError) as exc:
                 result.errors.append(_unparsable(exc, shown, number))
                 continue
-            add(raw, number, None, None, line_text.encode("utf-8"), deep)
+            add(raw, number, None, None, source, deep)
         return result
 
     try:
@@ -156,6 +161,12 @@ def parse_file(
 # JSON Lines ends lines with \n (or \r\n; a lone \r too, as str.splitlines did): not with the
 # other breaks splitlines knows (U+2028, U+0085...), which JSON strings may hold as they are.
 _LINE_BREAK = re.compile("\r\n|\r|\n")
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` split at its line breaks: at ``\\n`` alone, in C, when it has no ``\\r`` (a
+    batch of a megabyte: 0.1 ms, where the pattern takes 3 ms)."""
+    return _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
 
 
 def _unparsable(exc: RecursionError | ValueError, shown: str, line: int | None) -> RecordError:
