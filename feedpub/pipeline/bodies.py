@@ -14,7 +14,7 @@ from feedpub.model import Article, Category
 from feedpub.pipeline.documents import with_canonical_categories
 from feedpub.pipeline.frames import Frames
 from feedpub.pipeline.memo import BodyMemo
-from feedpub.pipeline.pages import PagesAhead
+from feedpub.pipeline.pages import PagesAhead, summaries_of
 from feedpub.pipeline.plan import PageEntries, PlannedFeed
 from feedpub.pipeline.rendering import RenderedFeed, render_feeds
 from feedpub.records.source import RecordSource
@@ -121,7 +121,7 @@ def render_in_batches(
         if load is None:
             articles = _load_bodies(source, config, categories, batch, memo)
             wanted = pages.unknown  # most builds' pages want none: no map of every article
-            pages.learn({rid: a.summary or "" for rid, a in articles.items() if rid in wanted})
+            pages.learn(summaries_of(articles, wanted))
         yield from render_feeds(
             config,
             categories,

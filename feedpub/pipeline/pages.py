@@ -16,12 +16,12 @@ entries from their published bytes) read all of its entries' records again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from feedpub.digest import digest_bytes, digest_text
-from feedpub.model import Category
+from feedpub.model import Article, Category
 from feedpub.output.pages import FeedFacts, render_directory, render_feed_page
 from feedpub.output.paths import DIRECTORY_PAGE, PAGE_CONTENT_TYPE, page_path
 from feedpub.parallel import ordered_map
@@ -41,6 +41,7 @@ __all__ = [
     "plan_pages",
     "publish_pages",
     "remember_facts",
+    "summaries_of",
 ]
 
 #: The most records read at once for their summaries (a batch's summaries are kept in the
@@ -245,7 +246,7 @@ def _summaries(
     records of one file together)."""
     load = source.loader(config.records) if workers else None
     if load is None:
-        return {rid: a.summary or "" for rid, a in source.load(config.records, wanted).items()}
+        return summaries_of(source.load(config.records, wanted))
     wanted.sort(key=lambda record: record.path)
     jobs = [wanted[i : i + _READ_JOB] for i in range(0, len(wanted), _READ_JOB)]
     found: dict[int, str] = {}
@@ -256,7 +257,19 @@ def _summaries(
 
 def _summaries_job(shared: dict[str, Any], wanted: list[WantedRecord]) -> dict[int, str]:
     load: Loader = shared["load"]
-    return {rid: article.summary or "" for rid, article in load(wanted).items()}
+    return summaries_of(load(wanted))
+
+
+def summaries_of(
+    articles: Mapping[int, Article], wanted: Container[int] | None = None
+) -> dict[int, str]:
+    """The summary each of ``articles`` shows on a page (``""``: none), as the state keeps it,
+    by rid; only the ``wanted`` rids' when given."""
+    return {
+        rid: article.summary or ""
+        for rid, article in articles.items()
+        if wanted is None or rid in wanted
+    }
 
 
 def publish_pages(

@@ -57,6 +57,7 @@ from feedpub.pipeline.entry_spool import (
     write_spool,
 )
 from feedpub.pipeline.frames import Frames
+from feedpub.pipeline.pages import summaries_of
 from feedpub.pipeline.plan import PlannedFeed
 from feedpub.records.ids import entry_id
 from feedpub.records.parse import WantedRecord
@@ -219,7 +220,7 @@ def _spool_entries(shared: dict[str, Any], job: _EntryJob) -> dict[int, str] | N
         spool_failed(spool / str(number))
         raise
     wanted_summaries: frozenset[int] = shared["summaries"]
-    summaries = {r: a.summary or "" for r, a in articles.items() if r in wanted_summaries}
+    summaries = summaries_of(articles, wanted_summaries)
     return summaries or None
 
 
