@@ -307,6 +307,18 @@ def test_an_emptied_page_is_removed_and_its_neighbour_mended(site: Path, tmp_pat
     assert tree(site / "public") == tree(tmp_path / "fresh/public")
 
 
+@pytest.mark.parametrize("archive", ["month", "year"])
+def test_a_build_that_removes_documents_is_remembered_whole(site: Path, archive: str) -> None:
+    configure(site, archive="day", limit=2)
+    run(site)
+    configure(site, archive=archive, limit=2)
+    assert any(o.action == "removed" for o in run(site).feeds)
+    # What it wrote and that it finished were committed with the removals: the next build,
+    # with nothing changed, looks and renders nothing (it did not plan again: no reasons).
+    again = run(site)
+    assert {(o.action, o.reason) for o in again.feeds} == {("unchanged", "")}
+
+
 def test_a_rebuilt_state_still_removes_pages_it_did_not_write(site: Path) -> None:
     run(site)
     (site / "articles/2022/03/pembelajaran-tatap-muka-penuh-kembali-digelar.json").unlink()

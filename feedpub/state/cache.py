@@ -425,10 +425,11 @@ class BuildState:
             self._recorded = []
 
     def _commit_records(self) -> None:
-        if self._recorded:
-            self._write_records()
-            if self.db.in_transaction:
-                self.db.execute("COMMIT")
+        # What else was written inside the records' transaction (a removed feed forgotten)
+        # is committed with them, even when no record is left to write.
+        self._write_records()
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
 
     def forget_feed(self, path: str) -> None:
         """Forget a feed file that was removed."""
