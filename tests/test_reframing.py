@@ -137,6 +137,77 @@ def test_a_new_entry_beside_a_new_title_renders_only_what_shows_it(
     assert tree(site / "public") == fresh(site, tmp_path)
 
 
+def pages_of(report: Any) -> set[str]:
+    """The archive pages a build wrote."""
+    return {path for path in feeds_written(report) if "/archive/" in f"/{path}"}
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [("month", "year"), ("day", "month"), ("day", "year"), ("week", "year")]
+)
+def test_a_longer_archive_period_joins_the_published_pages_and_renders_no_entry(
+    site: Path, tmp_path: Path, counted: dict[str, int], before: str, after: str
+) -> None:
+    configure(site, archive=before, limit=2)
+    old = pages_of(run(site))
+    counted.update(entries=0, bodies=0)
+    configure(site, archive=after, limit=2)
+    report = run(site)
+    new = pages_of(report)
+    assert new and not new & old
+    removed = {o.path for o in report.feeds if o.action == "removed"}
+    assert old <= removed
+    # Each new page is the old pages of its period joined in a new frame: no entry rendered,
+    # no record read, the bytes a build from scratch makes. (A week of 2023 and 2024 both,
+    # were there one, would be rendered: its page's entries are not one year's.)
+    assert counted == {"entries": 0, "bodies": 0}
+    assert tree(site / "public") == fresh(site, tmp_path)
+    # And the joined pages keep their fingerprints: another step joins them again.
+    if after != "year":
+        counted.update(entries=0, bodies=0)
+        configure(site, archive="year", limit=2)
+        run(site)
+        assert counted == {"entries": 0, "bodies": 0}
+        assert tree(site / "public") == fresh(site, tmp_path)
+
+
+def test_what_a_new_archive_cannot_join_it_renders(
+    site: Path, tmp_path: Path, counted: dict[str, int]
+) -> None:
+    configure(site, archive="month", limit=2)
+    run(site)
+    # A record of 2023 edited with the change: 2023's pages are rendered, the others joined.
+    edited = site / "articles/2023/04/pasar-takjil-ramadan-ramai-pengunjung.json"
+    edited.write_text(edited.read_text().replace('"title": "', '"title": "Ramai: ', 1))
+    counted.update(entries=0, bodies=0)
+    configure(site, archive="year", limit=2)
+    run(site)
+    shown_2023 = 6  # the sample's records of 2023, rendered once per format
+    assert 0 < counted["entries"] <= 3 * shown_2023 and counted["bodies"] <= shown_2023
+    assert tree(site / "public") == fresh(site, tmp_path)
+    # A shorter period's pages are each part of one longer page: they are rendered.
+    counted.update(entries=0, bodies=0)
+    configure(site, archive="month", limit=2)
+    run(site)
+    assert counted["entries"] > 0
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
+def test_a_joined_page_whose_source_changed_is_not_joined(
+    site: Path, tmp_path: Path, counted: dict[str, int]
+) -> None:
+    configure(site, archive="month", limit=2)
+    run(site)
+    page = site / "public/archive/2022-12/atom.xml"
+    page.write_bytes(page.read_bytes().replace(b"</feed>", b"<!-- edited --></feed>"))
+    counted.update(entries=0, bodies=0)
+    configure(site, archive="year", limit=2)
+    run(site)
+    # 2022's Atom page is rendered from its records; nothing else is.
+    assert 0 < counted["entries"] <= 4 and counted["bodies"] <= 4
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
 def test_under_max_bytes_subscription_documents_are_rendered_and_pages_reframed(
     site: Path, tmp_path: Path, counted: dict[str, int]
 ) -> None:

@@ -13,16 +13,22 @@ frame be rendered anew around the entries it already carries (``pipeline/reframi
 A subscription document's framing keeps each entry too (:class:`KeptEntry`: what its bytes
 are made of, their length, its facts), so that a document showing some of the same entries
 (a new ``limit``, a new story at the top) cuts them from the published bytes instead of
-rendering them again (``pipeline/cutting.py``).
+rendering them again (``pipeline/cutting.py``). An archive page's keeps the fingerprint of its
+entries (:attr:`Framing.shows`), so that the page of a longer period (a new ``archive``) is
+the entries of the shorter periods' pages it covers, joined in one new frame (:func:`joined`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-__all__ = ["Frame", "FrameFacts", "Framing", "KeptEntry"]
+__all__ = ["Frame", "FrameFacts", "Framing", "KeptEntry", "joined", "newest_facts"]
+
+#: An archive page's fingerprint as the state keeps it: its entries, and two sums.
+_FINGERPRINT = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -93,21 +99,33 @@ class Framing:
     #: Each of its entries, in order (a subscription document's; none kept for an archive
     #: page, which would make the state as large as the archive).
     entries: tuple[KeptEntry, ...] = ()
+    #: An archive page's: the fingerprint of its entries (``ArchivePage.fingerprint``: how
+    #: many, and two sums of numbers taken from their records' digests), part of its
+    #: ``body``; ``""``: not kept.
+    shows: str = ""
 
     def text(self) -> str:
         """One line for the state, read back by :meth:`parse`."""
         line = f"{self.body} {self.head} {self.facts.text()}"
+        if self.shows:
+            return f"{line} {';'.join(e.text() for e in self.entries)} {self.shows}"
         return f"{line} {';'.join(e.text() for e in self.entries)}" if self.entries else line
 
     @classmethod
     def parse(cls, text: str) -> Framing | None:
         """The framing :meth:`text` wrote; ``None`` for anything else (nothing kept)."""
         parts = text.split(" ")
-        if len(parts) not in (3, 4) or not parts[0]:
+        if len(parts) not in (3, 4, 5) or not parts[0]:
             return None
         try:
-            entries = tuple(map(KeptEntry.parse, parts[3].split(";"))) if len(parts) == 4 else ()
-            return cls(parts[0], int(parts[1]), FrameFacts.parse(parts[2]), entries)
+            listed = parts[3] if len(parts) > 3 else ""
+            entries = tuple(map(KeptEntry.parse, listed.split(";"))) if listed else ()
+            shows = parts[4] if len(parts) == 5 else ""
+            if len(parts) == 4 and not listed:
+                return None
+            if len(parts) == 5 and not _FINGERPRINT.fullmatch(shows):
+                return None
+            return cls(parts[0], int(parts[1]), FrameFacts.parse(parts[2]), entries, shows)
         except ValueError:
             return None
 
@@ -167,3 +185,29 @@ class Frame:
             + len(self.separator) * (len(entries) - 1)
             + len(self.tail)
         )
+
+
+def joined(
+    documents: Sequence[tuple[Framing, bytes]], frame: Frame, body: str, shows: str
+) -> tuple[bytes, Framing] | None:
+    """The entries of several published documents (each with the framing kept for it), in
+    their order, in ``frame``: what rendering their entries whole in one document gives, when
+    its entries are theirs in that order (``body`` and ``shows`` say so: its new framing's).
+    ``frame`` is rendered from :func:`newest_facts` of theirs. ``None`` if one of the bytes
+    cannot be the document its framing was kept for, or shows no entry."""
+    tail, parts = frame.tail, []
+    for framing, data in documents:
+        if framing.head < 0 or len(data) < framing.head + len(tail) or not data.endswith(tail):
+            return None
+        parts.append(memoryview(data)[framing.head : len(data) - len(tail)])
+    if not parts:
+        return None
+    facts = newest_facts([framing.facts for framing, _ in documents])
+    return frame.page(parts), Framing(body, len(frame.head), facts, (), shows)
+
+
+def newest_facts(facts: Sequence[FrameFacts]) -> FrameFacts:
+    """What the frame of a document takes from the entries of several, in order: the newest
+    instant (the first of equals, as each document's own facts took it from its entries)."""
+    newest = max((f.updated for f in facts), key=lambda d: d.timestamp())
+    return FrameFacts(newest, any(f.dublin_core for f in facts))

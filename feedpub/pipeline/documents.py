@@ -50,7 +50,8 @@ CutSpec = tuple[str, str, dict[int, WantedRecord]]
 #: A document to render, as sent to a worker: a :data:`WholeSpec`, where each entry is in the
 #: spool (job of entries, index in it; ``-1``, place among the published entries: cut from
 #: them), the temporary file to write it to ("": none), its body digest, its entries' keys
-#: (a subscription document's), what it cuts from its published bytes.
+#: (a subscription document's), what it cuts from its published bytes, its entries'
+#: fingerprint (an archive page's).
 DocSpec = tuple[
     str | None,
     Format,
@@ -62,6 +63,7 @@ DocSpec = tuple[
     str,
     tuple[str, ...],
     CutSpec | None,
+    str,
 ]
 #: A cut entry's stand-in date when its file changed (the document is rendered whole).
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -105,7 +107,7 @@ def make_document(shared: dict[str, Any], spec: DocSpec) -> Done:
     from feedpub.validate import validate_feed
 
     config: SiteConfig = shared["config"]
-    term, fmt, path, rids, links, where, name, body, keys, cut = spec
+    term, fmt, path, rids, links, where, name, body, keys, cut, shows = spec
     cap = config.syndication.max_bytes
     # Some entries cut from the published bytes; none if the file no longer holds them: the
     # document is then rendered whole, from its records.
@@ -171,7 +173,7 @@ def make_document(shared: dict[str, Any], spec: DocSpec) -> Done:
                 )
             )
             head = len(frame.head) if shown else -1
-            framing = Framing(body, head, made, kept_entries if keys else ()).text()
+            framing = Framing(body, head, made, kept_entries if keys else (), shows).text()
     if gone:
         framing = ""  # its entries are not what its plan says: none to frame anew
     staged = stage_valid(shared["target"], path, data, name, problems)

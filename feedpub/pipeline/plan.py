@@ -93,6 +93,14 @@ class PlannedFeed:
     #: version): an entry of the published document with the same is cut from its bytes, not
     #: rendered again (``pipeline/cutting.py``).
     entry_keys: tuple[str, ...] = ()
+    #: An archive page's: a digest of what its entries' bytes are made of but for which
+    #: entries (the site's domain, the feed, the labels, the format, feedpub's version), and
+    #: the fingerprint of its entries (``ArchivePage.fingerprint``); its ``body`` is their
+    #: digest. The page of a longer period is the pages of the shorter ones it covers, joined,
+    #: when theirs have its ``shape`` and their fingerprints add up to its
+    #: (``pipeline/reframing.py``). ``""``: not digested anew.
+    shape: str = ""
+    fingerprint: str = ""
 
     def keys(self) -> tuple[tuple[str, str], ...]:
         """(entry id, record digest) of each entry, as the state remembers them; none for an
@@ -173,6 +181,7 @@ def plan_feeds(
     subscription = document_fingerprint(config.feed, syndication, archive_page=False)
     archived = document_fingerprint(config.feed, syndication, archive_page=True)
     feeds: list[PlannedFeed] = []
+    made_shapes: dict[tuple[str, ...], str] = {}  # one string each (a page each: 72,000 at 1M)
     for shape in shapes:
         term, entries, links = shape.term, shape.entries, shape.links
         shown = categories[term] if term is not None else None
@@ -201,15 +210,31 @@ def plan_feeds(
                 path = page_links.path(fmt)
                 if same and kept is not None:
                     # Nothing it shows or links changed: it is not rendered.
-                    digest, body = kept[path].digest, ""
+                    digest, body, made_shape, shows = kept[path].digest, "", "", ""
                 else:
                     fingerprint = page_links.fingerprint(fmt)
                     digest = digest_text(
                         version, archived, *own, page_labels, fmt, fingerprint, page.fingerprint
                     )
-                    body = digest_text(*inside, page_labels, fmt, page.fingerprint)
+                    parts = (*own, page_labels, fmt)
+                    made_shape = made_shapes.get(parts) or made_shapes.setdefault(
+                        parts, digest_text(*inside, page_labels, fmt)
+                    )
+                    shows = page.fingerprint
+                    body = digest_text(made_shape, shows)
                 feeds.append(
-                    PlannedFeed(path, term, fmt, (), digest, page_links, page.period, body=body)
+                    PlannedFeed(
+                        path,
+                        term,
+                        fmt,
+                        (),
+                        digest,
+                        page_links,
+                        page.period,
+                        body=body,
+                        shape=made_shape,
+                        fingerprint=shows,
+                    )
                 )
     return feeds
 

@@ -19,6 +19,16 @@ archives). Those a build stopped early never took are removed once its workers a
 taken but not put in place yet is its batch's to drop (or, if the build dies, the next build's
 to clear, as any temporary file of a dead writer).
 
+The same holds across documents: a new ``archive`` of a longer period (``month`` to
+``year``) makes pages whose entries are those of the published pages of the shorter periods
+they cover, newest first. Each archive page's framing keeps the fingerprint of its entries
+(their number and two sums of numbers from their records' digests, as the plan's
+``ArchivePage.fingerprint``). A new page is the published pages under its period joined in its
+new frame (:func:`~feedpub.output.assembly.joined`) when each of theirs was made of entries of
+its ``shape`` (the same labels, format, domain, feedpub version) and their fingerprints add up
+to its own: its entries are then theirs, and, periods of one kind being spans of time, in their
+order. Any other (a shorter period, weeks into months, a record edited meanwhile) is rendered.
+
 A subscription document under ``max_bytes`` is always rendered: the cap may leave out other
 entries under a new frame. A file that changed between the plan and its reading is not written
 (an invalid outcome: the previous file stays, the next build renders it).
@@ -27,14 +37,14 @@ entries under a new frame. A file that changed between the plan and its reading 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Generator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
-from feedpub.digest import digest_bytes
+from feedpub.digest import digest_bytes, digest_text
 from feedpub.errors import Problem
 from feedpub.model import Category, Format
-from feedpub.output.assembly import Framing
-from feedpub.output.paths import FeedLinks
+from feedpub.output.assembly import Framing, joined, newest_facts
+from feedpub.output.paths import FeedLinks, archives_folder
 from feedpub.output.publish import Staged, staged_name
 from feedpub.output.targets.base import Staging
 from feedpub.parallel import ordered_map
@@ -57,10 +67,14 @@ _PER_JOB = 32
 #: Below this many documents, framing them anew in worker processes costs more than it saves.
 _PARALLEL_MIN = 64
 
+#: A published document whose entries a new one takes: (its path, its bytes' digest, its
+#: framing as the state keeps it).
+_Source = tuple[str, str, str]
 #: A document to frame anew, as sent to a worker: (path, format, term, links, the published
-#: bytes' digest, their framing as the state keeps it, the name of the temporary file to
-#: write it to or "").
-_Spec = tuple[str, Format, str | None, FeedLinks, str, str, str]
+#: documents whose entries it shows, in order (itself, or the pages it joins), its body digest
+#: and fingerprint (for the pages it joins), the name of the temporary file to write it to or
+#: "").
+_Spec = tuple[str, Format, str | None, FeedLinks, tuple[_Source, ...], str, str, str]
 #: A document framed anew: its bytes (empty when staged), what validation found, its new
 #: framing's text (``""``: its file was not as written), where it was staged, its bytes' digest.
 _Done = tuple[bytes, list[Problem], str, Staged | None, str]
@@ -71,29 +85,81 @@ def reframable(
     published: dict[str, PublishedFeed],
     target: PublishTarget,
     config: SiteConfig,
-) -> set[str]:
-    """Of ``feeds`` (those to render), the paths that can be framed anew: their entries'
-    bytes are the published ones, and their files hold what was written. Their framings are
-    not kept here: they are read again where they are framed (at 100,000 records with
-    archives, 65,398 kept here held 32 MB of this process)."""
-    found: set[str] = set()
+) -> dict[str, tuple[str, ...]]:
+    """Of ``feeds`` (those to render), those that can be framed anew, each with the published
+    documents whose entries it shows, in order: itself (its entries' bytes are the published
+    ones), or the archive pages of the shorter periods it covers (see the module docstring).
+    Each of those files holds what was written. Their framings are not kept here: they are
+    read again where they are framed (at 100,000 records with archives, 65,398 kept here held
+    32 MB of this process)."""
+    found: dict[str, tuple[str, ...]] = {}
     capped = config.syndication.max_bytes is not None
+    shorter: dict[tuple[str, str], dict[str, str]] | None = None  # built when first asked
+
+    def as_written(path: str) -> bool:
+        verdict = check_file(target, path, published[path])[0]
+        return verdict in (FileCheck.AS_WRITTEN, FileCheck.TOUCHED)
+
     for feed in feeds:
         before = published.get(feed.path)
-        if before is None or not feed.body or (capped and not feed.links.archive):
+        if feed.body and not (capped and not feed.links.archive) and before is not None:
+            framing = Framing.parse(before.frame)
+            if framing is not None and framing.body == feed.body:
+                if as_written(feed.path):
+                    found[feed.path] = (feed.path,)
+                continue
+        if feed.period is None or not feed.fingerprint:
             continue
-        framing = Framing.parse(before.frame)
-        if framing is None or framing.body != feed.body:
-            continue
-        if check_file(target, feed.path, before)[0] in (FileCheck.AS_WRITTEN, FileCheck.TOUCHED):
-            found.add(feed.path)
+        if shorter is None:
+            shorter = _archive_pages(published)
+        sources = _covered(feed, shorter, published)
+        if sources and all(map(as_written, sources)):
+            found[feed.path] = sources
     return found
+
+
+def _archive_pages(published: Mapping[str, PublishedFeed]) -> dict[tuple[str, str], dict[str, str]]:
+    """The published archive pages by (their feed's archive folder, file name), then period:
+    their paths."""
+    pages: dict[tuple[str, str], dict[str, str]] = {}
+    for path in published:
+        folder, _, name = path.rpartition("/")
+        under, archive, period = folder.rpartition("archive/")
+        if archive and period and "/" not in period:
+            pages.setdefault((f"{under}archive/", name), {})[period] = path
+    return pages
+
+
+def _covered(
+    feed: PlannedFeed,
+    pages: Mapping[tuple[str, str], Mapping[str, str]],
+    published: Mapping[str, PublishedFeed],
+) -> tuple[str, ...]:
+    """The published pages whose entries, joined newest first, are ``feed``'s (an archive page
+    of a longer period than theirs); none if they cannot be shown to be."""
+    assert feed.period is not None
+    within = pages.get((archives_folder(feed.term), feed.path.rpartition("/")[2]), {})
+    start = f"{feed.period}-"
+    periods = sorted((p for p in within if p.startswith(start)), reverse=True)
+    total = [0, 0, 0]
+    for period in periods:
+        framing = Framing.parse(published[within[period]].frame)
+        if framing is None or not framing.shows:
+            return ()
+        if framing.body != digest_text(feed.shape, framing.shows):
+            return ()
+        for i, number in enumerate(framing.shows.split(".")):
+            total[i] += int(number)
+    if not periods or ".".join(map(str, total)) != feed.fingerprint:
+        return ()
+    return tuple(within[period] for period in periods)
 
 
 def reframed_in_order(
     state: BuildState,
     rendered: Generator[RenderedFeed, None, None],
     feeds: list[PlannedFeed],
+    sources: Mapping[str, tuple[str, ...]],
     published: dict[str, PublishedFeed],
     target: PublishTarget,
     config: SiteConfig,
@@ -103,7 +169,8 @@ def reframed_in_order(
     staging: Staging | None = None,
 ) -> Generator[RenderedFeed, None, None]:
     """``rendered`` (in the order documents are published) with ``feeds`` framed anew
-    (:func:`reframable` found them) in their places in that order. One whose
+    around the entries of the ``sources`` :func:`reframable` found for them, in their places in
+    that order. One whose
     file turns out not to hold what was written loses its framing in ``state``. ``staging``
     (``target``, a folder): the new documents are written beside their paths where framed."""
     ordered = sorted(feeds, key=publish_order)
@@ -113,8 +180,9 @@ def reframed_in_order(
             f.fmt,
             f.term,
             f.links,
-            published[f.path].sha,
-            published[f.path].frame,
+            tuple((p, published[p].sha, published[p].frame) for p in sources[f.path]),
+            f.body,
+            f.fingerprint,
             staged_name() if staging is not None else "",
         )
         for f in ordered
@@ -136,7 +204,8 @@ def reframed_in_order(
     def framed() -> Iterator[RenderedFeed]:
         done = (each for result in results for each in result)
         for feed, (data, problems, framing, staged, sha) in zip(ordered, done, strict=True):
-            if not framing:  # its file is not what was written: the next build renders it
+            if not framing and feed.path in published:
+                # its file is not what was written: the next build renders it
                 state.record_feed(feed.path, published[feed.path]._replace(frame=""))
             yield RenderedFeed(
                 feed, data, tuple(problems), framing=framing, staged=staged, sha=sha, kept=True
@@ -167,33 +236,51 @@ def _reframe(
     fmt: Format,
     term: str | None,
     links: FeedLinks,
-    sha: str,
-    kept: str,
+    sources: tuple[_Source, ...],
+    body: str,
+    shows: str,
     name: str,
 ) -> _Done:
-    """The document at ``path`` with its entries in a new frame (written to the temporary file
-    ``name`` beside it when it is valid and new, if ``name`` is given), what validation found,
-    its new framing."""
+    """The document at ``path``: the entries of ``sources`` in its new frame (written to the
+    temporary file ``name`` beside it when it is valid and new, if ``name`` is given), what
+    validation found, its new framing."""
     from feedpub.validate import validate_feed
 
     config: SiteConfig = shared["config"]
     category = shared["categories"].get(term or "")
     frames: Frames = shared["frames"]
-    framing = Framing.parse(kept)
-    assert framing is not None  # reframable read it
-    frame, problems = frames.frame(fmt, category, framing.facts, config.feed, links, path)
-    data = shared["target"].read(path)
-    done = framing.reframe(data, frame) if data is not None and digest_bytes(data) == sha else None
+    framings = [Framing.parse(kept) for _, _, kept in sources]
+    assert all(framings)  # reframable read them
+    parsed = cast("list[Framing]", framings)
+    facts = parsed[0].facts if len(parsed) == 1 else newest_facts([f.facts for f in parsed])
+    frame, problems = frames.frame(fmt, category, facts, config.feed, links, path)
+    held: list[bytes] = []
+    for source, sha, _ in sources:
+        data = shared["target"].read(source)
+        if data is None or digest_bytes(data) != sha:
+            held = []
+            break
+        held.append(data)
+    done: tuple[bytes, Framing] | None = None
+    if len(held) == 1 and sources[0][0] == path:
+        done = parsed[0].reframe(held[0], frame)
+    elif held:
+        done = joined(list(zip(parsed, held, strict=True)), frame, body, shows)
     if done is None:
+        changed = ", ".join(source for source, _, _ in sources if source != path)
         message = (
             "changed while this build ran; the previous file is kept, the next build renders it"
+            if not changed
+            else f"published pages it takes its entries from changed while this build ran"
+            f" ({changed}); the next build renders it"
         )
         return b"", [Problem(path, None, "error", "published-file", message)], "", None, ""
     document, framed = done
     if problems or shared["paranoid"]:
         problems = validate_feed(document, source=path, publishing=True)
     staging = shared["target"] if name else None  # a name is given only to a Staging target
-    staged = stage_valid(staging, path, document, name, problems, held=data)
+    own = held[0] if sources[0][0] == path else None
+    staged = stage_valid(staging, path, document, name, problems, held=own)
     if staged is None:
         return document, problems, framed.text(), None, ""
     return b"", problems, framed.text(), staged, digest_bytes(document)

@@ -328,8 +328,10 @@ def render_feeds(
             taking = None
             if cut is not None:
                 taking = (cut.sha, cut.framing, {rid: records[rid].wanted() for rid in kept})
-            spec = (term, fmt, path, rids, links, where, name, feed.body, feed.entry_keys, taking)
-            documents.append(spec)
+            documents.append(
+                (term, fmt, path, rids, links, where, name, feed.body, feed.entry_keys, taking,
+                 feed.fingerprint)
+            )  # fmt: skip
         doc_jobs.append([documents[i : i + _GROUP] for i in range(0, len(documents), _GROUP)])
         first = end
     if not specs:
@@ -412,4 +414,6 @@ def _without(
     if gone is not None:
         gone.update((e.rid, e) for e in feed.entries if e.rid in lost)
     entries = tuple(e for e in feed.entries if e.rid not in lost)
-    return replace(feed, entries=entries, digest="stale", body="", entry_keys=())
+    return replace(
+        feed, entries=entries, digest="stale", body="", entry_keys=(), shape="", fingerprint=""
+    )

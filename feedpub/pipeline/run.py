@@ -377,7 +377,7 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     if framed:
         reframed = [f for f in feeds if f.path in framed]
         batches = reframed_in_order(
-            state, batches, reframed, published, job.target, job.config, categories,
+            state, batches, reframed, framed, published, job.target, job.config, categories,
             paranoid=job.paranoid, staging=staging,
         )  # fmt: skip
     if job.strict:

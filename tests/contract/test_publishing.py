@@ -69,3 +69,19 @@ def test_a_new_title_writes_what_a_clean_build_does(world: World, references: Re
     assert world.target.documents() == after
     assert sorted(world.target.touched()) == sorted(p for p in after if after[p] != before.get(p))
     assert world.target.leftovers() == []
+
+
+@pytest.mark.parametrize("world", combos([c for c in PAIRWISE if c.archives]), indirect=True)
+def test_a_longer_archive_period_writes_what_a_clean_build_does(
+    world: World, references: References
+) -> None:
+    """The pages of a longer period are the published pages they cover, joined
+    (``pipeline/reframing.py``): read back from each target; the shorter periods' pages go."""
+    assert world.build().exit_code == 0
+    world.overrides["archive"] = "year"
+    after = references.get("archive-year", True, overrides={"archive": "year"})
+    report = world.build()
+    assert report.exit_code == 0, [str(e) for e in report.errors]
+    assert report.records_changed == 0 and report.count("removed") > 0
+    assert world.target.documents() == after
+    assert world.target.leftovers() == []
