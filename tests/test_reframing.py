@@ -4,6 +4,7 @@ no record, and the feeds are byte for byte those a build from scratch makes."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -21,7 +22,7 @@ from feedpub.output.assembly import FrameFacts, Framing
 from feedpub.output.publish import TEMP_PREFIX
 from feedpub.output.targets.local import LocalFolder
 from feedpub.records.dates import format_rfc822, format_rfc3339
-from tests.test_archives import configure, tree
+from tests.test_archives import add_record, configure, tree
 from tests.test_archives import run as build_site_here
 
 
@@ -188,6 +189,36 @@ def test_what_a_new_archive_cannot_join_it_renders(
     # A shorter period's pages are each part of one longer page: they are rendered.
     counted.update(entries=0, bodies=0)
     configure(site, archive="month", limit=2)
+    run(site)
+    assert counted["entries"] > 0
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
+def test_pages_with_relabelled_entries_are_joined_and_a_new_label_renders_them(
+    site: Path, tmp_path: Path, counted: dict[str, int]
+) -> None:
+    """A record that names a term with another label shows the site's label for it (its page's
+    labels, which a month's and its year's pages do not share); a label changed with the
+    archive renders the pages."""
+    (site / "articles/relabel.json").write_text(
+        '{"title": "Tari", "url": "/tari/", "summary": "Ringkas.", '
+        '"date_published": "2023-06-04T10:00:00+07:00", '
+        '"categories": [{"term": "Seni & Budaya", "label": "Seni Tari"}]}'
+    )
+    add_record(site, "tanpa-label", date_published="2023-06-20T10:00:00+07:00")  # its day's
+    # page shows no label that its records do not say; its month's shows "Seni & Budaya"
+    configure(site, archive="day", limit=2)
+    run(site)
+    counted.update(entries=0, bodies=0)
+    configure(site, archive="month", limit=2)
+    run(site)
+    assert counted == {"entries": 0, "bodies": 0}
+    assert tree(site / "public") == fresh(site, tmp_path)
+    first = site / "articles/2021/11/sanggar-tari-lampung-tampil-di-denpasar.json"
+    record = json.loads(first.read_text())
+    record["categories"] = [{"term": "Seni & Budaya", "label": "Seni dan Budaya"}]
+    first.write_text(json.dumps(record, ensure_ascii=False))
+    configure(site, archive="year", limit=2)
     run(site)
     assert counted["entries"] > 0
     assert tree(site / "public") == fresh(site, tmp_path)

@@ -100,15 +100,17 @@ class Framing:
     #: page, which would make the state as large as the archive).
     entries: tuple[KeptEntry, ...] = ()
     #: An archive page's: the fingerprint of its entries (``ArchivePage.fingerprint``: how
-    #: many, and two sums of numbers taken from their records' digests), part of its
-    #: ``body``; ``""``: not kept.
+    #: many, and two sums of numbers taken from their records' digests), and a digest of what
+    #: else they were made of (``PlannedFeed.shape``); ``""``: not kept.
     shows: str = ""
+    shape: str = ""
 
     def text(self) -> str:
         """One line for the state, read back by :meth:`parse`."""
         line = f"{self.body} {self.head} {self.facts.text()}"
         if self.shows:
-            return f"{line} {';'.join(e.text() for e in self.entries)} {self.shows}"
+            listed = ";".join(e.text() for e in self.entries)
+            return f"{line} {listed} {self.shows}:{self.shape}"
         return f"{line} {';'.join(e.text() for e in self.entries)}" if self.entries else line
 
     @classmethod
@@ -120,12 +122,13 @@ class Framing:
         try:
             listed = parts[3] if len(parts) > 3 else ""
             entries = tuple(map(KeptEntry.parse, listed.split(";"))) if listed else ()
-            shows = parts[4] if len(parts) == 5 else ""
+            shows, _, shape = parts[4].partition(":") if len(parts) == 5 else ("", "", "")
             if len(parts) == 4 and not listed:
                 return None
-            if len(parts) == 5 and not _FINGERPRINT.fullmatch(shows):
+            if len(parts) == 5 and not (_FINGERPRINT.fullmatch(shows) and shape):
                 return None
-            return cls(parts[0], int(parts[1]), FrameFacts.parse(parts[2]), entries, shows)
+            facts = FrameFacts.parse(parts[2])
+            return cls(parts[0], int(parts[1]), facts, entries, shows, shape)
         except ValueError:
             return None
 
@@ -192,9 +195,9 @@ def joined(
 ) -> tuple[bytes, Framing] | None:
     """The entries of several published documents (each with the framing kept for it), in
     their order, in ``frame``: what rendering their entries whole in one document gives, when
-    its entries are theirs in that order (``body`` and ``shows`` say so: its new framing's).
-    ``frame`` is rendered from :func:`newest_facts` of theirs. ``None`` if one of the bytes
-    cannot be the document its framing was kept for, or shows no entry."""
+    its entries are theirs in that order. ``body`` and ``shows`` are its new framing's (its
+    ``shape`` is theirs); ``frame`` is rendered from :func:`newest_facts` of theirs. ``None``
+    if one of the bytes cannot be the document its framing was kept for, or shows none."""
     tail, parts = frame.tail, []
     for framing, data in documents:
         if framing.head < 0 or len(data) < framing.head + len(tail) or not data.endswith(tail):
@@ -203,7 +206,8 @@ def joined(
     if not parts:
         return None
     facts = newest_facts([framing.facts for framing, _ in documents])
-    return frame.page(parts), Framing(body, len(frame.head), facts, (), shows)
+    shape = documents[0][0].shape
+    return frame.page(parts), Framing(body, len(frame.head), facts, (), shows, shape)
 
 
 def newest_facts(facts: Sequence[FrameFacts]) -> FrameFacts:

@@ -51,7 +51,7 @@ CutSpec = tuple[str, str, dict[int, WantedRecord]]
 #: spool (job of entries, index in it; ``-1``, place among the published entries: cut from
 #: them), the temporary file to write it to ("": none), its body digest, its entries' keys
 #: (a subscription document's), what it cuts from its published bytes, its entries'
-#: fingerprint (an archive page's).
+#: fingerprint and shape (an archive page's: ``PlannedFeed.fingerprint``, ``.shape``).
 DocSpec = tuple[
     str | None,
     Format,
@@ -63,7 +63,7 @@ DocSpec = tuple[
     str,
     tuple[str, ...],
     CutSpec | None,
-    str,
+    tuple[str, str],
 ]
 #: A cut entry's stand-in date when its file changed (the document is rendered whole).
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -173,7 +173,8 @@ def make_document(shared: dict[str, Any], spec: DocSpec) -> Done:
                 )
             )
             head = len(frame.head) if shown else -1
-            framing = Framing(body, head, made, kept_entries if keys else (), shows).text()
+            entries = kept_entries if keys else ()
+            framing = Framing(body, head, made, entries, *shows).text()
     if gone:
         framing = ""  # its entries are not what its plan says: none to frame anew
     staged = stage_valid(shared["target"], path, data, name, problems)

@@ -23,11 +23,13 @@ The same holds across documents: a new ``archive`` of a longer period (``month``
 ``year``) makes pages whose entries are those of the published pages of the shorter periods
 they cover, newest first. Each archive page's framing keeps the fingerprint of its entries
 (their number and two sums of numbers from their records' digests, as the plan's
-``ArchivePage.fingerprint``). A new page is the published pages under its period joined in its
-new frame (:func:`~feedpub.output.assembly.joined`) when each of theirs was made of entries of
-its ``shape`` (the same labels, format, domain, feedpub version) and their fingerprints add up
-to its own: its entries are then theirs, and, periods of one kind being spans of time, in their
-order. Any other (a shorter period, weeks into months, a record edited meanwhile) is rendered.
+``ArchivePage.fingerprint``) and the shape they were made with (``PlannedFeed.shape``: the
+site's domain, the feed, the format, feedpub's version and every label the site shows). A new
+page is the published pages under its period joined in its new frame
+(:func:`~feedpub.output.assembly.joined`) when each was made with its shape and their
+fingerprints add up to its own: its entries are then theirs, and, periods of one kind being
+spans of time, in their order. Any other is rendered: a shorter period, a week across two
+years, a record edited or a label changed meanwhile, a page's file changed.
 
 A subscription document under ``max_bytes`` is always rendered: the cap may leave out other
 entries under a new frame. A file that changed between the plan and its reading is not written
@@ -40,7 +42,7 @@ import heapq
 from collections.abc import Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from feedpub.digest import digest_bytes, digest_text
+from feedpub.digest import digest_bytes
 from feedpub.errors import Problem
 from feedpub.model import Category, Format
 from feedpub.output.assembly import Framing, joined, newest_facts
@@ -144,9 +146,7 @@ def _covered(
     total = [0, 0, 0]
     for period in periods:
         framing = Framing.parse(published[within[period]].frame)
-        if framing is None or not framing.shows:
-            return ()
-        if framing.body != digest_text(feed.shape, framing.shows):
+        if framing is None or not framing.shows or framing.shape != feed.shape:
             return ()
         for i, number in enumerate(framing.shows.split(".")):
             total[i] += int(number)

@@ -330,7 +330,7 @@ def render_feeds(
                 taking = (cut.sha, cut.framing, {rid: records[rid].wanted() for rid in kept})
             documents.append(
                 (term, fmt, path, rids, links, where, name, feed.body, feed.entry_keys, taking,
-                 feed.fingerprint)
+                 (feed.fingerprint, feed.shape))
             )  # fmt: skip
         doc_jobs.append([documents[i : i + _GROUP] for i in range(0, len(documents), _GROUP)])
         first = end
