@@ -18,14 +18,8 @@ import pytest
 
 from feedpub.errors import PublishError
 from feedpub.output import publish
-from feedpub.output.publish import (
-    TEMP_GRACE_SECONDS,
-    TEMP_PREFIX,
-    Batch,
-    remove_file,
-    remove_leftover_temp_files,
-    write_if_changed,
-)
+from feedpub.output.leftovers import TEMP_GRACE_SECONDS, remove_leftover_temp_files
+from feedpub.output.publish import TEMP_PREFIX, Batch, remove_file, write_if_changed
 from feedpub.output.targets.local import LocalFolder
 
 

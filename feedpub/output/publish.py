@@ -10,8 +10,8 @@ A file whose new bytes equal the old ones is not touched, so its mtime (and any
 
 A process killed between write and rename cannot remove its temporary file, so
 each one says whose it is: its name holds the writer's PID, and the writer holds
-an advisory lock (``flock``) on it until the rename. :func:`remove_leftover_temp_files`
-removes a temporary file only when nobody holds its lock and its writer is gone.
+an advisory lock (``flock``) on it until the rename. ``output/leftovers.py`` removes a
+temporary file only when nobody holds its lock and its writer is gone.
 A render worker may write a document's temporary file for the process publishing it
 (:func:`stage_file`): that file's name holds the publishing process's PID, not the worker's,
 and the publisher's batch adopts it (:meth:`Batch.adopt`) and puts it in place like its own.
@@ -28,7 +28,6 @@ import itertools
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -48,9 +47,9 @@ __all__ = [
     "Batch",
     "Staged",
     "Written",
-    "process_running",
+    "lock_file",
+    "remove_empty_folders",
     "remove_file",
-    "remove_leftover_temp_files",
     "stage_file",
     "staged_name",
     "write_if_changed",
@@ -319,10 +318,10 @@ class Batch:
                 self._folders.add(path.parent)
         except OSError as exc:
             # A full disk can refuse the file after its folders were made: none is left empty.
-            _remove_empty_folders(path.parent, existing)
+            remove_empty_folders(path.parent, existing)
             raise PublishError(str(path), exc.strerror or str(exc)) from None
         try:
-            _lock(fd, blocking=True)  # held until the rename: a cleaner never takes it away
+            lock_file(fd, blocking=True)  # held until the rename: a cleaner never takes it away
             os.fchmod(fd, 0o644)
             view = memoryview(data)
             while view:
@@ -331,7 +330,7 @@ class Batch:
         except BaseException as exc:
             os.close(fd)
             temp.unlink(missing_ok=True)
-            _remove_empty_folders(path.parent, existing)
+            remove_empty_folders(path.parent, existing)
             if isinstance(exc, OSError):
                 raise PublishError(str(path), exc.strerror or str(exc)) from None
             raise
@@ -467,7 +466,7 @@ def _drop(pending: list[_Pending]) -> None:
         if fd >= 0:
             os.close(fd)
         temp.unlink(missing_ok=True)
-        _remove_empty_folders(path.parent, existing)
+        remove_empty_folders(path.parent, existing)
 
 
 def remove_file(path: Path, stop_at: Path) -> bool:
@@ -482,11 +481,11 @@ def remove_file(path: Path, stop_at: Path) -> bool:
     except OSError as exc:
         raise PublishError(str(path), exc.strerror or str(exc)) from None
     _fsync_directory(path.parent)
-    _remove_empty_folders(path.parent, stop_at)
+    remove_empty_folders(path.parent, stop_at)
     return True
 
 
-def _remove_empty_folders(folder: Path, stop_at: Path) -> None:
+def remove_empty_folders(folder: Path, stop_at: Path) -> None:
     """Remove ``folder`` and its parents below ``stop_at`` while they are empty."""
     while folder != stop_at and stop_at in folder.parents:
         try:
@@ -496,12 +495,7 @@ def _remove_empty_folders(folder: Path, stop_at: Path) -> None:
         folder = folder.parent
 
 
-#: A temporary file whose writer cannot be told (made by an older feedpub, which named
-#: neither PID nor lock, or by a PID now reused) is removed once it is this old.
-TEMP_GRACE_SECONDS = 3600.0
-
-
-def _lock(fd: int, *, blocking: bool) -> bool:
+def lock_file(fd: int, *, blocking: bool) -> bool:
     """Take the advisory lock on ``fd``; False when another process holds it."""
     if fcntl is None:
         return True
@@ -510,87 +504,3 @@ def _lock(fd: int, *, blocking: bool) -> bool:
     except BlockingIOError:
         return False
     return True
-
-
-def _writer_pid(name: str) -> int | None:
-    """The PID a temporary file's name holds (``.feedpub-tmp-<pid>-<random>``), if any."""
-    pid, dash, _ = name[len(TEMP_PREFIX) :].partition("-")
-    return int(pid) if dash and pid.isdigit() else None
-
-
-def process_running(pid: int) -> bool:
-    """True when a process ``pid`` exists (this user's or another's)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists, under another user
-    return True
-
-
-def _leftover(path: str, name: str, now: float) -> bool:
-    """Remove one temporary file if its writer is gone; True when it was removed."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return False  # renamed or removed meanwhile, or not ours to read
-    try:
-        if not _lock(fd, blocking=False):
-            return False  # a live writer holds it, in this process namespace or another
-        pid = _writer_pid(name)
-        old = now - os.fstat(fd).st_mtime > TEMP_GRACE_SECONDS
-        # Unlocked: its writer closed it, or died. One that is alive may be between creating
-        # the file and locking it, so only a file whose writer is gone (or that is old) goes.
-        # This process's PID in the name is an earlier process's (a container reuses PIDs):
-        # this process does not write while it cleans.
-        if not old and (pid is None or (pid != os.getpid() and process_running(pid))):
-            return False
-        os.unlink(path)
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-
-
-def remove_leftover_temp_files(out_dir: Path, *, now: float | None = None) -> list[Path]:
-    """Remove the temporary files a killed writer left under ``out_dir``; return them.
-
-    A temporary file is removed only when no process holds its lock and its writer
-    (the PID in its name) no longer runs, or when it is older than
-    :data:`TEMP_GRACE_SECONDS`: a file another running build is writing is never
-    touched. A folder below ``out_dir`` that the removal leaves empty is removed
-    too, and so are its parents that this leaves empty (an emptied category's
-    folder, an archive page's and ``archive/`` above it). Links are not followed; errors are ignored
-    (what cannot be removed now is tried again by the next build). ``now`` is the
-    clock, in seconds since the epoch, for tests. Call it while this process is not
-    publishing (a build calls it under its lock, before it writes).
-    """
-    clock = time.time() if now is None else now
-    removed: list[Path] = []
-    pending = [str(out_dir)]
-    while pending:
-        folder = pending.pop()
-        emptied = False
-        try:
-            with os.scandir(folder) as entries:
-                listing = list(entries)
-        except OSError:
-            continue
-        for entry in listing:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                elif (
-                    entry.name.startswith(TEMP_PREFIX)
-                    and entry.is_file(follow_symlinks=False)
-                    and _leftover(entry.path, entry.name, clock)
-                ):
-                    removed.append(Path(entry.path))
-                    emptied = True
-            except OSError:
-                continue
-        if emptied:
-            _remove_empty_folders(Path(folder), out_dir)
-    return sorted(removed)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from feedpub.errors import PublishError
-from feedpub.output.publish import process_running
+from feedpub.output.leftovers import process_running
 
 __all__ = [
     "OPEN_SPOOLS",

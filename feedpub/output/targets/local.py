@@ -12,16 +12,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from feedpub.errors import PublishError
+from feedpub.output.leftovers import remove_leftover_temp_files
 from feedpub.output.owner import check_owner, claim_output
 from feedpub.output.paths import FEED_FILES, is_document_path
-from feedpub.output.publish import (
-    Batch,
-    Staged,
-    remove_file,
-    remove_leftover_temp_files,
-    stage_file,
-    write_if_changed,
-)
+from feedpub.output.publish import Batch, Staged, remove_file, stage_file, write_if_changed
 from feedpub.output.targets.base import Stored
 from feedpub.output.targets.settings import TargetSettings
 
