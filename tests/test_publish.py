@@ -260,6 +260,51 @@ def test_a_batch_puts_files_in_place_when_flushed_in_order(
     assert synced == [3, 1]
 
 
+@pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync each"])
+def test_a_batch_s_removals_sync_the_folders_they_change_once_when_flushed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool
+) -> None:
+    if not syncfs:
+        monkeypatch.setattr(publish, "_syncfs", None)
+    folders: list[tuple[str, Path]] = []
+    for name in ("_fsync_directory", "_syncfs_folder"):
+        real = getattr(publish, name)
+        monkeypatch.setattr(
+            publish, name, lambda f, n=name, r=real: (folders.append((n, f)), r(f))[1]
+        )
+    pages = [
+        tmp_path / f"{feed}archive/2022-{month}/{name}"
+        for feed, month in (("", "01"), ("", "02"), ("category/x/", "01"))
+        for name in ("rss.xml", "atom.xml")
+    ]
+    kept = tmp_path / "archive/2022-03/rss.xml"
+    for page in [*pages, kept]:
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_bytes(b"x")
+    batch = Batch()
+    assert [batch.remove(page, tmp_path) for page in pages] == [True] * 6
+    assert batch.remove(pages[0], tmp_path) is False  # gone already
+    # Removed at once, with the folders they emptied; nothing synced until the flush.
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "archive",
+        "archive/2022-03",
+        "archive/2022-03/rss.xml",
+    ]
+    assert folders == []
+    batch.flush()
+    # The two folders the removals changed (archive/, and the top, which category/ left),
+    # synced once each flush: one syncfs of their file system, else a sync of each.
+    if syncfs:
+        assert folders == [("_syncfs_folder", tmp_path / "archive")]
+    else:
+        assert folders == [
+            ("_fsync_directory", tmp_path / "archive"),
+            ("_fsync_directory", tmp_path),
+        ]
+    batch.flush()
+    assert len(folders) == (1 if syncfs else 2)
+
+
 def test_an_abandoned_batch_leaves_every_file_as_it_was(tmp_path: Path) -> None:
     old = tmp_path / "rss.xml"
     old.write_bytes(b"old")

@@ -300,6 +300,8 @@ class Batch:
         #: Folders this batch wrote a file into: they exist (a cold build with archives
         #: writes three files into each of tens of thousands of folders).
         self._folders: set[Path] = set()
+        #: Folders a removal changed, synced at the next flush.
+        self._emptied: dict[Path, None] = {}
 
     def write(self, path: Path, data: bytes) -> Written:
         """Write ``data`` to a temporary file beside ``path``, renamed at the next flush."""
@@ -353,9 +355,22 @@ class Batch:
             else:
                 self.flush()
 
+    def remove(self, path: Path, stop_at: Path) -> bool:
+        """:func:`remove_file`, its folder's sync left to the next :meth:`flush` (a new
+        ``archive`` removes 64,593 pages at 100,000 records, each synced on its own before)."""
+        removed, changed = _remove(path, stop_at)
+        if removed:
+            folder = path.parent
+            while folder != changed:  # removed too: nothing there to sync
+                self._folders.discard(folder)
+                self._emptied.pop(folder, None)
+                folder = folder.parent
+            self._emptied[changed] = None
+        return removed
+
     def flush(self) -> None:
         """Sync the written files, rename each into place in order, sync their folders (after
-        the flush under way, if any)."""
+        the flush under way, if any), and the folders removals changed."""
         self._wait()
         self._flusher.close()
         pending, self._pending = self._pending, []
@@ -364,6 +379,8 @@ class Batch:
         finally:
             if self._reaper is not None:
                 self._reaper.close()
+            emptied, self._emptied = list(self._emptied), {}
+            _sync_folders(emptied)
 
     def abandon(self) -> None:
         """Remove the files not flushed yet (their targets keep what they held); a flush
@@ -474,25 +491,34 @@ def remove_file(path: Path, stop_at: Path) -> bool:
 
     Returns True when a file was removed. Raises :class:`PublishError`.
     """
+    removed, changed = _remove(path, stop_at)
+    if removed:
+        _fsync_directory(changed)
+    return removed
+
+
+def _remove(path: Path, stop_at: Path) -> tuple[bool, Path]:
+    """Remove the file at ``path`` and the folders it leaves empty up to ``stop_at``: whether
+    it was there, and the folder to sync (the first one left). Raises :class:`PublishError`."""
     try:
         path.unlink()
     except FileNotFoundError:
-        return False
+        return False, path.parent
     except OSError as exc:
         raise PublishError(str(path), exc.strerror or str(exc)) from None
-    _fsync_directory(path.parent)
-    remove_empty_folders(path.parent, stop_at)
-    return True
+    return True, remove_empty_folders(path.parent, stop_at)
 
 
-def remove_empty_folders(folder: Path, stop_at: Path) -> None:
-    """Remove ``folder`` and its parents below ``stop_at`` while they are empty."""
+def remove_empty_folders(folder: Path, stop_at: Path) -> Path:
+    """Remove ``folder`` and its parents below ``stop_at`` while they are empty; the first
+    folder left."""
     while folder != stop_at and stop_at in folder.parents:
         try:
             folder.rmdir()
         except OSError:
             break  # Not empty (the other format's file, or the operator's own files).
         folder = folder.parent
+    return folder
 
 
 def lock_file(fd: int, *, blocking: bool) -> bool:

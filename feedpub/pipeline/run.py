@@ -451,20 +451,16 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
         pages=claimed,
         ask_target=scope is None,
     )
-    for relative in stale:
-        if not job.dry_run:
-            if job.target.remove(relative):
-                _owe_hubs(state, job, relative)
-            state.forget_feed(relative)
-        before = published.get(relative)
-        report.feeds.append(
-            FeedOutcome(
-                relative,
-                "removed",
-                "no feed is planned there now (no entry left, or its format is off)",
-                removed=tuple(i for i, _ in before.entries) if before and job.dry_run else (),
-            )
-        )
+    with job.target.batched():  # the removals share their folders' syncs
+        for relative in stale:
+            if not job.dry_run:
+                if job.target.remove(relative):
+                    _owe_hubs(state, job, relative)
+                state.forget_feed(relative)
+            before = published.get(relative)
+            reason = "no feed is planned there now (no entry left, or its format is off)"
+            removed = tuple(i for i, _ in before.entries) if before and job.dry_run else ()
+            report.feeds.append(FeedOutcome(relative, "removed", reason, removed=removed))
     if not job.dry_run:
         state.finish_build(
             LastBuild(

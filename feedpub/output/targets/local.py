@@ -129,7 +129,10 @@ class LocalFolder:
             os.unlink(os.path.join(self.root, os.path.dirname(path), name))
 
     def remove(self, path: str) -> bool:
-        """Remove the file and the folders it leaves empty."""
+        """Remove the file and the folders it leaves empty (in a batch: their sync shared,
+        when it is flushed)."""
+        if self._batch is not None:
+            return self._batch.remove(self.root / path, self.root)
         return remove_file(self.root / path, self.root)
 
     def feed_paths(self, *, archives: bool = True) -> list[str]:
