@@ -8,12 +8,14 @@ never patched: boto3 talks HTTP to this server.
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
+from xml.etree import ElementTree
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -69,6 +71,8 @@ class S3Server:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str]] = []
+        #: The objects each DeleteObjects request named (``/bucket/key``), in order.
+        self.deleted: list[str] = []
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
         moto = DomainDispatcherApplication(create_backend_app)
@@ -93,8 +97,16 @@ class S3Server:
     def _app(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = unquote(environ.get("PATH_INFO", ""))
+        named: list[str] = []
+        if method == "POST" and "delete" in environ.get("QUERY_STRING", "").split("&"):
+            # DeleteObjects: its keys are in the body, read here and handed on to moto.
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            keys = ElementTree.fromstring(body).findall(".//{*}Key")
+            named = [f"{path.rstrip('/')}/{key.text}" for key in keys]
         with self._lock:
             self.requests.append((method, path))
+            self.deleted.extend(named)
             fault = next(
                 (
                     f

@@ -307,9 +307,10 @@ def test_a_deleted_record_deletes_its_empty_category_after_every_upload(
     server.requests.clear()
     assert run(site, "--out", out).exit_code == 0
     assert sorted(puts(server, bucket)) == changed
-    assert sorted(deletes(server, bucket)) == gone
-    methods = [m for m, _ in server.writes()]
-    assert methods == ["PUT"] * len(changed) + ["DELETE"] * len(gone)  # deletions last
+    # The removals go last, together: one DeleteObjects request (a POST) for the four.
+    writes = server.writes()
+    assert [m for m, _ in writes] == ["PUT"] * len(changed) + ["POST"]
+    assert writes[-1][1].rstrip("/") == f"/{bucket}" and deletes(server, bucket) == []
     uploaded = puts(server, bucket)
     # Category feeds go up before the site's own, which readers subscribe to; then the pages
     # for people that link them, the directory last.
@@ -354,6 +355,36 @@ def test_a_new_cache_control_is_applied_to_unchanged_bytes(
     assert puts(server, bucket) == [], "sent once with the new headers, then left alone"
 
 
+def test_removals_go_a_thousand_keys_a_request_and_a_refused_one_is_named_and_repaired(
+    site: Path,
+    tmp_path: Path,
+    server: S3Server,
+    client: Any,
+    bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import feedpub.output.targets.s3 as s3_target
+
+    monkeypatch.setattr(s3_target, "DELETES_PER_REQUEST", 3)  # S3's 1,000, made small
+    out = f"s3://{bucket}/{PREFIX}"
+    assert run(site, "--out", out).exit_code == 0
+    (site / SPORTS).unlink()  # olahraga's four objects go stale
+    server.faults.append(Fault("POST", "", 403, "AccessDenied"))
+    failed = run(site, "--out", out)
+    assert failed.exit_code == 1
+    assert failed.stderr == (
+        f"feedpub: s3://{bucket}/{PREFIX}category/olahraga/atom.xml: cannot publish: "
+        "delete failed: AccessDenied (HTTP 403): injected by the test\n"
+    )
+    assert "category/olahraga/rss.xml" in objects(client, bucket)
+    server.faults.clear()
+    server.requests.clear()
+    repaired = run(site, "--out", out)
+    assert repaired.exit_code == 0, repaired.stderr
+    assert [m for m, _ in server.writes()] == ["POST", "POST"]  # 3 keys, then 1
+    assert objects(client, bucket) == local_build(site, tmp_path)
+
+
 def test_a_refused_upload_exits_1_naming_the_key_and_the_next_run_repairs(
     site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str
 ) -> None:
@@ -367,7 +398,7 @@ def test_a_refused_upload_exits_1_naming_the_key_and_the_next_run_repairs(
         f"feedpub: s3://{bucket}/{PREFIX}category/lampung/rss.xml: cannot publish: "
         "upload failed: AccessDenied (HTTP 403): injected by the test\n"
     )
-    assert deletes(server, bucket) == []  # nothing is deleted while an upload is missing
+    assert [m for m, _ in server.writes() if m != "PUT"] == []  # none deleted while one is missing
     assert "category/olahraga/rss.xml" in objects(client, bucket)
     server.faults.clear()
     repaired = run(site, "--out", out)

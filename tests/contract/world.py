@@ -257,6 +257,7 @@ class S3Out:
         self.bucket = bucket
         self.overrides: dict[str, Any] = {"s3_endpoint_url": server.endpoint}
         self._mark = len(server.requests)
+        self._deleted = len(server.deleted)
 
     def out(self) -> str:
         """The bucket's URL."""
@@ -279,14 +280,20 @@ class S3Out:
     def mark(self) -> None:
         """Count requests from here."""
         self._mark = len(self.server.requests)
+        self._deleted = len(self.server.deleted)
 
     def touched(self) -> set[str]:
-        """Keys PUT, POSTed or DELETEd in this bucket since the mark."""
+        """Keys PUT, POSTed or DELETEd in this bucket since the mark, one by one or
+        together (DeleteObjects)."""
         here = f"/{self.bucket}/{PREFIX}"
         return {
             path.removeprefix(here)
             for method, path in self.server.requests[self._mark :]
             if method in ("PUT", "POST", "DELETE") and path.startswith(here)
+        } | {
+            path.removeprefix(here)
+            for path in self.server.deleted[self._deleted :]
+            if path.startswith(here)
         }
 
     def leftovers(self) -> list[str]:
