@@ -224,6 +224,22 @@ def test_pages_with_relabelled_entries_are_joined_and_a_new_label_renders_them(
     assert tree(site / "public") == fresh(site, tmp_path)
 
 
+def test_pages_made_before_a_new_category_are_joined(
+    site: Path, tmp_path: Path, counted: dict[str, int]
+) -> None:
+    """A term no record had changes no entry already made: the pages made before it came are
+    joined as well as those made after."""
+    configure(site, archive="day", limit=2)
+    run(site)
+    add_record(site, "cuaca", date_published="2023-06-04T10:00:00+07:00", categories=["Cuaca"])
+    run(site)
+    counted.update(entries=0, bodies=0)
+    configure(site, archive="month", limit=2)
+    run(site)
+    assert counted == {"entries": 0, "bodies": 0}
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
 def test_a_joined_page_whose_source_changed_is_not_joined(
     site: Path, tmp_path: Path, counted: dict[str, int]
 ) -> None:

@@ -23,7 +23,6 @@ from feedpub.output.paths import (
     feed_folder,
     is_page_path,
 )
-from feedpub.pipeline.scope import labels_digest
 from feedpub.state import (
     ArchivePage,
     BuildState,
@@ -95,11 +94,12 @@ class PlannedFeed:
     #: rendered again (``pipeline/cutting.py``).
     entry_keys: tuple[str, ...] = ()
     #: An archive page's: a digest of what its entries' bytes are made of but for which
-    #: entries (the site's domain, the feed, the format, feedpub's version, and every label
-    #: the site shows: a page's own labels are not known for a shorter period), and the
-    #: fingerprint of its entries (``ArchivePage.fingerprint``). The page of a longer period
-    #: is the pages of the shorter ones it covers, joined, when theirs were made with its
-    #: ``shape`` and their fingerprints add up to its own (``pipeline/reframing.py``).
+    #: entries (the site's domain, the feed, the format, feedpub's version, and the labels
+    #: shown, by ``BuildState.labels_epoch``: a page's own are not known for a shorter
+    #: period), and the fingerprint of its entries (``ArchivePage.fingerprint``). The page of
+    #: a longer period is the pages of the shorter ones it covers, joined, when theirs were
+    #: made with its ``shape`` and their fingerprints add up to its own
+    #: (``pipeline/reframing.py``).
     #: ``""``: not digested anew.
     shape: str = ""
     fingerprint: str = ""
@@ -184,7 +184,7 @@ def plan_feeds(
     archived = document_fingerprint(config.feed, syndication, archive_page=True)
     feeds: list[PlannedFeed] = []
     made_shapes: dict[tuple[str, ...], str] = {}  # one string each (a page each: 72,000 at 1M)
-    every_label = labels_digest(categories)
+    epoch = str(state.labels_epoch(categories)) if syndication.archive else ""
     for shape in shapes:
         term, entries, links = shape.term, shape.entries, shape.links
         shown = categories[term] if term is not None else None
@@ -221,7 +221,7 @@ def plan_feeds(
                     )
                     body = digest_text(*inside, page_labels, fmt, page.fingerprint)
                     made_shape = made_shapes.get((*own, fmt)) or made_shapes.setdefault(
-                        (*own, fmt), digest_text(*inside, fmt, every_label)
+                        (*own, fmt), digest_text(*inside, fmt, epoch)
                     )
                     shows = page.fingerprint
                 feeds.append(

@@ -24,7 +24,8 @@ The same holds across documents: a new ``archive`` of a longer period (``month``
 they cover, newest first. Each archive page's framing keeps the fingerprint of its entries
 (their number and two sums of numbers from their records' digests, as the plan's
 ``ArchivePage.fingerprint``) and the shape they were made with (``PlannedFeed.shape``: the
-site's domain, the feed, the format, feedpub's version and every label the site shows). A new
+site's domain, the feed, the format, feedpub's version and the labels shown, as an epoch that
+changes when a known term's label does, not when a term comes or goes). A new
 page is the published pages under its period joined in its new frame
 (:func:`~feedpub.output.assembly.joined`) when each was made with its shape and their
 fingerprints add up to its own: its entries are then theirs, and, periods of one kind being

@@ -284,6 +284,11 @@ class BuildState:
         """Every category term with the label first read for it (in path order), by term."""
         return entries.categories(self.db)
 
+    def labels_epoch(self, categories: Mapping[str, Category]) -> int:
+        """A number that changes whenever a known term's shown label or scheme does
+        (:func:`~feedpub.state.labels.labels_epoch`)."""
+        return labels.labels_epoch(self.db, categories)
+
     def relabelled(
         self, categories: Mapping[str, Category], rids: Iterable[int]
     ) -> dict[int, set[str]]:

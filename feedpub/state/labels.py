@@ -14,8 +14,9 @@ import sqlite3
 from collections.abc import Collection, Iterable, Mapping
 
 from feedpub.model import Category
+from feedpub.state.opening import meta, set_meta
 
-__all__ = ["relabelled", "relabelled_pages"]
+__all__ = ["labels_epoch", "relabelled", "relabelled_pages"]
 
 #: A record's category whose shown label or scheme is not its own. The categories are read in
 #: table order (CROSS JOIN keeps them the outer loop) and each looks its term up in the labels
@@ -116,3 +117,22 @@ def relabelled_pages(
     for feed, period, term in rows:
         found.setdefault((feed, period), set()).add(term)
     return found
+
+
+def labels_epoch(db: sqlite3.Connection, categories: Mapping[str, Category]) -> int:
+    """A number that changes whenever the label or scheme shown for a term the last build
+    knew changes (a term that comes or goes changes no entry already made: no record of an
+    old page had a new term, and an unchanged one still has its terms). Kept with each
+    archive page's framing: a page made in this epoch shows its entries as they are shown now.
+    The labels shown are kept in the state for the next build to compare."""
+    shown = {c.term: f"{c.label}\x1e{c.scheme or ''}" for c in categories.values()}
+    stored = meta(db, "labels shown")
+    before: dict[str, object] = json.loads(stored) if stored else {}
+    epoch = int(str(before.get("epoch", 0)))
+    old = before.get("labels", {})
+    assert isinstance(old, dict)
+    if any(shown.get(term, label) != label for term, label in old.items()):
+        epoch += 1
+    if old != shown or stored is None:
+        set_meta(db, "labels shown", json.dumps({"epoch": epoch, "labels": shown}))
+    return epoch
