@@ -308,6 +308,35 @@ def test_a_file_changed_under_its_old_size_and_time_is_not_reframed(
     assert tree(site / "public") == fresh(site, tmp_path)
 
 
+def test_a_joined_page_whose_source_changed_under_its_old_size_and_time_is_not_written(
+    site: Path, tmp_path: Path
+) -> None:
+    """The same for a page a new archive joins: it names the page it takes its entries from,
+    is not written, and the next build renders it; the other pages are joined."""
+    configure(site, archive="month", limit=2)
+    run(site)
+    path = site / "public/archive/2022-12/atom.xml"
+    stat = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"<title>", b"<titlE>", 1))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    configure(site, archive="year", limit=2)
+    report = build(
+        site / "articles",
+        site / "public",
+        load_config(site / "feedpub.toml"),
+        state_dir=site / ".feedpub",
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+        ping=False,
+    )
+    assert report.exit_code != 0
+    (bad,) = [o for o in report.feeds if o.action == "invalid"]
+    assert bad.path == "archive/2022/atom.xml"
+    assert "takes its entries from archive/2022-12/atom.xml, which changed" in str(bad.problems[0])
+    assert (site / "public/archive/2023/atom.xml").is_file()
+    run(site)  # the next build renders it whole
+    assert tree(site / "public") == fresh(site, tmp_path)
+
+
 def _temporary_files(root: Path) -> list[str]:
     return sorted(p.name for p in root.rglob(f"{TEMP_PREFIX}*"))
 

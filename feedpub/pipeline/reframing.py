@@ -171,9 +171,9 @@ def reframed_in_order(
 ) -> Generator[RenderedFeed, None, None]:
     """``rendered`` (in the order documents are published) with ``feeds`` framed anew
     around the entries of the ``sources`` :func:`reframable` found for them, in their places in
-    that order. One whose
-    file turns out not to hold what was written loses its framing in ``state``. ``staging``
-    (``target``, a folder): the new documents are written beside their paths where framed."""
+    that order. One whose file turns out not to hold what was written loses its framing in
+    ``state``. ``staging`` (``target``, a folder): the new documents are written beside their
+    paths where framed."""
     ordered = sorted(feeds, key=publish_order)
     specs: list[_Spec] = [
         (
@@ -259,21 +259,20 @@ def _reframe(
     for source, sha, _ in sources:
         data = shared["target"].read(source)
         if data is None or digest_bytes(data) != sha:
-            held = []
             break
         held.append(data)
     done: tuple[bytes, Framing] | None = None
-    if len(held) == 1 and sources[0][0] == path:
+    if len(held) == len(sources) and sources[0][0] == path:
         done = parsed[0].reframe(held[0], frame)
-    elif held:
+    elif len(held) == len(sources):
         done = joined(list(zip(parsed, held, strict=True)), frame, body, shows)
-    if done is None:
-        changed = ", ".join(source for source, _, _ in sources if source != path)
+    if done is None:  # a source not as written (the first not read, or one of them)
+        source = sources[len(held) if len(held) < len(sources) else 0][0]
         message = (
             "changed while this build ran; the previous file is kept, the next build renders it"
-            if not changed
-            else f"published pages it takes its entries from changed while this build ran"
-            f" ({changed}); the next build renders it"
+            if source == path
+            else f"takes its entries from {source}, which changed while this build ran; the"
+            " next build renders it"
         )
         return b"", [Problem(path, None, "error", "published-file", message)], "", None, ""
     document, framed = done
