@@ -143,6 +143,17 @@ def pages_of(report: Any) -> set[str]:
     return {path for path in feeds_written(report) if "/archive/" in f"/{path}"}
 
 
+def joined_into(site: Path, tmp_path: Path, counted: dict[str, int], archive: str) -> Any:
+    """A build with a new ``archive``, whose pages are all joined: no entry rendered, no
+    record read, the bytes a build from scratch makes. Its report."""
+    counted.update(entries=0, bodies=0)
+    configure(site, archive=archive, limit=2)
+    report = run(site)
+    assert counted == {"entries": 0, "bodies": 0}
+    assert tree(site / "public") == fresh(site, tmp_path)
+    return report
+
+
 @pytest.mark.parametrize(
     ("before", "after"), [("month", "year"), ("day", "month"), ("day", "year"), ("week", "year")]
 )
@@ -151,25 +162,15 @@ def test_a_longer_archive_period_joins_the_published_pages_and_renders_no_entry(
 ) -> None:
     configure(site, archive=before, limit=2)
     old = pages_of(run(site))
-    counted.update(entries=0, bodies=0)
-    configure(site, archive=after, limit=2)
-    report = run(site)
+    # Each new page is the old pages of its period joined in a new frame. (A week of 2023
+    # and 2024 both, were there one, would be rendered: its page's entries are not one year's.)
+    report = joined_into(site, tmp_path, counted, after)
     new = pages_of(report)
     assert new and not new & old
-    removed = {o.path for o in report.feeds if o.action == "removed"}
-    assert old <= removed
-    # Each new page is the old pages of its period joined in a new frame: no entry rendered,
-    # no record read, the bytes a build from scratch makes. (A week of 2023 and 2024 both,
-    # were there one, would be rendered: its page's entries are not one year's.)
-    assert counted == {"entries": 0, "bodies": 0}
-    assert tree(site / "public") == fresh(site, tmp_path)
+    assert old <= {o.path for o in report.feeds if o.action == "removed"}
     # And the joined pages keep their fingerprints: another step joins them again.
     if after != "year":
-        counted.update(entries=0, bodies=0)
-        configure(site, archive="year", limit=2)
-        run(site)
-        assert counted == {"entries": 0, "bodies": 0}
-        assert tree(site / "public") == fresh(site, tmp_path)
+        joined_into(site, tmp_path, counted, "year")
 
 
 def test_what_a_new_archive_cannot_join_it_renders(
@@ -209,11 +210,7 @@ def test_pages_with_relabelled_entries_are_joined_and_a_new_label_renders_them(
     # page shows no label that its records do not say; its month's shows "Seni & Budaya"
     configure(site, archive="day", limit=2)
     run(site)
-    counted.update(entries=0, bodies=0)
-    configure(site, archive="month", limit=2)
-    run(site)
-    assert counted == {"entries": 0, "bodies": 0}
-    assert tree(site / "public") == fresh(site, tmp_path)
+    joined_into(site, tmp_path, counted, "month")
     first = site / "articles/2021/11/sanggar-tari-lampung-tampil-di-denpasar.json"
     record = json.loads(first.read_text())
     record["categories"] = [{"term": "Seni & Budaya", "label": "Seni dan Budaya"}]
@@ -233,11 +230,7 @@ def test_pages_made_before_a_new_category_are_joined(
     run(site)
     add_record(site, "cuaca", date_published="2023-06-04T10:00:00+07:00", categories=["Cuaca"])
     run(site)
-    counted.update(entries=0, bodies=0)
-    configure(site, archive="month", limit=2)
-    run(site)
-    assert counted == {"entries": 0, "bodies": 0}
-    assert tree(site / "public") == fresh(site, tmp_path)
+    joined_into(site, tmp_path, counted, "month")
 
 
 def test_a_joined_page_whose_source_changed_is_not_joined(
