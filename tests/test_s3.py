@@ -385,6 +385,21 @@ def test_removals_go_a_thousand_keys_a_request_and_a_refused_one_is_named_and_re
     assert objects(client, bucket) == local_build(site, tmp_path)
 
 
+def test_a_store_without_delete_objects_gets_one_delete_each(
+    site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str
+) -> None:
+    out = f"s3://{bucket}/{PREFIX}"
+    assert run(site, "--out", out).exit_code == 0
+    (site / SPORTS).unlink()
+    server.faults.append(Fault("POST", "", 501, "NotImplemented"))  # every time
+    server.requests.clear()
+    result = run(site, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    # Asked once, not retried as a failure: then one DELETE for each of the four.
+    assert [m for m, _ in server.writes() if m != "PUT"] == ["POST"] + ["DELETE"] * 4
+    assert objects(client, bucket) == local_build(site, tmp_path)
+
+
 def test_a_refused_upload_exits_1_naming_the_key_and_the_next_run_repairs(
     site: Path, tmp_path: Path, server: S3Server, client: Any, bucket: str
 ) -> None:

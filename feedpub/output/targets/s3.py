@@ -116,6 +116,13 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
+def _unsupported(exc: ClientError) -> bool:
+    """True when the store does not implement the request (so another one is needed)."""
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    code = exc.response.get("Error", {}).get("Code", "")
+    return status in (405, 501) or code in ("NotImplemented", "MethodNotAllowed")
+
+
 def _missing(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
 
@@ -160,6 +167,9 @@ class S3Target:
         self._objects: dict[str, _Object] | None = None
         #: In a batch: the paths removed, deleted together when it ends.
         self._doomed: list[str] | None = None
+        #: The store answered that it has no DeleteObjects (Google Cloud Storage's XML API):
+        #: one DELETE each.
+        self._one_by_one = False
 
     @contextmanager
     def session(self, state_dir: Path | None, *, dry_run: bool) -> Iterator[None]:
@@ -190,16 +200,26 @@ class S3Target:
             self._delete(doomed[start : start + DELETES_PER_REQUEST])
 
     def _delete(self, paths: list[str]) -> None:
-        """Delete the objects at ``paths`` in one request; PublishError naming the first that
-        was not deleted."""
+        """Delete the objects at ``paths`` in one request (one each from a store that has no
+        DeleteObjects); PublishError naming the first that was not deleted."""
         keys: list[ObjectIdentifierTypeDef] = [{"Key": self.prefix + path} for path in paths]
-        response = self._call(
-            "delete",
-            paths[0],
-            lambda: self._client.delete_objects(
-                Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True}
-            ),
-        )
+
+        def request() -> Any:
+            try:
+                return self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True}
+                )
+            except ClientError as exc:
+                if _unsupported(exc):
+                    return None
+                raise
+
+        response = None if self._one_by_one else self._call("delete", paths[0], request)
+        if response is None:
+            self._one_by_one = True  # asked once a run
+            for path in paths:
+                self._delete_one(path)
+            return
         for error in response.get("Errors", []):
             if error.get("Code") != "NoSuchKey":
                 path = error.get("Key", "")[len(self.prefix) :]
@@ -328,13 +348,16 @@ class S3Target:
         listed = self._listing().pop(path, None) is not None
         if self._doomed is not None:
             self._doomed.append(path)
-            return listed
+        else:
+            self._delete_one(path)
+        return listed
+
+    def _delete_one(self, path: str) -> None:
         self._call(
             "delete",
             path,
             lambda: self._client.delete_object(Bucket=self.bucket, Key=self.prefix + path),
         )
-        return listed
 
     def feed_paths(self, *, archives: bool = True) -> list[str]:
         """Every feed object and page under the prefix (one listing: archive pages come with it)."""
