@@ -14,7 +14,7 @@ A subscription document's framing keeps each entry too (:class:`KeptEntry`: what
 are made of, their length, its facts), so that a document showing some of the same entries
 (a new ``limit``, a new story at the top) cuts them from the published bytes instead of
 rendering them again (``pipeline/cutting.py``). An archive page's keeps the fingerprint of its
-entries (:attr:`Framing.shows`), so that the page of a longer period (a new ``archive``) is
+entries (:attr:`Framing.fingerprint`), so that the page of a longer period (a new ``archive``) is
 the entries of the shorter periods' pages it covers, joined in one new frame (:func:`joined`).
 """
 
@@ -102,16 +102,16 @@ class Framing:
     #: An archive page's: the fingerprint of its entries (``ArchivePage.fingerprint``: how
     #: many, and two sums of numbers taken from their records' digests), and a digest of what
     #: else they were made of (``PlannedFeed.shape``); ``""``: not kept.
-    shows: str = ""
+    fingerprint: str = ""
     shape: str = ""
 
     def text(self) -> str:
         """One line for the state, read back by :meth:`parse`."""
         line = f"{self.body} {self.head} {self.facts.text()}"
-        if self.shows:
-            listed = ";".join(e.text() for e in self.entries)
-            return f"{line} {listed} {self.shows}:{self.shape}"
-        return f"{line} {';'.join(e.text() for e in self.entries)}" if self.entries else line
+        listed = ";".join(e.text() for e in self.entries)
+        if self.fingerprint:
+            return f"{line} {listed} {self.fingerprint}:{self.shape}"
+        return f"{line} {listed}" if listed else line
 
     @classmethod
     def parse(cls, text: str) -> Framing | None:
@@ -121,14 +121,14 @@ class Framing:
             return None
         try:
             listed = parts[3] if len(parts) > 3 else ""
+            fingerprint, _, shape = parts[4].partition(":") if len(parts) == 5 else ("", "", "")
+            if (len(parts) == 4 and not listed) or (
+                len(parts) == 5 and not (_FINGERPRINT.fullmatch(fingerprint) and shape)
+            ):
+                return None
             entries = tuple(map(KeptEntry.parse, listed.split(";"))) if listed else ()
-            shows, _, shape = parts[4].partition(":") if len(parts) == 5 else ("", "", "")
-            if len(parts) == 4 and not listed:
-                return None
-            if len(parts) == 5 and not (_FINGERPRINT.fullmatch(shows) and shape):
-                return None
             facts = FrameFacts.parse(parts[2])
-            return cls(parts[0], int(parts[1]), facts, entries, shows, shape)
+            return cls(parts[0], int(parts[1]), facts, entries, fingerprint, shape)
         except ValueError:
             return None
 
@@ -191,11 +191,11 @@ class Frame:
 
 
 def joined(
-    documents: Sequence[tuple[Framing, bytes]], frame: Frame, body: str, shows: str
+    documents: Sequence[tuple[Framing, bytes]], frame: Frame, body: str, fingerprint: str
 ) -> tuple[bytes, Framing] | None:
     """The entries of several published documents (each with the framing kept for it), in
     their order, in ``frame``: what rendering their entries whole in one document gives, when
-    its entries are theirs in that order. ``body`` and ``shows`` are its new framing's (its
+    its entries are theirs in that order. ``body`` and ``fingerprint`` are its new framing's (its
     ``shape`` is theirs); ``frame`` is rendered from :func:`newest_facts` of theirs. ``None``
     if one of the bytes cannot be the document its framing was kept for, or shows none."""
     tail, parts = frame.tail, []
@@ -207,7 +207,7 @@ def joined(
         return None
     facts = newest_facts([framing.facts for framing, _ in documents])
     shape = documents[0][0].shape
-    return frame.page(parts), Framing(body, len(frame.head), facts, (), shows, shape)
+    return frame.page(parts), Framing(body, len(frame.head), facts, (), fingerprint, shape)
 
 
 def newest_facts(facts: Sequence[FrameFacts]) -> FrameFacts:

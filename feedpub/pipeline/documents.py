@@ -107,7 +107,7 @@ def make_document(shared: dict[str, Any], spec: DocSpec) -> Done:
     from feedpub.validate import validate_feed
 
     config: SiteConfig = shared["config"]
-    term, fmt, path, rids, links, where, name, body, keys, cut, shows = spec
+    term, fmt, path, rids, links, where, name, body, keys, cut, made_of = spec
     cap = config.syndication.max_bytes
     # Some entries cut from the published bytes; none if the file no longer holds them: the
     # document is then rendered whole, from its records.
@@ -174,7 +174,7 @@ def make_document(shared: dict[str, Any], spec: DocSpec) -> Done:
             )
             head = len(frame.head) if shown else -1
             entries = kept_entries if keys else ()
-            framing = Framing(body, head, made, entries, *shows).text()
+            framing = Framing(body, head, made, entries, *made_of).text()
     if gone:
         framing = ""  # its entries are not what its plan says: none to frame anew
     staged = stage_valid(shared["target"], path, data, name, problems)

@@ -213,7 +213,7 @@ def plan_feeds(
                 path = page_links.path(fmt)
                 if same and kept is not None:
                     # Nothing it shows or links changed: it is not rendered.
-                    digest, body, made_shape, shows = kept[path].digest, "", "", ""
+                    digest, body, made_shape, made_fingerprint = kept[path].digest, "", "", ""
                 else:
                     fingerprint = page_links.fingerprint(fmt)
                     digest = digest_text(
@@ -223,7 +223,7 @@ def plan_feeds(
                     made_shape = made_shapes.get((*own, fmt)) or made_shapes.setdefault(
                         (*own, fmt), digest_text(*inside, fmt, epoch)
                     )
-                    shows = page.fingerprint
+                    made_fingerprint = page.fingerprint
                 feeds.append(
                     PlannedFeed(
                         path,
@@ -235,7 +235,7 @@ def plan_feeds(
                         page.period,
                         body=body,
                         shape=made_shape,
-                        fingerprint=shows,
+                        fingerprint=made_fingerprint,
                     )
                 )
     return feeds

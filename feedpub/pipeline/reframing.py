@@ -105,12 +105,15 @@ def reframable(
 
     for feed in feeds:
         before = published.get(feed.path)
-        if feed.body and not (capped and not feed.links.archive) and before is not None:
-            framing = Framing.parse(before.frame)
-            if framing is not None and framing.body == feed.body:
-                if as_written(feed.path):
-                    found[feed.path] = (feed.path,)
+        if before is not None:  # its own entries, if they are the published ones
+            if not feed.body or (capped and not feed.links.archive):
                 continue
+            framing = Framing.parse(before.frame)
+            if framing is not None and framing.body == feed.body and as_written(feed.path):
+                found[feed.path] = (feed.path,)
+            continue
+        # A page at a new path may be a longer period's: the published pages are looked
+        # through once, for the first one.
         if feed.period is None or not feed.fingerprint:
             continue
         if shorter is None:
@@ -147,9 +150,9 @@ def _covered(
     total = [0, 0, 0]
     for period in periods:
         framing = Framing.parse(published[within[period]].frame)
-        if framing is None or not framing.shows or framing.shape != feed.shape:
+        if framing is None or not framing.fingerprint or framing.shape != feed.shape:
             return ()
-        for i, number in enumerate(framing.shows.split(".")):
+        for i, number in enumerate(framing.fingerprint.split(".")):
             total[i] += int(number)
     if not periods or ".".join(map(str, total)) != feed.fingerprint:
         return ()
@@ -239,7 +242,7 @@ def _reframe(
     links: FeedLinks,
     sources: tuple[_Source, ...],
     body: str,
-    shows: str,
+    fingerprint: str,
     name: str,
 ) -> _Done:
     """The document at ``path``: the entries of ``sources`` in its new frame (written to the
@@ -265,7 +268,7 @@ def _reframe(
     if len(held) == len(sources) and sources[0][0] == path:
         done = parsed[0].reframe(held[0], frame)
     elif len(held) == len(sources):
-        done = joined(list(zip(parsed, held, strict=True)), frame, body, shows)
+        done = joined(list(zip(parsed, held, strict=True)), frame, body, fingerprint)
     if done is None:  # a source not as written (the first not read, or one of them)
         source = sources[len(held) if len(held) < len(sources) else 0][0]
         message = (
