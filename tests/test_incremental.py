@@ -134,7 +134,16 @@ def test_touched_but_unchanged_file_is_not_reparsed(site: Path) -> None:
     assert report.records_changed == 0 and report.count("written") == 0
 
 
-@pytest.mark.parametrize("damage", ["delete", "garbage", "truncate"])
+#: Meta values damaged in place (key, value): not JSON, or JSON of another shape.
+_DAMAGED_META = {
+    "last_build not JSON": ("last_build", '{"complete": tr'),
+    "last_build another shape": ("last_build", '{"complete": "yes", "clocked": true}'),
+    "labels not JSON": ("labels shown", "[1, 2"),
+    "labels another shape": ("labels shown", '{"epoch": "7", "labels": {}}'),
+}
+
+
+@pytest.mark.parametrize("damage", ["delete", "garbage", "truncate", *_DAMAGED_META])
 def test_lost_or_corrupt_index_rebuilds_identical_feeds(site: Path, damage: str) -> None:
     run(site)
     before = _tree(site / "public")
@@ -143,12 +152,20 @@ def test_lost_or_corrupt_index_rebuilds_identical_feeds(site: Path, damage: str)
         database.unlink()
     elif damage == "garbage":
         database.write_bytes(b"this is not a database" * 100)
-    else:
+    elif damage == "truncate":
         database.write_bytes(database.read_bytes()[:1000])
+    else:  # one value of the state's meta table is not what feedpub writes
+        with closing(sqlite3.connect(database)) as db, db:
+            key, value = _DAMAGED_META[damage]
+            assert db.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key)).rowcount
+            if key != "last_build":  # as a killed build leaves it: the next plans everything
+                db.execute("DELETE FROM meta WHERE key = 'last_build'")
     for suffix in ("-wal", "-shm"):
         (site / ".feedpub" / (DATABASE + suffix)).unlink(missing_ok=True)
     report = run(site)
     assert report.exit_code == 0
+    if damage in _DAMAGED_META:  # the whole state is started again, and says why
+        assert report.index_note is not None and _DAMAGED_META[damage][0] in report.index_note
     assert report.count("written") == 0  # same bytes: nothing touched
     assert _tree(site / "public") == before
     assert run(site).records_changed == 0  # and the rebuilt index works

@@ -35,6 +35,7 @@ from feedpub.state.opening import (
     disk_full,
     empty_database,
     meta,
+    meta_object,
     open_database,
     open_reader,
     set_meta,
@@ -191,14 +192,16 @@ class BuildState:
 
     def last_build(self) -> LastBuild | None:
         """How the last build that wrote ended (``None``: none did, or it did not finish)."""
-        stored = self._meta("last_build")
-        if stored is None:
+        fields = meta_object(self.db, "last_build", {"complete": bool, "clocked": bool})
+        if fields is None:
             return None
-        fields = json.loads(stored)
+        due = fields.get("next_due")
+        if due is not None and not isinstance(due, int | float):
+            raise sqlite3.DatabaseError("its 'last_build' value is not what this version writes")
         return LastBuild(
-            bool(fields["complete"]),
-            bool(fields["clocked"]),
-            fields["next_due"],
+            fields["complete"],
+            fields["clocked"],
+            due,
             str(fields.get("feeds", "")),
             str(fields.get("headers", "")),
             str(fields.get("labels", "")),

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Collection, Iterable, Mapping
 
 from feedpub.model import Category
-from feedpub.state.opening import meta, set_meta
+from feedpub.state.opening import meta_object, set_meta
 
 __all__ = ["labels_epoch", "relabelled", "relabelled_pages"]
 
@@ -124,15 +124,15 @@ def labels_epoch(db: sqlite3.Connection, categories: Mapping[str, Category]) -> 
     knew changes (a term that comes or goes changes no entry already made: no record of an
     old page had a new term, and an unchanged one still has its terms). Kept with each
     archive page's framing: a page made in this epoch shows its entries as they are shown now.
-    The labels shown are kept in the state for the next build to compare."""
+    The labels shown are kept in the state for the next build to compare (a value this
+    version did not write is a corrupt cache: ``sqlite3.DatabaseError``, and the build starts
+    again from an empty state, whose epoch no page made before can have)."""
     shown = {c.term: f"{c.label}\x1e{c.scheme or ''}" for c in categories.values()}
-    stored = meta(db, "labels shown")
-    before: dict[str, object] = json.loads(stored) if stored else {}
-    epoch = int(str(before.get("epoch", 0)))
-    old = before.get("labels", {})
-    assert isinstance(old, dict)
+    before = meta_object(db, "labels shown", {"epoch": int, "labels": dict})
+    epoch: int = before["epoch"] if before is not None else 0
+    old: dict[str, object] = before["labels"] if before is not None else {}
     if any(shown.get(term, label) != label for term, label in old.items()):
         epoch += 1
-    if old != shown or stored is None:
+    if old != shown or before is None:
         set_meta(db, "labels shown", json.dumps({"epoch": epoch, "labels": shown}))
     return epoch

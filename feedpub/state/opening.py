@@ -8,8 +8,10 @@ for; otherwise, or when it cannot be read, it is discarded and made again empty.
 from __future__ import annotations
 
 import errno
+import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from feedpub.state.schema import DATABASE, INDEXES, TABLES
 
@@ -18,6 +20,7 @@ __all__ = [
     "disk_full",
     "empty_database",
     "meta",
+    "meta_object",
     "open_database",
     "open_reader",
     "set_meta",
@@ -125,6 +128,25 @@ def meta(db: sqlite3.Connection, key: str) -> str | None:
     """A value of the meta table, if it is there."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else str(row[0])
+
+
+def meta_object(db: sqlite3.Connection, key: str, fields: dict[str, type]) -> dict[str, Any] | None:
+    """A JSON object of the meta table (``None`` when it is not there), holding each of
+    ``fields`` as a value of its type. Anything else is a corrupt cache: a
+    :class:`sqlite3.DatabaseError`, on which a build discards the state and starts again
+    (``open_state``), as for a damaged file."""
+    stored = meta(db, key)
+    if stored is None:
+        return None
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(name), kind) for name, kind in fields.items()
+    ):
+        raise sqlite3.DatabaseError(f"its {key!r} value is not what this version writes")
+    return value
 
 
 def set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
