@@ -20,6 +20,7 @@ from feedpub.errors import PublishError
 from feedpub.output import publish
 from feedpub.output.leftovers import TEMP_GRACE_SECONDS, remove_leftover_temp_files
 from feedpub.output.publish import TEMP_PREFIX, Batch, remove_file, write_if_changed
+from feedpub.output.reaper import REAPER_THREADS
 from feedpub.output.targets.local import LocalFolder
 
 
@@ -260,9 +261,10 @@ def test_a_batch_puts_files_in_place_when_flushed_in_order(
     assert synced == [3, 1]
 
 
+@pytest.mark.parametrize("behind", [False, True], ids=["at once", "behind"])
 @pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync each"])
 def test_a_batch_s_removals_sync_the_folders_they_change_once_when_flushed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool, behind: bool
 ) -> None:
     if not syncfs:
         monkeypatch.setattr(publish, "_syncfs", None)
@@ -281,28 +283,74 @@ def test_a_batch_s_removals_sync_the_folders_they_change_once_when_flushed(
     for page in [*pages, kept]:
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_bytes(b"x")
-    batch = Batch()
+    batch = Batch(behind=behind)
     assert [batch.remove(page, tmp_path) for page in pages] == [True] * 6
-    assert batch.remove(pages[0], tmp_path) is False  # gone already
-    # Removed at once, with the folders they emptied; nothing synced until the flush.
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
-        "archive",
-        "archive/2022-03",
-        "archive/2022-03/rss.xml",
-    ]
-    assert folders == []
+    left = ["archive", "archive/2022-03", "archive/2022-03/rss.xml"]
+    if not behind:  # removed at once, with the folders they emptied
+        assert batch.remove(pages[0], tmp_path) is False  # gone already
+        assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == left
+    assert folders == []  # nothing synced until the flush
     batch.flush()
+    # Behind, by then removed on the reaper's threads, with the folders they emptied.
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == left
+    assert batch.remove(pages[0], tmp_path) is False  # gone already
     # The two folders the removals changed (archive/, and the top, which category/ left),
-    # synced once each flush: one syncfs of their file system, else a sync of each.
+    # synced once each flush: one syncfs of their file system, else a sync of each (behind,
+    # in the order the reaper's threads left them).
     if syncfs:
         assert folders == [("_syncfs_folder", tmp_path / "archive")]
     else:
-        assert folders == [
-            ("_fsync_directory", tmp_path / "archive"),
+        assert sorted(folders) == [
             ("_fsync_directory", tmp_path),
+            ("_fsync_directory", tmp_path / "archive"),
         ]
     batch.flush()
     assert len(folders) == (1 if syncfs else 2)
+
+
+def test_a_batch_behind_removes_on_threads_and_names_what_it_could_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind, a batch's removals are the reaper's (several threads at once), with the folders
+    they empty; a write into a folder they may remove waits for them; a file that cannot be
+    removed is named by the flush, the others removed all the same. A folder where a document
+    was is named at once, as without the reaper."""
+    real_unlink = os.unlink
+
+    def unlink(path: Any, *args: Any, **kwargs: Any) -> None:
+        if threading.current_thread().name == "feedpub-reap":
+            time.sleep(0.02)  # the batch hands the next files to more threads meanwhile
+            if Path(path).name == "stuck":
+                raise PermissionError(errno.EACCES, "Permission denied")
+        real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    pages = [tmp_path / f"archive/2022-{m:02}/{n}" for m in range(1, 13) for n in ("a", "b")]
+    for page in [*pages, tmp_path / "stuck"]:
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_bytes(b"x" * 1000)
+    (tmp_path / "feed").mkdir()
+    batch = Batch(behind=True)
+    assert all(batch.remove(page, tmp_path) for page in pages)
+    reaping = [t for t in threading.enumerate() if t.name == "feedpub-reap"]
+    assert 1 < len(reaping) <= REAPER_THREADS
+    write_if_changed(tmp_path / "archive/2022-01/a", b"again", batch)
+    assert not [t for t in threading.enumerate() if t.name == "feedpub-reap"]  # it waited
+    with pytest.raises(PublishError, match="feed"):
+        batch.remove(tmp_path / "feed", tmp_path)
+    assert batch.remove(tmp_path / "stuck", tmp_path)
+    with pytest.raises(PublishError, match="stuck: cannot publish: Permission denied"):
+        batch.flush()
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "archive",
+        "archive/2022-01",
+        "archive/2022-01/a",
+        "feed",
+        "stuck",
+    ]
+    assert (tmp_path / "archive/2022-01/a").read_bytes() == b"again"
+    assert not [t for t in threading.enumerate() if t.name == "feedpub-reap"]
+    batch.flush()  # told once
 
 
 def test_an_abandoned_batch_leaves_every_file_as_it_was(tmp_path: Path) -> None:

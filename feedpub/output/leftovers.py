@@ -8,7 +8,8 @@ import os
 import time
 from pathlib import Path
 
-from feedpub.output.publish import TEMP_PREFIX, lock_file, remove_empty_folders
+from feedpub.output.publish import TEMP_PREFIX, lock_file
+from feedpub.output.reaper import remove_empty_folders
 
 __all__ = ["TEMP_GRACE_SECONDS", "process_running", "remove_leftover_temp_files"]
 
