@@ -453,14 +453,14 @@ def _build(state: BuildState, job: _Job) -> BuildReport:
     )
     with job.target.batched():  # the removals share their folders' syncs
         for relative in stale:
-            if not job.dry_run:
-                if job.target.remove(relative):
-                    _owe_hubs(state, job, relative)
-                state.forget_feed(relative)
+            if not job.dry_run and job.target.remove(relative):
+                _owe_hubs(state, job, relative)
             before = published.get(relative)
             reason = "no feed is planned there now (no entry left, or its format is off)"
             removed = tuple(i for i, _ in before.entries) if before and job.dry_run else ()
             report.feeds.append(FeedOutcome(relative, "removed", reason, removed=removed))
+        if not job.dry_run:
+            state.forget_feeds(stale)
     if not job.dry_run:
         state.finish_build(
             LastBuild(

@@ -439,10 +439,10 @@ class BuildState:
         if self.db.in_transaction:
             self.db.execute("COMMIT")
 
-    def forget_feed(self, path: str) -> None:
-        """Forget a feed file that was removed."""
+    def forget_feeds(self, paths: Iterable[str]) -> None:
+        """Forget feed files that were removed."""
         self._write_records()
-        published.forget_feed(self.db, path)
+        published.forget_feeds(self.db, paths)
 
     def any_published_url(self) -> bool:
         """Whether any entry's URL was published yet (else no id can have moved)."""

@@ -11,7 +11,7 @@ from feedpub.state.values import OwedHub, OwedUrl, PublishedFeed
 
 __all__ = [
     "delivered",
-    "forget_feed",
+    "forget_feeds",
     "forget_hubs",
     "owe_hubs",
     "owed",
@@ -75,9 +75,9 @@ def record_feeds(db: sqlite3.Connection, feeds: Iterable[tuple[str, PublishedFee
     )
 
 
-def forget_feed(db: sqlite3.Connection, path: str) -> None:
-    """Forget a feed file that was removed."""
-    db.execute("DELETE FROM feeds WHERE path = ?", (path,))
+def forget_feeds(db: sqlite3.Connection, paths: Iterable[str]) -> None:
+    """Forget feed files that were removed."""
+    db.executemany("DELETE FROM feeds WHERE path = ?", ((path,) for path in paths))
 
 
 def any_url(db: sqlite3.Connection) -> bool:
