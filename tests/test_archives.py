@@ -319,6 +319,43 @@ def test_a_build_that_removes_documents_is_remembered_whole(site: Path, archive:
     assert {(o.action, o.reason) for o in again.feeds} == {("unchanged", "")}
 
 
+def test_a_page_that_cannot_be_removed_is_named_and_the_next_build_removes_it(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's removals are its reaper's, on threads: one refused is named by the build's
+    flush (exit 1, as an object store's refused deletion), the others removed all the same, and
+    the next build finds it again."""
+    import os
+    import threading
+
+    from click.testing import CliRunner
+
+    from feedpub.cli import main
+
+    configure(site, archive="month", limit=2)
+    run(site)
+    stuck = site / "public/archive/2022-03/atom.xml"
+    real_unlink = os.unlink
+
+    def unlink(path: Any, *args: Any, **kwargs: Any) -> None:
+        if threading.current_thread().name == "feedpub-reap" and Path(path) == stuck:
+            raise PermissionError(13, "Permission denied")
+        real_unlink(path, *args, **kwargs)
+
+    configure(site, archive="year", limit=2)
+    command = ["build", "--config", str(site / "feedpub.toml"), "--now", NOW.isoformat(), "-q"]
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "unlink", unlink)
+        failed = CliRunner().invoke(main, command)
+    assert failed.exit_code == 1
+    assert failed.stderr == f"feedpub: {stuck}: cannot publish: Permission denied\n"
+    assert sorted(p.name for p in stuck.parent.iterdir()) == ["atom.xml"]
+    assert run(site).exit_code == 0
+    shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))
+    run(tmp_path / "fresh")
+    assert tree(site / "public") == tree(tmp_path / "fresh/public")
+
+
 def test_a_rebuilt_state_still_removes_pages_it_did_not_write(site: Path) -> None:
     run(site)
     (site / "articles/2022/03/pembelajaran-tatap-muka-penuh-kembali-digelar.json").unlink()
