@@ -290,14 +290,14 @@ class Batch:
         ``behind``: a full batch is flushed on a thread of its own while the next one is
         written (one at a time, in order), so that the writer does not wait for the disk: a
         flush's sync waits for the disk to take the data. Its renames over older files do not
-        free those files' blocks: each is set aside and removed on another thread, in no order
-        (:class:`Reaper`). A flush that fails there is
-        raised by the next :meth:`write` or :meth:`flush`, which then drop what was written
-        after it; :meth:`flush` and :meth:`abandon` wait for the one under way."""
+        free those files' blocks: each is set aside and removed on the reaper's threads, in no
+        order (:class:`Reaper`), as are the files :meth:`remove` is given. A flush that fails
+        there is raised by the next :meth:`write` or :meth:`flush`, which then drop what was
+        written after it; :meth:`flush` and :meth:`abandon` wait for the one under way."""
         self.size = size or BATCH_FILES
         self._behind = behind
         self._flusher: Behind[list[_Pending]] = Behind(self._flush_behind, "feedpub-flush")
-        #: Behind: the files renamed over are removed on a thread of their own.
+        #: Behind: the files renamed over, and those removed, are removed on its threads.
         self._reaper = Reaper(staged_name) if behind else None
         self._pending: list[_Pending] = []
         #: Folders this batch wrote a file into: they exist (a cold build with archives
