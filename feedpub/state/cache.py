@@ -192,16 +192,16 @@ class BuildState:
 
     def last_build(self) -> LastBuild | None:
         """How the last build that wrote ended (``None``: none did, or it did not finish)."""
-        fields = meta_object(self.db, "last_build", {"complete": bool, "clocked": bool})
+        due = (int, float, type(None))  # "next_due" is always written, null when none
+        fields = meta_object(
+            self.db, "last_build", {"complete": bool, "clocked": bool, "next_due": due}
+        )
         if fields is None:
             return None
-        due = fields.get("next_due")
-        if due is not None and not isinstance(due, int | float):
-            raise sqlite3.DatabaseError("its 'last_build' value is not what this version writes")
         return LastBuild(
             fields["complete"],
             fields["clocked"],
-            due,
+            fields.get("next_due"),
             str(fields.get("feeds", "")),
             str(fields.get("headers", "")),
             str(fields.get("labels", "")),

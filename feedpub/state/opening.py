@@ -130,9 +130,11 @@ def meta(db: sqlite3.Connection, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def meta_object(db: sqlite3.Connection, key: str, fields: dict[str, type]) -> dict[str, Any] | None:
+def meta_object(
+    db: sqlite3.Connection, key: str, fields: dict[str, type | tuple[type, ...]]
+) -> dict[str, Any] | None:
     """A JSON object of the meta table (``None`` when it is not there), holding each of
-    ``fields`` as a value of its type. Anything else is a corrupt cache: a
+    ``fields`` as a value of its type (or one of its types). Anything else is a corrupt cache: a
     :class:`sqlite3.DatabaseError`, on which a build discards the state and starts again
     (``open_state``), as for a damaged file."""
     stored = meta(db, key)
