@@ -5,8 +5,10 @@ holds its own output, and a value the validator would refuse is that record's on
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from hypothesis import example, given, settings
@@ -22,7 +24,7 @@ from feedpub.records.fields import FIELDS, KNOWN_FIELDS
 from feedpub.records.ids import entry_id_flaw, written_as_iri
 from feedpub.records.loader import parse_file
 from feedpub.records.postgres_settings import postgres_settings
-from feedpub.records.urls import absolute_iri_flaw
+from feedpub.records.urls import PLAIN_HTTP_URL, absolute_iri_flaw, is_http_url, to_uri
 from feedpub.validate import validate_feed
 
 CONFIG = parse_config(
@@ -124,6 +126,38 @@ def test_what_the_loader_accepts_in_a_url_field_the_validator_accepts(
         return
     [article] = parsed.articles
     assert _feed_errors(article) == []
+
+
+# The URL fast path as first written: a character at a time, backtracking freely.
+_PLAIN_HTTP_URL_AS_WRITTEN = re.compile(
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?"
+    r"(?:[/?](?:[A-Za-z0-9\-._~:/?@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?"
+    r"(?:#(?:[A-Za-z0-9\-._~:/?@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)?\Z"
+)
+
+
+# A plain URL's start, then any characters: every one the fast path must weigh.
+_AFTER_A_HOST = st.tuples(
+    st.sampled_from(["https://example.com/", "http://a.b:80/x?", "https://x.y#", "https://"]),
+    st.text(st.characters(max_codepoint=0x7F) | st.sampled_from("%é\u2100\uff0f"), max_size=12),
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=urlish | _AFTER_A_HOST)
+@example(value="https://example.com/a%41b#c%zz")
+@example(value=REFUSED_IDS[2])
+@example(value="https://example.com/" + "a" * 2000 + " ")
+def test_the_url_fast_path_takes_only_absolute_urls_with_nothing_to_escape(value: str) -> None:
+    # A URL the fast path takes is published as written, with no urljoin or escaping; its
+    # possessive runs take what the pattern as first written did.
+    taken = PLAIN_HTTP_URL.match(value) is not None
+    assert taken == (_PLAIN_HTTP_URL_AS_WRITTEN.match(value) is not None)
+    if taken:
+        assert is_http_url(value)
+        assert absolute_iri_flaw(value) is None
+        # urllib leaves it as it is, but for the mark of an empty query or fragment
+        assert to_uri(urljoin(RULES.link, value)) in (value, value.rstrip("?#"))
 
 
 @pytest.mark.parametrize("record_id", REFUSED_IDS)

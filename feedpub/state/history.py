@@ -79,6 +79,17 @@ class BuildRecord:
         return self.failing_since is not None and self.failing_since < self.started
 
 
+def _readable(values: tuple[object, ...]) -> BuildRecord | None:
+    """A stored run, or ``None`` for a row damaged since it was written (a hand edit, a bad
+    restore): it is passed over, as an unreadable history is, never a traceback."""
+    try:
+        record = _row(values)
+    except (ValueError, TypeError):
+        return None
+    ok = isinstance(record.counts, dict) and isinstance(record.stages, dict)
+    return record if ok else None
+
+
 def _row(values: tuple[object, ...]) -> BuildRecord:
     (rid, started, ended, outcome, code, error, signature, since, counts, stages) = values
     return BuildRecord(
@@ -207,7 +218,7 @@ class History:
             "('running', 'locked-out') ORDER BY id DESC LIMIT 1",
             (run_id if run_id is not None else 2**62,),
         ).fetchone()
-        return None if found is None else _row(found)
+        return None if found is None else _readable(found)
 
     def _prune(self) -> None:
         self.db.execute(
@@ -244,4 +255,4 @@ def read_history(state_dir: Path, limit: int = KEEP_RUNS + 1) -> list[BuildRecor
             ).fetchall()
     except sqlite3.DatabaseError:
         return []
-    return [_row(row) for row in rows]
+    return [record for row in rows if (record := _readable(row)) is not None]
