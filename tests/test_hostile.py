@@ -173,6 +173,20 @@ def test_a_body_link_urllib_cannot_read_is_found_whatever_else_it_holds(
     assert bool(found) is bad, parsed.errors
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<p>[1] a note</p><a HREF="//[::1/Page">x</a>',  # an ASCII body, searched lowered
+        '<p>[1] a note, été</p><a HREF="//[::1/Page">x</a>',  # not ASCII: case-blind
+    ],
+)
+def test_an_unreadable_link_is_named_as_written(body: str) -> None:
+    data = record(content_text=None, content_html=body)
+    parsed = parse_file(data, "x.json", "x.json", CONFIG.records, bodies=False)
+    [error] = [e for e in parsed.errors if "link URL that cannot be read" in str(e)]
+    assert error.reason.endswith("'//[::1/Page'"), error
+
+
 def test_the_nfkc_delimiter_list_is_complete() -> None:
     import unicodedata
 

@@ -122,9 +122,14 @@ NFKC_DELIMITERS = (
     "\ufe13\ufe16\ufe55\ufe56\ufe5f\ufe6b\uff03\uff0f\uff1a\uff1f\uff20"
 )
 _URL_TROUBLE = re.compile("[][" + NFKC_DELIMITERS + "]")
-_LINK_VALUE = re.compile(
-    r"""\b(?:href|src|poster|cite|action|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I
+_LINK_PATTERN = (
+    r"""\b(?:href|src|poster|cite|action|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"""
 )
+_LINK_VALUE = re.compile(_LINK_PATTERN, re.I)
+#: The same, case-sensitive, for an ASCII body lowered: Python's re skips ahead by the names'
+#: first letters where the case-blind pattern is tried at every character (49 us, against
+#: 122 us, on a 4.5 KB body).
+_LINK_VALUE_LOWERED = re.compile(_LINK_PATTERN, re.A)
 #: What :data:`_LINK_VALUE` needs in a body, lower case ("srcset" holds "src").
 _LINK_NAMES = ("href", "src", "poster", "cite", "action")
 
@@ -146,13 +151,19 @@ def has_unreadable_url(body: str, base: str) -> str | None:
     if body.isascii():
         # Python's re finds no literal to skip ahead to in the case-blind link pattern and
         # tries it at every character (130 us on a 4 KB body with a "[" in its text): a body
-        # naming no link attribute has no link value. ASCII only, where case folding is
-        # plain (re.I also matches U+017F for "s", which lower() leaves as it is).
+        # naming no link attribute has no link value, and one that does is searched lowered,
+        # its values taken from the body at the same places. ASCII only, where case folding
+        # is plain and keeps every place (re.I also matches U+017F for "s", which lower()
+        # leaves as it is).
         lowered = body.lower()
         if not any(name in lowered for name in _LINK_NAMES):
             return None
-    for match in _LINK_VALUE.finditer(body):
-        value = html.unescape(next(group for group in match.groups() if group is not None))
+        matches = _LINK_VALUE_LOWERED.finditer(lowered)
+    else:
+        matches = _LINK_VALUE.finditer(body)
+    for match in matches:
+        start, end = next(match.span(group) for group in (1, 2, 3) if match.start(group) >= 0)
+        value = html.unescape(body[start:end])
         if not _URL_TROUBLE.search(value):
             continue
         for candidate in (value, *(part.split()[0] for part in value.split(",") if part.split())):
