@@ -348,7 +348,7 @@ def test_a_page_that_cannot_be_removed_is_named_and_the_next_build_removes_it(
         patch.setattr(os, "unlink", unlink)
         failed = CliRunner().invoke(main, command)
     assert failed.exit_code == 1
-    assert failed.stderr == f"feedpub: {stuck}: cannot publish: Permission denied\n"
+    assert failed.stderr == f"feedpub: {stuck}: cannot publish: remove failed: Permission denied\n"
     assert sorted(p.name for p in stuck.parent.iterdir()) == ["atom.xml"]
     assert run(site).exit_code == 0
     shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".feedpub"))

@@ -339,7 +339,9 @@ def test_a_batch_behind_removes_on_threads_and_names_what_it_could_not(
     with pytest.raises(PublishError, match="feed"):
         batch.remove(tmp_path / "feed", tmp_path)
     assert batch.remove(tmp_path / "stuck", tmp_path)
-    with pytest.raises(PublishError, match="stuck: cannot publish: Permission denied"):
+    with pytest.raises(
+        PublishError, match="stuck: cannot publish: remove failed: Permission denied"
+    ):
         batch.flush()
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
         "archive",

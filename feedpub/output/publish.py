@@ -40,7 +40,7 @@ except ImportError:  # not on Windows: temporary files are then told apart by PI
 
 from feedpub.errors import PublishError
 from feedpub.output.behind import Behind
-from feedpub.output.reaper import Reaper, remove_empty_folders
+from feedpub.output.reaper import Reaper, removal_failed, remove_empty_folders
 
 __all__ = [
     "BATCH_FILES",
@@ -500,7 +500,7 @@ def _remove(path: Path, stop_at: Path) -> tuple[bool, Path]:
     except FileNotFoundError:
         return False, path.parent
     except OSError as exc:
-        raise PublishError(str(path), exc.strerror or str(exc)) from None
+        raise PublishError(str(path), removal_failed(exc)) from None
     return True, remove_empty_folders(path.parent, stop_at)
 
 

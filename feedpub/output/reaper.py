@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from feedpub.errors import PublishError
 
-__all__ = ["REAPER_THREADS", "Reaper", "remove_empty_folders"]
+__all__ = ["REAPER_THREADS", "Reaper", "removal_failed", "remove_empty_folders"]
 
 
 #: The threads a reaper removes files on: the kernel frees the blocks of files removed side by
@@ -76,7 +76,7 @@ class Reaper:
         except FileNotFoundError:
             return False
         except OSError as exc:
-            raise PublishError(str(path), exc.strerror or str(exc)) from None
+            raise PublishError(str(path), removal_failed(exc)) from None
         self.removing = True
         with self._lock:
             self._taken[path.parent] = self._taken.get(path.parent, 0) + 1
@@ -117,7 +117,7 @@ class Reaper:
             except OSError as exc:
                 with self._lock:
                     if self._failed is None:
-                        self._failed = PublishError(reaped.path, exc.strerror or str(exc))
+                        self._failed = PublishError(reaped.path, removal_failed(exc))
             with self._lock:
                 self._taken[reaped.folder] -= 1
                 last = not self._taken[reaped.folder]
@@ -150,6 +150,12 @@ class _Reaped(NamedTuple):
     path: str
     folder: Path | None
     stop_at: Path | None
+
+
+def removal_failed(exc: OSError) -> str:
+    """Why a published file could not be removed, as a :class:`PublishError` says it (as an
+    S3 target's says "delete failed"): the operator is told which step failed."""
+    return f"remove failed: {exc.strerror or exc}"
 
 
 def remove_empty_folders(folder: Path, stop_at: Path, *, gone_ok: bool = False) -> Path:
