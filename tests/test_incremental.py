@@ -141,9 +141,28 @@ _DAMAGED_META = {
     "labels not JSON": ("labels shown", "[1, 2"),
     "labels another shape": ("labels shown", '{"epoch": "7", "labels": {}}'),
 }
+#: Rows damaged in place (statement, what the note names): a feed's entries or a file's
+#: problems, not JSON or JSON of another shape.
+_DAMAGED_ROWS = {
+    "feed entries not JSON": (
+        "UPDATE feeds SET entries = '[[\"a\", ' WHERE path = 'rss.xml'",
+        "feeds",
+    ),
+    "feed entries another shape": (
+        "UPDATE feeds SET entries = '[[1]]' WHERE path = 'rss.xml'",
+        "feeds",
+    ),
+    "file problems not JSON": ("UPDATE files SET problems = '[' WHERE rowid = 1", "files"),
+    "file problems another shape": (
+        "UPDATE files SET problems = '[[\"error\"]]' WHERE rowid = 1",
+        "files",
+    ),
+}
 
 
-@pytest.mark.parametrize("damage", ["delete", "garbage", "truncate", *_DAMAGED_META])
+@pytest.mark.parametrize(
+    "damage", ["delete", "garbage", "truncate", *_DAMAGED_META, *_DAMAGED_ROWS]
+)
 def test_lost_or_corrupt_index_rebuilds_identical_feeds(site: Path, damage: str) -> None:
     run(site)
     before = _tree(site / "public")
@@ -154,6 +173,10 @@ def test_lost_or_corrupt_index_rebuilds_identical_feeds(site: Path, damage: str)
         database.write_bytes(b"this is not a database" * 100)
     elif damage == "truncate":
         database.write_bytes(database.read_bytes()[:1000])
+    elif damage in _DAMAGED_ROWS:  # one row of the state is not what feedpub writes
+        with closing(sqlite3.connect(database)) as db, db:
+            assert db.execute(_DAMAGED_ROWS[damage][0]).rowcount == 1
+            db.execute("DELETE FROM meta WHERE key = 'last_build'")  # the next plans everything
     else:  # one value of the state's meta table is not what feedpub writes
         with closing(sqlite3.connect(database)) as db, db:
             key, value = _DAMAGED_META[damage]
@@ -166,6 +189,8 @@ def test_lost_or_corrupt_index_rebuilds_identical_feeds(site: Path, damage: str)
     assert report.exit_code == 0
     if damage in _DAMAGED_META:  # the whole state is started again, and says why
         assert report.index_note is not None and _DAMAGED_META[damage][0] in report.index_note
+    if damage in _DAMAGED_ROWS:
+        assert report.index_note is not None and _DAMAGED_ROWS[damage][1] in report.index_note
     assert report.count("written") == 0  # same bytes: nothing touched
     assert _tree(site / "public") == before
     assert run(site).records_changed == 0  # and the rebuilt index works

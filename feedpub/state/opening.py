@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ __all__ = [
     "open_database",
     "open_reader",
     "set_meta",
+    "stored_json",
 ]
 
 
@@ -140,15 +142,29 @@ def meta_object(
     stored = meta(db, key)
     if stored is None:
         return None
+    value: dict[str, Any] = stored_json(
+        stored,
+        f"its {key!r} value",
+        lambda value: (
+            isinstance(value, dict)
+            and all(isinstance(value.get(name), kind) for name, kind in fields.items())
+        ),
+    )
+    return value
+
+
+def stored_json(stored: str, what: str, valid: Callable[[Any], bool]) -> Any:
+    """The JSON value ``stored`` in the state, when ``valid`` takes it (``what`` names where it
+    was). Anything else is a corrupt cache: a :class:`sqlite3.DatabaseError`, on which a build
+    discards the state and starts again (``open_state``), as for a damaged file."""
     try:
         value = json.loads(stored)
     except ValueError:
-        value = None
-    if not isinstance(value, dict) or not all(
-        isinstance(value.get(name), kind) for name, kind in fields.items()
-    ):
-        raise sqlite3.DatabaseError(f"its {key!r} value is not what this version writes")
-    return value
+        pass
+    else:
+        if valid(value):
+            return value
+    raise sqlite3.DatabaseError(f"{what} is not what this version writes")
 
 
 def set_meta(db: sqlite3.Connection, key: str, value: str) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
+from feedpub.state.opening import stored_json
 from feedpub.state.values import OwedHub, OwedUrl, PublishedFeed
 
 __all__ = [
@@ -46,13 +48,27 @@ def published(
             size,
             mtime_ns,
             sha,
-            () if entries == "[]" else tuple(tuple(pair) for pair in json.loads(entries)),
+            () if entries == "[]" else _entries(path, entries),
             frame,
         )
         for path, digest, size, mtime_ns, sha, entries, frame in db.execute(
             f"SELECT path, digest, size, mtime_ns, sha, entries, frame FROM feeds {where}", values
         )
     }
+
+
+def _entries(path: str, stored: str) -> tuple[tuple[str, str], ...]:
+    """A feed row's entries as :func:`record_feeds` wrote them: (entry id, record digest) pairs.
+    Anything else is a corrupt cache (:func:`~feedpub.state.opening.stored_json`)."""
+    pairs = stored_json(stored, f"its feeds row for {path!r}", _are_pairs)
+    return tuple((entry_id, digest) for entry_id, digest in pairs)
+
+
+def _are_pairs(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(s, str) for s in pair)
+        for pair in value
+    )
 
 
 def _past(prefix: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from feedpub.records.listing import Listing
 from feedpub.records.parse import ParsedFile
 from feedpub.records.periods import archive_period
-from feedpub.state.opening import meta, set_meta
+from feedpub.state.opening import meta, set_meta, stored_json
 from feedpub.state.schema import INDEXES, PERIOD_INDEXES
 from feedpub.state.values import Changes, FileProblem
 
@@ -147,7 +147,23 @@ def _flagged(db: sqlite3.Connection) -> list[str]:
 def problems(db: sqlite3.Connection, path: str) -> list[FileProblem]:
     """The problems a record file had when it was last parsed."""
     row = db.execute("SELECT problems FROM files WHERE path = ?", (path,)).fetchone()
-    return [FileProblem(*fields) for fields in json.loads(row[0])] if row else []
+    if row is None:
+        return []
+    stored = stored_json(row[0], f"its files row for {path!r}", _are_problems)
+    return [FileProblem(*fields) for fields in stored]
+
+
+def _are_problems(value: Any) -> bool:
+    """Whether ``value`` is what :func:`_problems_json` writes."""
+    return isinstance(value, list) and all(
+        isinstance(fields, list)
+        and len(fields) == 5
+        and fields[0] in ("error", "warning")
+        and isinstance(fields[1], str)
+        and (fields[2] is None or type(fields[2]) is int)
+        and all(field is None or isinstance(field, str) for field in fields[3:])
+        for fields in value
+    )
 
 
 def file_hash(db: sqlite3.Connection, path: str) -> str | None:
