@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,6 +69,23 @@ def test_unreadable_history_is_started_again(tmp_path: Path) -> None:
     with History(tmp_path) as history:
         history.finish(history.begin(0), finished("ok", 0))
     assert [r.outcome for r in read_history(tmp_path)] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["counts = '{'", "stages = '[1, 2]'", "started = 'yesterday'", "exit_code = 'one'"],
+)
+def test_a_damaged_run_is_passed_over(tmp_path: Path, damage: str) -> None:
+    with History(tmp_path) as history:
+        history.finish(history.begin(0), finished("ok", 0))
+        history.finish(history.begin(10), finished("failed", 10, "a"))
+    with closing(sqlite3.connect(tmp_path / HISTORY_FILE)) as db, db:
+        db.execute(f"UPDATE runs SET {damage} WHERE outcome = 'failed'")
+    assert [r.outcome for r in read_history(tmp_path)] == ["ok"]
+    with History(tmp_path) as history:  # the run before it is the damaged one: no streak
+        again = history.finish(history.begin(20), finished("failed", 20, "a"))
+    assert (again.failing_since, again.repeated) == (20, False)
+    assert [r.outcome for r in read_history(tmp_path)] == ["failed", "ok"]
 
 
 @pytest.mark.parametrize(
