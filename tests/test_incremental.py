@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from feedpub import BuildReport, build, load_config
+from feedpub.cli import main
 from feedpub.output.targets import Stored
 from feedpub.output.targets.local import LocalFolder
 from feedpub.state.schema import DATABASE
@@ -194,6 +196,18 @@ def test_lost_or_corrupt_index_rebuilds_identical_feeds(site: Path, damage: str)
     assert report.count("written") == 0  # same bytes: nothing touched
     assert _tree(site / "public") == before
     assert run(site).records_changed == 0  # and the rebuilt index works
+
+
+def test_a_rebuilt_index_is_told_unless_quiet(site: Path) -> None:
+    run(site)
+    (site / ".feedpub" / DATABASE).write_bytes(b"this is not a database" * 100)
+    command = ["build", "--config", str(site / "feedpub.toml"), "--now", NOW.isoformat()]
+    told = CliRunner().invoke(main, command)
+    assert told.exit_code == 0
+    assert "feedpub: build cache unreadable (file is not a database): rebuilt\n" in told.stderr
+    (site / ".feedpub" / DATABASE).write_bytes(b"this is not a database" * 100)
+    quiet = CliRunner().invoke(main, [*command, "-q"])
+    assert (quiet.exit_code, quiet.stderr) == (0, "")  # cron mails nothing: all is well
 
 
 def test_version_change_rebuilds_the_index(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -92,6 +92,8 @@ def print_problems(report: BuildReport, quiet: bool) -> None:
     if not quiet:
         for warning in report.warnings:
             click.echo(str(warning), err=True)
+        if report.index_note:  # why this build read every record again
+            click.echo(f"feedpub: build cache {report.index_note}", err=True)
     if report.strict_withheld:
         click.echo(
             "feedpub: --strict: nothing was published because of the problems above", err=True
