@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from feedpub.records.content import (
@@ -86,3 +89,59 @@ def test_text_to_html_output_is_always_well_formed_xml_text(text: str) -> None:
 
     clean, _ = strip_xml_illegal(text)
     etree.fromstring(f"<div>{text_to_html(clean).replace('<br>', '<br/>')}</div>".encode())
+
+
+# The definitions as first written, a word or a paragraph at a time: what the faster ones must
+# give for every text.
+def _summary_word_by_word(text: str, limit: int) -> str:
+    words: list[str] = []
+    length = -1
+    for match in re.finditer(r"\S+", text):
+        length += len(match.group()) + 1
+        if length > limit:
+            break
+        words.append(match.group())
+    else:
+        return " ".join(words)
+    if not words:
+        return text.strip()[: limit - 1] + "…"
+    cut = " ".join(words)
+    while len(cut) > limit - 1:
+        words.pop()
+        cut = " ".join(words)
+    return cut.rstrip(",;:.-–—") + "…"  # noqa: RUF001 - dashes are meant
+
+
+def _paragraphs_one_by_one(text: str) -> str:
+    paragraphs = (p.strip() for p in re.split(r"\n[ \t]*\n+", text.replace("\r\n", "\n")))
+    return "\n".join(
+        "<p>" + html.escape(p, quote=False).replace("\n", "<br>\n") + "</p>"
+        for p in paragraphs
+        if p
+    )
+
+
+# Words, and runs of every kind of white space str.split and re's \s know (U+001C-U+001F,
+# U+0085 and U+3000 among them), in any mix, long or short.
+_SPACES = st.text(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2028\u3000", min_size=1, max_size=40)
+_WORDS = st.text(st.characters(blacklist_categories=("Z", "Cc")), min_size=1, max_size=30)
+_PROSE = st.lists(_WORDS | _SPACES | st.sampled_from(["x" * 250, " " * 900, ",", "\u2014"])).map(
+    "".join
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_PROSE, limit=st.sampled_from([1, 2, 5, 40, 200]))
+@example(text="a" * 10 + " " * 900 + "b", limit=200)
+@example(text="w" * 200 + " tail", limit=200)
+@example(text=("kata " * 160) + "x" * 900, limit=200)
+def test_a_summary_is_the_words_that_fit(text: str, limit: int) -> None:
+    assert summarize(text, limit) == _summary_word_by_word(text, limit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(_WORDS | _SPACES | st.sampled_from(["<b>", "&amp;", ">", "\r\n"])).map("".join)
+)
+def test_text_becomes_the_same_paragraphs_escaped_whole(text: str) -> None:
+    assert text_to_html(text) == _paragraphs_one_by_one(text)
