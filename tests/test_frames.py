@@ -105,6 +105,67 @@ def test_each_document_gets_the_frame_its_renderer_gives_and_the_same_findings(
             assert problems == validate_feed(frame.empty, place.path(fmt), publishing=True)
 
 
+#: Category labels: plain ones (their template serves every category), and ones every format
+#: writes otherwise or that the validator may judge (escaped characters, spaces at an end).
+label = st.from_regex(r"[A-Za-z0-9][ -~]{0,15}", fullmatch=True) | text.filter(bool)
+#: Schemes: a category's is part of its shape (rendered and validated in its template).
+schemes = st.sampled_from([None, None, "https://example.com/kategori/", "urn:x:y", "not a uri"])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.builds(Category, slug, label, schemes), min_size=3, max_size=3),
+    shapes(),
+    st.lists(folder, min_size=8, max_size=8),
+    st.lists(moment, min_size=3, max_size=3),
+)
+@example(  # a label that is the stand-in's own token, and one a format escapes
+    [Category("a", "x-label"), Category("b", "Ekonomi & Bisnis"), Category("c", "Olahraga")],
+    (None, META, FeedLinks("category/a/"), False),
+    ["category/b/", "", "", "", "category/c/", "", "", ""],
+    [datetime(2022, 12, 2, 10, tzinfo=JAKARTA)] * 3,
+)
+def test_documents_of_other_categories_get_the_frames_their_renderer_gives(
+    categories: list[Category],
+    shape: tuple[Category | None, FeedMeta, FeedLinks, bool],
+    folders: list[str],
+    moments: list[datetime],
+) -> None:
+    """Three documents of one shape but for their categories: a template made of a plain
+    category's serves another's with its scheme, and every frame and finding is the
+    renderer's."""
+    _, meta, links, dublin_core = shape
+    frames = Frames()
+    places = (links, same_shape(links, folders[:4]), same_shape(links, folders[4:]))
+    for fmt in FORMATS:
+        for category, moment_, place in zip(categories, moments, places, strict=True):
+            facts = FrameFacts(moment_, dublin_core)
+            frame, problems = frames.frame(fmt, category, facts, meta, place, place.path(fmt))
+            assert frame == FORMATS[fmt].render_frame(category, facts, meta, place)
+            assert problems == validate_feed(frame.empty, place.path(fmt), publishing=True)
+
+
+def test_one_template_serves_every_plain_category() -> None:
+    """The subscription documents of twelve categories: the first two of each format are
+    rendered (the second twice, as the template), the other ten filled in; a label a format
+    escapes, or another scheme, is a shape of its own."""
+    frames = Frames()
+    facts = FrameFacts(datetime(2022, 12, 2, 10, tzinfo=JAKARTA), dublin_core=True)
+    for number in range(12):
+        category = Category(f"topik-{number}", f"Topik {number}")
+        links = FeedLinks(f"category/topik-{number}/", prev_archive="archive/2022-11/")
+        for fmt in FORMATS:
+            frame, problems = frames.frame(fmt, category, facts, META, links, links.path(fmt))
+            assert problems == []
+            assert frame == FORMATS[fmt].render_frame(category, facts, META, links)
+    assert (frames.rendered, frames.filled, frames.validated) == (3 * 3, 10 * 3, 2 * 3)
+    for other in (Category("ekonomi", "Ekonomi & Bisnis"), Category("x", "X", "urn:x:y")):
+        links = FeedLinks(f"category/{other.term}/", prev_archive="archive/2022-11/")
+        frame, problems = frames.frame("atom", other, facts, META, links, links.path("atom"))
+        assert frame == FORMATS["atom"].render_frame(other, facts, META, links)
+    assert (frames.rendered, frames.filled) == (3 * 3 + 2, 10 * 3)
+
+
 def test_a_shape_is_rendered_three_times_then_filled_in() -> None:
     """The first document of a shape is rendered whole; the second whole and as a template;
     every other one is filled in, with no render and no validation, and is still the

@@ -3,10 +3,13 @@
 Every document's frame (its head and tail, ``output/assembly.py``'s ``Frame``) is rendered by
 its format's renderer and validated before the document is put together (a cold build with
 archives has 65,399 of them at 100,000 records, a new title as many again). Most of a frame is
-the same in every document of one shape: the site's settings, the category, the hubs, which
-archive links it has, whether it names people in Dublin Core. What differs is a handful of
-texts: the URLs of the document and of the documents it links to (its folder, the archive
-pages before and after it, its subscription document) and its date.
+the same in every document of one shape: the site's settings, the hubs, which archive links it
+has, whether it names people in Dublin Core, whether it is a category's. What differs is a
+handful of texts: the URLs of the document and of the documents it links to (its folder, the
+archive pages before and after it, its subscription document), its date, and its category's term
+and label when every format writes them as they are (else the category is part of the shape: a
+site of 200 categories had some 1,800 shapes, each rendered three times and validated twice, in
+each worker).
 
 So :class:`Frames` (one a build's rendering, copied into its workers, which hand back the
 templates they make so that the next batch's start with them) renders a shape once with
@@ -35,6 +38,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from feedpub.model import Category
 from feedpub.output.assembly import Frame, FrameFacts
 from feedpub.output.formats import FORMATS
 from feedpub.output.paths import FEED_FILES
@@ -43,7 +47,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
 
     from feedpub.errors import Problem
-    from feedpub.model import Category, Format
+    from feedpub.model import Format
     from feedpub.output.meta import FeedMeta
     from feedpub.output.paths import FeedLinks
 
@@ -61,6 +65,26 @@ _STAND_IN_DATE = datetime(1903, 7, 9, 13, 57, 41, tzinfo=timezone(-timedelta(hou
 _SLOTS = ("folder", "prev_archive", "next_archive", "current")
 #: Shapes kept at once (a site of thousands of categories has more): past it, start over.
 _MOST_SHAPES = 4096
+#: The shape of a document of a plain category (:func:`_plain_category`), whichever it is, with
+#: its scheme.
+_A_PLAIN_CATEGORY = "a plain category"
+
+
+def _plain_category(category: Category) -> bool:
+    """Whether every format writes ``category``'s term and label as they are (in text, in an
+    attribute, in a JSON string): a frame then holds them only where its template holds its
+    stand-ins, and they draw no finding of the validator (it judges a category's term and label
+    only as text). Its scheme is part of the shape: a template is rendered and validated with
+    it."""
+    term, label = category.term, category.label
+    return (
+        bool(term)
+        and bool(label)
+        and label == label.strip()
+        and term == term.strip()
+        and _VERBATIM.fullmatch(term) is not None
+        and _VERBATIM.fullmatch(label) is not None
+    )
 
 
 class _Template:
@@ -120,9 +144,18 @@ class Frames:
         """The frame of the document at ``source`` (as its format's ``render_frame`` gives
         it) and the findings on it alone (``validate_feed(frame.empty, publishing=True)``)."""
         texts = self._texts(fmt, facts, meta, links)
+        shape: Category | tuple[str, str | None] | None = category
+        stand_in: Category | None = None  # the category its template is rendered with
+        if texts is not None and category is not None and _plain_category(category):
+            # Such a category's frame is that of any other with its scheme but for its term and
+            # label: filled in.
+            stand_in = self._stand_in_category(category.scheme)
+            texts[stand_in.term.encode()] = category.term.encode()
+            texts[stand_in.label.encode()] = category.label.encode()
+            shape = (_A_PLAIN_CATEGORY, category.scheme)
         key = (
             fmt,
-            category,
+            shape,
             facts.dublin_core,
             meta,
             links.hubs,
@@ -137,18 +170,20 @@ class Frames:
                 self.filled += 1
                 return frame, [] if template.clean else self._validated(frame, source)
 
-        def render(facts: FrameFacts, links: FeedLinks) -> Frame:
+        def render(facts: FrameFacts, links: FeedLinks, category: Category | None) -> Frame:
             self.rendered += 1
             return FORMATS[fmt].render_frame(category, facts, meta, links)
 
-        frame = render(facts, links)
+        frame = render(facts, links, category)
         if template is False and texts is not None:
             if key not in self._seen:  # a shape seen once may be the only one of its kind
                 if len(self._seen) >= _MOST_SHAPES:
                     self._seen.clear()
                 self._seen.add(key)
             else:
-                made = self._template(render, facts, meta, links, frame, texts)
+                made = self._template(
+                    render, stand_in or category, facts, meta, links, frame, texts
+                )
                 self._keep(key, made)
                 self._made.append((key, made))
                 if made is not None and made.clean:  # this frame is the template filled in
@@ -157,16 +192,18 @@ class Frames:
 
     def _template(
         self,
-        render: Callable[[FrameFacts, FeedLinks], Frame],
+        render: Callable[[FrameFacts, FeedLinks, Category | None], Frame],
+        category: Category | None,
         facts: FrameFacts,
         meta: FeedMeta,
         links: FeedLinks,
         frame: Frame,
         texts: dict[bytes, bytes],
     ) -> _Template | None:
-        """The shape's template (``render`` gives its frame for other facts and links), if
-        filling it in with ``texts`` gives ``frame``, the one rendered for ``links``, and each
-        stand-in folder in it is in its URLs only."""
+        """The shape's template (``render`` gives its frame for other facts, links and
+        category; ``category`` is the template's own), if filling it in with ``texts`` gives
+        ``frame``, the one rendered for ``links``, and each stand-in folder in it is in its URLs
+        only."""
 
         def stood_in(slot: str) -> str | None:
             return None if getattr(links, slot) is None else self._stand_in(slot)
@@ -178,7 +215,7 @@ class Frames:
             next_archive=stood_in("next_archive"),
             current=stood_in("current"),
         )
-        template = render(FrameFacts(_STAND_IN_DATE, facts.dublin_core), stand_ins)
+        template = render(FrameFacts(_STAND_IN_DATE, facts.dublin_core), stand_ins, category)
         if _filled(template, texts) != frame:
             return None
         if _plain_base(meta.feeds_url):  # its texts are the folders (see _texts_of)
@@ -197,6 +234,11 @@ class Frames:
 
         self.validated += 1
         return validate_feed(frame.empty, source=source, publishing=True)
+
+    def _stand_in_category(self, scheme: str | None) -> Category:
+        """The category a template of plain categories (:func:`_plain_category`) with this
+        ``scheme`` is rendered with."""
+        return Category(f"{self._token}-term", f"{self._token}-label", scheme)
 
     def _stand_in(self, slot: str) -> str:
         return f"{self._token}-{_SLOTS.index(slot)}/"
