@@ -73,7 +73,13 @@ def test_unreadable_history_is_started_again(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    ["counts = '{'", "stages = '[1, 2]'", "started = 'yesterday'", "exit_code = 'one'"],
+    [
+        "counts = '{'",
+        "stages = '[1, 2]'",
+        """counts = '{"records_read": "many"}'""",
+        "started = 'yesterday'",
+        "exit_code = 'one'",
+    ],
 )
 def test_a_damaged_run_is_passed_over(tmp_path: Path, damage: str) -> None:
     with History(tmp_path) as history:

@@ -86,7 +86,12 @@ def _readable(values: tuple[object, ...]) -> BuildRecord | None:
         record = _row(values)
     except (ValueError, TypeError):
         return None
-    ok = isinstance(record.counts, dict) and isinstance(record.stages, dict)
+    numbers = (record.counts, record.stages)
+    ok = all(
+        isinstance(held, dict)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in held.values())
+        for held in numbers
+    )
     return record if ok else None
 
 
