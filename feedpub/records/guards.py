@@ -162,7 +162,7 @@ def has_unreadable_url(body: str, base: str) -> str | None:
     else:
         matches = _LINK_VALUE.finditer(body)
     for match in matches:
-        start, end = next(match.span(group) for group in (1, 2, 3) if match.start(group) >= 0)
+        start, end = match.span(match.lastindex or 0)  # the one quoting that matched
         value = html.unescape(body[start:end])
         if not _URL_TROUBLE.search(value):
             continue
